@@ -1,0 +1,6 @@
+namespace KafkaOperator.Operator;
+
+public static class Program
+{
+    public static int Main() => 1;
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Runs the format check and every xunit test project, then prints one closing line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet build KafkaOperator.sln -c Release -nologo -clp:NoSummary -v:q || { echo "0 passed, 1 failed"; exit 1; }
+if ! dotnet format KafkaOperator.sln --verify-no-changes --no-restore -v:q; then
+  echo "dotnet format found changes to make (run: dotnet format KafkaOperator.sln)"
+  echo "0 passed, 1 failed"; exit 1
+fi
+
+results=$(mktemp -d)
+status=0
+for proj in tests/*/*.Tests.csproj; do
+  name=$(basename "$proj" .csproj)
+  echo "== $name"
+  dotnet test "$proj" -c Release --no-build -nologo --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --blame-hang-timeout 5m || status=1
+done
+
+python3 - "$results" <<'PY'
+import glob, sys, xml.etree.ElementTree as ET
+p = f = s = 0
+for path in glob.glob(sys.argv[1] + "/*.trx"):
+    c = ET.parse(path).getroot().find("{*}ResultSummary/{*}Counters")
+    if c is None: continue
+    p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
+    s += int(c.get("notExecuted", 0))
+print(f"{p} passed, {f} failed, {s} skipped")
+PY
+[ $status -eq 0 ] || exit 1
