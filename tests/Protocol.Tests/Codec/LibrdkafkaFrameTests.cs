@@ -71,4 +71,42 @@ public class LibrdkafkaFrameTests
         Assert.Null(request.Topics);
         Assert.False(request.AllowAutoTopicCreation);
     }
+
+    [Fact]
+    public void OffsetCommitV9()
+    {
+        var (_, body) = Read("0008000900000009000772646B61666B610003673200000001046D2D3100020274020000000000000000000000010000000001000000");
+        var request = Assert.IsType<OffsetCommitRequest>(body);
+        Assert.Equal("g2", request.GroupId);
+        Assert.Equal(1, request.GenerationIdOrMemberEpoch);
+        Assert.Equal("m-1", request.MemberId);
+        Assert.Null(request.GroupInstanceId);
+        var partition = Assert.Single(Assert.Single(request.Topics).Partitions);
+        Assert.Equal(1, partition.CommittedOffset);
+        Assert.Equal("", partition.CommittedMetadata);
+    }
+
+    [Fact]
+    public void OffsetFetchV9BatchesGroups()
+    {
+        var (_, body) = Read("0009000900000007000772646B61666B61000203673200FFFFFFFF020274020000000000000100");
+        var request = Assert.IsType<OffsetFetchRequest>(body);
+        var group = Assert.Single(request.Groups);
+        Assert.Equal("g2", group.GroupId);
+        Assert.Null(group.MemberId);
+        Assert.Equal(-1, group.MemberEpoch);
+        Assert.Equal([0], Assert.Single(group.Topics!).PartitionIndexes);
+        Assert.True(request.RequireStable);
+    }
+
+    [Fact]
+    public void ListOffsetsV7()
+    {
+        var (_, body) = Read("0002000700000006000772646B61666B6100FFFFFFFF01020274020000000000000000FFFFFFFFFFFFFFFE000000");
+        var request = Assert.IsType<ListOffsetsRequest>(body);
+        Assert.Equal(-1, request.ReplicaId);
+        Assert.Equal(1, request.IsolationLevel);
+        var partition = Assert.Single(Assert.Single(request.Topics).Partitions);
+        Assert.Equal(-2, partition.Timestamp);
+    }
 }
