@@ -142,4 +142,28 @@ public sealed class PatchAndSelectorTests
         Assert.NotNull(child);
         Assert.Null(child.Metadata.OwnerReferences);
     }
+
+    [Fact]
+    public async Task An_object_read_from_the_server_can_be_applied_back()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var managedFields = System.Text.Json.JsonDocument.Parse("""[{"manager":"kubectl","operation":"Update"}]""").RootElement.Clone();
+        await server.Client.CreateAsync(new ConfigMap
+        {
+            Metadata = new ObjectMeta { Namespace = "ns", Name = "c", ExtensionData = new() { ["managedFields"] = managedFields } },
+            Data = new() { ["a"] = "1" },
+        });
+        var read = (await server.Client.GetAsync<ConfigMap>("ns", "c"))!;
+        Assert.True(read.Metadata.ExtensionData!.ContainsKey("managedFields"));
+        read.Data!["a"] = "2";
+        var applied = await server.Client.ApplyAsync(read, "op");
+        Assert.Equal("2", applied.Data!["a"]);
+
+        // Like the real API, the fake rejects an apply that carries managedFields or lacks apiVersion/kind.
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var body = new StringContent("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","managedFields":[{"manager":"x"}]}}""");
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/apply-patch+yaml");
+        using var response = await http.PatchAsync("api/v1/namespaces/ns/configmaps/c?fieldManager=op", body);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+    }
 }

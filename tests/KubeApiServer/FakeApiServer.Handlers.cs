@@ -103,6 +103,14 @@ public sealed partial class FakeApiServer
         }
         // Apply bodies are YAML; this server accepts the JSON subset, which is what KubeClient sends.
         var patch = await ReadObjectAsync(context.Request).ConfigureAwait(false);
+        if (apply && patch["metadata"]?["managedFields"] is JsonArray { Count: > 0 })
+        {
+            throw ApiError.BadRequest("metadata.managedFields must be nil");
+        }
+        if (apply && (patch["apiVersion"] is null || patch["kind"] is null))
+        {
+            throw ApiError.BadRequest("apiVersion and kind must be set in an apply patch");
+        }
         await WriteJsonAsync(context, 200, _store.Patch(path, patch, apply)).ConfigureAwait(false);
     }
 
