@@ -166,4 +166,33 @@ public sealed class PatchAndSelectorTests
         using var response = await http.PatchAsync("api/v1/namespaces/ns/configmaps/c?fieldManager=op", body);
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Foreground_deletion_waits_for_dependents()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var owner = await client.CreateAsync(Widget.Make("ns", "owner"));
+        var reference = OwnerReference.ControllerOf(owner);
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "plain", OwnerReferences = [reference] } });
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "held", OwnerReferences = [reference], Finalizers = ["x/y"] } });
+
+        await client.DeleteAsync<Widget>("ns", "owner", propagationPolicy: "Foreground");
+        var deleting = await client.GetAsync<Widget>("ns", "owner");
+        Assert.NotNull(deleting?.Metadata.DeletionTimestamp);
+        Assert.Equal(["foregroundDeletion"], deleting!.Metadata.Finalizers);
+        Assert.Null(await client.GetAsync<ConfigMap>("ns", "plain"));
+        var held = (await client.GetAsync<ConfigMap>("ns", "held"))!;
+        Assert.NotNull(held.Metadata.DeletionTimestamp);
+
+        held.Metadata.Finalizers = null;
+        await client.ReplaceAsync(held);
+        Assert.Null(await client.GetAsync<ConfigMap>("ns", "held"));
+        Assert.Null(await client.GetAsync<Widget>("ns", "owner"));
+
+        // Without dependents, foreground deletion is immediate.
+        await client.CreateAsync(Widget.Make("ns", "lonely"));
+        await client.DeleteAsync<Widget>("ns", "lonely", propagationPolicy: "Foreground");
+        Assert.Null(await client.GetAsync<Widget>("ns", "lonely"));
+    }
 }

@@ -67,7 +67,8 @@ public sealed partial class FakeApiServer
                 await WatchAsync(context, path).ConfigureAwait(false);
                 return;
             case "GET" when path.Name is null:
-                await WriteJsonAsync(context, 200, _store.List(path, query["labelSelector"])).ConfigureAwait(false);
+                var limit = int.TryParse(query["limit"], out var l) ? l : (int?)null;
+                await WriteJsonAsync(context, 200, _store.List(path, query["labelSelector"], limit, query["continue"])).ConfigureAwait(false);
                 return;
             case "GET":
                 await WriteJsonAsync(context, 200, _store.Get(path.Key())).ConfigureAwait(false);
