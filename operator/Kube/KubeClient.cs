@@ -1,11 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using System.Text.Json;
 using KafkaOperator.Kube.Models;
-using KafkaOperator.Kube.Watch;
 
 namespace KafkaOperator.Kube;
 
