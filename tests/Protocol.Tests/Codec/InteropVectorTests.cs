@@ -69,7 +69,7 @@ public class InteropVectorTests
         var produce = (ProduceRequest)Decode("ProduceRequest", 3, "FFFFFFFF000003E800000001000174000000010000000000000003010203", out _);
         Assert.Null(produce.TransactionalId);
         Assert.Equal(-1, produce.Acks);
-        var records = Assert.IsType<Records.MemoryRecordSet>(produce.TopicData[0].PartitionData[0].Records);
+        var records = Assert.IsType<KafkaOperator.Protocol.Records.MemoryRecordSet>(produce.TopicData[0].PartitionData[0].Records);
         Assert.Equal(new byte[] { 1, 2, 3 }, records.Bytes.ToArray());
 
         var fetch = (FetchResponse)Decode("FetchResponse", 4, "0000000000000001000174000000010000000000000000000000000064000000000000005A000000010000000000000007000000000000003200000002AABB", out _);
