@@ -5,6 +5,7 @@ using Xunit.Abstractions;
 namespace KafkaOperator.Server.Tests.RealClients;
 
 /// <summary>The broker executable's process contract the other real-client tests rely on.</summary>
+[Collection(RealClientsCollection.Name)]
 public sealed class BrokerProcessTests(ITestOutputHelper output)
 {
     [Fact]

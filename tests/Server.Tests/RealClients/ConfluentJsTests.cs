@@ -8,6 +8,7 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// @confluentinc/kafka-javascript 1.10.1 (librdkafka 2.15.1: Metadata v12, Fetch v16, flexible versions) through
 /// its node-rdkafka-style API: idempotent producer with delivery reports, assign-only KafkaConsumer.
 /// </summary>
+[Collection(RealClientsCollection.Name)]
 public sealed class ConfluentJsTests(BrokerFixture fixture, ITestOutputHelper output) : IClassFixture<BrokerFixture>
 {
     [Theory]

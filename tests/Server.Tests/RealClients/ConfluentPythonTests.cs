@@ -8,6 +8,7 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// confluent-kafka-python (Debian python3-confluent-kafka, librdkafka 2.0.2): idempotent producer, assign-only
 /// consumer. 100k records uncompressed, 20k per codec.
 /// </summary>
+[Collection(RealClientsCollection.Name)]
 public sealed class ConfluentPythonTests(BrokerFixture fixture, ITestOutputHelper output) : IClassFixture<BrokerFixture>
 {
     [Theory]

@@ -9,6 +9,7 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// SIGKILL (or stopped with SIGTERM); the broker restarts on the same data and port, a second producer appends
 /// more, and every acknowledged record must be at its acknowledged offset, with no offset handed out twice.
 /// </summary>
+[Collection(RealClientsCollection.Name)]
 public sealed class DurabilityTests(ITestOutputHelper output)
 {
     private const int PartitionCount = 6;

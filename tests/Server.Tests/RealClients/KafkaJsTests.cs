@@ -9,6 +9,7 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// consume only through a consumer group, so the records are read back with @confluentinc/kafka-javascript's
 /// assign-only consumer until the broker has groups.
 /// </summary>
+[Collection(RealClientsCollection.Name)]
 public sealed class KafkaJsTests(BrokerFixture fixture, ITestOutputHelper output) : IClassFixture<BrokerFixture>
 {
     [Theory]

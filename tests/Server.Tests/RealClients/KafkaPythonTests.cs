@@ -9,6 +9,7 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// python3-zstandard). kafka-python encodes records in pure python, so the codec runs use 10k records to keep the
 /// test to seconds; the uncompressed run uses the full 100k.
 /// </summary>
+[Collection(RealClientsCollection.Name)]
 public sealed class KafkaPythonTests(BrokerFixture fixture, ITestOutputHelper output) : IClassFixture<BrokerFixture>
 {
     [Theory]

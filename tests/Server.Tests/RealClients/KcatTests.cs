@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 namespace KafkaOperator.Server.Tests.RealClients;
 
 /// <summary>kcat 1.7.1 (librdkafka 2.0.2) driven from tests/clients/python/kcat_roundtrip.py.</summary>
+[Collection(RealClientsCollection.Name)]
 public sealed class KcatTests(BrokerFixture fixture, ITestOutputHelper output) : IClassFixture<BrokerFixture>
 {
     private const int Records = 100_000;
