@@ -73,7 +73,7 @@ produce p100_a1 bench-100-a1 100 5000000 1
 produce p100_all bench-100-all 100 5000000 -1
 
 # ---- consume throughput: "% N messages (B bytes) consumed in T ms: R msgs/s (M MB/s)"
-out=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$bs" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o beginning -c 1000000 -q \
+out=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$bs" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o 0 -c 1000000 -q \
       -X fetch.max.bytes=52428800 -X max.partition.fetch.bytes=8388608 -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1)
 echo "bench: consume: $out"
 R[c1k_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
@@ -99,7 +99,7 @@ if command -v iperf3 > /dev/null; then
   port=$(( 20000 + RANDOM % 20000 ))
   iperf3 -s -1 -p "$port" > /dev/null 2>&1 &
   iperf_pid=$!
-  for _ in $(seq 100); do timeout 2 iperf3 -c 127.0.0.1 -p "$port" -t 3 -J > "$work/iperf.json" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 100); do timeout 15 iperf3 -c 127.0.0.1 -p "$port" -t 3 -J > "$work/iperf.json" 2>/dev/null && break; sleep 0.05; done
   iperf_pid=""
   iperf=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/8e6,1))' "$work/iperf.json" 2>/dev/null || true)
 fi
