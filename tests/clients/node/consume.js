@@ -23,7 +23,7 @@ async function consumeAll(bootstrap, topic, onMessage, deadlineMs = 60000) {
     ends[p] = (await call((cb) => consumer.queryWatermarkOffsets(topic, p, 10000, cb))).highOffset;
   }
   consumer.assign([...Array(PARTITIONS).keys()].map((p) => ({ topic, partition: p, offset: 0 })));
-  consumer.setDefaultConsumeTimeout(500);
+  consumer.setDefaultConsumeTimeout(50); // a batch call waits this long for a full batch
   const next = Object.fromEntries(Object.keys(ends).map((p) => [p, 0]));
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline && Object.keys(ends).some((p) => next[p] < ends[p])) {

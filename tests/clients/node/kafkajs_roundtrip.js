@@ -10,7 +10,7 @@ const { Kafka, CompressionTypes, Partitioners, logLevel } = require('kafkajs');
 const { PARTITIONS, spec, Checker, emit } = require('./spec');
 const { consumeAll } = require('./consume');
 
-const CHUNK = 2000;
+const CHUNK = 10000;
 
 async function produce(producer, topic, tag, count, compression) {
   const chunks = []; // per send: partition -> { baseOffset, ids }

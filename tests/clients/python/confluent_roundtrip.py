@@ -64,7 +64,7 @@ def consume(bootstrap, topic, checker, deadline_s=60):
     deadline = time.monotonic() + deadline_s
     errors = []
     while time.monotonic() < deadline and any(nexts[p] < ends[p] for p in ends):
-        for m in consumer.consume(num_messages=10_000, timeout=0.5):
+        for m in consumer.consume(num_messages=10_000, timeout=0.05):
             if m.error():
                 errors.append(str(m.error()))
                 continue

@@ -40,7 +40,7 @@ def main():
     deadline = time.monotonic() + 60
     nexts = {p: 0 for p in partitions}
     while time.monotonic() < deadline and any(nexts[p] < ends[p][1] for p in partitions):
-        for m in consumer.consume(10_000, 0.5):
+        for m in consumer.consume(10_000, 0.05):
             if m.error():
                 error(f"consume: {m.error()}")
                 continue
