@@ -150,7 +150,9 @@ rows = [
   ("time to ready (process start → ready line)", f"{num('ready_ms'):.0f} ms (broker reports {r.get('ready_reported')} ms)", "< 1000 ms", ok(num('ready_ms'), 1000, False), "includes .NET runtime start"),
   ("idle RSS 2 s after ready", f"{num('rss_idle_mb'):.0f} MB (at ready {num('rss_ready_mb'):.0f} MB)", "< 150 MB", ok(num('rss_idle_mb'), 150, False), "-"),
 ]
-print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.platform()}.")
+load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.platform()}, load average at the end {load}.")
+print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")
 print("Load: rdkafka_performance (librdkafka 2.0.2) on the same machine; latency: KafkaOperator.Bench (one Produce v7 in flight).\n")
 print("| figure | result | target | met | machine limit |\n|---|---|---|---|---|")
 for row in rows: print("| " + " | ".join(row) + " |")
