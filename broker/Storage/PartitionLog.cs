@@ -32,6 +32,7 @@ public sealed partial class PartitionLog : IDisposable
     private PartitionLog(string dir, string topic, int partition, LogConfig config, PartitionLogOptions options)
     {
         Directory = dir;
+        LogDir = Path.GetDirectoryName(dir)!;
         Topic = topic;
         Partition = partition;
         Config = config;
@@ -47,7 +48,7 @@ public sealed partial class PartitionLog : IDisposable
     public string Directory { get; }
 
     /// <summary>The log directory (parent of <see cref="Directory"/>).</summary>
-    public string LogDir => Path.GetDirectoryName(Directory)!;
+    public string LogDir { get; }
 
     public LogConfig Config { get; private set; }
 

@@ -275,6 +275,7 @@ internal sealed partial class LogSegment
 
     private void SetFileLength(long length)
     {
+        _dirty = true;
         try
         {
             if (_writeHandle is not null)
