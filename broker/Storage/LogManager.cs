@@ -254,6 +254,8 @@ public sealed partial class LogManager : IDisposable
             throw new KafkaStorageException($"Loading logs failed: {errors.First().Message}", errors.First());
         }
 
+        LoadCleanerCheckpoints();
+
         // Only after every log is loaded: a crash from here on must be treated as unclean.
         foreach (var dir in LogDirs)
         {
