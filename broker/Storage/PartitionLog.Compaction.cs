@@ -82,6 +82,7 @@ public sealed partial class PartitionLog
                 return null;
             }
 
+            using var decoder = new BatchRecords();
             var map = new OffsetMap(maxKeys);
             var mappedSegments = 0;
             for (var i = 0; i < cleanable.Length; i++)
@@ -99,15 +100,16 @@ public sealed partial class PartitionLog
 
                 ForEachBatch(cleanable[i], withBody: true, (h, batch) =>
                 {
-                    if (h.Compression != CompressionType.None || h.IsControl)
+                    if (h.IsControl || !decoder.TryGetRecords(h, batch, out var records))
                     {
                         return;
                     }
 
-                    var it = new RecordIterator(batch);
-                    while (it.TryNext(out var r))
+                    var it = RecordIterator.ForBatch(h, records);
+                    while (it.TryMoveNext(out _))
                     {
-                        if (r.HasKey && r.Offset >= firstDirty)
+                        var r = it.Current;
+                        if (!r.KeyIsNull && r.Offset >= firstDirty)
                         {
                             map.Put(r.Key, r.Offset);
                         }
@@ -121,7 +123,7 @@ public sealed partial class PartitionLog
             var deleteHorizon = nowMs - config.DeleteRetentionMs;
             foreach (var group in Group(cleanable.AsSpan(0, mappedSegments).ToArray(), config.SegmentBytes))
             {
-                var (cleaned, removed) = WriteCleaned(group, map, deleteHorizon, producerLastOffsets, config, nowMs);
+                var (cleaned, removed) = WriteCleaned(group, map, decoder, deleteHorizon, producerLastOffsets, config, nowMs);
                 if (!SwapIn(group, cleaned, nowMs))
                 {
                     return result;
@@ -171,7 +173,7 @@ public sealed partial class PartitionLog
         return groups;
     }
 
-    private (LogSegment Cleaned, long Removed) WriteCleaned(LogSegment[] group, OffsetMap map, long deleteHorizon,
+    private (LogSegment Cleaned, long Removed) WriteCleaned(LogSegment[] group, OffsetMap map, BatchRecords decoder, long deleteHorizon,
         Dictionary<long, long> producerLastOffsets, LogConfig config, long nowMs)
     {
         var cleaned = LogSegment.Open(Directory, group[0].BaseOffset, config, _options.Handles, create: true, LogSegment.CleanedSuffix);
@@ -183,24 +185,36 @@ public sealed partial class PartitionLog
             ForEachBatch(segment, withBody: true, (h, batch) =>
             {
                 byte[]? output = null;
-                if (h.Compression != CompressionType.None || h.IsControl)
+                if (h.IsControl || !decoder.TryGetRecords(h, batch, out var records))
                 {
                     output = batch.ToArray();
                 }
                 else
                 {
                     keep.Clear();
-                    var it = new RecordIterator(batch);
+                    var it = RecordIterator.ForBatch(h, records);
                     var total = 0;
-                    while (it.TryNext(out var r))
+                    var position = 0;
+                    string? error = null;
+                    while (it.TryMoveNext(out error))
                     {
+                        var r = it.Current;
                         total++;
-                        var latest = !r.HasKey || map.Get(r.Key) <= r.Offset;
-                        var expiredTombstone = !r.HasValue && h.MaxTimestamp < deleteHorizon;
+                        var latest = r.KeyIsNull || map.Get(r.Key) <= r.Offset;
+                        var expiredTombstone = r.ValueIsNull && h.MaxTimestamp < deleteHorizon;
                         if (latest && !expiredTombstone)
                         {
-                            keep.Add((r.Start, r.Length));
+                            keep.Add((position, r.SizeInBytes));
                         }
+
+                        position += r.SizeInBytes;
+                    }
+
+                    if (error is not null)
+                    {
+                        // Records that cannot be decoded are never dropped: the batch stays as it is.
+                        keep.Clear();
+                        total = 0;
                     }
 
                     removed += total - keep.Count;
@@ -212,7 +226,7 @@ public sealed partial class PartitionLog
                     {
                         // As Kafka: an emptied batch survives (header only) when it is the producer's last, so
                         // its sequence state is not lost.
-                        output = RecordBatchBuilder.Filter(batch, keep);
+                        output = decoder.Rebuild(batch, h, records, keep);
                     }
                 }
 

@@ -58,7 +58,10 @@ public sealed partial class PartitionLog : IDisposable
 
     public long LogEndOffset => _state.LogEndOffset;
 
-    /// <summary>Consumers read below it. Clamped to [LogStartOffset, LogEndOffset] when set.</summary>
+    /// <summary>
+    /// Consumers read below it. Setting it only moves it forward (concurrent appenders may set it out of order)
+    /// and clamps it to [LogStartOffset, LogEndOffset]; truncation lowers it.
+    /// </summary>
     public long HighWatermark
     {
         get => _state.HighWatermark;
@@ -67,7 +70,11 @@ public sealed partial class PartitionLog : IDisposable
             lock (_lock)
             {
                 var s = _state;
-                Publish(s with { HighWatermark = Math.Clamp(value, s.LogStartOffset, s.LogEndOffset) });
+                var hw = Math.Clamp(value, s.LogStartOffset, s.LogEndOffset);
+                if (hw > s.HighWatermark)
+                {
+                    Publish(s with { HighWatermark = hw });
+                }
             }
         }
     }

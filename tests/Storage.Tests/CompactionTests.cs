@@ -107,9 +107,9 @@ public sealed class CompactionTests
     {
         using var dir = new TempDir();
         using var log = Open(dir.Path);
-        var b1 = Cleaner.RecordBatchBuilder.Build(0, [new Cleaner.SimpleRecord("k"u8.ToArray(), "1"u8.ToArray(), 5)], producerId: 9, producerEpoch: 0, baseSequence: 0);
-        var b2 = Cleaner.RecordBatchBuilder.Build(0, [new Cleaner.SimpleRecord("j"u8.ToArray(), "1"u8.ToArray(), 5)], producerId: 3, producerEpoch: 0, baseSequence: 0);
-        var b3 = Cleaner.RecordBatchBuilder.Build(0, [new Cleaner.SimpleRecord("k"u8.ToArray(), "2"u8.ToArray(), 5), new Cleaner.SimpleRecord("j"u8.ToArray(), "2"u8.ToArray(), 5)]);
+        var b1 = Batches.Producer("k", "1", 9, 0, 0);
+        var b2 = Batches.Producer("j", "1", 3, 0, 0);
+        var b3 = Batches.Keyed(("k", "2", 5), ("j", "2", 5));
         log.AppendAsLeader(b1, 0, TimestampType.CreateTime, 1);
         log.AppendAsLeader(b2, 0, TimestampType.CreateTime, 1);
         log.AppendAsLeader(b3, 0, TimestampType.CreateTime, 1);
@@ -121,7 +121,7 @@ public sealed class CompactionTests
         Assert.Equal([0L, 1L, 2L], headers.Select(h => h.BaseOffset));
         Assert.Equal([0, 0, 2], headers.Select(h => h.RecordCount));
         Assert.Equal([9L, 3L, -1L], headers.Select(h => h.ProducerId));
-        Assert.True(log.AppendAsLeader(Cleaner.RecordBatchBuilder.Build(0, [new Cleaner.SimpleRecord("k"u8.ToArray(), "1"u8.ToArray(), 5)], producerId: 9, producerEpoch: 0, baseSequence: 0), 0, TimestampType.CreateTime, 1).Duplicate);
+        Assert.True(log.AppendAsLeader(Batches.Producer("k", "1", 9, 0, 0), 0, TimestampType.CreateTime, 1).Duplicate);
     }
 
     [Fact]
@@ -167,5 +167,31 @@ public sealed class CompactionTests
         manager = new LogManager([dir.Path], LogConfig.Default, new LogManagerOptions { StartBackgroundJobs = false, TopicConfig = _ => Compacted });
         Assert.Equal(10, manager.GetLog("cm", 0)!.CleanerCheckpoint);
         manager.Dispose();
+    }
+
+    [Theory]
+    [InlineData(CompressionType.Gzip)]
+    [InlineData(CompressionType.Lz4)]
+    [InlineData(CompressionType.Zstd)]
+    [InlineData(CompressionType.Snappy)]
+    public void CompressedBatchesAreCompactedAndStayCompressed(CompressionType compression)
+    {
+        using var dir = new TempDir();
+        using var log = Open(dir.Path);
+        for (var round = 0; round < 6; round++)
+        {
+            log.AppendAsLeader(Batches.Keyed(compression, ("a", $"a{round}", 10 + round), ("b", $"b{round}", 10 + round), ("c", round == 5 ? "last" : $"c{round}", 10 + round)), 0, TimestampType.CreateTime, 1);
+        }
+
+        log.Roll();
+        log.HighWatermark = log.LogEndOffset;
+        Assert.Equal((6L, 12L), log.OffsetForTimestamp(12));
+
+        var result = log.Compact(1000, force: true);
+        Assert.Equal(15, result!.Value.RecordsRemoved);
+        Assert.Equal([(15L, "a", (string?)"a5"), (16L, "b", "b5"), (17L, "c", "last")], Batches.Records(log));
+        var headers = Batches.ReadAll(log);
+        Assert.All(headers, h => Assert.Equal(compression, h.Compression));
+        Assert.Equal([15L], headers.Where(h => h.RecordCount > 0).Select(h => h.BaseOffset));
     }
 }

@@ -7,7 +7,7 @@ public sealed class RetentionTests
 {
     private static readonly LogConfig Small = LogConfig.Default with { SegmentBytes = 2000, IndexIntervalBytes = 200, FileDeleteDelayMs = 0 };
 
-    private static PartitionLog Fill(string dir, LogConfig config, int batches, long firstTimestamp, long step)
+    private static PartitionLog Fill(string dir, LogConfig config, int batches, long firstTimestamp, long step, bool setHighWatermark = true)
     {
         var log = PartitionLog.Open(dir, "t", 0, config);
         for (var i = 0; i < batches; i++)
@@ -15,7 +15,11 @@ public sealed class RetentionTests
             log.AppendAsLeader(Batches.Make(4, timestamp: firstTimestamp + (i * step), valueSize: 40), 0, TimestampType.CreateTime, 1);
         }
 
-        log.HighWatermark = log.LogEndOffset;
+        if (setHighWatermark)
+        {
+            log.HighWatermark = log.LogEndOffset;
+        }
+
         return log;
     }
 
@@ -64,8 +68,10 @@ public sealed class RetentionTests
     public void RetentionNeverDeletesAboveTheHighWatermark()
     {
         using var dir = new TempDir();
-        using var log = Fill(dir.Path, Small with { RetentionMs = 1 }, 30, 1000, 1);
+        using var log = Fill(dir.Path, Small with { RetentionMs = 1 }, 30, 1000, 1, setHighWatermark: false);
         log.HighWatermark = 10;
+        log.HighWatermark = 5;
+        Assert.Equal(10, log.HighWatermark);
         log.DeleteOldSegments(long.MaxValue / 2);
         Assert.True(log.LogStartOffset <= 10);
         Assert.Equal(ErrorCode.None, log.Read(10, 100, long.MaxValue, true).Error);
