@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace KafkaOperator.Kube;
+namespace KafkaOperator.Kube.Models;
 
 public sealed class ObjectMeta
 {
@@ -33,11 +33,11 @@ public sealed class OwnerReference
 
 public abstract class KubeObject
 {
-    public string? ApiVersion { get; set; }
-    public string? Kind { get; set; }
+    public string ApiVersion { get; set; } = "";
+    public string Kind { get; set; } = "";
     public ObjectMeta Metadata { get; set; } = new();
     [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; set; }
+    public Dictionary<string, JsonElement>? ExtensionData { get; set; }
 }
 
 [AttributeUsage(AttributeTargets.Class)]
@@ -56,35 +56,15 @@ public sealed class KubeResourceAttribute(string group, string version, string p
 [KubeResource("apps", "v1", "statefulsets", "StatefulSet")] public sealed class StatefulSet : KubeObject { }
 [KubeResource("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget")] public sealed class PodDisruptionBudget : KubeObject { }
 
+public sealed class ListMeta
+{
+    public string? ResourceVersion { get; set; }
+}
+
 public sealed class KubeList<T>
 {
+    public ListMeta Metadata { get; set; } = new();
     public List<T> Items { get; set; } = [];
 }
 
-public enum WatchEventType { Added, Modified, Deleted, Bookmark, Error }
 
-public sealed record WatchEvent<T>(WatchEventType Type, T? Object);
-
-public sealed class KubeApiException(int statusCode, string reason, string message) : Exception(message)
-{
-    public int StatusCode { get; } = statusCode;
-    public string Reason { get; } = reason;
-}
-
-public sealed class KubePatch
-{
-    public static KubePatch Merge(JsonNode patch) => new();
-}
-
-public interface IKubeClient
-{
-    Task<T?> GetAsync<T>(string? ns, string name, CancellationToken ct = default) where T : KubeObject, new();
-    Task<KubeList<T>> ListAsync<T>(string? ns, string? labelSelector = null, CancellationToken ct = default) where T : KubeObject, new();
-    Task<T> CreateAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject, new();
-    Task<T> ReplaceAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject, new();
-    Task<T> ReplaceStatusAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject, new();
-    Task<T> PatchAsync<T>(string? ns, string name, KubePatch patch, CancellationToken ct = default) where T : KubeObject, new();
-    Task<T> ApplyAsync<T>(T obj, string fieldManager, bool force = true, CancellationToken ct = default) where T : KubeObject, new();
-    Task DeleteAsync<T>(string? ns, string name, string? propagationPolicy = "Background", CancellationToken ct = default) where T : KubeObject, new();
-    IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns, string? resourceVersion, string? labelSelector = null, bool allowBookmarks = true, int? timeoutSeconds = null, CancellationToken ct = default) where T : KubeObject, new();
-}

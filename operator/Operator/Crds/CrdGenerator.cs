@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
 using KafkaOperator.Operator.Yaml;
 
 namespace KafkaOperator.Operator.Crds;

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
 using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
 
 namespace KafkaOperator.Operator.Crds;
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
 
 namespace KafkaOperator.Operator.Crds;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
 using KafkaOperator.Operator.Crds;
 
 namespace KafkaOperator.Operator.Models;

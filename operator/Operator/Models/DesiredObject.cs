@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
 
 namespace KafkaOperator.Operator.Models;
 
