@@ -1,0 +1,13 @@
+namespace KafkaOperator.Kube.Watch;
+
+public enum WatchEventType
+{
+    Added,
+    Modified,
+    Deleted,
+    Bookmark,
+    Error,
+}
+
+/// <summary>One watch event. For <see cref="WatchEventType.Bookmark"/> the object carries only metadata.resourceVersion.</summary>
+public sealed record WatchEvent<T>(WatchEventType Type, T? Object);

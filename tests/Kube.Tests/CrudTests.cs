@@ -1,0 +1,237 @@
+using KafkaOperator.Kube.Models;
+using KafkaOperator.Kube.Testing;
+
+namespace KafkaOperator.Kube.Tests;
+
+public sealed class CrudTests
+{
+    [Fact]
+    public async Task Create_get_list_update_round_trip_through_http()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+
+        var created = await client.CreateAsync(new ConfigMap
+        {
+            Metadata = new ObjectMeta { Namespace = "ns1", Name = "cfg", Labels = new() { ["app"] = "kafka" } },
+            Data = new() { ["a"] = "1" },
+        });
+        Assert.Equal("v1", created.ApiVersion);
+        Assert.Equal("ConfigMap", created.Kind);
+        Assert.False(string.IsNullOrEmpty(created.Metadata.Uid));
+        Assert.NotNull(created.Metadata.CreationTimestamp);
+        Assert.Equal("ns1", created.Metadata.Namespace);
+
+        var fetched = await client.GetAsync<ConfigMap>("ns1", "cfg");
+        Assert.NotNull(fetched);
+        Assert.Equal("1", fetched.Data!["a"]);
+        Assert.Equal(created.Metadata.ResourceVersion, fetched.Metadata.ResourceVersion);
+
+        fetched.Data["b"] = "2";
+        var updated = await client.ReplaceAsync(fetched);
+        Assert.NotEqual(created.Metadata.ResourceVersion, updated.Metadata.ResourceVersion);
+        Assert.Equal("2", updated.Data!["b"]);
+        Assert.Equal(created.Metadata.Uid, updated.Metadata.Uid);
+
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns2", Name = "other" } });
+        var inNs1 = await client.ListAsync<ConfigMap>("ns1");
+        Assert.Equal(["cfg"], inNs1.Items.Select(i => i.Metadata.Name));
+        Assert.Equal("ConfigMap", inNs1.Items[0].Kind);
+        Assert.Equal(server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), inNs1.Metadata.ResourceVersion);
+        var all = await client.ListAsync<ConfigMap>(null);
+        Assert.Equal(2, all.Items.Count);
+    }
+
+    [Fact]
+    public async Task Missing_objects_get_null_and_delete_is_a_no_op()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        Assert.Null(await server.Client.GetAsync<ConfigMap>("ns", "nope"));
+        await server.Client.DeleteAsync<ConfigMap>("ns", "nope");
+        var error = await Assert.ThrowsAsync<KubeApiException>(() =>
+            server.Client.ReplaceAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "nope" } }));
+        Assert.Equal(404, error.StatusCode);
+        Assert.True(error.IsNotFound);
+    }
+
+    [Fact]
+    public async Task Creating_twice_is_409_already_exists()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        await server.Client.CreateAsync(new Secret { Metadata = new ObjectMeta { Namespace = "ns", Name = "s" }, StringData = new() { ["k"] = "v" } });
+        var error = await Assert.ThrowsAsync<KubeApiException>(() =>
+            server.Client.CreateAsync(new Secret { Metadata = new ObjectMeta { Namespace = "ns", Name = "s" } }));
+        Assert.Equal(409, error.StatusCode);
+        Assert.Equal("AlreadyExists", error.Reason);
+    }
+
+    [Fact]
+    public async Task Stale_resource_version_is_409_conflict()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var first = await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "c" }, Data = new() { ["v"] = "0" } });
+        var copyA = (await client.GetAsync<ConfigMap>("ns", "c"))!;
+        var copyB = (await client.GetAsync<ConfigMap>("ns", "c"))!;
+        copyA.Data!["v"] = "a";
+        await client.ReplaceAsync(copyA);
+        copyB.Data!["v"] = "b";
+        var error = await Assert.ThrowsAsync<KubeApiException>(() => client.ReplaceAsync(copyB));
+        Assert.True(error.IsConflict);
+        Assert.Equal("Conflict", error.Reason);
+        Assert.Equal("a", (await client.GetAsync<ConfigMap>("ns", "c"))!.Data!["v"]);
+        Assert.NotEqual(first.Metadata.ResourceVersion, (await client.GetAsync<ConfigMap>("ns", "c"))!.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Generation_bumps_on_spec_changes_only()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var widget = await client.CreateAsync(Widget.Make("ns", "w", size: 1));
+        Assert.Equal(1, widget.Metadata.Generation);
+
+        widget.Metadata.Labels = new() { ["touched"] = "yes" };
+        widget = await client.ReplaceAsync(widget);
+        Assert.Equal(1, widget.Metadata.Generation);
+
+        widget.Status = new WidgetStatus { Phase = "Ready" };
+        widget = await client.ReplaceStatusAsync(widget);
+        Assert.Equal(1, widget.Metadata.Generation);
+
+        widget.Spec!.Size = 3;
+        widget = await client.ReplaceAsync(widget);
+        Assert.Equal(2, widget.Metadata.Generation);
+
+        var patched = await client.PatchAsync<Widget>("ns", "w", KubePatch.Merge(new { spec = new { color = "red" } }));
+        Assert.Equal(3, patched.Metadata.Generation);
+    }
+
+    [Fact]
+    public async Task No_op_update_keeps_the_resource_version()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var widget = await server.Client.CreateAsync(Widget.Make("ns", "w"));
+        var again = await server.Client.ReplaceAsync(widget);
+        Assert.Equal(widget.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Status_subresource_isolates_status_from_spec()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var created = Widget.Make("ns", "w", size: 1);
+        created.Status = new WidgetStatus { Phase = "IgnoredOnCreate" };
+        var widget = await client.CreateAsync(created);
+        Assert.Null(widget.Status);
+
+        // The main resource ignores status...
+        widget.Status = new WidgetStatus { Phase = "Sneaky" };
+        widget.Spec!.Size = 2;
+        widget = await client.ReplaceAsync(widget);
+        Assert.Null(widget.Status);
+        Assert.Equal(2, widget.Spec!.Size);
+
+        // ...and the status subresource ignores everything else.
+        widget.Status = new WidgetStatus { Phase = "Ready", ObservedGeneration = widget.Metadata.Generation };
+        widget.Spec.Size = 99;
+        widget.Metadata.Labels = new() { ["x"] = "y" };
+        widget = await client.ReplaceStatusAsync(widget);
+        Assert.Equal("Ready", widget.Status!.Phase);
+        Assert.Equal(2, widget.Spec!.Size);
+        Assert.Null(widget.Metadata.Labels);
+
+        var patched = await client.PatchAsync<Widget>("ns", "w", KubePatch.Merge(new { status = new { phase = "Degraded" }, spec = new { size = 50 } }, "status"));
+        Assert.Equal("Degraded", patched.Status!.Phase);
+        Assert.Equal(2, patched.Spec!.Size);
+    }
+
+    [Fact]
+    public async Task Without_status_subresource_the_main_resource_writes_status()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        server.SetStatusSubresource("test.example.com", "widgets", enabled: false);
+        var created = Widget.Make("ns", "w");
+        created.Status = new WidgetStatus { Phase = "Kept" };
+        var widget = await server.Client.CreateAsync(created);
+        Assert.Equal("Kept", widget.Status!.Phase);
+    }
+
+    [Fact]
+    public async Task Crd_registration_decides_the_status_subresource()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        await server.Client.CreateAsync(new CustomResourceDefinition
+        {
+            Metadata = new ObjectMeta { Name = "gadgets.test.example.com" },
+            Spec = new CustomResourceDefinitionSpec
+            {
+                Group = "test.example.com",
+                Scope = "Cluster",
+                Names = new CustomResourceDefinitionNames { Plural = "gadgets", Kind = "Gadget" },
+                Versions = [new CustomResourceDefinitionVersion { Name = "v1" }],
+            },
+        });
+        Assert.NotNull(await server.Client.GetAsync<CustomResourceDefinition>(null, "gadgets.test.example.com"));
+        var gadget = await server.Client.CreateAsync(new Gadget { Metadata = new ObjectMeta { Name = "g" }, Status = new WidgetStatus { Phase = "Kept" } });
+        Assert.Equal("Kept", gadget.Status!.Phase);
+        Assert.Null(gadget.Metadata.Namespace);
+        Assert.Single((await server.Client.ListAsync<Gadget>(null)).Items);
+    }
+
+    [Fact]
+    public async Task Finalizers_hold_deletion_until_the_last_one_is_removed()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var widget = Widget.Make("ns", "w");
+        widget.Metadata.Finalizers = ["test.example.com/cleanup", "other/keep"];
+        await client.CreateAsync(widget);
+
+        await client.DeleteAsync<Widget>("ns", "w");
+        var deleting = await client.GetAsync<Widget>("ns", "w");
+        Assert.NotNull(deleting);
+        Assert.NotNull(deleting.Metadata.DeletionTimestamp);
+
+        deleting.Metadata.Finalizers!.Add("new/finalizer");
+        var forbidden = await Assert.ThrowsAsync<KubeApiException>(() => client.ReplaceAsync(deleting));
+        Assert.Equal(422, forbidden.StatusCode);
+
+        deleting.Metadata.Finalizers = ["other/keep"];
+        var stillThere = await client.ReplaceAsync(deleting);
+        Assert.NotNull(await client.GetAsync<Widget>("ns", "w"));
+        Assert.Equal(deleting.Metadata.DeletionTimestamp, stillThere.Metadata.DeletionTimestamp);
+
+        await client.PatchAsync<Widget>("ns", "w", KubePatch.Merge(System.Text.Json.Nodes.JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!));
+        Assert.Null(await client.GetAsync<Widget>("ns", "w"));
+    }
+
+    [Fact]
+    public async Task Failure_injection_answers_the_next_matching_requests()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "c" } });
+        server.InjectFailures(2, 500, method: "GET", pathContains: "/configmaps/c");
+        for (var i = 0; i < 2; i++)
+        {
+            var error = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.GetAsync<ConfigMap>("ns", "c"));
+            Assert.Equal(500, error.StatusCode);
+        }
+        Assert.NotNull(await server.Client.GetAsync<ConfigMap>("ns", "c"));
+        server.InjectFailures(1, 409);
+        var conflict = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.ListAsync<ConfigMap>("ns"));
+        Assert.True(conflict.IsConflict);
+    }
+
+    [Fact]
+    public async Task Namespaced_operations_require_a_namespace()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        await Assert.ThrowsAsync<ArgumentException>(() => server.Client.GetAsync<ConfigMap>(null, "x"));
+        await Assert.ThrowsAsync<ArgumentException>(() => server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "x" } }));
+        var ns = await server.Client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = "team" } });
+        Assert.Equal("team", ns.Metadata.Name);
+        Assert.NotNull(await server.Client.GetAsync<Namespace>(null, "team"));
+    }
+}

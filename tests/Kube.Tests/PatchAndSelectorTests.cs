@@ -1,0 +1,145 @@
+using System.Text.Json.Nodes;
+using KafkaOperator.Kube.Models;
+using KafkaOperator.Kube.Testing;
+
+namespace KafkaOperator.Kube.Tests;
+
+public sealed class PatchAndSelectorTests
+{
+    [Fact]
+    public async Task Merge_patch_merges_objects_and_null_removes()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        await client.CreateAsync(new ConfigMap
+        {
+            Metadata = new ObjectMeta { Namespace = "ns", Name = "c", Labels = new() { ["keep"] = "1", ["drop"] = "1" } },
+            Data = new() { ["a"] = "1" },
+        });
+        var patched = await client.PatchAsync<ConfigMap>("ns", "c", KubePatch.Merge(JsonNode.Parse("""
+            {"metadata":{"labels":{"drop":null,"new":"2"}},"data":{"b":"2"}}
+            """)!));
+        Assert.Equal(new Dictionary<string, string> { ["keep"] = "1", ["new"] = "2" }, patched.Metadata.Labels);
+        Assert.Equal(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }, patched.Data);
+        Assert.Contains(server.Requests, r => r.Method == "PATCH" && r.ContentType == "application/merge-patch+json");
+    }
+
+    [Fact]
+    public async Task Merge_patch_with_a_stale_resource_version_is_409()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var created = await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "c" } });
+        await server.Client.PatchAsync<ConfigMap>("ns", "c", KubePatch.Merge(new { data = new { x = "1" } }));
+        var error = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.PatchAsync<ConfigMap>("ns", "c",
+            KubePatch.Merge(new { metadata = new { resourceVersion = created.Metadata.ResourceVersion }, data = new { x = "2" } })));
+        Assert.Equal(409, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Apply_creates_then_updates_and_is_idempotent()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var desired = new Service
+        {
+            Metadata = new ObjectMeta { Namespace = "ns", Name = "kafka-headless", Labels = new() { ["app"] = "kafka" } },
+            Spec = new ServiceSpec
+            {
+                ClusterIP = "None",
+                Selector = new() { ["app"] = "kafka" },
+                Ports = [new ServicePort { Name = "kafka", Port = 9092, TargetPort = 9092 }],
+            },
+        };
+        var created = await client.ApplyAsync(desired, "kafka-operator");
+        Assert.Equal("None", created.Spec!.ClusterIP);
+        Assert.Equal(9092, created.Spec.Ports![0].TargetPort!.Value.IntValue);
+
+        var again = await client.ApplyAsync(desired, "kafka-operator");
+        Assert.Equal(created.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
+
+        desired.Spec.Ports[0].TargetPort = "kafka";
+        var changed = await client.ApplyAsync(desired, "kafka-operator");
+        Assert.Equal("kafka", changed.Spec!.Ports![0].TargetPort!.Value.StringValue);
+        Assert.Equal(2, changed.Metadata.Generation);
+
+        var applies = server.Requests.Where(r => r.Method == "PATCH").ToList();
+        Assert.Equal(3, applies.Count);
+        Assert.All(applies, r => Assert.StartsWith("application/apply-patch+yaml", r.ContentType, StringComparison.Ordinal));
+        Assert.All(applies, r => Assert.Contains("fieldManager=kafka-operator", r.Query, StringComparison.Ordinal));
+        Assert.All(applies, r => Assert.Contains("force=true", r.Query, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Apply_patch_on_status_subresource()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        await server.Client.CreateAsync(Widget.Make("ns", "w"));
+        var status = new Widget { Metadata = new ObjectMeta { Name = "w", Namespace = "ns" }, Status = new WidgetStatus { Phase = "Ready" } };
+        var result = await server.Client.PatchAsync<Widget>("ns", "w", KubePatch.Apply(status, "op") with { Subresource = "status" });
+        Assert.Equal("Ready", result.Status!.Phase);
+        Assert.Equal(1, result.Spec!.Size);
+    }
+
+    [Fact]
+    public async Task Label_selectors_filter_lists()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        await client.CreateAsync(Widget.Make("ns", "a", labels: new() { ["app"] = "kafka", ["tier"] = "broker" }));
+        await client.CreateAsync(Widget.Make("ns", "b", labels: new() { ["app"] = "kafka" }));
+        await client.CreateAsync(Widget.Make("ns", "c", labels: new() { ["app"] = "zk" }));
+        await client.CreateAsync(Widget.Make("ns", "d"));
+
+        async Task<string> Names(string selector) =>
+            string.Join(",", (await client.ListAsync<Widget>("ns", selector)).Items.Select(w => w.Metadata.Name));
+
+        Assert.Equal("a,b", await Names("app=kafka"));
+        Assert.Equal("a,b", await Names("app==kafka"));
+        Assert.Equal("c,d", await Names("app!=kafka"));
+        Assert.Equal("a,b,c", await Names("app in (kafka, zk)"));
+        Assert.Equal("c,d", await Names("app notin (kafka)"));
+        Assert.Equal("a", await Names("tier"));
+        Assert.Equal("b,c,d", await Names("!tier"));
+        Assert.Equal("a", await Names("app=kafka,tier=broker"));
+        var error = await Assert.ThrowsAsync<KubeApiException>(() => client.ListAsync<Widget>("ns", "app in kafka"));
+        Assert.Equal(400, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deleting_an_owner_cascades_to_dependents()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var owner = await client.CreateAsync(Widget.Make("ns", "owner"));
+        var reference = OwnerReference.ControllerOf(owner);
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "child", OwnerReferences = [reference] } });
+        var grandchildOwner = (await client.GetAsync<ConfigMap>("ns", "child"))!;
+        await client.CreateAsync(new Secret { Metadata = new ObjectMeta { Namespace = "ns", Name = "grandchild", OwnerReferences = [OwnerReference.ControllerOf(grandchildOwner)] } });
+        await client.CreateAsync(new ConfigMap
+        {
+            Metadata = new ObjectMeta { Namespace = "ns", Name = "finalized-child", OwnerReferences = [reference], Finalizers = ["x/y"] },
+        });
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "unrelated" } });
+
+        await client.DeleteAsync<Widget>("ns", "owner");
+
+        Assert.Null(await client.GetAsync<Widget>("ns", "owner"));
+        Assert.Null(await client.GetAsync<ConfigMap>("ns", "child"));
+        Assert.Null(await client.GetAsync<Secret>("ns", "grandchild"));
+        Assert.NotNull((await client.GetAsync<ConfigMap>("ns", "finalized-child"))!.Metadata.DeletionTimestamp);
+        Assert.NotNull(await client.GetAsync<ConfigMap>("ns", "unrelated"));
+    }
+
+    [Fact]
+    public async Task Orphan_deletion_strips_owner_references()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var owner = await client.CreateAsync(Widget.Make("ns", "owner"));
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "child", OwnerReferences = [OwnerReference.ControllerOf(owner)] } });
+        await client.DeleteAsync<Widget>("ns", "owner", propagationPolicy: "Orphan");
+        var child = await client.GetAsync<ConfigMap>("ns", "child");
+        Assert.NotNull(child);
+        Assert.Null(child.Metadata.OwnerReferences);
+    }
+}
