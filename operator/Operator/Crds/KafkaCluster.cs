@@ -75,7 +75,7 @@ public sealed class PodTemplate
 
 public sealed class KafkaClusterStatus
 {
-    public List<Condition> Conditions { get; set; } = [];
+    public List<StatusCondition> Conditions { get; set; } = [];
     public long? ObservedGeneration { get; set; }
     public int ReadyBrokers { get; set; }
     public List<BrokerStatus>? Brokers { get; set; }

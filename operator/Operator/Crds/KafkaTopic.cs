@@ -59,7 +59,7 @@ public enum DeletionPolicy
 
 public sealed class KafkaTopicStatus
 {
-    public List<Condition> Conditions { get; set; } = [];
+    public List<StatusCondition> Conditions { get; set; } = [];
     public long? ObservedGeneration { get; set; }
     public string? TopicId { get; set; }
     public int? Partitions { get; set; }

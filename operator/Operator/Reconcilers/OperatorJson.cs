@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using KafkaOperator.Kube;
@@ -58,9 +59,12 @@ public static class OperatorJson
                 var dv = desired.AsValue();
                 if (dv.GetValueKind() == JsonValueKind.Number && av2.GetValueKind() == JsonValueKind.Number)
                 {
-                    return dv.GetValue<decimal>() == av2.GetValue<decimal>();
+                    return Number(dv) == Number(av2);
                 }
                 return JsonNode.DeepEquals(dv, av2);
         }
     }
+
+    // Values built in code hold CLR numbers, parsed ones hold JSON text: compare by numeric value.
+    private static decimal Number(JsonValue v) => decimal.Parse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 }

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace KafkaOperator.Operator.Crds;
 
 /// <summary>A status condition following the Kubernetes API conventions (metav1.Condition).</summary>
-public sealed class Condition
+public sealed class StatusCondition
 {
     [RequiredField] public string Type { get; set; } = "";
     [RequiredField, Doc("True, False or Unknown.")] public string Status { get; set; } = "Unknown";
@@ -23,13 +23,13 @@ public static class ConditionTypes
 public static class Conditions
 {
     /// <summary>Sets a condition, keeping lastTransitionTime when the status does not change.</summary>
-    public static void Set(List<Condition> conditions, string type, bool status, string reason, string? message, long generation, DateTimeOffset now)
+    public static void Set(List<StatusCondition> conditions, string type, bool status, string reason, string? message, long generation, DateTimeOffset now)
     {
         var value = status ? "True" : "False";
         var existing = conditions.Find(c => c.Type == type);
         if (existing is null)
         {
-            conditions.Add(new Condition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation, LastTransitionTime = now });
+            conditions.Add(new StatusCondition { Type = type, Status = value, Reason = reason, Message = message, ObservedGeneration = generation, LastTransitionTime = now });
             return;
         }
         if (existing.Status != value)
@@ -42,7 +42,7 @@ public static class Conditions
         existing.ObservedGeneration = generation;
     }
 
-    public static Condition? Find(IEnumerable<Condition>? conditions, string type) => conditions?.FirstOrDefault(c => c.Type == type);
+    public static StatusCondition? Find(IEnumerable<StatusCondition>? conditions, string type) => conditions?.FirstOrDefault(c => c.Type == type);
 
-    public static bool IsTrue(IEnumerable<Condition>? conditions, string type) => Find(conditions, type)?.Status == "True";
+    public static bool IsTrue(IEnumerable<StatusCondition>? conditions, string type) => Find(conditions, type)?.Status == "True";
 }
