@@ -19,7 +19,7 @@ public sealed partial class FakeApiServer
             _requests.Add(recorded);
             failure = _failures.FirstOrDefault(f => f.Remaining > 0
                 && (f.Method is null || string.Equals(f.Method, request.Method, StringComparison.OrdinalIgnoreCase))
-                && (f.PathContains is null || recorded.Path.Contains(f.PathContains, StringComparison.Ordinal)));
+                && (f.PathContains is null || (recorded.Path + recorded.Query).Contains(f.PathContains, StringComparison.Ordinal)));
             if (failure is not null)
             {
                 failure.Remaining--;

@@ -101,7 +101,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
 
     /// <summary>
     /// The next <paramref name="count"/> requests matching <paramref name="method"/> (any when null) and whose path
-    /// contains <paramref name="pathContains"/> answer <paramref name="statusCode"/> with a Status body.
+    /// and query ("/api/v1/namespaces/ns/pods?watch=true") contain <paramref name="pathContains"/> answer <paramref name="statusCode"/> with a Status body.
     /// </summary>
     public InjectedFailure InjectFailures(int count, int statusCode = 500, string? method = null, string? pathContains = null)
     {
@@ -112,6 +112,18 @@ public sealed partial class FakeApiServer : IAsyncDisposable
         }
         return failure;
     }
+
+    /// <summary>Stops every injected failure that has not fired yet.</summary>
+    public void ClearFailures()
+    {
+        lock (_requestsLock)
+        {
+            _failures.Clear();
+        }
+    }
+
+    /// <summary>How many watch streams are open (registered with the store) right now.</summary>
+    public int OpenWatchCount => _store.WatcherCount;
 
     /// <summary>Drops the watch history: watching from any older resourceVersion now gets 410 Gone/Expired.</summary>
     public void CompactHistory() => _store.Compact();

@@ -55,6 +55,17 @@ internal sealed partial class ObjectStore
         }
     }
 
+    public int WatcherCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _watchers.Count;
+            }
+        }
+    }
+
     public void Unwatch(Watcher watcher)
     {
         lock (_lock)
