@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using KafkaOperator.Kube;
 using KafkaOperator.Kube.Models;
@@ -31,7 +30,6 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
     private readonly OperatorMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ControllerOptions _options;
-    private readonly ConcurrentDictionary<string, byte> _known = new(StringComparer.Ordinal);
     private readonly List<Func<CancellationToken, Task>> _sources = [];
 
     public Controller(string name, IKubeClient client, Func<T, CancellationToken, Task<ReconcileResult>> reconcile, OperatorMetrics metrics, ILogger logger, ControllerOptions? options = null)
@@ -44,27 +42,40 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
         _options = options ?? new ControllerOptions();
         Queue = new WorkQueue(_options.BackoffBase, _options.BackoffMax);
         metrics.RegisterQueue(name, () => Queue.Depth);
-        _sources.Add(ct => new ResourceWatcher<T>(_client, _options.Namespace, null, _logger).RunAsync(OnPrimaryEventAsync, ct));
+        Informer = NewInformer<T>(null);
+        Informer.AddHandler(OnPrimaryEventAsync);
+        _sources.Add(Informer.RunAsync);
     }
 
     public string Name { get; }
+
+    /// <summary>The list+watch cache of the reconciled kind (Kube's informer: relists on 410, backs off on errors).</summary>
+    public Informer<T> Informer { get; }
     public WorkQueue Queue { get; }
 
     /// <summary>Also reconcile the owner when an object of another kind changes (pods, StatefulSets...).</summary>
     public Controller<T> Watches<TOther>(string? labelSelector, Func<TOther, string?> ownerKey) where TOther : KubeObject, new()
     {
-        _sources.Add(ct => new ResourceWatcher<TOther>(_client, _options.Namespace, labelSelector, _logger).RunAsync(e =>
+        var informer = NewInformer<TOther>(labelSelector);
+        informer.AddHandler(e =>
         {
             if (e.Object is not null && ownerKey(e.Object) is { } key)
             {
                 Queue.Add(key);
             }
             return Task.CompletedTask;
-        }, ct));
+        });
+        _sources.Add(informer.RunAsync);
         return this;
     }
 
     public void Enqueue(string key) => Queue.Add(key);
+
+    private Informer<TKind> NewInformer<TKind>(string? labelSelector) where TKind : KubeObject, new() =>
+        new(_client, _options.Namespace, labelSelector, new InformerOptions
+        {
+            OnError = e => _logger.LogWarning("watch of {Kind} failed: {Error}", typeof(TKind).Name, e.Message),
+        });
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -91,7 +102,6 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
             var obj = await _client.GetAsync<T>(ns, name, ct).ConfigureAwait(false);
             if (obj is null)
             {
-                _known.TryRemove(key, out _);
                 return ReconcileResult.Success();
             }
             if (obj.Metadata.Annotations?.GetValueOrDefault(CrdGroup.PausedAnnotation) == "true")
@@ -152,27 +162,19 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
         using var timer = new PeriodicTimer(_options.ResyncInterval);
         while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
         {
-            foreach (var key in _known.Keys)
+            foreach (var obj in Informer.Items)
             {
-                Queue.Add(key);
+                Queue.Add(ObjectKey.Of(obj.Metadata.Namespace, obj.Metadata.Name!));
             }
         }
     }
 
     private Task OnPrimaryEventAsync(WatchEvent<T> e)
     {
-        if (e.Object?.Metadata.Name is { } name)
+        // Deleted objects are queued too: the reconcile finds them gone and does nothing (children carry owner refs).
+        if (e.Type != WatchEventType.Bookmark && e.Object?.Metadata.Name is { } name)
         {
-            var key = ObjectKey.Of(e.Object.Metadata.Namespace, name);
-            if (e.Type == WatchEventType.Deleted)
-            {
-                _known.TryRemove(key, out _);
-            }
-            else
-            {
-                _known[key] = 0;
-            }
-            Queue.Add(key);
+            Queue.Add(ObjectKey.Of(e.Object.Metadata.Namespace, name));
         }
         return Task.CompletedTask;
     }
