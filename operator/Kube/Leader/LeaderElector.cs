@@ -1,0 +1,257 @@
+using KafkaOperator.Kube.Models;
+
+namespace KafkaOperator.Kube.Leader;
+
+public sealed class LeaderElectionOptions
+{
+    public required string LeaseName { get; init; }
+    public required string LeaseNamespace { get; init; }
+
+    /// <summary>This candidate's identity, usually the pod name.</summary>
+    public required string Identity { get; init; }
+
+    /// <summary>How long others wait, from when they last saw the lease change, before taking it over.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long the leader keeps retrying a failed renewal before it gives leadership up.</summary>
+    public TimeSpan RenewDeadline { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Delay between acquire attempts and between renewals.</summary>
+    public TimeSpan RetryPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>On cancellation, clear the holder so another candidate can lead at once.</summary>
+    public bool ReleaseOnCancel { get; init; } = true;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Errors of individual attempts (they count as failed attempts; the loop goes on).</summary>
+    public Action<Exception>? OnError { get; init; }
+}
+
+/// <summary>
+/// Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: expiry is judged on the local clock from
+/// the moment this candidate last saw the lease record change (so clock skew between nodes does not matter), and
+/// every write is a compare-and-swap on the lease's resourceVersion, so two candidates can never both win.
+/// </summary>
+public sealed class LeaderElector
+{
+    private readonly IKubeClient _client;
+    private readonly LeaderElectionOptions _options;
+    private readonly SemaphoreSlim _attempt = new(1, 1);
+    private LeaseSpec? _observedRecord;
+    private DateTimeOffset _observedTime;
+    private volatile bool _isLeader;
+
+    public LeaderElector(IKubeClient client, LeaderElectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.RenewDeadline >= options.LeaseDuration)
+        {
+            throw new ArgumentException("RenewDeadline must be shorter than LeaseDuration.", nameof(options));
+        }
+        _client = client;
+        _options = options;
+    }
+
+    public bool IsLeader => _isLeader;
+
+    /// <summary>The holder this candidate last saw in the lease (itself when leading).</summary>
+    public string? ObservedLeader { get; private set; }
+
+    /// <summary>
+    /// One attempt: create the lease, renew it if held, or take it over if it expired. False when another candidate
+    /// holds a live lease, when a concurrent write won (409), or on an error (reported to OnError).
+    /// </summary>
+    public async Task<bool> TryAcquireOrRenewAsync(CancellationToken ct = default)
+    {
+        await _attempt.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            _isLeader = await AttemptAsync(ct).ConfigureAwait(false);
+            return _isLeader;
+        }
+        catch (Exception e) when (e is KubeApiException or HttpRequestException or TimeoutException)
+        {
+            _options.OnError?.Invoke(e);
+            _isLeader = false;
+            return false;
+        }
+        finally
+        {
+            _attempt.Release();
+        }
+    }
+
+    /// <summary>Gives the lease up (clears the holder) if this candidate holds it.</summary>
+    public async Task ReleaseAsync(CancellationToken ct = default)
+    {
+        await _attempt.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var lease = await _client.GetAsync<Lease>(_options.LeaseNamespace, _options.LeaseName, ct).ConfigureAwait(false);
+            if (lease?.Spec?.HolderIdentity != _options.Identity)
+            {
+                return;
+            }
+            var now = _options.TimeProvider.GetUtcNow();
+            lease.Spec = new LeaseSpec
+            {
+                HolderIdentity = null,
+                LeaseDurationSeconds = 1,
+                AcquireTime = now,
+                RenewTime = now,
+                LeaseTransitions = lease.Spec.LeaseTransitions,
+            };
+            await _client.ReplaceAsync(lease, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is KubeApiException or HttpRequestException or TimeoutException)
+        {
+            _options.OnError?.Invoke(e);
+        }
+        finally
+        {
+            _isLeader = false;
+            _attempt.Release();
+        }
+    }
+
+    /// <summary>
+    /// Campaigns until leading, runs <paramref name="onStartedLeading"/> with a token that is cancelled when leadership
+    /// ends, renews every RetryPeriod, and returns when leadership is lost (renewals failed for RenewDeadline) or
+    /// <paramref name="ct"/> is cancelled. Like client-go, it does not campaign again: restart the process (or call
+    /// RunAsync again) after a loss.
+    /// </summary>
+    public async Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(onStartedLeading);
+        var time = _options.TimeProvider;
+        try
+        {
+            while (!await TryAcquireOrRenewAsync(ct).ConfigureAwait(false))
+            {
+                await Task.Delay(_options.RetryPeriod, time, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return;
+        }
+
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var work = Task.Run(() => onStartedLeading(leading.Token), CancellationToken.None);
+        var lastRenew = time.GetUtcNow();
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(_options.RetryPeriod, time, ct).ConfigureAwait(false);
+                if (await TryAcquireOrRenewAsync(ct).ConfigureAwait(false))
+                {
+                    lastRenew = time.GetUtcNow();
+                }
+                else if (time.GetUtcNow() - lastRenew >= _options.RenewDeadline || ObservedLeader != _options.Identity)
+                {
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            if (_options.ReleaseOnCancel)
+            {
+                await ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _isLeader = false;
+            await leading.CancelAsync().ConfigureAwait(false);
+            try
+            {
+                await work.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The leader's work stopping because its token fired is the expected way out.
+            }
+            onStoppedLeading?.Invoke();
+        }
+    }
+
+    private async Task<bool> AttemptAsync(CancellationToken ct)
+    {
+        var now = _options.TimeProvider.GetUtcNow();
+        var durationSeconds = (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds);
+        var lease = await _client.GetAsync<Lease>(_options.LeaseNamespace, _options.LeaseName, ct).ConfigureAwait(false);
+        if (lease is null)
+        {
+            var created = new Lease
+            {
+                Metadata = new ObjectMeta { Name = _options.LeaseName, Namespace = _options.LeaseNamespace },
+                Spec = new LeaseSpec
+                {
+                    HolderIdentity = _options.Identity,
+                    LeaseDurationSeconds = durationSeconds,
+                    AcquireTime = now,
+                    RenewTime = now,
+                    LeaseTransitions = 0,
+                },
+            };
+            try
+            {
+                created = await _client.CreateAsync(created, ct).ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.IsConflict)
+            {
+                return false;
+            }
+            Observe(created.Spec!, now);
+            return true;
+        }
+
+        var record = lease.Spec ?? new LeaseSpec();
+        if (_observedRecord is null || !SameRecord(_observedRecord, record))
+        {
+            Observe(record, now);
+        }
+        ObservedLeader = record.HolderIdentity;
+        var heldByOther = !string.IsNullOrEmpty(record.HolderIdentity) && record.HolderIdentity != _options.Identity;
+        var recordDuration = TimeSpan.FromSeconds(record.LeaseDurationSeconds ?? durationSeconds);
+        if (heldByOther && _observedTime + recordDuration > now)
+        {
+            return false;
+        }
+
+        var renewing = record.HolderIdentity == _options.Identity;
+        lease.Spec = new LeaseSpec
+        {
+            HolderIdentity = _options.Identity,
+            LeaseDurationSeconds = durationSeconds,
+            AcquireTime = renewing ? record.AcquireTime ?? now : now,
+            RenewTime = now,
+            LeaseTransitions = renewing ? record.LeaseTransitions ?? 0 : (record.LeaseTransitions ?? 0) + 1,
+        };
+        try
+        {
+            var updated = await _client.ReplaceAsync(lease, ct).ConfigureAwait(false);
+            Observe(updated.Spec!, now);
+            return true;
+        }
+        catch (KubeApiException e) when (e.IsConflict)
+        {
+            return false;
+        }
+    }
+
+    private void Observe(LeaseSpec record, DateTimeOffset now)
+    {
+        _observedRecord = record;
+        _observedTime = now;
+        ObservedLeader = record.HolderIdentity;
+    }
+
+    private static bool SameRecord(LeaseSpec a, LeaseSpec b) =>
+        a.HolderIdentity == b.HolderIdentity && a.RenewTime == b.RenewTime && a.AcquireTime == b.AcquireTime
+        && a.LeaseTransitions == b.LeaseTransitions && a.LeaseDurationSeconds == b.LeaseDurationSeconds;
+}
