@@ -81,13 +81,13 @@ public sealed partial class KafkaConnection
 
     private static class MessageInfo<T>
     {
-        private static readonly ApiMessageAttribute _attribute = typeof(T).GetCustomAttribute<ApiMessageAttribute>()
+        private static readonly ApiMessageAttribute Declared = typeof(T).GetCustomAttribute<ApiMessageAttribute>()
             ?? throw new InvalidOperationException($"{typeof(T).Name} is not a Kafka message ([ApiMessage] missing).");
 
-        public static ApiKey ApiKey => _attribute.ApiKey;
+        public static ApiKey ApiKey => Declared.ApiKey;
 
-        public static ApiVersionRange Versions => new(_attribute.MinVersion, _attribute.MaxVersion);
+        public static ApiVersionRange Versions => new(Declared.MinVersion, Declared.MaxVersion);
 
-        public static short FlexibleFrom => _attribute.FlexibleFrom;
+        public static short FlexibleFrom => Declared.FlexibleFrom;
     }
 }
