@@ -81,7 +81,17 @@ public static partial class MessageCodec
         where T : class
     {
         ArgumentNullException.ThrowIfNull(request);
-        var version = request.RequestApiVersion;
+        return WriteResponse(output, request, response, request.RequestApiVersion);
+    }
+
+    /// <summary>
+    /// Same, with the body written at <paramref name="version"/> instead of the request's version: an ApiVersions
+    /// request of an unsupported version is answered with a v0 body carrying UNSUPPORTED_VERSION.
+    /// </summary>
+    public static int WriteResponse<T>(IBufferWriter<byte> output, RequestHeader request, T response, short version)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(request);
         var headerVersion = ApiRegistry.ResponseHeaderVersion(request.ApiKey, version);
         var size = ResponseHeader.Size(headerVersion) + ComputeSize(response, version);
         var writer = new KafkaWriter(output);
