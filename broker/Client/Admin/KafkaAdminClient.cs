@@ -47,7 +47,7 @@ public sealed partial class KafkaAdminClient : IAsyncDisposable
             };
             foreach (var (name, value) in topic.Configs)
             {
-                creatable.Configs.Add(new CreateTopicsRequest.CreatableTopicConfig { Name = name, Value = value });
+                creatable.Configs.Add(new CreateTopicsRequest.CreateableTopicConfig { Name = name, Value = value });
             }
 
             foreach (var (partition, brokers) in topic.ReplicaAssignment ?? new Dictionary<int, IReadOnlyList<int>>())
