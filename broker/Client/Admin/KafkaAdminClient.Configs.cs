@@ -33,7 +33,7 @@ public sealed partial class KafkaAdminClient
             {
                 var resource = new ConfigResource((ConfigResourceType)result.ResourceType, result.ResourceName);
                 var entries = result.Configs.Select(c => new ConfigEntry(c.Name, c.Value, (ConfigSource)c.ConfigSource,
-                    c.ReadOnly, c.IsSensitive, c.ConfigSource == (sbyte)ConfigSource.DefaultConfig,
+                    c.ReadOnly, c.IsSensitive, c.IsDefault || c.ConfigSource == (sbyte)ConfigSource.DefaultConfig,
                     c.Synonyms.Select(s => new ConfigSynonym(s.Name, s.Value, (ConfigSource)s.Source)).ToList())).ToList();
                 results[resource] = new ConfigResourceResult(resource, entries, Error(result.ErrorCode, result.ErrorMessage));
             }
