@@ -50,7 +50,22 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
         // Step 2: children.
         foreach (var desired in ClusterModel.Build(cluster, options))
         {
-            var action = await _applier.ApplyAsync(desired, names.Namespace, ct).ConfigureAwait(false);
+            ApplyAction action;
+            try
+            {
+                action = await _applier.ApplyAsync(desired, names.Namespace, ct).ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.StatusCode == 422)
+            {
+                // The API refuses the change (e.g. storage of an existing StatefulSet is immutable): retrying the
+                // same spec cannot help, so report it and wait for the next spec change.
+                var message = $"{desired.Kind} {desired.Name} rejected by the API server: {e.Message}";
+                Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "InvalidSpec", message, cluster.Metadata.Generation, now);
+                Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "InvalidSpec", message, cluster.Metadata.Generation, now);
+                await events.RecordAsync(cluster, EventTypes.Warning, "InvalidSpec", message, ct).ConfigureAwait(false);
+                await WriteStatusAsync(cluster, status, originalStatus, ct).ConfigureAwait(false);
+                return ReconcileResult.Success();
+            }
             if (action != ApplyAction.Unchanged)
             {
                 logger.LogInformation("{Action} {Kind} {Namespace}/{Name}", action, desired.Kind, names.Namespace, desired.Name);

@@ -238,4 +238,21 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         await ReconcileAsync();
         Assert.Null(await _server.Client.GetAsync<PodDisruptionBudget>(Ns, "demo-broker"));
     }
+
+    [Fact]
+    public async Task A_change_the_api_rejects_is_reported_instead_of_retried_forever()
+    {
+        await CreateAsync();
+        await ReconcileAsync();
+        var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        c.Spec.Storage = new KafkaStorage { Size = "20Gi" };
+        await _server.Client.ReplaceAsync(c);
+        // A real API server refuses volumeClaimTemplates changes on an existing StatefulSet with 422.
+        _server.InjectFailures(1, 422, "PATCH", "/statefulsets/demo-broker");
+        c = await ReconcileAsync();
+        var ready = Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!;
+        Assert.Equal("InvalidSpec", ready.Reason);
+        Assert.Contains("StatefulSet demo-broker", ready.Message, StringComparison.Ordinal);
+        Assert.Contains(_events.Events, e => e.Reason == "InvalidSpec" && e.Type == EventTypes.Warning);
+    }
 }
