@@ -49,7 +49,8 @@ KUBECTL ?= kubectl
 
 operator-help:
 	@echo "make crds          regenerate crds/*.yaml from operator/Operator/Crds (commit the result)"
-	@echo "make run-operator  run the operator locally against the cluster in KUBECONFIG (needs a cluster)"
+	@echo "make run-operator  run the operator locally against the cluster in KUBECONFIG (needs a cluster; no leader election;"
+	@echo "                   topic reconciliation needs the brokers' in-cluster DNS names to resolve from this machine)"
 	@echo "make images        build $(BROKER_IMAGE) and $(OPERATOR_IMAGE) (needs Docker)"
 	@echo "make deploy        kubectl apply -f crds/ and -k config/ with OPERATOR_IMAGE (needs a cluster)"
 	@echo "make e2e           end-to-end suite against the cluster in KUBECONFIG (needs a cluster; not part of make test)"
@@ -60,7 +61,7 @@ crds:
 
 run-operator:
 	$(DOTNET) build $(OPERATOR_PROJ) -c $(CONFIG) -nologo -clp:NoSummary -v:q
-	$(DOTNET) $(OPERATOR_DLL) run --broker-image $(BROKER_IMAGE)
+	$(DOTNET) $(OPERATOR_DLL) run --leader-election=false --plain-logs --port=8080 --broker-image=$(BROKER_IMAGE) $(ARGS)
 
 images:
 	docker build -f broker/Dockerfile -t $(BROKER_IMAGE) .

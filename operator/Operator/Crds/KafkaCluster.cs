@@ -27,7 +27,7 @@ public sealed class KafkaCluster : KubeObject
 
 public sealed class KafkaClusterSpec
 {
-    [RequiredField, Minimum(1), Doc("Number of brokers. Broker ids are the StatefulSet ordinals 0..replicas-1.")]
+    [RequiredField, Minimum(1), CelRule("self >= 1", "replicas must be at least 1"), Doc("Number of brokers. Broker ids are the StatefulSet ordinals 0..replicas-1.")]
     public int Replicas { get; set; } = 3;
 
     [Doc("Broker container image; defaults to the operator's configured broker image.")]

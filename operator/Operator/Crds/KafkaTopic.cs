@@ -37,10 +37,10 @@ public sealed class KafkaTopicSpec
     [Doc("Kafka topic name when it differs from metadata.name (Kafka allows '_' and uppercase, Kubernetes names do not).")]
     public string? TopicName { get; set; }
 
-    [RequiredField, Minimum(1), CelRule("self >= oldSelf", "partitions can only be increased")]
+    [RequiredField, Minimum(1), CelRule("self >= 1", "partitions must be at least 1"), CelRule("self >= oldSelf", "partitions can only be increased")]
     public int Partitions { get; set; } = 1;
 
-    [RequiredField, Minimum(1), CelRule("self == oldSelf", "replicationFactor is immutable")]
+    [RequiredField, Minimum(1), CelRule("self >= 1", "replicationFactor must be at least 1"), CelRule("self == oldSelf", "replicationFactor is immutable")]
     public int ReplicationFactor { get; set; } = 1;
 
     [Doc("Topic configuration (cleanup.policy, retention.ms, ...). Changes made outside the operator are reverted.")]
