@@ -48,7 +48,9 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
         }
 
         // Step 2: children.
-        foreach (var desired in ClusterModel.Build(cluster, options))
+        var desiredObjects = ClusterModel.Build(cluster, options);
+        var desiredHash = desiredObjects.Single(o => o.Kind == "StatefulSet").Body["spec"]!["template"]!["metadata"]!["annotations"]![ClusterNames.ConfigHashAnnotation]!.GetValue<string>();
+        foreach (var desired in desiredObjects)
         {
             ApplyAction action;
             try
@@ -74,7 +76,10 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
 
         // Step 3: observe.
         var sts = await client.GetAsync<StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
-        var updateRevision = sts is null ? null : OperatorJson.ToNode(sts)["status"]?["updateRevision"]?.GetValue<string>();
+        var stsJson = sts is null ? null : OperatorJson.ToNode(sts);
+        var updateRevision = stsJson?["status"]?["updateRevision"]?.GetValue<string>();
+        // Until the StatefulSet controller has seen the new template, a deleted pod would come back unchanged.
+        var stsCurrent = stsJson is not null && (stsJson["status"]?["observedGeneration"]?.GetValue<long>() ?? 0) >= (stsJson["metadata"]?["generation"]?.GetValue<long>() ?? 0);
         var pods = (await client.ListAsync<Pod>(names.Namespace, names.LabelSelector(), ct).ConfigureAwait(false)).Items
             .Select(p => BrokerPod.From(OperatorJson.ToNode(p), names))
             .Where(p => p is not null && p.Ordinal < cluster.Spec.Replicas)
@@ -83,7 +88,8 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
             .ToList();
 
         // Step 4: roll at most one broker per pass.
-        var rollMessage = await RollAsync(cluster, pods, updateRevision, ct).ConfigureAwait(false);
+        bool IsCurrent(BrokerPod p) => p.ConfigHash == desiredHash && (updateRevision is null || p.Revision == updateRevision);
+        var rollMessage = await RollAsync(cluster, pods, IsCurrent, stsCurrent, updateRevision, ct).ConfigureAwait(false);
 
         // Step 5: status.
         status.Brokers = Enumerable.Range(0, cluster.Spec.Replicas).Select(i =>
@@ -95,7 +101,7 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
                 Pod = names.PodName(i),
                 Ready = pod?.Ready ?? false,
                 Phase = pod is null ? "Missing" : pod.Terminating ? "Terminating" : pod.Phase,
-                UpToDate = pod is not null && (updateRevision is null || pod.Revision == updateRevision),
+                UpToDate = pod is not null && IsCurrent(pod),
             };
         }).ToList();
         status.ReadyBrokers = status.Brokers.Count(b => b.Ready);
@@ -119,16 +125,16 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
     }
 
     /// <summary>Deletes one outdated pod when every other broker is Ready; returns a progress message or null.</summary>
-    private async Task<string?> RollAsync(KafkaCluster cluster, List<BrokerPod> pods, string? updateRevision, CancellationToken ct)
+    private async Task<string?> RollAsync(KafkaCluster cluster, List<BrokerPod> pods, Func<BrokerPod, bool> isCurrent, bool stsCurrent, string? updateRevision, CancellationToken ct)
     {
-        if (updateRevision is null)
-        {
-            return null;
-        }
-        var outdated = pods.Where(p => p.Revision != updateRevision).ToList();
+        var outdated = pods.Where(p => !isCurrent(p)).ToList();
         if (outdated.Count == 0)
         {
             return null;
+        }
+        if (!stsCurrent)
+        {
+            return "rolling update: waiting for the StatefulSet controller to observe the new pod template";
         }
         if (pods.Any(p => p.Terminating))
         {
@@ -141,7 +147,7 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
             {
                 continue;
             }
-            var message = $"rolling broker {candidate.Ordinal} ({candidate.Name}) to revision {updateRevision}";
+            var message = $"rolling broker {candidate.Ordinal} ({candidate.Name}) to the current configuration{(updateRevision is null ? "" : $" (revision {updateRevision})")}";
             logger.LogInformation("Cluster {Namespace}/{Name}: {Message}", cluster.Metadata.Namespace, cluster.Metadata.Name, message);
             await client.DeleteAsync<Pod>(cluster.Metadata.Namespace, candidate.Name, ct: ct).ConfigureAwait(false);
             await events.RecordAsync(cluster, EventTypes.Normal, "RollingBroker", message, ct).ConfigureAwait(false);
@@ -161,7 +167,7 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
     }
 
     /// <summary>What the reconciler needs from a broker pod, read from its JSON.</summary>
-    internal sealed record BrokerPod(string Name, int Ordinal, bool Ready, bool Terminating, string Phase, string? Revision)
+    internal sealed record BrokerPod(string Name, int Ordinal, bool Ready, bool Terminating, string Phase, string? Revision, string? ConfigHash)
     {
         public static BrokerPod? From(JsonObject pod, ClusterNames names)
         {
@@ -176,7 +182,8 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
                 && conditions.Any(c => c?["type"]?.GetValue<string>() == "Ready" && c["status"]?.GetValue<string>() == "True");
             return new BrokerPod(name, ordinal, ready, terminating,
                 pod["status"]?["phase"]?.GetValue<string>() ?? "Pending",
-                pod["metadata"]?["labels"]?["controller-revision-hash"]?.GetValue<string>());
+                pod["metadata"]?["labels"]?["controller-revision-hash"]?.GetValue<string>(),
+                pod["metadata"]?["annotations"]?[ClusterNames.ConfigHashAnnotation]?.GetValue<string>());
         }
     }
 }

@@ -38,33 +38,41 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         return (await _server.Client.GetAsync<KafkaCluster>(Ns, name))!;
     }
 
-    /// <summary>Plays the StatefulSet controller and kubelet: pods at a revision, Ready or not.</summary>
+    /// <summary>Plays the StatefulSet controller and kubelet: pods from the current template at a revision.</summary>
     private async Task SetPodAsync(int ordinal, string revision, bool ready, string cluster = "demo")
     {
         var names = new ClusterNames(Samples.Cluster(cluster, 3, Ns));
+        var template = (await _server.Client.GetAsync<StatefulSet>(Ns, names.StatefulSet))!.Spec!.Template.Metadata!;
         var pod = await _server.Client.GetAsync<Pod>(Ns, names.PodName(ordinal));
         if (pod is null)
         {
             pod = new Pod();
             pod.Metadata.Name = names.PodName(ordinal);
             pod.Metadata.Namespace = Ns;
-            pod.Metadata.Labels = names.Labels();
-            pod.Metadata.Labels["controller-revision-hash"] = revision;
+            pod.Metadata.Labels = new(template.Labels!) { ["controller-revision-hash"] = revision };
+            pod.Metadata.Annotations = new(template.Annotations!);
             pod = await _server.Client.CreateAsync(pod);
         }
         else if (pod.Metadata.Labels!["controller-revision-hash"] != revision)
         {
             pod.Metadata.Labels["controller-revision-hash"] = revision;
+            pod.Metadata.Annotations = new(template.Annotations!);
             pod = await _server.Client.ReplaceAsync(pod);
         }
         pod.Status = new PodStatus { Phase = "Running", Conditions = [new PodCondition { Type = "Ready", Status = ready ? "True" : "False" }] };
         await _server.Client.ReplaceStatusAsync(pod);
     }
 
-    private async Task SetUpdateRevisionAsync(string revision, string cluster = "demo")
+    private async Task SetUpdateRevisionAsync(string revision, string cluster = "demo", bool observed = true)
     {
         var sts = (await _server.Client.GetAsync<StatefulSet>(Ns, cluster + "-broker"))!;
-        sts.Status = new StatefulSetStatus { Replicas = 3, UpdateRevision = revision, CurrentRevision = revision };
+        sts.Status = new StatefulSetStatus
+        {
+            Replicas = 3,
+            UpdateRevision = revision,
+            CurrentRevision = revision,
+            ObservedGeneration = observed ? sts.Metadata.Generation : sts.Metadata.Generation - 1,
+        };
         await _server.Client.ReplaceStatusAsync(sts);
     }
 
@@ -254,5 +262,33 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         Assert.Equal("InvalidSpec", ready.Reason);
         Assert.Contains("StatefulSet demo-broker", ready.Message, StringComparison.Ordinal);
         Assert.Contains(_events.Events, e => e.Reason == "InvalidSpec" && e.Type == EventTypes.Warning);
+    }
+
+    [Fact]
+    public async Task Config_change_waits_for_the_statefulset_controller_then_rolls()
+    {
+        await CreateAsync();
+        await ReconcileAsync();
+        await SetUpdateRevisionAsync("r1");
+        for (var i = 0; i < 3; i++)
+        {
+            await SetPodAsync(i, "r1", ready: true);
+        }
+        Assert.True(Conditions.IsTrue((await ReconcileAsync()).Status!.Conditions, ConditionTypes.Ready));
+
+        var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        c.Spec.Config = new() { ["log.retention.hours"] = "1" };
+        await _server.Client.ReplaceAsync(c);
+        // The template (and its config hash) changes; the StatefulSet controller has not caught up yet.
+        c = await ReconcileAsync();
+        Assert.Equal(3, (await PodNamesAsync()).Count);
+        var ready = Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!;
+        Assert.Equal("RollingUpdate", ready.Reason);
+        Assert.Contains("StatefulSet controller", ready.Message, StringComparison.Ordinal);
+        Assert.All(c.Status.Brokers!, b => Assert.False(b.UpToDate));
+
+        await SetUpdateRevisionAsync("r2");
+        await ReconcileAsync();
+        Assert.Equal(["demo-broker-1", "demo-broker-2"], await PodNamesAsync());
     }
 }
