@@ -1,11 +1,8 @@
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
-using System.Text.Json;
 using KafkaOperator.Kube.Models;
-using KafkaOperator.Kube.Watch;
 
 namespace KafkaOperator.Kube;
 
@@ -51,7 +48,7 @@ public sealed partial class KubeClient : IKubeClient, IDisposable
         string? continueToken = null;
         do
         {
-            var query = new QueryBuilder().Add("labelSelector", labelSelector).Add("limit", "500").Add("continue", continueToken);
+            var query = new QueryBuilder().Add("labelSelector", labelSelector).Add("limit", _options.ListPageSize.ToString(System.Globalization.CultureInfo.InvariantCulture)).Add("continue", continueToken);
             using var request = new HttpRequestMessage(HttpMethod.Get, info.CollectionPath(ns) + query);
             var body = await SendAsync(request, $"list {info.Plural}", allowNotFound: false, ct).ConfigureAwait(false);
             var page = KubeJson.Deserialize<KubeList<T>>(body!);

@@ -29,5 +29,8 @@ public sealed class KubeClientOptions
 
     public string UserAgent { get; init; } = "kafka-operator";
 
+    /// <summary>Items per list request; ListAsync follows "continue" tokens until the list is complete.</summary>
+    public int ListPageSize { get; init; } = 500;
+
     public static KubeClientOptions ForBaseAddress(Uri baseAddress) => new() { BaseAddress = baseAddress };
 }

@@ -44,12 +44,28 @@ public sealed record KubePatch
         return new KubePatch(MergePatchContentType, json) { Subresource = subresource };
     }
 
-    /// <summary>Server-side apply of a full intent (must include apiVersion, kind and metadata.name).</summary>
+    /// <summary>
+    /// Server-side apply of a full intent (must include apiVersion, kind and metadata.name). Server-owned metadata
+    /// (managedFields, resourceVersion, uid, creationTimestamp, generation) is dropped, so an object read from the
+    /// server can be applied as is: the API rejects an apply that carries managedFields.
+    /// </summary>
     public static KubePatch Apply(object configuration, string fieldManager, bool force = true, string? subresource = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentException.ThrowIfNullOrEmpty(fieldManager);
-        var json = configuration is JsonNode node ? node.ToJsonString() : JsonSerializer.Serialize(configuration, configuration.GetType(), KubeJson.Options);
+        var node = configuration as JsonNode ?? JsonSerializer.SerializeToNode(configuration, configuration.GetType(), KubeJson.Options);
+        if (node?["metadata"] is JsonObject metadata)
+        {
+            metadata = (JsonObject)metadata.DeepClone();
+            foreach (var field in (string[])["managedFields", "resourceVersion", "uid", "creationTimestamp", "generation"])
+            {
+                metadata.Remove(field);
+            }
+            var copy = (JsonObject)node.DeepClone();
+            copy["metadata"] = metadata;
+            node = copy;
+        }
+        var json = node?.ToJsonString() ?? "null";
         return new KubePatch(ApplyPatchContentType, json) { FieldManager = fieldManager, Force = force, Subresource = subresource };
     }
 }

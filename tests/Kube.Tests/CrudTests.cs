@@ -234,4 +234,21 @@ public sealed class CrudTests
         Assert.Equal("team", ns.Metadata.Name);
         Assert.NotNull(await server.Client.GetAsync<Namespace>(null, "team"));
     }
+
+    [Fact]
+    public async Task List_follows_continue_tokens_across_pages()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await server.Client.CreateAsync(Widget.Make("ns", $"w{i}"));
+        }
+        var paging = server.CreateClient(address => new KubeClientOptions { BaseAddress = address, ListPageSize = 2 });
+        var list = await paging.ListAsync<Widget>("ns");
+        Assert.Equal(["w0", "w1", "w2", "w3", "w4"], list.Items.Select(w => w.Metadata.Name));
+        Assert.Null(list.Metadata.Continue);
+        var pages = server.Requests.Where(r => r.Method == "GET" && r.Query.Contains("limit=2", StringComparison.Ordinal)).ToList();
+        Assert.Equal(3, pages.Count);
+        Assert.Contains("continue=4", pages[^1].Query, StringComparison.Ordinal);
+    }
 }

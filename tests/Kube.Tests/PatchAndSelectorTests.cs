@@ -142,4 +142,57 @@ public sealed class PatchAndSelectorTests
         Assert.NotNull(child);
         Assert.Null(child.Metadata.OwnerReferences);
     }
+
+    [Fact]
+    public async Task An_object_read_from_the_server_can_be_applied_back()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var managedFields = System.Text.Json.JsonDocument.Parse("""[{"manager":"kubectl","operation":"Update"}]""").RootElement.Clone();
+        await server.Client.CreateAsync(new ConfigMap
+        {
+            Metadata = new ObjectMeta { Namespace = "ns", Name = "c", ExtensionData = new() { ["managedFields"] = managedFields } },
+            Data = new() { ["a"] = "1" },
+        });
+        var read = (await server.Client.GetAsync<ConfigMap>("ns", "c"))!;
+        Assert.True(read.Metadata.ExtensionData!.ContainsKey("managedFields"));
+        read.Data!["a"] = "2";
+        var applied = await server.Client.ApplyAsync(read, "op");
+        Assert.Equal("2", applied.Data!["a"]);
+
+        // Like the real API, the fake rejects an apply that carries managedFields or lacks apiVersion/kind.
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var body = new StringContent("""{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","managedFields":[{"manager":"x"}]}}""");
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/apply-patch+yaml");
+        using var response = await http.PatchAsync("api/v1/namespaces/ns/configmaps/c?fieldManager=op", body);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Foreground_deletion_waits_for_dependents()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var client = server.Client;
+        var owner = await client.CreateAsync(Widget.Make("ns", "owner"));
+        var reference = OwnerReference.ControllerOf(owner);
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "plain", OwnerReferences = [reference] } });
+        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "held", OwnerReferences = [reference], Finalizers = ["x/y"] } });
+
+        await client.DeleteAsync<Widget>("ns", "owner", propagationPolicy: "Foreground");
+        var deleting = await client.GetAsync<Widget>("ns", "owner");
+        Assert.NotNull(deleting?.Metadata.DeletionTimestamp);
+        Assert.Equal(["foregroundDeletion"], deleting!.Metadata.Finalizers);
+        Assert.Null(await client.GetAsync<ConfigMap>("ns", "plain"));
+        var held = (await client.GetAsync<ConfigMap>("ns", "held"))!;
+        Assert.NotNull(held.Metadata.DeletionTimestamp);
+
+        held.Metadata.Finalizers = null;
+        await client.ReplaceAsync(held);
+        Assert.Null(await client.GetAsync<ConfigMap>("ns", "held"));
+        Assert.Null(await client.GetAsync<Widget>("ns", "owner"));
+
+        // Without dependents, foreground deletion is immediate.
+        await client.CreateAsync(Widget.Make("ns", "lonely"));
+        await client.DeleteAsync<Widget>("ns", "lonely", propagationPolicy: "Foreground");
+        Assert.Null(await client.GetAsync<Widget>("ns", "lonely"));
+    }
 }

@@ -67,7 +67,8 @@ public sealed partial class FakeApiServer
                 await WatchAsync(context, path).ConfigureAwait(false);
                 return;
             case "GET" when path.Name is null:
-                await WriteJsonAsync(context, 200, _store.List(path, query["labelSelector"])).ConfigureAwait(false);
+                var limit = int.TryParse(query["limit"], out var l) ? l : (int?)null;
+                await WriteJsonAsync(context, 200, _store.List(path, query["labelSelector"], limit, query["continue"])).ConfigureAwait(false);
                 return;
             case "GET":
                 await WriteJsonAsync(context, 200, _store.Get(path.Key())).ConfigureAwait(false);
@@ -103,6 +104,14 @@ public sealed partial class FakeApiServer
         }
         // Apply bodies are YAML; this server accepts the JSON subset, which is what KubeClient sends.
         var patch = await ReadObjectAsync(context.Request).ConfigureAwait(false);
+        if (apply && patch["metadata"]?["managedFields"] is JsonArray { Count: > 0 })
+        {
+            throw ApiError.BadRequest("metadata.managedFields must be nil");
+        }
+        if (apply && (patch["apiVersion"] is null || patch["kind"] is null))
+        {
+            throw ApiError.BadRequest("apiVersion and kind must be set in an apply patch");
+        }
         await WriteJsonAsync(context, 200, _store.Patch(path, patch, apply)).ConfigureAwait(false);
     }
 

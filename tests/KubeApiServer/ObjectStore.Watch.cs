@@ -123,45 +123,6 @@ internal sealed partial class ObjectStore
         }
     }
 
-    /// <summary>
-    /// Background garbage collection: dependents whose owners are all gone are deleted (recursively through
-    /// DeleteLocked); with the Orphan policy the owner's references are stripped from its dependents instead.
-    /// </summary>
-    private void CollectGarbage(string removedUid)
-    {
-        var policy = _pendingPropagation.GetValueOrDefault(removedUid, "Background");
-        _pendingPropagation.Remove(removedUid);
-        var dependents = _objects.Where(o => OwnerUids(o.Value).Contains(removedUid)).ToList();
-        foreach (var (key, dependent) in dependents)
-        {
-            if (!_objects.TryGetValue(key, out var current) || current != dependent)
-            {
-                continue;
-            }
-            if (policy == "Orphan")
-            {
-                var updated = (JsonObject)current.DeepClone();
-                var refs = (JsonArray)Meta(updated)["ownerReferences"]!;
-                foreach (var reference in refs.Where(r => (string?)r?["uid"] == removedUid).ToList())
-                {
-                    refs.Remove(reference);
-                }
-                if (refs.Count == 0)
-                {
-                    Meta(updated).Remove("ownerReferences");
-                }
-                Commit(key, updated, "MODIFIED", current);
-            }
-            else if (OwnerUids(current).All(uid => !_byUid.ContainsKey(uid)) && Meta(current)["deletionTimestamp"] is null)
-            {
-                DeleteLocked(key, current, "Background");
-            }
-        }
-    }
-
-    private static List<string> OwnerUids(JsonObject obj) =>
-        obj["metadata"]?["ownerReferences"] is JsonArray refs ? refs.Select(r => (string?)r?["uid"] ?? "").ToList() : [];
-
     private void RegisterCrd(JsonObject crd)
     {
         var spec = crd["spec"];

@@ -47,21 +47,30 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         }
     }
 
-    public string List(ApiPath path, string? labelSelector)
+    /// <summary>
+    /// Lists matching objects in namespace/name order. With <paramref name="limit"/>, answers one page and a continue
+    /// token (the offset of the next page; unlike the real server, later pages see the current state, not a snapshot).
+    /// </summary>
+    public string List(ApiPath path, string? labelSelector, int? limit = null, string? continueToken = null)
     {
         var matcher = ParseSelector(labelSelector);
+        var offset = 0;
+        if (!string.IsNullOrEmpty(continueToken) && !int.TryParse(continueToken, NumberStyles.None, CultureInfo.InvariantCulture, out offset))
+        {
+            throw ApiError.BadRequest($"invalid continue token '{continueToken}'");
+        }
         lock (_lock)
         {
-            var items = new List<string>();
-            foreach (var (key, obj) in _objects.OrderBy(o => o.Key.Namespace, StringComparer.Ordinal).ThenBy(o => o.Key.Name, StringComparer.Ordinal))
-            {
-                if (key.Type == path.Type && (path.Namespace is null || key.Namespace == path.Namespace) && matcher.Matches(obj))
-                {
-                    items.Add(obj.ToJsonString());
-                }
-            }
+            var matching = _objects
+                .Where(o => o.Key.Type == path.Type && (path.Namespace is null || o.Key.Namespace == path.Namespace) && matcher.Matches(o.Value))
+                .OrderBy(o => o.Key.Namespace, StringComparer.Ordinal).ThenBy(o => o.Key.Name, StringComparer.Ordinal)
+                .Select(o => o.Value)
+                .ToList();
+            var page = matching.Skip(offset).Take(limit is > 0 ? limit.Value : int.MaxValue).Select(o => o.ToJsonString()).ToList();
+            var next = offset + page.Count < matching.Count ? (offset + page.Count).ToString(CultureInfo.InvariantCulture) : null;
             var kind = _kinds.GetValueOrDefault(path.Type, "") + "List";
-            return $"{{\"kind\":\"{kind}\",\"apiVersion\":\"{path.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{_resourceVersion}\"}},\"items\":[{string.Join(',', items)}]}}";
+            var continueJson = next is null ? "" : $",\"continue\":\"{next}\",\"remainingItemCount\":{matching.Count - offset - page.Count}";
+            return $"{{\"kind\":\"{kind}\",\"apiVersion\":\"{path.ApiVersion}\",\"metadata\":{{\"resourceVersion\":\"{_resourceVersion}\"{continueJson}}},\"items\":[{string.Join(',', page)}]}}";
         }
     }
 
@@ -250,6 +259,15 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
 
     private JsonObject DeleteLocked(ResourceKey key, JsonObject existing, string? propagationPolicy)
     {
+        if (Meta(existing)["deletionTimestamp"] is not null)
+        {
+            // Already being deleted (only objects with finalizers stay in that state).
+            return existing;
+        }
+        if (propagationPolicy == "Foreground" && HasDependents((string)Meta(existing)["uid"]!))
+        {
+            return DeleteForeground(key, existing);
+        }
         if (Finalizers(existing).Count == 0)
         {
             var removed = (JsonObject)existing.DeepClone();
@@ -259,10 +277,6 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
             }
             Remove(key, removed);
             return removed;
-        }
-        if (Meta(existing)["deletionTimestamp"] is not null)
-        {
-            return existing;
         }
         var marked = (JsonObject)existing.DeepClone();
         Meta(marked)["deletionTimestamp"] = FormatTime(time.GetUtcNow());
@@ -295,6 +309,10 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
             UnregisterCrd(finalState);
         }
         CollectGarbage(uid);
+        foreach (var ownerUid in OwnerUids(finalState))
+        {
+            FinishForegroundDeletion(ownerUid);
+        }
     }
 
     private static void CheckIdentity(ResourceKey key, JsonObject body)

@@ -98,12 +98,23 @@ public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
                     needList = false;
                     backoff = _options.InitialBackoff;
                 }
+                // A server that vanished without closing the connection would leave the watch hanging: give up on it a
+                // minute after the server should have ended it, and re-watch.
+                using var watchdog = new CancellationTokenSource(TimeSpan.FromSeconds(_options.WatchTimeoutSeconds + 60), _options.TimeProvider);
+                using var watchCts = CancellationTokenSource.CreateLinkedTokenSource(ct, watchdog.Token);
                 var received = false;
-                await foreach (var e in _client.WatchAsync<T>(_namespace, ResourceVersion, _labelSelector, true, _options.WatchTimeoutSeconds, ct).ConfigureAwait(false))
+                try
                 {
-                    await ApplyAsync(e).ConfigureAwait(false);
-                    backoff = _options.InitialBackoff;
-                    received = true;
+                    await foreach (var e in _client.WatchAsync<T>(_namespace, ResourceVersion, _labelSelector, true, _options.WatchTimeoutSeconds, watchCts.Token).ConfigureAwait(false))
+                    {
+                        await ApplyAsync(e).ConfigureAwait(false);
+                        backoff = _options.InitialBackoff;
+                        received = true;
+                    }
+                }
+                catch (OperationCanceledException) when (watchdog.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    continue;
                 }
                 if (!received)
                 {
@@ -120,8 +131,9 @@ public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
                 // Our resourceVersion fell out of the server's history: only a fresh list can resynchronize.
                 needList = true;
             }
-            catch (Exception e) when (e is KubeApiException or HttpRequestException or TimeoutException or IOException or System.Text.Json.JsonException)
+            catch (Exception e)
             {
+                // Anything else (API errors, transport errors, a malformed event) is retried after a backoff.
                 _options.OnError?.Invoke(e);
                 try
                 {
