@@ -104,7 +104,8 @@ public ref struct RecordBatchEnumerator
             return false;
         }
 
-        if (header.TotalSize > rest.Length)
+        // In long: a batch length near int.MaxValue would overflow TotalSize.
+        if ((long)header.BatchLength + RecordBatchHeader.LogOverhead > rest.Length)
         {
             return false;
         }

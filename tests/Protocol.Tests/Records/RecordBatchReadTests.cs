@@ -171,6 +171,21 @@ public class RecordBatchReadTests
     }
 
     [Fact]
+    public void HugeOrTinyBatchLengthsAreHandled()
+    {
+        var bytes = (byte[])RecordBatchVectors.HandDerived.Clone();
+        foreach (var length in new[] { int.MaxValue, int.MaxValue - 11, int.MinValue, -1, 0, 48 })
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(RecordBatchHeader.BatchLengthOffset), length);
+            var batches = new RecordBatchEnumerator(bytes);
+            var moved = batches.TryMoveNext(out var error);
+            Assert.False(moved);
+            Assert.Equal(length < 49, error is not null);
+            Assert.Equal(ErrorCode.CorruptMessage, RecordBatchValidator.Validate(bytes, int.MaxValue).ErrorCode);
+        }
+    }
+
+    [Fact]
     public void IteratorReportsMissingAndExtraRecords()
     {
         var section = RecordBatchVectors.HandDerived.AsSpan(RecordBatchHeader.Size);
