@@ -1,5 +1,7 @@
+using KafkaOperator.Kube;
 using KafkaOperator.Kube.Models;
 using KafkaOperator.Kube.Testing;
+using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Hosting;
 using KafkaOperator.Operator.Tests.Support;
 
@@ -10,7 +12,15 @@ public sealed class OperatorHostTests : IAsyncLifetime
     private FakeApiServer _server = null!;
     private readonly HttpClient _http = new();
 
-    public async Task InitializeAsync() => _server = await FakeApiServer.StartAsync();
+    public async Task InitializeAsync()
+    {
+        _server = await FakeApiServer.StartAsync();
+        _operatorClient = _server.CreateClient(uri => new KubeClientOptions
+        {
+            BaseAddress = uri,
+            TokenProvider = _ => ValueTask.FromResult<string?>(OperatorToken),
+        });
+    }
 
     public async Task DisposeAsync()
     {
@@ -27,7 +37,11 @@ public sealed class OperatorHostTests : IAsyncLifetime
     };
 
     private Task<OperatorHost> StartAsync(string identity) =>
-        OperatorHost.StartAsync(Settings(identity), _server.Client, new FakeTopicAdmin(), logging: _ => { });
+        OperatorHost.StartAsync(Settings(identity), _operatorClient, new FakeTopicAdmin(), logging: _ => { });
+
+    // The operator's own client with its own token, so its requests can be told apart from the test's.
+    private IKubeClient _operatorClient = null!;
+    private const string OperatorToken = "operator-token";
 
     [Fact]
     public async Task Serves_health_and_metrics_and_only_the_leader_reconciles()
@@ -53,8 +67,30 @@ public sealed class OperatorHostTests : IAsyncLifetime
         Assert.False(second.IsLeader);
         Assert.Equal(0, second.Metrics.ReconcileCount("kafkacluster", success: true));
 
+        // A topic through its whole life, so the topic controller's requests are exercised too.
+        var topic = new KafkaTopic { Spec = new KafkaTopicSpec { Cluster = "hosted", Partitions = 1, ReplicationFactor = 1 } };
+        topic.Metadata.Name = "hosted-topic";
+        topic.Metadata.Namespace = "kafka";
+        await _server.Client.CreateAsync(topic);
+        await Poll.UntilAsync(async () => (await _server.Client.GetAsync<KafkaTopic>("kafka", "hosted-topic"))?.Status is not null, "topic status");
+        await _server.Client.DeleteAsync<KafkaTopic>("kafka", "hosted-topic");
+        await Poll.UntilAsync(async () => await _server.Client.GetAsync<KafkaTopic>("kafka", "hosted-topic") is null, "topic finalized");
+
         var lease = await _server.Client.GetAsync<Lease>("kafka-operator", "kafka-operator");
         Assert.Equal("replica-a", lease!.Spec!.HolderIdentity);
+
+        // Least privilege: every request the operator made is allowed by config/rbac.yaml (ClusterRole, or the
+        // leader-election Role inside the operator namespace).
+        var rules = Rbac.LoadRules();
+        var made = _server.Requests.Where(r => r.Authorization == "Bearer " + OperatorToken).Select(Rbac.Attributes).Where(a => a is not null).Select(a => a!.Value).Distinct().ToList();
+        Assert.Contains(made, a => a.Resource == "statefulsets" && a.Verb == "create");
+        Assert.Contains(made, a => a.Resource == "kafkatopics" && a.Verb == "update");
+        foreach (var a in made)
+        {
+            var allowed = rules.Any(r => r.Groups.Contains(a.Group) && r.Resources.Contains(a.Resource) && r.Verbs.Contains(a.Verb)
+                && (r.Kind == "ClusterRole" || a.Namespace == "kafka-operator"));
+            Assert.True(allowed, $"config/rbac.yaml does not allow {a.Verb} {a.Group}/{a.Resource} in {a.Namespace ?? "<cluster>"}");
+        }
 
         // The leader stops (and releases the lease): the standby takes over.
         await first.DisposeAsync();
