@@ -34,6 +34,7 @@ public sealed class OperatorSettings
     /// <summary>Parses "--key=value" / "--key value" options; throws ArgumentException with a clear message.</summary>
     public static OperatorSettings Parse(IReadOnlyList<string> args)
     {
+        var known = new HashSet<string>(StringComparer.Ordinal) { "namespace", "broker-image", "port", "leader-election", "lease-namespace", "lease-name", "kubeconfig", "workers", "plain-logs", "identity" };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
@@ -43,6 +44,11 @@ public sealed class OperatorSettings
                 throw new ArgumentException($"unexpected argument '{arg}'");
             }
             var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            var name = eq > 0 ? arg[2..eq] : arg[2..];
+            if (!known.Contains(name))
+            {
+                throw new ArgumentException($"unknown option --{name}");
+            }
             if (eq > 0)
             {
                 values[arg[2..eq]] = arg[(eq + 1)..];
@@ -59,11 +65,6 @@ public sealed class OperatorSettings
             {
                 throw new ArgumentException($"option {arg} needs a value");
             }
-        }
-        var known = new HashSet<string>(StringComparer.Ordinal) { "namespace", "broker-image", "port", "leader-election", "lease-namespace", "lease-name", "kubeconfig", "workers", "plain-logs", "identity" };
-        if (values.Keys.FirstOrDefault(k => !known.Contains(k)) is { } unknown)
-        {
-            throw new ArgumentException($"unknown option --{unknown}");
         }
         var defaults = new OperatorSettings();
         return new OperatorSettings

@@ -18,6 +18,7 @@ public sealed class OperatorSettingsTests
     [Theory]
     [InlineData("--port=abc", "--port must be a non-negative integer")]
     [InlineData("--nope=1", "unknown option --nope")]
+    [InlineData("--nope", "unknown option --nope")]
     [InlineData("--leader-election=maybe", "--leader-election must be true or false")]
     [InlineData("stray", "unexpected argument 'stray'")]
     public void Bad_options_get_a_clear_message(string arg, string message)
