@@ -32,3 +32,49 @@ bench: deps
 clean:
 	$(DOTNET) clean KafkaOperator.sln -nologo
 	rm -rf data out
+
+# ---- Operator -------------------------------------------------------------------------------------------------
+# `make crds` regenerates crds/ from the C# types (a test fails when it is stale).
+# `make images`, `make deploy` and `make e2e` need a Docker engine and a cluster in KUBECONFIG; the development
+# sandbox has neither, so they are provided for real environments and were not run there.
+OPERATOR_PROJ := operator/Operator/KafkaOperator.Operator.csproj
+OPERATOR_DLL := operator/Operator/bin/$(CONFIG)/net10.0/KafkaOperator.Operator.dll
+REGISTRY ?= ghcr.io/kafkaoperator
+TAG ?= dev
+BROKER_IMAGE ?= $(REGISTRY)/broker:$(TAG)
+OPERATOR_IMAGE ?= $(REGISTRY)/operator:$(TAG)
+KUBECTL ?= kubectl
+
+.PHONY: crds images deploy undeploy e2e operator-help
+
+operator-help:
+	@echo "make crds          regenerate crds/*.yaml from operator/Operator/Crds (commit the result)"
+	@echo "make run-operator  run the operator locally against the cluster in KUBECONFIG (needs a cluster; no leader election;"
+	@echo "                   topic reconciliation needs the brokers' in-cluster DNS names to resolve from this machine)"
+	@echo "make images        build $(BROKER_IMAGE) and $(OPERATOR_IMAGE) (needs Docker)"
+	@echo "make deploy        kubectl apply -f crds/ and -k config/ with OPERATOR_IMAGE (needs a cluster)"
+	@echo "make e2e           end-to-end suite against the cluster in KUBECONFIG (needs a cluster; not part of make test)"
+
+crds:
+	$(DOTNET) build $(OPERATOR_PROJ) -c $(CONFIG) -nologo -clp:NoSummary -v:q
+	$(DOTNET) $(OPERATOR_DLL) generate-crds crds
+
+run-operator:
+	$(DOTNET) build $(OPERATOR_PROJ) -c $(CONFIG) -nologo -clp:NoSummary -v:q
+	$(DOTNET) $(OPERATOR_DLL) run --leader-election=false --plain-logs --port=8080 --broker-image=$(BROKER_IMAGE) $(ARGS)
+
+images:
+	docker build -f broker/Dockerfile -t $(BROKER_IMAGE) .
+	docker build -f operator/Dockerfile -t $(OPERATOR_IMAGE) .
+
+deploy:
+	$(KUBECTL) apply --server-side -f crds/
+	cd config && $(KUBECTL) kustomize . | sed -e 's|ghcr.io/kafkaoperator/operator:latest|$(OPERATOR_IMAGE)|' \
+		-e 's|ghcr.io/kafkaoperator/broker:latest|$(BROKER_IMAGE)|' | $(KUBECTL) apply -f -
+
+undeploy:
+	$(KUBECTL) delete -k config/ --ignore-not-found
+	$(KUBECTL) delete -f crds/ --ignore-not-found
+
+e2e:
+	bash tests/e2e/run.sh

@@ -1,0 +1,67 @@
+using System.Text.Json.Serialization;
+using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
+
+namespace KafkaOperator.Operator.Crds;
+
+[KubeResource(CrdGroup.Group, CrdGroup.Version, "kafkatopics", "KafkaTopic")]
+[Crd("kafkatopic", "KafkaTopicList", ShortNames = ["kt"], Categories = ["kafka"])]
+[PrinterColumn(1, "Cluster", "string", ".spec.cluster")]
+[PrinterColumn(2, "Partitions", "integer", ".spec.partitions")]
+[PrinterColumn(3, "RF", "integer", ".spec.replicationFactor", Description = "Replication factor")]
+[PrinterColumn(4, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
+[PrinterColumn(5, "Age", "date", ".metadata.creationTimestamp")]
+[Doc("A Kafka topic in a KafkaCluster of the same namespace, managed through the Kafka admin API.")]
+public sealed class KafkaTopic : KubeObject
+{
+    public KafkaTopic()
+    {
+        ApiVersion = CrdGroup.ApiVersion;
+        Kind = "KafkaTopic";
+    }
+
+    [RequiredField] public KafkaTopicSpec Spec { get; set; } = new();
+    public KafkaTopicStatus? Status { get; set; }
+
+    /// <summary>The Kafka topic name: spec.topicName, else metadata.name.</summary>
+    [JsonIgnore] public string TopicName => Spec.TopicName ?? Metadata.Name ?? "";
+}
+
+[CelRule("has(self.topicName) == has(oldSelf.topicName)", "topicName cannot be added or removed after creation")]
+public sealed class KafkaTopicSpec
+{
+    [RequiredField, MaxLength(253), CelRule("self == oldSelf", "cluster is immutable"), Doc("Name of the KafkaCluster (same namespace).")]
+    public string Cluster { get; set; } = "";
+
+    [MaxLength(249), Pattern(@"^[a-zA-Z0-9._-]+$"), CelRule("self == oldSelf", "topicName is immutable")]
+    [Doc("Kafka topic name when it differs from metadata.name (Kafka allows '_' and uppercase, Kubernetes names do not).")]
+    public string? TopicName { get; set; }
+
+    [RequiredField, Minimum(1), CelRule("self >= 1", "partitions must be at least 1"), CelRule("self >= oldSelf", "partitions can only be increased")]
+    public int Partitions { get; set; } = 1;
+
+    [RequiredField, Minimum(1), CelRule("self >= 1", "replicationFactor must be at least 1"), CelRule("self == oldSelf", "replicationFactor is immutable")]
+    public int ReplicationFactor { get; set; } = 1;
+
+    [Doc("Topic configuration (cleanup.policy, retention.ms, ...). Changes made outside the operator are reverted.")]
+    public Dictionary<string, string>? Config { get; set; }
+
+    [DefaultValue("\"Delete\""), Doc("Delete: deleting the resource deletes the topic. Retain: the topic and its data are kept.")]
+    public DeletionPolicy DeletionPolicy { get; set; } = DeletionPolicy.Delete;
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<DeletionPolicy>))]
+public enum DeletionPolicy
+{
+    Delete,
+    Retain,
+}
+
+public sealed class KafkaTopicStatus
+{
+    public List<StatusCondition> Conditions { get; set; } = [];
+    public long? ObservedGeneration { get; set; }
+    public string? TopicId { get; set; }
+    public int? Partitions { get; set; }
+    public string? Message { get; set; }
+}

@@ -1,0 +1,26 @@
+using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
+
+namespace KafkaOperator.Operator.Reconcilers;
+
+/// <summary>Writes the status subresource, re-reading the object and retrying on a stale resourceVersion (409).</summary>
+public static class StatusWriter
+{
+    public static async Task<T> WriteAsync<T>(IKubeClient client, T obj, Action<T> setStatus, CancellationToken ct) where T : KubeObject, new()
+    {
+        var current = obj;
+        for (var attempt = 0; ; attempt++)
+        {
+            setStatus(current);
+            try
+            {
+                return await client.ReplaceStatusAsync(current, ct).ConfigureAwait(false);
+            }
+            catch (KubeApiException e) when (e.StatusCode == 409 && attempt < 4)
+            {
+                current = await client.GetAsync<T>(obj.Metadata.Namespace, obj.Metadata.Name!, ct).ConfigureAwait(false)
+                    ?? throw new KubeApiException(404, "NotFound", $"{typeof(T).Name} {obj.Metadata.Name} disappeared while writing status");
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+using KafkaOperator.Kube;
+using KafkaOperator.Kube.Models;
+using KafkaOperator.Operator.Crds;
+using KafkaOperator.Operator.Models;
+using KafkaOperator.Operator.Queue;
+using Microsoft.Extensions.Logging;
+
+namespace KafkaOperator.Operator.Reconcilers;
+
+/// <summary>
+/// Reconciles a KafkaTopic through the Kafka admin API: finalizer → resolve cluster → validate → create or
+/// grow partitions → converge config (reverting drift made outside the operator) → status. On deletion the topic is
+/// deleted (unless deletionPolicy is Retain) and only then is the finalizer released.
+/// </summary>
+public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEventSink events, ILogger<TopicReconciler> logger, TimeProvider? time = null)
+{
+    /// <summary>How often a Ready topic is compared with the brokers again, to catch drift made outside the operator.</summary>
+    public TimeSpan DriftCheckInterval { get; init; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan ClusterMissingRetry { get; init; } = TimeSpan.FromSeconds(30);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    public async Task<ReconcileResult> ReconcileAsync(KafkaTopic topic, CancellationToken ct)
+    {
+        if (topic.Metadata.DeletionTimestamp is not null)
+        {
+            return await FinalizeAsync(topic, ct).ConfigureAwait(false);
+        }
+        if (!(topic.Metadata.Finalizers?.Contains(CrdGroup.TopicFinalizer) ?? false))
+        {
+            topic.Metadata.Finalizers = [.. topic.Metadata.Finalizers ?? [], CrdGroup.TopicFinalizer];
+            topic = await client.ReplaceAsync(topic, ct).ConfigureAwait(false);
+        }
+
+        var cluster = await client.GetAsync<KafkaCluster>(topic.Metadata.Namespace, topic.Spec.Cluster, ct).ConfigureAwait(false);
+        if (cluster is null)
+        {
+            await SetStatusAsync(topic, false, "ClusterNotFound", $"KafkaCluster {topic.Spec.Cluster} not found in namespace {topic.Metadata.Namespace}", null, ct).ConfigureAwait(false);
+            return ReconcileResult.Success(ClusterMissingRetry);
+        }
+        var bootstrap = Bootstrap(cluster);
+        var name = topic.TopicName;
+
+        try
+        {
+            var state = await admin.DescribeTopicAsync(bootstrap, name, ct).ConfigureAwait(false);
+            if (state is null)
+            {
+                var brokers = await admin.CountBrokersAsync(bootstrap, ct).ConfigureAwait(false);
+                if (topic.Spec.ReplicationFactor > brokers)
+                {
+                    await SetStatusAsync(topic, false, "InvalidReplicationFactor",
+                        $"replicationFactor {topic.Spec.ReplicationFactor} is larger than the number of brokers ({brokers}); the topic was not created", null, ct).ConfigureAwait(false);
+                    // The cluster may grow; look again later without hammering it.
+                    return ReconcileResult.Success(ClusterMissingRetry);
+                }
+                var id = await admin.CreateTopicAsync(bootstrap, name, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic), ct).ConfigureAwait(false);
+                await events.RecordAsync(topic, EventTypes.Normal, "Created", $"created topic {name} with {topic.Spec.Partitions} partitions", ct).ConfigureAwait(false);
+                await SetStatusAsync(topic, true, "Created", null, new TopicState(name, id, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic)), ct).ConfigureAwait(false);
+                return ReconcileResult.Success(DriftCheckInterval);
+            }
+
+            if (topic.Spec.Partitions < state.Partitions)
+            {
+                await SetStatusAsync(topic, false, "PartitionDecreaseNotSupported",
+                    $"spec.partitions {topic.Spec.Partitions} is below the topic's {state.Partitions} partitions; Kafka cannot remove partitions, nothing was changed", state, ct).ConfigureAwait(false);
+                return ReconcileResult.Success();
+            }
+            if (topic.Spec.ReplicationFactor != state.ReplicationFactor)
+            {
+                await SetStatusAsync(topic, false, "ReplicationFactorChangeNotSupported",
+                    $"spec.replicationFactor {topic.Spec.ReplicationFactor} differs from the topic's {state.ReplicationFactor}; reassignment is not supported, nothing was changed", state, ct).ConfigureAwait(false);
+                return ReconcileResult.Success();
+            }
+
+            var message = await ConvergeConfigAsync(topic, bootstrap, state, ct).ConfigureAwait(false);
+            var partitions = state.Partitions;
+            if (topic.Spec.Partitions > state.Partitions)
+            {
+                await admin.CreatePartitionsAsync(bootstrap, name, topic.Spec.Partitions, ct).ConfigureAwait(false);
+                await events.RecordAsync(topic, EventTypes.Normal, "PartitionsAdded", $"partitions {state.Partitions} → {topic.Spec.Partitions}", ct).ConfigureAwait(false);
+                partitions = topic.Spec.Partitions;
+            }
+            await SetStatusAsync(topic, true, "Ready", message, state with { Partitions = partitions }, ct).ConfigureAwait(false);
+            return ReconcileResult.Success(DriftCheckInterval);
+        }
+        catch (TopicAdminException e)
+        {
+            logger.LogWarning("Topic {Namespace}/{Name}: {Error}", topic.Metadata.Namespace, topic.Metadata.Name, e.Message);
+            await SetStatusAsync(topic, false, e.ErrorCode ?? "KafkaError", e.Message, null, ct).ConfigureAwait(false);
+            return ReconcileResult.Failure(e.Message);
+        }
+    }
+
+    public static string Bootstrap(KafkaCluster cluster) => cluster.Status?.BootstrapServers ?? new ClusterNames(cluster).BootstrapServers;
+
+    private static Dictionary<string, string> Desired(KafkaTopic topic) => new(topic.Spec.Config ?? [], StringComparer.Ordinal);
+
+    /// <summary>
+    /// Makes the topic's explicit config equal to spec.config. A difference while the spec is unchanged since the
+    /// last successful pass was made outside the operator: it is reported (event + message), then reverted.
+    /// </summary>
+    private async Task<string?> ConvergeConfigAsync(KafkaTopic topic, string bootstrap, TopicState state, CancellationToken ct)
+    {
+        var desired = Desired(topic);
+        var set = desired.Where(kv => !state.Config.TryGetValue(kv.Key, out var v) || v != kv.Value).ToDictionary(StringComparer.Ordinal);
+        var delete = state.Config.Keys.Where(k => !desired.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        if (set.Count == 0 && delete.Count == 0)
+        {
+            return null;
+        }
+        var specUnchanged = topic.Status?.ObservedGeneration == topic.Metadata.Generation && Conditions.IsTrue(topic.Status?.Conditions, ConditionTypes.Ready);
+        await admin.AlterTopicConfigAsync(bootstrap, topic.TopicName, set, delete, ct).ConfigureAwait(false);
+        var keys = string.Join(", ", set.Keys.Concat(delete).Order(StringComparer.Ordinal));
+        if (!specUnchanged)
+        {
+            await events.RecordAsync(topic, EventTypes.Normal, "ConfigUpdated", $"updated config keys: {keys}", ct).ConfigureAwait(false);
+            return null;
+        }
+        var message = $"reverted config changed outside the operator: {keys}";
+        logger.LogWarning("Topic {Namespace}/{Name}: {Message}", topic.Metadata.Namespace, topic.Metadata.Name, message);
+        await events.RecordAsync(topic, EventTypes.Warning, "ConfigDrift", message, ct).ConfigureAwait(false);
+        return message;
+    }
+
+    private async Task<ReconcileResult> FinalizeAsync(KafkaTopic topic, CancellationToken ct)
+    {
+        if (!(topic.Metadata.Finalizers?.Contains(CrdGroup.TopicFinalizer) ?? false))
+        {
+            return ReconcileResult.Success();
+        }
+        var cluster = await client.GetAsync<KafkaCluster>(topic.Metadata.Namespace, topic.Spec.Cluster, ct).ConfigureAwait(false);
+        if (cluster is null || cluster.Metadata.DeletionTimestamp is not null)
+        {
+            // Nothing can delete the topic any more; blocking the resource forever helps no one.
+            await events.RecordAsync(topic, EventTypes.Warning, "ClusterNotFound",
+                $"KafkaCluster {topic.Spec.Cluster} is gone; releasing the finalizer without deleting topic {topic.TopicName}", ct).ConfigureAwait(false);
+        }
+        else if (topic.Spec.DeletionPolicy == DeletionPolicy.Delete)
+        {
+            try
+            {
+                await admin.DeleteTopicAsync(Bootstrap(cluster), topic.TopicName, ct).ConfigureAwait(false);
+            }
+            catch (TopicAdminException e)
+            {
+                await SetStatusAsync(topic, false, "DeleteFailed", e.Message, null, ct).ConfigureAwait(false);
+                return ReconcileResult.Failure(e.Message);
+            }
+            await events.RecordAsync(topic, EventTypes.Normal, "Deleted", $"deleted topic {topic.TopicName}", ct).ConfigureAwait(false);
+        }
+        else
+        {
+            await events.RecordAsync(topic, EventTypes.Normal, "Retained", $"deletionPolicy Retain: topic {topic.TopicName} kept in Kafka", ct).ConfigureAwait(false);
+        }
+        // The topic is gone (or deliberately kept): the finalizer must come off even if shutdown begins now.
+        await RemoveFinalizerAsync(topic, CancellationToken.None).ConfigureAwait(false);
+        return ReconcileResult.Success();
+    }
+
+    private async Task RemoveFinalizerAsync(KafkaTopic topic, CancellationToken ct)
+    {
+        var current = topic;
+        for (var attempt = 0; ; attempt++)
+        {
+            current.Metadata.Finalizers = current.Metadata.Finalizers?.Where(f => f != CrdGroup.TopicFinalizer).ToList();
+            try
+            {
+                await client.ReplaceAsync(current, ct).ConfigureAwait(false);
+                return;
+            }
+            catch (KubeApiException e) when (e.StatusCode == 409 && attempt < 5)
+            {
+                var fresh = await client.GetAsync<KafkaTopic>(topic.Metadata.Namespace, topic.Metadata.Name!, ct).ConfigureAwait(false);
+                if (fresh is null)
+                {
+                    return;
+                }
+                current = fresh;
+            }
+            catch (KubeApiException e) when (e.StatusCode == 404)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SetStatusAsync(KafkaTopic topic, bool ready, string reason, string? message, TopicState? state, CancellationToken ct)
+    {
+        var original = topic.Status is null ? null : OperatorJson.ToNode(topic.Status).ToJsonString();
+        var status = topic.Status is null ? new KafkaTopicStatus() : OperatorJson.FromNode<KafkaTopicStatus>(OperatorJson.ToNode(topic.Status));
+        var gen = topic.Metadata.Generation;
+        Conditions.Set(status.Conditions, ConditionTypes.Ready, ready, reason, message, gen, _time.GetUtcNow());
+        status.ObservedGeneration = gen;
+        status.Message = message;
+        if (state is not null)
+        {
+            status.TopicId = state.TopicId ?? status.TopicId;
+            status.Partitions = state.Partitions;
+        }
+        if (OperatorJson.ToNode(status).ToJsonString() == original)
+        {
+            return;
+        }
+        var written = await StatusWriter.WriteAsync(client, topic, t => t.Status = status, ct).ConfigureAwait(false);
+        topic.Metadata.ResourceVersion = written.Metadata.ResourceVersion;
+        topic.Status = written.Status;
+    }
+}

@@ -1,0 +1,60 @@
+using KafkaOperator.Operator.Crds;
+using KafkaOperator.Operator.Tests.Support;
+
+namespace KafkaOperator.Operator.Tests.Crds;
+
+public sealed class CrdTests
+{
+    [Fact]
+    public void Crds_folder_matches_the_csharp_types()
+    {
+        var temp = Directory.CreateTempSubdirectory("crds-");
+        try
+        {
+            CrdGenerator.WriteTo(temp.FullName);
+            var repo = Path.Combine(RepoPaths.Root, "crds");
+            var generated = Directory.GetFiles(temp.FullName).Select(Path.GetFileName).Order().ToList();
+            var committed = Directory.GetFiles(repo).Select(Path.GetFileName).Order().ToList();
+            Assert.Equal(generated, committed);
+            foreach (var name in generated)
+            {
+                var fresh = File.ReadAllText(Path.Combine(temp.FullName, name!));
+                var current = File.ReadAllText(Path.Combine(repo, name!));
+                Assert.True(fresh == current, $"crds/{name} is stale: run `make crds` and commit the result");
+            }
+        }
+        finally
+        {
+            temp.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void Topic_crd_has_the_validation_rules_and_columns()
+    {
+        var crd = CrdGenerator.Generate(typeof(KafkaTopic));
+        var version = crd["spec"]!["versions"]![0]!;
+        var spec = version["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!;
+        string Rules(string prop) => string.Join(";", spec["properties"]![prop]!["x-kubernetes-validations"]!.AsArray().Select(r => r!["rule"]!.GetValue<string>()));
+        Assert.Contains("self >= oldSelf", Rules("partitions"), StringComparison.Ordinal);
+        Assert.Equal(1, spec["properties"]!["partitions"]!["minimum"]!.GetValue<long>());
+        Assert.Contains("self == oldSelf", Rules("replicationFactor"), StringComparison.Ordinal);
+        Assert.Contains("self == oldSelf", Rules("topicName"), StringComparison.Ordinal);
+        Assert.Equal(["Cluster", "Partitions", "RF", "Ready", "Age"], version["additionalPrinterColumns"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()));
+        Assert.Equal("kt", crd["spec"]!["names"]!["shortNames"]![0]!.GetValue<string>());
+        Assert.NotNull(version["subresources"]!["status"]);
+    }
+
+    [Fact]
+    public void Cluster_crd_rejects_every_operator_owned_key()
+    {
+        var crd = CrdGenerator.Generate(typeof(KafkaCluster));
+        var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!;
+        var rule = spec["properties"]!["config"]!["x-kubernetes-validations"]![0]!["rule"]!.GetValue<string>();
+        foreach (var key in KafkaClusterSpec.OperatorOwnedKeys)
+        {
+            Assert.Contains($"'{key}'", rule, StringComparison.Ordinal);
+        }
+        Assert.Equal(1, spec["properties"]!["replicas"]!["minimum"]!.GetValue<long>());
+    }
+}

@@ -1,0 +1,128 @@
+using KafkaOperator.Operator.Reconcilers;
+
+namespace KafkaOperator.Operator.Tests.Support;
+
+/// <summary>An in-memory Kafka admin: topics with partitions, RF and explicitly-set config; records mutations.</summary>
+public sealed class FakeTopicAdmin : ITopicAdmin
+{
+    private readonly Dictionary<string, Topic> _topics = new(StringComparer.Ordinal);
+
+    public int Brokers { get; set; } = 3;
+    public List<string> Mutations { get; } = [];
+    public List<string> Bootstraps { get; } = [];
+    public string? FailWith { get; set; }
+
+    public sealed class Topic
+    {
+        public required string Id { get; init; }
+        public int Partitions { get; set; }
+        public int ReplicationFactor { get; init; }
+        public Dictionary<string, string> Config { get; } = new(StringComparer.Ordinal);
+    }
+
+    public Topic? Get(string name)
+    {
+        lock (_topics)
+        {
+            return _topics.GetValueOrDefault(name);
+        }
+    }
+
+    public void Seed(string name, int partitions, int rf, Dictionary<string, string>? config = null)
+    {
+        lock (_topics)
+        {
+            var t = new Topic { Id = Guid.NewGuid().ToString(), Partitions = partitions, ReplicationFactor = rf };
+            foreach (var (k, v) in config ?? [])
+            {
+                t.Config[k] = v;
+            }
+            _topics[name] = t;
+        }
+    }
+
+    private void Check(string bootstrap)
+    {
+        lock (_topics)
+        {
+            Bootstraps.Add(bootstrap);
+        }
+        if (FailWith is not null)
+        {
+            throw new TopicAdminException(FailWith, "BrokerNotAvailable");
+        }
+    }
+
+    public Task<int> CountBrokersAsync(string bootstrap, CancellationToken ct)
+    {
+        Check(bootstrap);
+        return Task.FromResult(Brokers);
+    }
+
+    public Task<TopicState?> DescribeTopicAsync(string bootstrap, string topic, CancellationToken ct)
+    {
+        Check(bootstrap);
+        lock (_topics)
+        {
+            return Task.FromResult(_topics.TryGetValue(topic, out var t)
+                ? new TopicState(topic, t.Id, t.Partitions, t.ReplicationFactor, new Dictionary<string, string>(t.Config))
+                : null);
+        }
+    }
+
+    public Task<string?> CreateTopicAsync(string bootstrap, string topic, int partitions, int replicationFactor, IReadOnlyDictionary<string, string> config, CancellationToken ct)
+    {
+        Check(bootstrap);
+        lock (_topics)
+        {
+            if (_topics.ContainsKey(topic))
+            {
+                throw new TopicAdminException($"topic {topic} exists", "TopicAlreadyExists");
+            }
+            Seed(topic, partitions, replicationFactor, config.ToDictionary());
+            Mutations.Add($"create {topic} {partitions} {replicationFactor}");
+            return Task.FromResult<string?>(_topics[topic].Id);
+        }
+    }
+
+    public Task CreatePartitionsAsync(string bootstrap, string topic, int totalCount, CancellationToken ct)
+    {
+        Check(bootstrap);
+        lock (_topics)
+        {
+            _topics[topic].Partitions = totalCount;
+            Mutations.Add($"partitions {topic} {totalCount}");
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task AlterTopicConfigAsync(string bootstrap, string topic, IReadOnlyDictionary<string, string> set, IReadOnlyCollection<string> delete, CancellationToken ct)
+    {
+        Check(bootstrap);
+        lock (_topics)
+        {
+            var t = _topics[topic];
+            foreach (var (k, v) in set)
+            {
+                t.Config[k] = v;
+            }
+            foreach (var k in delete)
+            {
+                t.Config.Remove(k);
+            }
+            Mutations.Add($"config {topic} set={string.Join(",", set.Keys.Order(StringComparer.Ordinal))} delete={string.Join(",", delete)}");
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task DeleteTopicAsync(string bootstrap, string topic, CancellationToken ct)
+    {
+        Check(bootstrap);
+        lock (_topics)
+        {
+            _topics.Remove(topic);
+            Mutations.Add($"delete {topic}");
+        }
+        return Task.CompletedTask;
+    }
+}

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# End-to-end suite against the cluster in KUBECONFIG (not part of `make test`; run with `make e2e`).
+# Needs: kubectl, a cluster that can pull BROKER_IMAGE/OPERATOR_IMAGE (push them first: `make images` + docker push),
+# a default StorageClass. It deploys the operator, creates a 3-broker cluster and a topic, produces and consumes
+# through the bootstrap Service, deletes a broker pod and checks it returns with its volume and data.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+KUBECTL=${KUBECTL:-kubectl}
+NS=${E2E_NAMESPACE:-kafka-e2e}
+CLUSTER=e2e
+TOPIC=e2e-orders
+KCAT_IMAGE=${KCAT_IMAGE:-edenhill/kcat:1.7.1}
+TIMEOUT=${E2E_TIMEOUT:-600s}
+BOOTSTRAP="$CLUSTER-bootstrap.$NS.svc:9092"
+
+step() { printf '\n== %s\n' "$*"; }
+fail() { echo "E2E FAILED: $*" >&2; exit 1; }
+
+if ! $KUBECTL cluster-info >/dev/null 2>&1; then
+  echo "No reachable cluster in KUBECONFIG; the e2e suite needs one (it cannot run in the dev sandbox)." >&2
+  exit 2
+fi
+
+cleanup() {
+  step "cleanup"
+  $KUBECTL delete namespace "$NS" --ignore-not-found --wait=false || true
+}
+[ "${E2E_KEEP:-0}" = 1 ] || trap cleanup EXIT
+
+kcat() { # runs kcat in a throwaway pod inside the cluster
+  $KUBECTL -n "$NS" run "kcat-$RANDOM" --rm -i --restart=Never --quiet --image="$KCAT_IMAGE" -- "$@"
+}
+
+step "deploy the operator"
+make deploy
+$KUBECTL -n kafka-operator rollout status deployment/kafka-operator --timeout="$TIMEOUT"
+
+step "create a 3-broker cluster and a topic"
+$KUBECTL create namespace "$NS" --dry-run=client -o yaml | $KUBECTL apply -f -
+$KUBECTL apply -f - <<YAML
+apiVersion: kafka.kafkaoperator.io/v1alpha1
+kind: KafkaCluster
+metadata: {name: $CLUSTER, namespace: $NS}
+spec:
+  replicas: 3
+  storage: {size: 1Gi, deleteClaim: true}
+---
+apiVersion: kafka.kafkaoperator.io/v1alpha1
+kind: KafkaTopic
+metadata: {name: $TOPIC, namespace: $NS}
+spec: {cluster: $CLUSTER, partitions: 3, replicationFactor: 3, config: {retention.ms: "3600000"}}
+YAML
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkatopic/$TOPIC" --timeout="$TIMEOUT"
+$KUBECTL -n "$NS" get kafkaclusters,kafkatopics,statefulsets,pods,pvc
+
+step "CRD validation rejects a partition decrease"
+if $KUBECTL -n "$NS" patch "kafkatopic/$TOPIC" --type=merge -p '{"spec":{"partitions":1}}' 2>/dev/null; then
+  fail "partition decrease was admitted"
+fi
+
+step "produce and consume through the bootstrap Service"
+seq 1 100 | sed 's/^/message-/' | kcat -b "$BOOTSTRAP" -t "$TOPIC" -P
+count=$(kcat -b "$BOOTSTRAP" -t "$TOPIC" -C -o beginning -e -q | grep -c '^message-' || true)
+[ "$count" = 100 ] || fail "consumed $count messages, expected 100"
+
+step "delete broker 1 and see it return with its data"
+pvc_uid=$($KUBECTL -n "$NS" get pvc "data-$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}')
+pod_uid=$($KUBECTL -n "$NS" get pod "$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}')
+$KUBECTL -n "$NS" delete pod "$CLUSTER-broker-1" --wait=true
+for _ in $(seq 1 120); do
+  new_uid=$($KUBECTL -n "$NS" get pod "$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}' 2>/dev/null || true)
+  [ -n "$new_uid" ] && [ "$new_uid" != "$pod_uid" ] && break
+  sleep 2
+done
+$KUBECTL -n "$NS" wait --for=condition=Ready "pod/$CLUSTER-broker-1" --timeout="$TIMEOUT"
+[ "$($KUBECTL -n "$NS" get pvc "data-$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}')" = "$pvc_uid" ] || fail "broker 1 came back with a different volume"
+$KUBECTL -n "$NS" exec "$CLUSTER-broker-1" -- ls /var/lib/kafka/data | grep -q "^$TOPIC-" || fail "broker 1 lost its partition directories"
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+count=$(kcat -b "$BOOTSTRAP" -t "$TOPIC" -C -o beginning -e -q | grep -c '^message-' || true)
+[ "$count" = 100 ] || fail "after the restart consumed $count messages, expected 100"
+
+step "config change rolls the brokers one at a time"
+$KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"config":{"log.retention.hours":"48"}}}'
+$KUBECTL -n "$NS" wait --for=condition=Ready=False "kafkacluster/$CLUSTER" --timeout=60s || true
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+
+step "deleting the KafkaTopic deletes the topic"
+$KUBECTL -n "$NS" delete "kafkatopic/$TOPIC" --timeout="$TIMEOUT"
+if kcat -b "$BOOTSTRAP" -L -t "$TOPIC" 2>/dev/null | grep -q "topic \"$TOPIC\" with [1-9]"; then
+  fail "topic still exists after the KafkaTopic was deleted"
+fi
+
+echo
+echo "E2E PASSED"
