@@ -1,0 +1,179 @@
+using System.Buffers;
+using KafkaOperator.Protocol.Codec;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Protocol.Records;
+
+namespace KafkaOperator.Protocol.Tests.Codec;
+
+/// <summary>Exact bytes derived by hand from the protocol guide and the JSON message definitions.</summary>
+public class ByteVectorTests
+{
+    private static byte[] Hex(string hex) => Convert.FromHexString(hex.Replace(" ", "", StringComparison.Ordinal));
+
+    private static byte[] Body<T>(T message, short version)
+        where T : class
+    {
+        var output = new ArrayBufferWriter<byte>();
+        var writer = new KafkaWriter(output);
+        MessageCodec.Write(ref writer, message, version);
+        Assert.Equal(output.WrittenCount, MessageCodec.ComputeSize(message, version));
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static byte[] RequestFrame<T>(ApiKey apiKey, short version, int correlationId, string? clientId, T body)
+        where T : class
+    {
+        var output = new ArrayBufferWriter<byte>();
+        var header = new RequestHeader { RequestApiKey = (short)apiKey, RequestApiVersion = version, CorrelationId = correlationId, ClientId = clientId };
+        var written = MessageCodec.WriteRequest(output, header, body);
+        Assert.Equal(output.WrittenCount, written);
+        return output.WrittenSpan.ToArray();
+    }
+
+    [Fact]
+    public void ApiVersionsV0RequestIsHeaderV1AndAnEmptyBody()
+    {
+        // size=12 | api_key=18 | version=0 | correlation_id=1 | client_id="ab"
+        Assert.Equal(Hex("0000000C 0012 0000 00000001 0002 6162"), RequestFrame(ApiKey.ApiVersions, 0, 1, "ab", new ApiVersionsRequest()));
+    }
+
+    [Fact]
+    public void ApiVersionsV3RequestIsFlexibleWithHeaderV2()
+    {
+        var body = new ApiVersionsRequest { ClientSoftwareName = "kcat", ClientSoftwareVersion = "1.0" };
+        // header v2: key, version, correlation, client_id as a classic nullable string, empty tag buffer;
+        // body: compact strings (length+1 as unsigned varint), empty tag buffer.
+        var expected = Hex("00000016 0012 0003 00000007 0001 63 00  05 6B636174 04 312E30 00");
+        Assert.Equal(expected, RequestFrame(ApiKey.ApiVersions, 3, 7, "c", body));
+    }
+
+    [Fact]
+    public void ApiVersionsRequestV3ParsesFromTheWire()
+    {
+        var frame = Hex("0012 0003 00000007 0001 63 00  05 6B636174 04 312E30 00");
+        var (header, body) = MessageCodec.ReadRequest(frame);
+        Assert.Equal(ApiKey.ApiVersions, header.ApiKey);
+        Assert.Equal(7, header.CorrelationId);
+        Assert.Equal("c", header.ClientId);
+        var request = Assert.IsType<ApiVersionsRequest>(body);
+        Assert.Equal("kcat", request.ClientSoftwareName);
+        Assert.Equal("1.0", request.ClientSoftwareVersion);
+    }
+
+    [Fact]
+    public void MetadataV0RequestListsTopicsWithInt32CountAndInt16Strings()
+    {
+        var body = new MetadataRequest { Topics = [new() { Name = "t" }] };
+        Assert.Equal(Hex("00000001 0001 74"), Body(body, 0));
+    }
+
+    [Fact]
+    public void MetadataV12RequestUsesCompactNullArrayAndTaggedBuffers()
+    {
+        Assert.Equal(Hex("00 01 00 00"), Body(new MetadataRequest { Topics = null }, 12));
+        var oneTopic = new MetadataRequest { Topics = [new() { Name = "t" }], AllowAutoTopicCreation = false, IncludeTopicAuthorizedOperations = true };
+        Assert.Equal(Hex("02 00000000000000000000000000000000 02 74 00  00 01 00"), Body(oneTopic, 12));
+    }
+
+    [Fact]
+    public void ProduceV3RequestCarriesRecordsAsInt32LengthAndRawBytes()
+    {
+        var body = new ProduceRequest
+        {
+            Acks = -1,
+            TimeoutMs = 1000,
+            TopicData = [new() { Name = "t", PartitionData = [new() { Index = 0, Records = new MemoryRecordSet(new byte[] { 0xAA, 0xBB, 0xCC }) }] }],
+        };
+        Assert.Equal(Hex("FFFF FFFF 000003E8 00000001 0001 74 00000001 00000000 00000003 AABBCC"), Body(body, 3));
+    }
+
+    [Fact]
+    public void ProduceV9RequestIsCompactWithATagBufferAfterEveryStruct()
+    {
+        var body = new ProduceRequest
+        {
+            TransactionalId = "x",
+            Acks = 1,
+            TimeoutMs = 1000,
+            TopicData = [new() { Name = "t", PartitionData = [new() { Index = 2, Records = new MemoryRecordSet(new byte[] { 0xAA, 0xBB, 0xCC }) }] }],
+        };
+        Assert.Equal(Hex("02 78 0001 000003E8 02 02 74 02 00000002 04 AABBCC 00 00 00"), Body(body, 9));
+    }
+
+    [Fact]
+    public void ProduceRequestRecordsAreASliceOfTheFrameNotACopy()
+    {
+        var frame = Hex("0000 0003 0000002A 0002 6964  FFFF FFFF 000003E8 00000001 0001 74 00000001 00000000 00000003 AABBCC");
+        var (header, body) = MessageCodec.ReadRequest(frame);
+        Assert.Equal(42, header.CorrelationId);
+        var request = Assert.IsType<ProduceRequest>(body);
+        var records = Assert.IsType<MemoryRecordSet>(request.TopicData[0].PartitionData[0].Records);
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(records.Bytes, out var segment));
+        Assert.Same(frame, segment.Array);
+        Assert.Equal(frame.Length - 3, segment.Offset);
+        Assert.Equal(3, segment.Count);
+    }
+
+    [Fact]
+    public void ResponseHeaderV0ForNonFlexibleAndV1ForFlexibleVersions()
+    {
+        var request8 = new RequestHeader { RequestApiKey = (short)ApiKey.Metadata, RequestApiVersion = 8, CorrelationId = 5 };
+        var output = new ArrayBufferWriter<byte>();
+        MessageCodec.WriteResponse(output, request8, new MetadataResponse());
+        // size | correlation id | throttle, brokers[0], cluster_id null, controller -1, topics[0], cluster ops
+        Assert.Equal(Hex("0000001A 00000005 00000000 00000000 FFFF FFFFFFFF 00000000 80000000"), output.WrittenSpan.ToArray());
+
+        var request9 = new RequestHeader { RequestApiKey = (short)ApiKey.Metadata, RequestApiVersion = 9, CorrelationId = 5 };
+        output.Clear();
+        MessageCodec.WriteResponse(output, request9, new MetadataResponse());
+        // header v1 adds an empty tag buffer; body v9 is compact
+        Assert.Equal(Hex("00000015 00000005 00  00000000 01 00 FFFFFFFF 01 80000000 00"), output.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void ApiVersionsResponseAlwaysUsesResponseHeaderV0()
+    {
+        var request = new RequestHeader { RequestApiKey = (short)ApiKey.ApiVersions, RequestApiVersion = 3, CorrelationId = 9 };
+        var response = new ApiVersionsResponse { ApiKeys = [new() { ApiKey = 18, MinVersion = 0, MaxVersion = 4 }] };
+        var output = new ArrayBufferWriter<byte>();
+        MessageCodec.WriteResponse(output, request, response);
+        // no tag buffer after the correlation id, but the flexible body has one per struct
+        Assert.Equal(Hex("00000013 00000009  0000 02 0012 0000 0004 00 00000000 00"), output.WrittenSpan.ToArray());
+    }
+
+    [Fact]
+    public void TaggedFieldIsWrittenOnlyWhenItDiffersFromItsDefault()
+    {
+        var absent = new ApiVersionsResponse();
+        Assert.Equal(Hex("0000 01 00000000 00"), Body(absent, 3));
+
+        var present = new ApiVersionsResponse { FinalizedFeaturesEpoch = 5 };
+        // one tagged field: tag 1, size 8, int64 5
+        Assert.Equal(Hex("0000 01 00000000 01 01 08 0000000000000005"), Body(present, 3));
+
+        var reader = new KafkaReader(Hex("0000 01 00000000 01 01 08 0000000000000005"));
+        Assert.Equal(5, MessageCodec.Read<ApiVersionsResponse>(ref reader, 3).FinalizedFeaturesEpoch);
+    }
+
+    [Fact]
+    public void UnknownTaggedFieldsAreSkipped()
+    {
+        // tag 7 (unknown, 3 bytes) before tag 1 (known)
+        var reader = new KafkaReader(Hex("0000 01 00000000 02 07 03 AABBCC 01 08 0000000000000009"));
+        var response = MessageCodec.Read<ApiVersionsResponse>(ref reader, 3);
+        Assert.Equal(9, response.FinalizedFeaturesEpoch);
+        Assert.True(reader.IsAtEnd);
+    }
+
+    [Fact]
+    public void TaggedStructIsWrittenWhenAnyOfItsFieldsIsSet()
+    {
+        var response = new FetchResponse
+        {
+            Responses = [new() { Topic = "t", Partitions = [new() { PartitionIndex = 0, CurrentLeader = new() { LeaderId = 1, LeaderEpoch = 2 } }] }],
+        };
+        var bytes = Body(response, 12);
+        // ... PreferredReadReplica=-1, Records=null (00), tags: count 1, tag 1, size 9 (two int32 + empty tag buffer)
+        Assert.Equal(Hex("FFFFFFFF 00 01 01 09 00000001 00000002 00 00 00"), bytes[^19..]);
+    }
+}
