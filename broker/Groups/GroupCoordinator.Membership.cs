@@ -228,12 +228,16 @@ public sealed partial class GroupCoordinator
         }
     }
 
-    private static void ResetAssignments(ClassicGroup group, ErrorCode error)
+    private void ResetAssignments(ClassicGroup group, ErrorCode error)
     {
         foreach (var m in group.Members)
         {
             m.Assignment = [];
+            if (m.AwaitingSync is null)
+                continue;
             m.CompleteSync(new SyncGroupResult(error));
+            // It could not heartbeat while it waited: give it a full session to rejoin.
+            ScheduleHeartbeat(group, m);
         }
     }
 }

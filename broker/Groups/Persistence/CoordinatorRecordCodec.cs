@@ -52,20 +52,20 @@ public static class CoordinatorRecordCodec
         switch (keyType)
         {
             case 0 or 1:
-            {
-                var k = Decode<OffsetCommitKey>(key[2..], keyType);
-                var tp = new TopicPartition(k.Topic, k.Partition);
-                if (valueIsNull)
-                    return new OffsetRecord(k.Group, tp, null);
-                var version = ValueVersion(value);
-                var v = Decode<OffsetCommitValue>(value[2..], version);
-                return new OffsetRecord(k.Group, tp, new OffsetAndMetadata(v.Offset, v.LeaderEpoch, v.Metadata, v.CommitTimestamp, v.ExpireTimestamp));
-            }
+                {
+                    var k = Decode<OffsetCommitKey>(key[2..], keyType);
+                    var tp = new TopicPartition(k.Topic, k.Partition);
+                    if (valueIsNull)
+                        return new OffsetRecord(k.Group, tp, null);
+                    var version = ValueVersion(value);
+                    var v = Decode<OffsetCommitValue>(value[2..], version);
+                    return new OffsetRecord(k.Group, tp, new OffsetAndMetadata(v.Offset, v.LeaderEpoch, v.Metadata, v.CommitTimestamp, v.ExpireTimestamp));
+                }
             case 2:
-            {
-                var k = Decode<GroupMetadataKey>(key[2..], keyType);
-                return new GroupRecord(k.Group, valueIsNull ? null : Decode<GroupMetadataValue>(value[2..], ValueVersion(value)));
-            }
+                {
+                    var k = Decode<GroupMetadataKey>(key[2..], keyType);
+                    return new GroupRecord(k.Group, valueIsNull ? null : Decode<GroupMetadataValue>(value[2..], ValueVersion(value)));
+                }
             default:
                 return null;
         }

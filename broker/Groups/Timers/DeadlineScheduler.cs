@@ -87,7 +87,6 @@ public sealed class DeadlineScheduler : IDisposable
                 if (deadline > now)
                     break;
                 _queue.Dequeue();
-                _entries.Remove(head.Key);
                 (due ??= []).Add(head);
             }
             _armedFor = long.MaxValue;
@@ -98,6 +97,15 @@ public sealed class DeadlineScheduler : IDisposable
             return;
         foreach (var entry in due)
         {
+            // An earlier action in this round may have rescheduled or cancelled this key.
+            lock (_lock)
+            {
+                if (entry.Cancelled)
+                    continue;
+                entry.Cancelled = true;
+                if (_entries.TryGetValue(entry.Key, out var current) && current == entry)
+                    _entries.Remove(entry.Key);
+            }
             try
             {
                 entry.Action();
