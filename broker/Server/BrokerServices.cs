@@ -17,7 +17,10 @@ public sealed class BrokerServices : IDisposable
         AdvertisedListener = config.AdvertisedListeners[0];
         Topics = new TopicManager(config, metadata);
         Replicas = new ReplicaManager(config, metadata);
+        Configs = new ConfigManager(config, metadata);
     }
+
+    public ConfigManager Configs { get; }
 
     public TopicManager Topics { get; }
 
@@ -43,12 +46,27 @@ public sealed class BrokerServices : IDisposable
             new MetadataHandler(this),
             new ProduceHandler(this),
             new FetchHandler(this),
+            new ListOffsetsHandler(this),
+            new CreateTopicsHandler(this),
+            new DeleteTopicsHandler(this),
+            new DeleteRecordsHandler(this),
+            new InitProducerIdHandler(this),
+            new OffsetForLeaderEpochHandler(this),
+            new DescribeConfigsHandler(this),
+            new AlterConfigsHandler(this),
+            new CreatePartitionsHandler(this),
+            new IncrementalAlterConfigsHandler(this),
+            new DescribeClusterHandler(this),
         ]);
         apiVersions.Attach(dispatcher);
         return dispatcher;
     }
 
-    public void Start() => Replicas.Start();
+    public void Start()
+    {
+        Configs.LoadDynamic();
+        Replicas.Start();
+    }
 
     public void SetBoundListeners(IReadOnlyList<Listener> bound)
     {

@@ -49,11 +49,8 @@ public sealed class Partition
 
     public long LogEndOffset => Log.LogEndOffset;
 
-    public void UpdateConfig(TopicConfig config)
-    {
-        _config = config;
-        Log.UpdateConfig(ReplicaManager.ToLogConfig(config));
-    }
+    /// <summary>Replaces the broker-side view of the topic config; the log itself is updated by the LogManager.</summary>
+    public void SetConfig(TopicConfig config) => _config = config;
 
     /// <summary>
     /// Validates and appends one produce records field. The bytes are rewritten in place (offsets, epoch,

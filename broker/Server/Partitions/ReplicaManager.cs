@@ -2,62 +2,56 @@ using System.Globalization;
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
 using KafkaOperator.Storage;
-using KafkaOperator.Storage.Checkpoints;
 
 namespace KafkaOperator.Server.Partitions;
 
 /// <summary>
-/// The partitions this node hosts, kept in step with the metadata image: a new topic or partition in the image
-/// opens its log, a deleted topic closes and removes its logs, a config change is applied to the live logs.
-/// Lookups read an immutable snapshot (no locks on the produce/fetch path). Owns the background maintenance
-/// (flush.ms, retention) and the checkpoints written at shutdown (recovery point, log start, high watermark,
-/// clean-shutdown marker) that the next start reads back.
-/// Exception policy: a log that cannot be opened is logged and left out (its partition answers
-/// KAFKA_STORAGE_ERROR / UNKNOWN_TOPIC_OR_PARTITION); checkpoint write failures are logged.
+/// The partitions this node hosts, kept in step with the metadata image: a new topic or partition opens its log,
+/// a deleted topic removes its logs, a config change reaches the live logs. Lookups read an immutable snapshot (no
+/// locks on the produce/fetch path). Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
+/// flusher, checkpoints and the clean-shutdown marker.
+/// Exception policy: a log that cannot be opened is logged and left out (its partition then answers
+/// UNKNOWN_TOPIC_OR_PARTITION); LogManager start-up failures propagate (the broker does not start).
 /// </summary>
 public sealed class ReplicaManager : IDisposable
 {
-    public const string RecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
-    public const string LogStartCheckpoint = "log-start-offset-checkpoint";
-    public const string HighWatermarkCheckpoint = "replication-offset-checkpoint";
-    public const string CleanShutdownFile = ".kafka_cleanshutdown";
-
     private readonly BrokerConfig _config;
     private readonly IMetadataStore _store;
-    private readonly string _logDir;
-    private readonly PartitionLogOptions _options;
     private readonly Lock _reconcileLock = new();
-    private readonly CancellationTokenSource _stop = new();
+    private LogManager? _logs;
     private volatile Snapshot _snapshot = Snapshot.Empty;
-    private Dictionary<(string, int), long> _recoveryPoints = [];
-    private Dictionary<(string, int), long> _logStarts = [];
-    private Dictionary<(string, int), long> _highWatermarks = [];
-    private bool _hadCleanShutdown;
-    private Task? _maintenance;
     private bool _disposed;
 
     public ReplicaManager(BrokerConfig config, IMetadataStore store)
     {
         _config = config;
         _store = store;
-        _logDir = config.LogDirs[0];
-        _options = new PartitionLogOptions { ProducerIdExpirationMs = config.GetInt("producer.id.expiration.ms") };
     }
 
-    /// <summary>Opens the logs of every partition in the current image and starts following changes.</summary>
+    public LogManager Logs => _logs ?? throw new InvalidOperationException("ReplicaManager not started");
+
+    /// <summary>Loads the logs on disk, opens the ones the image needs, deletes orphans, follows changes.</summary>
     public void Start()
     {
-        var marker = Path.Combine(_logDir, CleanShutdownFile);
-        _hadCleanShutdown = File.Exists(marker);
-        _recoveryPoints = CheckpointFile.ReadOffsets(Path.Combine(_logDir, RecoveryPointCheckpoint));
-        _logStarts = CheckpointFile.ReadOffsets(Path.Combine(_logDir, LogStartCheckpoint));
-        _highWatermarks = CheckpointFile.ReadOffsets(Path.Combine(_logDir, HighWatermarkCheckpoint));
-        Reconcile(_store.Image);
-        if (_hadCleanShutdown)
-            File.Delete(marker);
+        _logs = new LogManager(_config.LogDirs, ToLogConfig(TopicConfig.Create(_config, null)), new LogManagerOptions
+        {
+            RetentionCheckIntervalMs = _config.LogRetentionCheckIntervalMs,
+            ProducerIdExpirationMs = _config.GetInt("producer.id.expiration.ms"),
+            TopicConfig = topic => _store.Image.Topic(topic) is { } t ? ToLogConfig(TopicConfig.Create(_config, t.Configs)) : null,
+        });
+        var image = _store.Image;
+        foreach (var log in _logs.AllLogs.ToList())
+        {
+            var topic = image.Topic(log.Topic);
+            if (topic is null || log.Partition >= topic.Partitions.Length)
+            {
+                Log.Info($"deleting log {log.Topic}-{log.Partition.ToString(CultureInfo.InvariantCulture)}: not in the cluster metadata");
+                _logs.DeleteLog(log.Topic, log.Partition);
+            }
+        }
+        Reconcile(image);
         _store.Changed += Reconcile;
         _config.Changed += RefreshConfigs;
-        _maintenance = Task.Run(MaintenanceLoopAsync);
     }
 
     public Partition? Get(string topic, int partition)
@@ -74,17 +68,7 @@ public sealed class ReplicaManager : IDisposable
         return parts[partition];
     }
 
-    public IEnumerable<Partition> All()
-    {
-        foreach (var parts in _snapshot.ByName.Values)
-        {
-            foreach (var p in parts)
-            {
-                if (p is not null)
-                    yield return p;
-            }
-        }
-    }
+    public Partition?[]? GetTopic(string topic) => _snapshot.ByName.GetValueOrDefault(topic);
 
     /// <summary>The storage view of a topic config (the keys PartitionLog understands).</summary>
     public static LogConfig ToLogConfig(TopicConfig config)
@@ -96,31 +80,7 @@ public sealed class ReplicaManager : IDisposable
         return LogConfig.FromProperties(props);
     }
 
-    /// <summary>Flushes every log and writes the checkpoints (also called periodically).</summary>
-    public void Checkpoint()
-    {
-        var recovery = new Dictionary<(string, int), long>();
-        var starts = new Dictionary<(string, int), long>();
-        var hws = new Dictionary<(string, int), long>();
-        foreach (var p in All())
-        {
-            var key = (p.Topic, p.Index);
-            recovery[key] = p.Log.RecoveryPoint;
-            starts[key] = p.Log.LogStartOffset;
-            hws[key] = p.Log.HighWatermark;
-        }
-        try
-        {
-            CheckpointFile.WriteOffsets(Path.Combine(_logDir, RecoveryPointCheckpoint), recovery);
-            CheckpointFile.WriteOffsets(Path.Combine(_logDir, LogStartCheckpoint), starts);
-            CheckpointFile.WriteOffsets(Path.Combine(_logDir, HighWatermarkCheckpoint), hws);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Log.Error("writing checkpoints failed", ex);
-        }
-    }
-
+    /// <summary>Flushes, writes checkpoints and the clean-shutdown marker, closes every log.</summary>
     public void Dispose()
     {
         lock (_reconcileLock)
@@ -131,88 +91,78 @@ public sealed class ReplicaManager : IDisposable
         }
         _store.Changed -= Reconcile;
         _config.Changed -= RefreshConfigs;
-        _stop.Cancel();
-        try
+        foreach (var parts in _snapshot.ByName.Values)
         {
-            _maintenance?.Wait(TimeSpan.FromSeconds(5));
+            foreach (var p in parts)
+                p?.Signal.Notify();
         }
-        catch (AggregateException)
-        {
-            // The loop logs its own failures.
-        }
-        foreach (var p in All())
-        {
-            try
-            {
-                p.Log.Dispose();
-            }
-            catch (Exception ex)
-            {
-                Log.Error($"closing {p.Topic}-{p.Index} failed", ex);
-            }
-        }
-        Checkpoint();
-        try
-        {
-            File.WriteAllText(Path.Combine(_logDir, CleanShutdownFile), "");
-        }
-        catch (IOException ex)
-        {
-            Log.Error("writing the clean shutdown marker failed", ex);
-        }
-        _stop.Dispose();
+        _logs?.Dispose();
     }
 
     private void Reconcile(MetadataImage image)
     {
         lock (_reconcileLock)
         {
-            if (_disposed)
+            if (_disposed || _logs is null)
                 return;
             var old = _snapshot;
-            var byName = new Dictionary<string, Partition[]>(image.TopicsByName.Count, StringComparer.Ordinal);
-            var byId = new Dictionary<Guid, Partition[]>(image.TopicsByName.Count);
+            foreach (var (id, parts) in old.ById)
+            {
+                if (image.TopicsById.ContainsKey(id))
+                    continue;
+                var name = parts.FirstOrDefault(p => p is not null)?.Topic;
+                foreach (var p in parts)
+                    p?.Signal.Notify();
+                if (name is null)
+                    continue;
+                try
+                {
+                    _logs.DeleteTopic(name);
+                }
+                catch (Exception ex)
+                {
+                    Log.Error($"deleting the logs of {name} failed", ex);
+                }
+            }
+            var byName = new Dictionary<string, Partition?[]>(image.TopicsByName.Count, StringComparer.Ordinal);
+            var byId = new Dictionary<Guid, Partition?[]>(image.TopicsByName.Count);
             foreach (var topic in image.TopicsByName.Values)
             {
                 old.ById.TryGetValue(topic.TopicId, out var existing);
                 var config = TopicConfig.Create(_config, topic.Configs);
-                var parts = new Partition[topic.Partitions.Length];
+                var parts = new Partition?[topic.Partitions.Length];
+                var configChanged = false;
                 for (var i = 0; i < parts.Length; i++)
                 {
                     var current = existing is not null && i < existing.Length ? existing[i] : null;
                     if (current is not null)
                     {
                         if (!SameOverrides(current.Config.Overrides, topic.Configs))
-                            current.UpdateConfig(config);
+                        {
+                            current.SetConfig(config);
+                            configChanged = true;
+                        }
                         parts[i] = current;
                     }
                     else
                     {
-                        parts[i] = Open(topic, topic.Partitions[i], config)!;
+                        parts[i] = Open(topic, topic.Partitions[i], config);
                     }
                 }
+                if (configChanged)
+                    _logs.UpdateTopicConfig(topic.Name, ToLogConfig(config));
                 byName[topic.Name] = parts;
                 byId[topic.TopicId] = parts;
             }
             _snapshot = new Snapshot(byName, byId);
-            foreach (var (id, parts) in old.ById)
-            {
-                if (!byId.ContainsKey(id))
-                    DeleteLogs(parts);
-            }
         }
     }
 
     private Partition? Open(TopicMetadata topic, PartitionMetadata meta, TopicConfig config)
     {
-        var key = (topic.Name, meta.Partition);
         try
         {
-            var log = PartitionLog.Open(_logDir, topic.Name, meta.Partition, ToLogConfig(config), _options,
-                hadCleanShutdown: _hadCleanShutdown,
-                recoveryPoint: _recoveryPoints.GetValueOrDefault(key),
-                logStartOffset: _logStarts.GetValueOrDefault(key),
-                highWatermark: _highWatermarks.GetValueOrDefault(key));
+            var log = _logs!.GetOrCreateLog(topic.Name, meta.Partition, ToLogConfig(config));
             // A single replica is the whole ISR: everything in its log is committed.
             log.HighWatermark = log.LogEndOffset;
             return new Partition(topic.Name, topic.TopicId, meta.Partition, meta.LeaderEpoch, log, config);
@@ -224,30 +174,27 @@ public sealed class ReplicaManager : IDisposable
         }
     }
 
-    private static void DeleteLogs(Partition[] parts)
-    {
-        foreach (var p in parts)
-        {
-            if (p is null)
-                continue;
-            p.Signal.Notify();
-            try
-            {
-                var dir = p.Log.Directory;
-                p.Log.Dispose();
-                Directory.Delete(dir, recursive: true);
-            }
-            catch (Exception ex)
-            {
-                Log.Error($"deleting log of {p.Topic}-{p.Index} failed", ex);
-            }
-        }
-    }
-
     private void RefreshConfigs()
     {
-        foreach (var p in All())
-            p.UpdateConfig(p.Config.Refresh());
+        lock (_reconcileLock)
+        {
+            if (_disposed || _logs is null)
+                return;
+            _logs.UpdateDefaultConfig(ToLogConfig(TopicConfig.Create(_config, null)));
+            foreach (var parts in _snapshot.ByName.Values)
+            {
+                TopicConfig? refreshed = null;
+                foreach (var p in parts)
+                {
+                    if (p is null)
+                        continue;
+                    refreshed ??= p.Config.Refresh();
+                    p.SetConfig(refreshed);
+                }
+                if (refreshed is not null)
+                    _logs.UpdateTopicConfig(parts.First(p => p is not null)!.Topic, ToLogConfig(refreshed));
+            }
+        }
     }
 
     private static bool SameOverrides(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
@@ -262,53 +209,12 @@ public sealed class ReplicaManager : IDisposable
         return true;
     }
 
-    private async Task MaintenanceLoopAsync()
-    {
-        var retentionEvery = TimeSpan.FromMilliseconds(Math.Clamp(_config.LogRetentionCheckIntervalMs, 10, int.MaxValue));
-        var lastRetention = DateTime.UtcNow;
-        var lastCheckpoint = DateTime.UtcNow;
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(Math.Min(1000, retentionEvery.TotalMilliseconds)));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(_stop.Token).ConfigureAwait(false))
-            {
-                var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-                var retention = DateTime.UtcNow - lastRetention >= retentionEvery;
-                if (retention)
-                    lastRetention = DateTime.UtcNow;
-                foreach (var p in All())
-                {
-                    try
-                    {
-                        p.Log.FlushIfDue(now);
-                        if (retention)
-                            p.Log.DeleteOldSegments(now);
-                        p.Log.RunPendingDeletes(now);
-                    }
-                    catch (Exception ex) when (ex is not OperationCanceledException)
-                    {
-                        Log.Error($"maintenance of {p.Topic}-{p.Index} failed", ex);
-                    }
-                }
-                if (DateTime.UtcNow - lastCheckpoint >= TimeSpan.FromMinutes(1))
-                {
-                    lastCheckpoint = DateTime.UtcNow;
-                    Checkpoint();
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutdown.
-        }
-    }
-
-    private sealed class Snapshot(Dictionary<string, Partition[]> byName, Dictionary<Guid, Partition[]> byId)
+    private sealed class Snapshot(Dictionary<string, Partition?[]> byName, Dictionary<Guid, Partition?[]> byId)
     {
         public static readonly Snapshot Empty = new(new(StringComparer.Ordinal), []);
 
-        public Dictionary<string, Partition[]> ByName { get; } = byName;
+        public Dictionary<string, Partition?[]> ByName { get; } = byName;
 
-        public Dictionary<Guid, Partition[]> ById { get; } = byId;
+        public Dictionary<Guid, Partition?[]> ById { get; } = byId;
     }
 }
