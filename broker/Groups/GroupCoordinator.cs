@@ -85,15 +85,17 @@ public sealed partial class GroupCoordinator : IDisposable
 
     private static string SyncKey(ClassicGroup group) => $"sync\u0000{group.GroupId}";
 
-    /// <summary>Kafka maps log append failures of the coordinator to these client-facing errors.</summary>
-    private static ErrorCode MapAppendError(ErrorCode error) => error switch
+    /// <summary>Kafka maps the coordinator's log append failures to these client-facing errors (offset commits
+    /// report oversized records as INVALID_COMMIT_OFFSET_SIZE, group metadata as UNKNOWN_SERVER_ERROR).</summary>
+    private static ErrorCode MapAppendError(ErrorCode error, bool offsets = true) => error switch
     {
         ErrorCode.None => ErrorCode.None,
-        ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.RequestTimedOut
-            or ErrorCode.KafkaStorageError => ErrorCode.CoordinatorNotAvailable,
-        ErrorCode.NotLeaderOrFollower => ErrorCode.NotCoordinator,
-        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize => ErrorCode.InvalidCommitOffsetSize,
-        _ => ErrorCode.UnknownServerError,
+        ErrorCode.UnknownTopicOrPartition or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend => ErrorCode.CoordinatorNotAvailable,
+        ErrorCode.NotLeaderOrFollower or ErrorCode.KafkaStorageError => ErrorCode.NotCoordinator,
+        ErrorCode.RequestTimedOut when !offsets => ErrorCode.RebalanceInProgress,
+        ErrorCode.MessageTooLarge or ErrorCode.RecordListTooLarge or ErrorCode.InvalidFetchSize =>
+            offsets ? ErrorCode.InvalidCommitOffsetSize : ErrorCode.UnknownServerError,
+        _ => error,
     };
 
     private ErrorCode AppendGroupMetadata(ClassicGroup group, long now)
@@ -121,6 +123,6 @@ public sealed partial class GroupCoordinator : IDisposable
             });
         }
         var record = (CoordinatorRecordCodec.GroupKey(group.GroupId), (byte[]?)CoordinatorRecordCodec.GroupValue(value));
-        return MapAppendError(_logs.Append(group.Partition, [record], now));
+        return MapAppendError(_logs.Append(group.Partition, [record], now), offsets: false);
     }
 }
