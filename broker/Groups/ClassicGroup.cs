@@ -79,11 +79,13 @@ internal sealed class ClassicGroup(string groupId, int partition, long nowMs)
 
     public void Add(GroupMember member)
     {
+        // The first member sets the type; it stays when the group empties (Kafka lists empty consumer groups so).
+        if (Members.Count == 0)
+            ProtocolType = member.ProtocolType;
         Members.Add(member);
         if (member.GroupInstanceId is { } instance)
             StaticMembers[instance] = member.MemberId;
         LeaderId ??= member.MemberId;
-        ProtocolType ??= member.ProtocolType;
     }
 
     public void Remove(GroupMember member)
@@ -108,7 +110,7 @@ internal sealed class ClassicGroup(string groupId, int partition, long nowMs)
         if (string.IsNullOrEmpty(protocolType) || protocols.Count == 0)
             return false;
         if (Members.Count == 0)
-            return ProtocolType is null || State == GroupState.Empty || ProtocolType == protocolType;
+            return true;
         if (ProtocolType != protocolType)
             return false;
         foreach (var p in protocols)

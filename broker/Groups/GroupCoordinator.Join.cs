@@ -286,7 +286,6 @@ public sealed partial class GroupCoordinator
         if (group.IsEmpty)
         {
             group.ProtocolName = null;
-            group.ProtocolType = null;
             group.LeaderId = null;
             group.TransitionTo(GroupState.Empty, now);
             AppendGroupMetadata(group, now);
