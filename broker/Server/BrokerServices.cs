@@ -1,6 +1,7 @@
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
 using KafkaOperator.Server.Handlers;
+using KafkaOperator.Server.Handlers.Groups;
 using KafkaOperator.Server.Partitions;
 using KafkaOperator.Server.Producers;
 
@@ -18,7 +19,11 @@ public sealed class BrokerServices : IDisposable
         Topics = new TopicManager(config, metadata);
         Replicas = new ReplicaManager(config, metadata);
         Configs = new ConfigManager(config, metadata);
+        Groups = new GroupCoordinatorHost(this);
     }
+
+    /// <summary>The consumer group coordinator and its __consumer_offsets partitions.</summary>
+    public GroupCoordinatorHost Groups { get; }
 
     public ConfigManager Configs { get; }
 
@@ -57,6 +62,17 @@ public sealed class BrokerServices : IDisposable
             new CreatePartitionsHandler(this),
             new IncrementalAlterConfigsHandler(this),
             new DescribeClusterHandler(this),
+            new FindCoordinatorHandler(this),
+            new JoinGroupHandler(this),
+            new SyncGroupHandler(this),
+            new HeartbeatHandler(this),
+            new LeaveGroupHandler(this),
+            new OffsetCommitHandler(this),
+            new OffsetFetchHandler(this),
+            new ListGroupsHandler(this),
+            new DescribeGroupsHandler(this),
+            new DeleteGroupsHandler(this),
+            new OffsetDeleteHandler(this),
         ]);
         apiVersions.Attach(dispatcher);
         return dispatcher;
@@ -66,6 +82,7 @@ public sealed class BrokerServices : IDisposable
     {
         Configs.LoadDynamic();
         Replicas.Start();
+        Groups.Start();
     }
 
     public void SetBoundListeners(IReadOnlyList<Listener> bound)
@@ -83,5 +100,9 @@ public sealed class BrokerServices : IDisposable
         AdvertisedListener = advertised with { Host = host, Port = port };
     }
 
-    public void Dispose() => Replicas.Dispose();
+    public void Dispose()
+    {
+        Groups.Dispose();
+        Replicas.Dispose();
+    }
 }
