@@ -203,6 +203,30 @@ public class GroupApiTests
     }
 
     [Fact]
+    public async Task Lag_is_log_end_minus_committed_and_groups_are_independent()
+    {
+        await using var broker = await StartAsync();
+        var partition = broker.Host.Services.Replicas.Get(Topic, 1)!;
+        using (var builder = new KafkaOperator.Protocol.Records.RecordBatchBuilder())
+        {
+            for (var i = 0; i < 10; i++)
+                builder.Add(0, null, [(byte)i]);
+            Assert.Equal(ErrorCode.None, partition.Append(builder.ToArray(), -1).Error);
+        }
+        using var c = broker.Connect();
+        Assert.Equal(0, (await FindAsync(c, "fast")).ErrorCode);
+        Assert.Equal(0, (await FindAsync(c, "slow")).ErrorCode);
+        await CommitAsync(c, "fast", -1, "", Topic, 1, 10);
+        await CommitAsync(c, "slow", -1, "", Topic, 1, 3);
+        var fast = Assert.Single(broker.Host.Services.Groups.Lag("fast"));
+        var slow = Assert.Single(broker.Host.Services.Groups.Lag("slow"));
+        Assert.Equal((10L, 0L), (fast.LogEndOffset, fast.Lag));
+        Assert.Equal((3L, 7L), (slow.CommittedOffset, slow.Lag));
+        Assert.Equal(10, await FetchOffsetAsync(c, "fast", 1));
+        Assert.Equal(3, await FetchOffsetAsync(c, "slow", 1));
+    }
+
+    [Fact]
     public async Task A_member_that_stops_heartbeating_is_removed_within_its_session_timeout()
     {
         await using var broker = await StartAsync();

@@ -6,6 +6,9 @@ using KafkaOperator.Protocol;
 
 namespace KafkaOperator.Server.Handlers.Groups;
 
+/// <summary>How far a group is behind on one partition: the high watermark minus its committed offset.</summary>
+public readonly record struct PartitionLag(TopicPartition Partition, long CommittedOffset, long LogEndOffset, long Lag);
+
 /// <summary>
 /// Wires the group coordinator into the broker: its __consumer_offsets logs are this node's replicas of that topic
 /// (compacted, created on the first FindCoordinator for a group, as Kafka does), partitions are loaded at start
@@ -91,6 +94,20 @@ public sealed class GroupCoordinatorHost : IDisposable
         {
             _ensure.Release();
         }
+    }
+
+    /// <summary>The group's lag on every partition it committed to (log end = high watermark, what consumers can read).</summary>
+    public IReadOnlyList<PartitionLag> Lag(string groupId)
+    {
+        var result = new List<PartitionLag>();
+        foreach (var (tp, committed) in Coordinator.CommittedOffsets(groupId).OrderBy(kv => kv.Key.Topic, StringComparer.Ordinal).ThenBy(kv => kv.Key.Partition))
+        {
+            if (_services.Replicas.Get(tp.Topic, tp.Partition) is not { } partition)
+                continue;
+            var end = partition.HighWatermark;
+            result.Add(new PartitionLag(tp, committed.Offset, end, Math.Max(0, end - committed.Offset)));
+        }
+        return result;
     }
 
     /// <summary>"/ip" as Kafka reports a member's host (Java's InetAddress.toString without a host name).</summary>

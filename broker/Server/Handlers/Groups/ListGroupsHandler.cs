@@ -25,7 +25,7 @@ public sealed class ListGroupsHandler(BrokerServices services) : ApiHandler<List
                 GroupId = g.GroupId,
                 ProtocolType = g.ProtocolType,
                 GroupState = g.State.ToString(),
-                GroupType = "Classic",
+                GroupType = g.GroupType,
             })],
         };
         return ValueTask.FromResult<ListGroupsResponse?>(response);
