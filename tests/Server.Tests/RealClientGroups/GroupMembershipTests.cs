@@ -34,6 +34,19 @@ public sealed class GroupMembershipTests(GroupBrokerFixture fixture, ITestOutput
             s => [s.StartPython("confluent", "confluent"), s.StartPython("kafka-python", "kafka-python"), s.StartNode("rdkafka-js", "rdkafka")],
             s => s.StartPython("confluent-2", "confluent"));
 
+    [Fact]
+    public Task Kafkajs_members_split_fail_over_and_scale_out() =>
+        SplitFailOverAndScaleOut(
+            s => [s.StartNode("a", "kafkajs"), s.StartNode("b", "kafkajs"), s.StartNode("c", "kafkajs")],
+            s => s.StartNode("d", "kafkajs"));
+
+    /// <summary>@confluentinc/kafka-javascript through its KafkaJS-compatible API.</summary>
+    [Fact]
+    public Task Confluent_js_kafkajs_api_members_split_fail_over_and_scale_out() =>
+        SplitFailOverAndScaleOut(
+            s => [s.StartNode("a", "ckjs"), s.StartNode("b", "ckjs"), s.StartNode("c", "ckjs")],
+            s => s.StartNode("d", "ckjs"));
+
     private async Task SplitFailOverAndScaleOut(
         Func<GroupScenario, GroupMemberProcess[]> startThree, Func<GroupScenario, GroupMemberProcess> startFourth)
     {

@@ -83,7 +83,7 @@ async function runKafkaJsStyle(consumer, onJoin) {
   await consumer.subscribe(client === 'kafkajs' ? { topics: [topic], fromBeginning: true } : { topics: [topic] });
   if (onJoin) onJoin();
   await consumer.run({
-    autoCommit: false,
+    ...(client === 'kafkajs' ? { autoCommit: false } : {}),
     eachBatch: async ({ batch, heartbeat }) => {
       if (batch.messages.length === 0) return;
       batch.messages.forEach((m) => checkValue(m.value));
