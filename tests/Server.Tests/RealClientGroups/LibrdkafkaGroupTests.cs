@@ -68,8 +68,7 @@ public sealed class LibrdkafkaGroupTests(GroupBrokerFixture fixture, ITestOutput
         var window = TimeSpan.FromMilliseconds(GroupScenario.SessionTimeoutMs + 2000);
         await s.WaitUntilAsync(() => sinceKill.Elapsed > window, window * 2, "the old session's timeout to pass");
         Assert.All(others, m => Assert.Equal(eventsBefore[m.Name], m.Count("ASSIGNED") + m.Count("REVOKED")));
-        await s.StopAllAsync();
-        Assert.All(others, m => Assert.Equal(eventsBefore[m.Name], m.Count("ASSIGNED") + m.Count("REVOKED")));
+        await s.StopAllAsync(); // closing revokes each member's partitions, so the check above comes first
         s.AssertExactlyEverythingRead();
     }
 }

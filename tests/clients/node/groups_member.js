@@ -135,6 +135,7 @@ async function runCkjs() {
   // This API has no rebalance listener of its own: follow assignment() for the ASSIGNED lines.
   let last = '';
   const watch = () => setInterval(() => {
+    if (stopped()) return; // assignment() throws once disconnecting
     const partitions = consumer.assignment().filter((a) => a.topic === topic).map((a) => a.partition).sort((a, b) => a - b);
     const key = JSON.stringify(partitions);
     if (key !== last) {

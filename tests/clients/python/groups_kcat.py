@@ -1,4 +1,4 @@
-"""kcat -G (kcat's balanced consumer, librdkafka 2.0.2): consumes TOPIC in GROUP until the end of every partition
+"""kcat -G (kcat's balanced consumer, librdkafka 2.0.2): consumes TOPIC in GROUP from its committed offsets (earliest for a new group; no -o, which would override them) until the end of every partition
 (-e), committing as it goes (librdkafka's auto commit, and on close), then reads the group's committed offsets back
 with confluent-kafka-python. Prints one JSON line: what was read per partition, the committed offsets and the
 high watermarks.
@@ -14,7 +14,7 @@ from confluent_kafka import Consumer, TopicPartition
 
 def main():
     bootstrap, topic, group, partitions = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    run = subprocess.run(["kcat", "-b", bootstrap, "-G", group, topic, "-o", "beginning", "-e", "-q",
+    run = subprocess.run(["kcat", "-b", bootstrap, "-G", group, topic, "-X", "auto.offset.reset=earliest", "-e", "-q",
                           "-f", "%p %o %s\\n", "-X", "session.timeout.ms=6000"],
                          capture_output=True, text=True, timeout=60, check=False)
     read, bad = {}, 0
