@@ -34,7 +34,8 @@ internal static class ValueEquality<T>
 
         if (StructInfo.IsStruct(type))
         {
-            return (a, b) => a is null ? b is null : b is not null && StructInfo.For(type).FieldsEqual(a, b);
+            var info = StructInfo.For(type);
+            return (a, b) => a is null ? b is null : b is not null && info.FieldsEqual(a, b);
         }
 
         return EqualityComparer<T>.Default.Equals;
