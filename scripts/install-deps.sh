@@ -4,10 +4,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(kafkacat python3-kafka python3-confluent-kafka librdkafka-dev
-          liblz4-1 libzstd1 libsnappy1v5
+# python3-snappy/-lz4/-zstandard give kafka-python its snappy, lz4 and zstd codecs; nodejs/npm run the node clients.
+apt_pkgs=(kafkacat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard librdkafka-dev
+          liblz4-1 libzstd1 libsnappy1v5 nodejs
           build-essential python3 pkg-config libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev)
+# `--bench` adds what only `make bench` needs: iperf3 for the loopback limit (gcc/librdkafka-dev are above).
+[ "${1:-}" = "--bench" ] && apt_pkgs+=(iperf3)
 missing=()
+# npm comes with some nodejs builds and separately with Debian's; ask for Debian's only when it is absent.
+command -v npm >/dev/null 2>&1 || apt_pkgs+=(npm)
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
@@ -15,7 +20,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "install-deps: apt-get install ${missing[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 # Node clients: kafkajs, and @confluentinc/kafka-javascript built from source against Debian's libraries

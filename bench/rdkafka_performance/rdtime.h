@@ -1,0 +1,1 @@
+/* Everything rdkafka_performance.c needs from rdtime.h is in src/rd.h. */

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# make bench: starts a Release broker and measures it with rdkafka_performance (built from librdkafka-dev's
+# example) and KafkaOperator.Bench, next to this machine's own limits. Prints a table and writes out/bench.md.
+# Not part of `make test`. Every step has a timeout; the broker and the data directory are removed on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+bash scripts/install-deps.sh --bench
+mkdir -p out
+
+# Load generator: librdkafka's rdkafka_performance example, built against the installed librdkafka. It includes
+# two internal headers of the librdkafka source tree; bench/rdkafka_performance provides stand-ins.
+rkp=out/rdkafka_performance
+src=/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c
+if [ ! -f "$src" ] && [ -f "$src.gz" ]; then zcat "$src.gz" > out/rdkafka_performance.c; src=out/rdkafka_performance.c; fi
+if [ ! -x "$rkp" ] || [ "$src" -nt "$rkp" ]; then
+  gcc -O2 -Wall -Ibench/rdkafka_performance -Ibench/rdkafka_performance/src -o "$rkp" "$src" -lrdkafka -lpthread -lm
+fi
+
+dotnet build broker/Server/KafkaOperator.Server.csproj -c Release -nologo -v:q -clp:NoSummary
+dotnet build bench/KafkaOperator.Bench.csproj -c Release -nologo -v:q -clp:NoSummary
+broker_dll=broker/Server/bin/Release/net10.0/KafkaOperator.Server.dll
+bench_dll=bench/bin/Release/net10.0/KafkaOperator.Bench.dll
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/ko-bench.XXXXXX")
+broker_pid=""
+iperf_pid=""
+cleanup() {
+  [ -n "$broker_pid" ] && kill -9 "$broker_pid" 2>/dev/null || true
+  [ -n "$iperf_pid" ] && kill -9 "$iperf_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+declare -A R  # figure -> measured value
+
+now_ns() { date +%s%N; }
+# Stops the run with the broker's own output when it is gone, instead of reporting empty figures.
+alive() {
+  kill -0 "$broker_pid" 2>/dev/null && return 0
+  wait "$broker_pid" 2>/dev/null; local code=$?
+  echo "bench: the broker exited (status $code) during: $1"; tail -20 "$work/broker.out" "$work/broker.err"; exit 1
+}
+
+# ---- broker start: time to ready, idle RSS
+printf 'listeners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s/data\nnum.partitions=6\nauto.create.topics.enable=true\n' "$work" > "$work/server.properties"
+t0=$(now_ns)
+dotnet "$broker_dll" "$work/server.properties" > "$work/broker.out" 2> "$work/broker.err" &
+broker_pid=$!
+deadline=$(( $(date +%s) + 60 ))
+until grep -q "KafkaOperator broker ready" "$work/broker.out" 2>/dev/null; do
+  if ! kill -0 "$broker_pid" 2>/dev/null || [ "$(date +%s)" -gt "$deadline" ]; then
+    echo "bench: broker did not become ready"; cat "$work/broker.out" "$work/broker.err"; exit 1
+  fi
+  sleep 0.005
+done
+R[ready_ms]=$(( ($(now_ns) - t0) / 1000000 ))
+R[ready_reported]=$(sed -n 's/.*(\([0-9.]*\) ms).*/\1/p' "$work/broker.out" | head -1)
+bs=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$work/broker.out" | head -1)
+rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$broker_pid/status"; }
+R[rss_ready_mb]=$(( $(rss_kb) / 1024 ))
+sleep 2
+R[rss_idle_mb]=$(( $(rss_kb) / 1024 ))
+echo "bench: broker ready at $bs in ${R[ready_ms]} ms (reported ${R[ready_reported]} ms), idle RSS ${R[rss_idle_mb]} MB"
+
+# ---- produce throughput: "% N messages produced (B bytes), D delivered (...) in T ms: R msgs/s and M MB/s"
+produce() { # name topic size count acks
+  local out
+  out=$(timeout 300 "$rkp" -P -t "$2" -b "$bs" -s "$3" -c "$4" -a "$5" -q \
+        -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 | grep "messages produced" | tail -1) || true
+  alive "$1"
+  echo "bench: $1: $out"
+  R[$1_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
+  R[$1_mbps]=$(sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p' <<< "$out")
+  R[$1_failed]=$(sed -n 's/.*, \([0-9]*\) failed).*/\1/p' <<< "$out")
+}
+produce p1k_a1 bench-1k-a1 1024 1000000 1
+produce p1k_all bench-1k-all 1024 1000000 -1
+produce p100_a1 bench-100-a1 100 5000000 1
+produce p100_all bench-100-all 100 5000000 -1
+
+# ---- consume throughput: "% N messages (B bytes) consumed in T ms: R msgs/s (M MB/s)"
+out=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$bs" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o 0 -c 1000000 -q \
+      -X fetch.max.bytes=52428800 -X max.partition.fetch.bytes=8388608 -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1) || true
+alive consume
+echo "bench: consume: $out"
+R[c1k_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
+R[c1k_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
+
+# ---- produce latency at 1k records/s: raw protocol probe (the broker's own latency) and librdkafka's view
+timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
+failed_probe='{"p50_us": null, "p99_us": null, "p999_us": null}'
+lat1=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks 1) || lat1=$failed_probe
+latall=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks -1) || latall=$failed_probe
+echo "bench: latency acks=1: $lat1"; echo "bench: latency acks=all: $latall"
+timeout 120 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10000 -r 1000 -a 1 -l -A "$work/rkp-latency.txt" -q \
+  -X linger.ms=0 > /dev/null 2>&1 || true
+alive latency
+
+kill -TERM "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=""
+
+# ---- machine limits: disk (buffered, fdatasync every 64 MiB, 2 GiB) on the broker's filesystem; loopback TCP
+disk=$(timeout 600 dotnet "$bench_dll" disk --dir "$work/disk" --mib 2048 --sync-mib 64)
+loop=$(timeout 60 dotnet "$bench_dll" loopback --seconds 3)
+echo "bench: $disk"; echo "bench: $loop"
+iperf=""
+if command -v iperf3 > /dev/null; then
+  port=$(( 20000 + RANDOM % 20000 ))
+  iperf3 -s -1 -p "$port" > /dev/null 2>&1 &
+  iperf_pid=$!
+  for _ in $(seq 100); do timeout 15 iperf3 -c 127.0.0.1 -p "$port" -t 3 -J > "$work/iperf.json" 2>/dev/null && break; sleep 0.05; done
+  iperf_pid=""
+  iperf=$(python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"]/8e6,1))' "$work/iperf.json" 2>/dev/null || true)
+fi
+
+results="$work/results.json"
+{
+  echo "{"
+  for k in "${!R[@]}"; do printf '"%s": "%s",\n' "$k" "${R[$k]}"; done
+  printf '"lat1": %s, "latall": %s, "disk": %s, "loop": %s, "iperf": "%s"}\n' "$lat1" "$latall" "$disk" "$loop" "$iperf"
+} > "$results"
+
+python3 - "$results" "$work/rkp-latency.txt" > out/bench.md <<'PY'
+import json, platform, os, sys, datetime
+r = json.load(open(sys.argv[1]))
+def num(key, default=0.0):
+    try: return float(r.get(key) or default)
+    except ValueError: return default
+rk = sorted(int(x) for x in open(sys.argv[2]).read().split()) if os.path.exists(sys.argv[2]) else []
+pct = lambda xs, q: xs[min(len(xs) - 1, max(0, int(len(xs) * q + 0.999999) - 1))] if xs else float("nan")
+def fails(name):
+    n = r.get(name + "_failed") or ""
+    return "" if n in ("", "0") else f" ({n} failed deliveries)"
+disk, loop = r["disk"]["mb_per_s"], r["loop"]["mb_per_s"]
+loop_txt = f"loopback TCP {loop:.0f} MB/s (1 connection)" + (f", iperf3 {r['iperf']} MB/s" if r.get("iperf") else "")
+disk_txt = f"disk {disk:.0f} MB/s (buffered, fdatasync/64 MiB)"
+def ok(v, target, higher=True):
+    if v is None: return "**failed**"
+    return "yes" if (v >= target if higher else v <= target) else "**no**"
+def lat(d): return " / ".join("failed" if d[k] is None else f"{d[k]:.0f}" for k in ("p50_us", "p99_us", "p999_us")) + " µs"
+rows = [
+  ("produce 1 KiB, acks=1", f"{num('p1k_a1_mbps'):.0f} MB/s ({num('p1k_a1_mps'):,.0f} rec/s)", "≥ 330 MB/s", ok(num('p1k_a1_mbps'), 330) + fails('p1k_a1'), f"{disk_txt}; {loop_txt}"),
+  ("produce 1 KiB, acks=all", f"{num('p1k_all_mbps'):.0f} MB/s ({num('p1k_all_mps'):,.0f} rec/s)", "≥ 330 MB/s", ok(num('p1k_all_mbps'), 330) + fails('p1k_all'), disk_txt),
+  ("produce 100 B, acks=1", f"{num('p100_a1_mps'):,.0f} rec/s ({num('p100_a1_mbps'):.0f} MB/s)", "≥ 800k rec/s", ok(num('p100_a1_mps'), 800_000) + fails('p100_a1'), loop_txt),
+  ("produce 100 B, acks=all", f"{num('p100_all_mps'):,.0f} rec/s ({num('p100_all_mbps'):.0f} MB/s)", "≥ 800k rec/s", ok(num('p100_all_mps'), 800_000) + fails('p100_all'), loop_txt),
+  ("consume 1 KiB (6 partitions)", f"{num('c1k_mbps'):.0f} MB/s ({num('c1k_mps'):,.0f} rec/s)", "≥ 1200 MB/s", ok(num('c1k_mbps'), 1200), loop_txt),
+  ("produce latency p50 / p99 / p99.9, 1k rec/s, acks=1 (raw protocol)", lat(r['lat1']), "p50 ≤ 100 µs, p99 ≤ 1000 µs", ok(r['lat1']['p50_us'], 100, False) + " / " + ok(r['lat1']['p99_us'], 1000, False), "-"),
+  ("produce latency p50 / p99 / p99.9, 1k rec/s, acks=all (raw protocol)", lat(r['latall']), "p50 ≤ 100 µs, p99 ≤ 1000 µs", ok(r['latall']['p50_us'], 100, False) + " / " + ok(r['latall']['p99_us'], 1000, False), "-"),
+  ("produce latency p50 / p99 / p99.9, 1k rec/s (librdkafka delivery report)", f"{pct(rk, .5)} / {pct(rk, .99)} / {pct(rk, .999)} µs ({len(rk)} samples)", "(client view, informative)", "-", "includes librdkafka queueing"),
+  ("time to ready (process start → ready line)", f"{num('ready_ms'):.0f} ms (broker reports {r.get('ready_reported')} ms)", "< 1000 ms", ok(num('ready_ms'), 1000, False), "includes .NET runtime start"),
+  ("idle RSS 2 s after ready", f"{num('rss_idle_mb'):.0f} MB (at ready {num('rss_ready_mb'):.0f} MB)", "< 150 MB", ok(num('rss_idle_mb'), 150, False), "-"),
+]
+load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.platform()}, load average at the end {load}.")
+print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")
+print("Load: rdkafka_performance (librdkafka 2.0.2) on the same machine; latency: KafkaOperator.Bench (one Produce v7 in flight).\n")
+print("| figure | result | target | met | machine limit |\n|---|---|---|---|---|")
+for row in rows: print("| " + " | ".join(row) + " |")
+PY
+cat out/bench.md
