@@ -35,6 +35,12 @@ trap cleanup EXIT
 declare -A R  # figure -> measured value
 
 now_ns() { date +%s%N; }
+# Stops the run with the broker's own output when it is gone, instead of reporting empty figures.
+alive() {
+  kill -0 "$broker_pid" 2>/dev/null && return 0
+  wait "$broker_pid" 2>/dev/null; local code=$?
+  echo "bench: the broker exited (status $code) during: $1"; tail -20 "$work/broker.out" "$work/broker.err"; exit 1
+}
 
 # ---- broker start: time to ready, idle RSS
 printf 'listeners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s/data\nnum.partitions=6\nauto.create.topics.enable=true\n' "$work" > "$work/server.properties"
@@ -61,7 +67,8 @@ echo "bench: broker ready at $bs in ${R[ready_ms]} ms (reported ${R[ready_report
 produce() { # name topic size count acks
   local out
   out=$(timeout 300 "$rkp" -P -t "$2" -b "$bs" -s "$3" -c "$4" -a "$5" -q \
-        -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 | grep "messages produced" | tail -1)
+        -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 | grep "messages produced" | tail -1) || true
+  alive "$1"
   echo "bench: $1: $out"
   R[$1_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
   R[$1_mbps]=$(sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p' <<< "$out")
@@ -74,7 +81,8 @@ produce p100_all bench-100-all 100 5000000 -1
 
 # ---- consume throughput: "% N messages (B bytes) consumed in T ms: R msgs/s (M MB/s)"
 out=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$bs" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o 0 -c 1000000 -q \
-      -X fetch.max.bytes=52428800 -X max.partition.fetch.bytes=8388608 -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1)
+      -X fetch.max.bytes=52428800 -X max.partition.fetch.bytes=8388608 -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1) || true
+alive consume
 echo "bench: consume: $out"
 R[c1k_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
 R[c1k_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
@@ -87,6 +95,7 @@ latall=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench
 echo "bench: latency acks=1: $lat1"; echo "bench: latency acks=all: $latall"
 timeout 120 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10000 -r 1000 -a 1 -l -A "$work/rkp-latency.txt" -q \
   -X linger.ms=0 > /dev/null 2>&1 || true
+alive latency
 
 kill -TERM "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=""
 
@@ -141,7 +150,9 @@ rows = [
   ("time to ready (process start → ready line)", f"{num('ready_ms'):.0f} ms (broker reports {r.get('ready_reported')} ms)", "< 1000 ms", ok(num('ready_ms'), 1000, False), "includes .NET runtime start"),
   ("idle RSS 2 s after ready", f"{num('rss_idle_mb'):.0f} MB (at ready {num('rss_ready_mb'):.0f} MB)", "< 150 MB", ok(num('rss_idle_mb'), 150, False), "-"),
 ]
-print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.platform()}.")
+load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.platform()}, load average at the end {load}.")
+print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")
 print("Load: rdkafka_performance (librdkafka 2.0.2) on the same machine; latency: KafkaOperator.Bench (one Produce v7 in flight).\n")
 print("| figure | result | target | met | machine limit |\n|---|---|---|---|---|")
 for row in rows: print("| " + " | ".join(row) + " |")

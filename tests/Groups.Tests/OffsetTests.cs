@@ -163,3 +163,36 @@ public sealed class OffsetTests : IDisposable
         Assert.NotEmpty(d.Members[0].Metadata);
     }
 }
+
+public sealed class CompactionTests : IDisposable
+{
+    private readonly CoordinatorFixture _f = new(offsetsPartitions: 1);
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public void Compacted_offsets_log_replays_to_the_same_state()
+    {
+        var c = _f.Coordinator;
+        var a = JoinAlone(c);
+        for (var i = 0; i < 20; i++)
+            c.CommitOffsets(Commit(GroupId, a.GenerationId, a.MemberId, (i % 3, i)));
+        c.CommitOffsets(Commit("gone", -1, "", (0, 1)));
+        Assert.Equal(ErrorCode.None, c.DeleteGroup("gone"));
+        var log = _f.Log(0);
+        var before = log.LogEndOffset;
+        log.Roll();
+        _f.Time.Advance(1);
+        var cleaned = log.Compact(_f.Time.NowMs, force: true);
+        Assert.True(cleaned is { RecordsRemoved: > 0 }, "superseded commits are compacted away");
+        Assert.True(log.SizeInBytes > 0);
+
+        _f.Reopen();
+
+        var fetched = _f.Coordinator.FetchOffsets(GroupId, null).Offsets;
+        Assert.Equal([18L, 19L, 17L], fetched.Select(o => o.Offset));
+        Assert.Equal(-1, _f.Coordinator.FetchOffsets("gone", [new TopicPartition(CoordinatorFixture.Topic, 0)]).Offsets[0].Offset);
+        Assert.Equal(GroupState.Stable, _f.Coordinator.DescribeGroup(GroupId).State);
+        Assert.Equal(before, _f.Log(0).LogEndOffset);
+    }
+}
