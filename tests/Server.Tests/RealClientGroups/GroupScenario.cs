@@ -93,15 +93,36 @@ public sealed class GroupScenario : IDisposable
              _stopFile, client, SessionTimeoutMs.ToString(CultureInfo.InvariantCulture)]));
     }
 
-    /// <summary>Waits until the given members' assignments split the partitions: each owned by exactly one of them.</summary>
-    public async Task<TimeSpan> WaitForBalancedAsync(IEnumerable<GroupMemberProcess> members, TimeSpan? timeout = null, Func<bool>? also = null)
+    /// <summary>
+    /// Waits until the given members' assignments split the partitions: each owned by exactly one of them. Returns
+    /// the time since <paramref name="since"/> was started (a kill, say), else the time waited.
+    /// </summary>
+    public async Task<TimeSpan> WaitForBalancedAsync(
+        IEnumerable<GroupMemberProcess> members, TimeSpan? timeout = null, Func<bool>? also = null, Stopwatch? since = null)
     {
         var list = members.ToList();
-        return await WaitUntilAsync(() =>
+        var waited = await WaitUntilAsync(() =>
         {
             var owned = list.SelectMany(m => m.Assignment).ToList();
             return owned.Count == Partitions && owned.Distinct().Count() == Partitions && (also?.Invoke() ?? true);
         }, timeout ?? Deadline, "balanced assignment over " + string.Join(", ", list));
+        return since?.Elapsed ?? waited;
+    }
+
+    /// <summary>
+    /// Kills the member (SIGKILL) and asserts its partitions went to the survivors once its session expired: not
+    /// before half the session timeout (so by the session, not by a closed connection) and within it plus a margin
+    /// for the survivors' rejoin.
+    /// </summary>
+    public async Task<TimeSpan> KillAndAwaitFailoverAsync(GroupMemberProcess victim, IReadOnlyList<GroupMemberProcess> survivors, int eachOwns)
+    {
+        var sinceKill = Stopwatch.StartNew();
+        victim.Kill();
+        var failover = await WaitForBalancedAsync(survivors, also: () => survivors.All(m => m.Assignment.Count == eachOwns), since: sinceKill);
+        _output.WriteLine($"partitions of the killed member {victim.Name} reassigned after {failover.TotalMilliseconds:0} ms");
+        Assert.True(failover > TimeSpan.FromMilliseconds(SessionTimeoutMs / 2) && failover < TimeSpan.FromMilliseconds(SessionTimeoutMs + 4000),
+            $"reassignment took {failover.TotalMilliseconds:0} ms with a {SessionTimeoutMs} ms session timeout\n{Describe()}");
+        return failover;
     }
 
     /// <summary>Waits until everything produced so far was read by some member (of <paramref name="group"/>'s members).</summary>

@@ -34,6 +34,34 @@ public sealed class LibrdkafkaGroupTests(GroupBrokerFixture fixture, ITestOutput
 
         await s.ProduceAsync(Batch);
         await s.WaitForAllReadAsync();
+
+        // The killed member's partitions are added to the survivors; they revoke nothing of their own.
+        var kept = first.ToDictionary(m => m.Name, m => m.Assignment.ToHashSet());
+        var revokes = first.ToDictionary(m => m.Name, m => m.Count("REVOKED"));
+        await s.KillAndAwaitFailoverAsync(c, first, eachOwns: 3);
+        Assert.All(first, m => Assert.Subset(m.Assignment.ToHashSet(), kept[m.Name]));
+        Assert.All(first, m => Assert.Equal(revokes[m.Name], m.Count("REVOKED")));
+
+        await s.ProduceAsync(Batch);
+        await s.WaitForAllReadAsync();
+        await s.StopAllAsync();
+        s.AssertExactlyEverythingRead();
+    }
+
+    /// <summary>A static member that does not come back loses its partitions when its session times out.</summary>
+    [Fact]
+    public async Task Static_member_that_stays_away_is_replaced_after_its_session_timeout()
+    {
+        using var s = new GroupScenario(fixture.Broker, output, "static-gone-" + Guid.NewGuid().ToString("N")[..8]);
+        await s.ProduceAsync(Batch, create: true);
+        GroupMemberProcess[] members = [s.StartPython("a", instance: "ia"), s.StartPython("b", instance: "ib"), s.StartPython("c", instance: "ic")];
+        await s.WaitForBalancedAsync(members, also: () => members.All(m => m.Assignment.Count == 2));
+        await s.WaitForAllReadAsync();
+
+        await s.KillAndAwaitFailoverAsync(members[2], members[..2], eachOwns: 3);
+
+        await s.ProduceAsync(Batch);
+        await s.WaitForAllReadAsync();
         await s.StopAllAsync();
         s.AssertExactlyEverythingRead();
     }
