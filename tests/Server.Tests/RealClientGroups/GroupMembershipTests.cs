@@ -6,7 +6,8 @@ namespace KafkaOperator.Server.Tests.RealClientGroups;
 /// <summary>
 /// Three members of one group on a 6-partition topic, each a separate client process: every partition is owned
 /// by exactly one member; a member killed with SIGKILL loses its partitions to the others once its session times
-/// out; a new member triggers a rebalance and gets a share; across all of it the members read exactly what was
+/// out; a new member triggers a rebalance and gets a share; a member that
+/// stops cleanly leaves the group, so its partitions move at once; across all of it the members read exactly what was
 /// produced (a record is read twice only when the read was not covered by a successful commit).
 /// </summary>
 [Collection(RealClientsCollection.Name)]
@@ -64,6 +65,10 @@ public sealed class GroupMembershipTests(GroupBrokerFixture fixture, ITestOutput
         var newcomer = startFourth(s);
         var grown = survivors.Append(newcomer).ToList();
         await s.WaitForBalancedAsync(grown, also: () => grown.All(m => m.Assignment.Count == 2));
+
+        await s.ProduceAsync(Batch);
+        await s.WaitForAllReadAsync();
+        await s.StopAndAwaitHandoverAsync(newcomer, survivors, eachOwns: 3);
 
         await s.ProduceAsync(Batch);
         await s.WaitForAllReadAsync();

@@ -187,6 +187,23 @@ public sealed class GroupScenario : IDisposable
         File.Delete(_stopFile);
     }
 
+    /// <summary>
+    /// Stops one member cleanly (it leaves the group) and asserts the others took over its partitions well before a
+    /// session timeout, as only a LeaveGroup allows.
+    /// </summary>
+    public async Task<TimeSpan> StopAndAwaitHandoverAsync(GroupMemberProcess leaver, IReadOnlyList<GroupMemberProcess> others, int eachOwns)
+    {
+        var sinceStop = Stopwatch.StartNew();
+        await File.WriteAllTextAsync($"{_stopFile}.{leaver.Name}", "stop");
+        var summary = await leaver.WaitForSummaryAsync(TimeSpan.FromSeconds(30));
+        Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
+        var handover = await WaitForBalancedAsync(others, also: () => others.All(m => m.Assignment.Count == eachOwns), since: sinceStop);
+        _output.WriteLine($"partitions of the leaving member {leaver.Name} reassigned after {handover.TotalMilliseconds:0} ms");
+        Assert.True(handover < TimeSpan.FromMilliseconds(SessionTimeoutMs / 2),
+            $"reassignment after a clean leave took {handover.TotalMilliseconds:0} ms\n{Describe()}");
+        return handover;
+    }
+
     public async Task<TimeSpan> WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
     {
         var watch = Stopwatch.StartNew();
@@ -232,6 +249,7 @@ public sealed class GroupScenario : IDisposable
         foreach (var member in _members)
         {
             member.Dispose();
+            File.Delete($"{_stopFile}.{member.Name}");
         }
 
         File.Delete(_stopFile);

@@ -1,7 +1,7 @@
 'use strict';
 // One member of a consumer group for the group tests, with the same output as python/groups_member.py:
 // ASSIGNED/REVOKED lines for its assignment, BATCH (records read, printed before the commit) then COMMIT for each
-// batch, a JSON summary when STOP_FILE appears (it then disconnects, leaving the group).
+// batch, a JSON summary when STOP_FILE or STOP_FILE.NAME appears (it then disconnects, leaving the group).
 // CLIENT: rdkafka (node-rdkafka API of @confluentinc/kafka-javascript, "range" assignor), kafkajs (kafkajs 2.2.4),
 // ckjs (the KafkaJS-compatible API of @confluentinc/kafka-javascript).
 // usage: node groups_member.js BOOTSTRAP TOPIC GROUP NAME STOP_FILE CLIENT SESSION_MS
@@ -35,7 +35,7 @@ function finish() {
   process.exit(0);
 }
 
-const stopped = () => fs.existsSync(stopFile);
+const stopped = () => fs.existsSync(stopFile) || fs.existsSync(`${stopFile}.${name}`);
 
 async function runRdkafka() {
   const Kafka = require('@confluentinc/kafka-javascript');

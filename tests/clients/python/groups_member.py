@@ -5,7 +5,7 @@ progress as prefixed JSON lines the test follows while it runs:
   BATCH    {"name", "read": [[partition, first, last], ...]}   records read, printed before they are committed
   COMMIT   {"name", "ok", "offsets": {partition: next}, "error"}  the synchronous commit of that batch
 It commits every batch synchronously, and its revoke callback runs after the batch was committed, so with proper
-commits nothing is read twice. It stops when STOP_FILE exists: closes the consumer (leaving the group) and prints
+commits nothing is read twice. It stops when STOP_FILE or STOP_FILE.NAME exists: closes the consumer (leaving the group) and prints
 a JSON summary. Values are checked to be decimal numbers (written by groups_produce.py).
 
 usage: groups_member.py BOOTSTRAP TOPIC GROUP NAME STOP_FILE [--client confluent|kafka-python]
@@ -150,7 +150,7 @@ def main():
     started = time.monotonic()
 
     def stop():
-        return os.path.exists(args.stop_file)
+        return os.path.exists(args.stop_file) or os.path.exists(f"{args.stop_file}.{args.name}")
 
     stats = (run_confluent if args.client == "confluent" else run_kafka_python)(args, stop)
     print(json.dumps({"ok": stats["bad_values"] == 0, "name": args.name, "client": args.client,
