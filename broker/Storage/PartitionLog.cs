@@ -206,6 +206,8 @@ public sealed partial class PartitionLog : IDisposable
         }
     }
 
+    internal Segments.LogSegment ActiveSegmentForTests => _state.Segments[^1];
+
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 
     private void Publish(LogState state) => _state = state;

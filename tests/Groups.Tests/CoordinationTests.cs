@@ -62,3 +62,38 @@ public sealed class CoordinationTests : IDisposable
         Assert.Equal(GroupState.Dead, c.DescribeGroup(GroupId).State);
     }
 }
+
+public sealed class LoadFailureTests : IDisposable
+{
+    private readonly CoordinatorFixture _f = new(offsetsPartitions: 1);
+
+    public void Dispose() => _f.Dispose();
+
+    private void AppendRaw(byte[] key, byte[]? value)
+    {
+        using var builder = new KafkaOperator.Protocol.Records.RecordBatchBuilder();
+        builder.Add(0, key, value);
+        var result = _f.Log(0).AppendAsLeader(builder.ToArray(), 0, KafkaOperator.Protocol.Records.TimestampType.CreateTime, 0);
+        Assert.Equal(ErrorCode.None, result.Error);
+    }
+
+    [Fact]
+    public void Records_of_unknown_key_types_are_skipped_on_load()
+    {
+        _f.Coordinator.CommitOffsets(Commit("g", -1, "", (0, 4)));
+        AppendRaw([0, 3, 0, 1, (byte)'g'], [0, 0, 1, 2, 3]);
+        _f.Reopen();
+        Assert.Equal(4, _f.Coordinator.FetchOffsets("g", [new TopicPartition(CoordinatorFixture.Topic, 0)]).Offsets[0].Offset);
+    }
+
+    [Fact]
+    public void A_corrupt_record_leaves_the_partition_unserved_instead_of_half_loaded()
+    {
+        _f.Coordinator.CommitOffsets(Commit("g", -1, "", (0, 4)));
+        AppendRaw([0, 1, 0, 9, (byte)'g'], [0, 3, 1]);
+        _f.Coordinator.UnloadPartition(0);
+        Assert.ThrowsAny<KafkaOperator.Protocol.Codec.KafkaProtocolException>(() => _f.Coordinator.LoadPartition(0));
+        Assert.False(_f.Coordinator.IsLoaded(0));
+        Assert.Equal(ErrorCode.NotCoordinator, _f.Coordinator.FetchOffsets("g", null).Error);
+    }
+}

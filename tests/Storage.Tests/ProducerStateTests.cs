@@ -78,4 +78,16 @@ public sealed class ProducerStateTests
         Assert.Equal(ErrorCode.OutOfOrderSequenceNumber, reopened.AppendAsLeader(Batches.Make(1, producerId: 5, epoch: 3, seq: 25), 0, TimestampType.CreateTime, 1).Error);
         Assert.Equal(20, reopened.AppendAsLeader(Batches.Make(1, producerId: 5, epoch: 3, seq: 20), 0, TimestampType.CreateTime, 1).FirstOffset);
     }
+
+    [Fact]
+    public void IdleProducersExpireDuringTheRetentionPass()
+    {
+        using var dir = new TempDir();
+        using var log = PartitionLog.Open(dir.Path, "t", 0, LogConfig.Default, new PartitionLogOptions { ProducerIdExpirationMs = 1000 });
+        log.AppendAsLeader(Batches.Make(1, producerId: 3, epoch: 0, seq: 0), 0, TimestampType.CreateTime, 10_000);
+        log.DeleteOldSegments(10_500);
+        Assert.NotNull(log.ProducerState(3));
+        log.DeleteOldSegments(11_001);
+        Assert.Null(log.ProducerState(3));
+    }
 }

@@ -53,11 +53,15 @@ public sealed class GroupCoordinatorHost : IDisposable
         _coordinator = new GroupCoordinator(options, logs, TimeProvider.System, PartitionExists);
         _coordinator.Scheduler.Error += (key, ex) => Log.Error($"group coordinator timer {key.Replace('\0', '/')} failed", ex);
         if (existing is not null)
-            _coordinator.LoadHostedPartitions();
+            LoadHosted(_coordinator);
         _stopping = _services.Stopping.Register(() => UnloadAll());
     }
 
-    /// <summary>Makes sure __consumer_offsets exists and its partitions are served; false when that failed.</summary>
+    /// <summary>
+    /// Makes sure __consumer_offsets exists and the partitions this node leads are loaded; false when the topic
+    /// could not be created. A partition that failed to load stays unserved (its groups get
+    /// COORDINATOR_NOT_AVAILABLE) and is retried on the next call.
+    /// </summary>
     public async ValueTask<bool> EnsureReadyAsync(CancellationToken cancellationToken)
     {
         var coordinator = Coordinator;
@@ -82,8 +86,8 @@ public sealed class GroupCoordinatorHost : IDisposable
                     return false;
                 }
             }
-            coordinator.LoadHostedPartitions();
-            return AllLoaded(coordinator);
+            LoadHosted(coordinator);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -127,6 +131,23 @@ public sealed class GroupCoordinatorHost : IDisposable
             return;
         for (var p = 0; p < coordinator.OffsetsPartitionCount; p++)
             coordinator.UnloadPartition(p);
+    }
+
+    private void LoadHosted(GroupCoordinator coordinator)
+    {
+        for (var p = 0; p < coordinator.OffsetsPartitionCount; p++)
+        {
+            if (coordinator.IsLoaded(p) || Resolve(p) is null)
+                continue;
+            try
+            {
+                coordinator.LoadPartition(p);
+            }
+            catch (Exception ex)
+            {
+                Log.Error($"loading {OffsetsPartitioner.OffsetsTopic}-{p.ToString(CultureInfo.InvariantCulture)} failed; its groups are not served", ex);
+            }
+        }
     }
 
     private static bool AllLoaded(GroupCoordinator coordinator)
