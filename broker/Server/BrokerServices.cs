@@ -1,7 +1,7 @@
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
-using KafkaOperator.Server.Groups;
 using KafkaOperator.Server.Handlers;
+using KafkaOperator.Server.Handlers.Groups;
 using KafkaOperator.Server.Partitions;
 using KafkaOperator.Server.Producers;
 
@@ -19,10 +19,11 @@ public sealed class BrokerServices : IDisposable
         Topics = new TopicManager(config, metadata);
         Replicas = new ReplicaManager(config, metadata);
         Configs = new ConfigManager(config, metadata);
-        Groups = new GroupCoordinator(config, config.LogDirs[0]);
+        Groups = new GroupCoordinatorHost(this);
     }
 
-    public GroupCoordinator Groups { get; }
+    /// <summary>The consumer group coordinator and its __consumer_offsets partitions.</summary>
+    public GroupCoordinatorHost Groups { get; }
 
     public ConfigManager Configs { get; }
 
@@ -71,6 +72,7 @@ public sealed class BrokerServices : IDisposable
             new ListGroupsHandler(this),
             new DescribeGroupsHandler(this),
             new DeleteGroupsHandler(this),
+            new OffsetDeleteHandler(this),
         ]);
         apiVersions.Attach(dispatcher);
         return dispatcher;
@@ -80,6 +82,7 @@ public sealed class BrokerServices : IDisposable
     {
         Configs.LoadDynamic();
         Replicas.Start();
+        Groups.Start();
     }
 
     public void SetBoundListeners(IReadOnlyList<Listener> bound)

@@ -21,6 +21,8 @@ public sealed class GroupTests
         await using var broker = await TestBroker.StartAsync(new Dictionary<string, string> { ["group.initial.rebalance.delay.ms"] = "0" });
         using var a = broker.Connect();
         using var b = broker.Connect();
+        // Clients find the coordinator first; that creates __consumer_offsets and loads its partitions.
+        Assert.Equal(0, (await Groups.GroupWire.FindAsync(a, "g1")).ErrorCode);
         await Batches.CreateTopicAsync(a, "gt");
 
         var coordinator = await a.RequestAsync<FindCoordinatorRequest, FindCoordinatorResponse>(ApiKey.FindCoordinator, 3, new FindCoordinatorRequest { Key = "g1" });
@@ -51,7 +53,7 @@ public sealed class GroupTests
         var firstB = await b.RequestAsync<JoinGroupRequest, JoinGroupResponse>(ApiKey.JoinGroup, 9, Join(""));
         var joinBTask = b.RequestAsync<JoinGroupRequest, JoinGroupResponse>(ApiKey.JoinGroup, 9, Join(firstB.MemberId));
         var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (broker.Host.Services.Groups.Describe("g1")?.State != Groups.GroupState.PreparingRebalance && DateTime.UtcNow < deadline)
+        while (broker.Host.Services.Groups.Coordinator.DescribeGroup("g1").State != KafkaOperator.Groups.GroupState.PreparingRebalance && DateTime.UtcNow < deadline)
             await Task.Delay(5);
         var hb = await a.RequestAsync<HeartbeatRequest, HeartbeatResponse>(ApiKey.Heartbeat, 4, new HeartbeatRequest { GroupId = "g1", GenerationId = joinA.GenerationId, MemberId = joinA.MemberId });
         Assert.Equal((short)ErrorCode.RebalanceInProgress, hb.ErrorCode);
@@ -130,6 +132,7 @@ public sealed class GroupTests
     {
         await using var broker = await TestBroker.StartAsync();
         using var conn = broker.Connect();
+        Assert.Equal(0, (await Groups.GroupWire.FindAsync(conn, "g1")).ErrorCode);
         var badSession = Join("");
         badSession.SessionTimeoutMs = 10;
         Assert.Equal((short)ErrorCode.InvalidSessionTimeout, (await conn.RequestAsync<JoinGroupRequest, JoinGroupResponse>(ApiKey.JoinGroup, 5, badSession)).ErrorCode);
