@@ -1,10 +1,56 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using KafkaOperator.Server.Config;
+
 namespace KafkaOperator.Server;
 
 public static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("broker: not implemented yet");
-        return args.Length == 0 ? 1 : 1;
+        var clock = Stopwatch.StartNew();
+        BrokerConfig config;
+        try
+        {
+            config = CommandLine.Parse(args);
+        }
+        catch (ConfigException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            return 1;
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"error: cannot read config: {ex.Message}");
+            return 1;
+        }
+        foreach (var key in config.UnknownKeys)
+            Log.Warn($"unknown configuration key '{key}' (kept, not used)");
+
+        BrokerHost broker;
+        try
+        {
+            broker = await BrokerHost.StartAsync(config).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            Console.Error.WriteLine($"error: broker failed to start: {ex.Message}");
+            return 1;
+        }
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
+        using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; stop.TrySetResult(); });
+
+        var l = broker.BoundListeners[0];
+        Console.Out.WriteLine($"KafkaOperator broker ready: listening on {(string.IsNullOrEmpty(l.Host) ? "0.0.0.0" : l.Host)}:{l.Port} ({clock.ElapsedMilliseconds} ms)");
+        Console.Out.Flush();
+
+        await stop.Task.ConfigureAwait(false);
+        Log.Info("shutting down");
+        await broker.StopAsync().ConfigureAwait(false);
+        Log.Info("shut down cleanly");
+        return 0;
     }
 }

@@ -1,0 +1,181 @@
+using System.Globalization;
+using KafkaOperator.Protocol;
+using KafkaOperator.Server.Config;
+
+namespace KafkaOperator.Server.Cluster;
+
+/// <summary>Kafka's config resource types (DescribeConfigs/AlterConfigs).</summary>
+public enum ConfigResourceType : sbyte
+{
+    Unknown = 0,
+    Topic = 2,
+    Broker = 4,
+    BrokerLogger = 8,
+}
+
+/// <summary>One described config entry, version-independent.</summary>
+public sealed record ConfigEntry(string Name, string? Value, bool ReadOnly, ConfigSource Source, bool Sensitive, ConfigType Type, IReadOnlyList<ConfigSynonym> Synonyms);
+
+/// <summary>
+/// Describes and alters topic and broker configs as Kafka does: topic overrides live in the topic's metadata,
+/// dynamic broker configs (per broker: name "&lt;node id&gt;", cluster default: name "") in the metadata image
+/// under "broker:" / "default:" prefixes, and both reach the live logs through the replica manager.
+/// </summary>
+public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
+{
+    private const string BrokerPrefix = "broker:";
+    private const string DefaultPrefix = "default:";
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Loads the persisted dynamic broker configs into the live config (at start-up).</summary>
+    public void LoadDynamic()
+    {
+        var (perBroker, defaults) = Split(store.Image.BrokerConfigs);
+        config.SetDynamic(perBroker: false, defaults);
+        config.SetDynamic(perBroker: true, perBroker);
+    }
+
+    public (ErrorCode Error, string? Message, List<ConfigEntry>? Entries) Describe(ConfigResourceType type, string name, IReadOnlyList<string>? keys)
+    {
+        switch (type)
+        {
+            case ConfigResourceType.Topic:
+                var topic = store.Image.Topic(name);
+                if (topic is null)
+                    return (ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.", null);
+                var effective = TopicConfig.Create(config, topic.Configs);
+                var entries = new List<ConfigEntry>();
+                foreach (var key in TopicConfigDefs.All)
+                {
+                    if (keys is not null && !keys.Contains(key.Name))
+                        continue;
+                    var synonyms = effective.Synonyms(key.Name);
+                    var source = synonyms.Count > 0 ? synonyms[0].Source : ConfigSource.DefaultConfig;
+                    entries.Add(new ConfigEntry(key.Name, effective.Value(key.Name), false, source, false, key.Key.Type, synonyms));
+                }
+                return (ErrorCode.None, null, entries);
+            case ConfigResourceType.Broker:
+                if (BrokerTarget(name) is { } error)
+                    return (ErrorCode.InvalidRequest, error, null);
+                var result = new List<ConfigEntry>();
+                foreach (var key in BrokerConfigDefs.All)
+                {
+                    if (keys is not null && !keys.Contains(key.Name))
+                        continue;
+                    List<ConfigSynonym> synonyms;
+                    if (name.Length == 0)
+                    {
+                        if (!config.DynamicDefaultValues.TryGetValue(key.Name, out var v))
+                            continue;
+                        synonyms = [new ConfigSynonym(key.Name, v, ConfigSource.DynamicDefaultBrokerConfig)];
+                    }
+                    else
+                    {
+                        synonyms = config.Synonyms(key.Name);
+                    }
+                    var resolved = name.Length == 0 ? synonyms[0] : config.Resolve(key.Name);
+                    result.Add(new ConfigEntry(key.Name, key.Sensitive ? null : resolved.Value, !key.Dynamic, resolved.Source, key.Sensitive, key.Type, synonyms));
+                }
+                return (ErrorCode.None, null, result);
+            case ConfigResourceType.BrokerLogger:
+                return (ErrorCode.None, null, []);
+            default:
+                return (ErrorCode.InvalidRequest, $"Unsupported resource type {(sbyte)type}", null);
+        }
+    }
+
+    /// <summary>
+    /// Computes the new override set from the old one with <paramref name="edit"/>, validates it, and applies it
+    /// unless <paramref name="validateOnly"/>. The edit returns an error message to reject the change.
+    /// </summary>
+    public async Task<(ErrorCode Error, string? Message)> AlterAsync(ConfigResourceType type, string name, bool validateOnly,
+        Func<Dictionary<string, string>, Func<string, ConfigKey?>, (ErrorCode, string?)> edit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(edit);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            switch (type)
+            {
+                case ConfigResourceType.Topic:
+                    {
+                        var topic = store.Image.Topic(name);
+                        if (topic is null)
+                            return (ErrorCode.UnknownTopicOrPartition, $"Topic '{name}' does not exist.");
+                        var next = new Dictionary<string, string>(topic.Configs, StringComparer.Ordinal);
+                        var (error, message) = edit(next, k => TopicConfigDefs.Find(k)?.Key);
+                        if (error != ErrorCode.None)
+                            return (error, message);
+                        foreach (var (k, v) in next)
+                        {
+                            if (TopicConfigDefs.Validate(k, v) is { } invalid)
+                                return (ErrorCode.InvalidConfig, invalid);
+                        }
+                        if (!validateOnly)
+                            await store.SetTopicConfigsAsync(topic.TopicId, next, cancellationToken).ConfigureAwait(false);
+                        return (ErrorCode.None, null);
+                    }
+                case ConfigResourceType.Broker:
+                    {
+                        if (BrokerTarget(name) is { } targetError)
+                            return (ErrorCode.InvalidRequest, targetError);
+                        var perBroker = name.Length > 0;
+                        var next = new Dictionary<string, string>(perBroker ? config.DynamicBrokerValues : config.DynamicDefaultValues, StringComparer.Ordinal);
+                        var (error, message) = edit(next, BrokerConfigDefs.Find);
+                        if (error != ErrorCode.None)
+                            return (error, message);
+                        foreach (var (k, v) in next)
+                        {
+                            var key = BrokerConfigDefs.Find(k);
+                            if (key is null)
+                                return (ErrorCode.InvalidConfig, $"Unknown broker config name: {k}");
+                            if (!key.Dynamic)
+                                return (ErrorCode.InvalidRequest, $"Cannot update these configs dynamically: Set({k})");
+                            if (key.Validate(v) is { } invalid)
+                                return (ErrorCode.InvalidConfig, invalid);
+                        }
+                        if (validateOnly)
+                            return (ErrorCode.None, null);
+                        var all = new Dictionary<string, string>(StringComparer.Ordinal);
+                        var (oldBroker, oldDefault) = Split(store.Image.BrokerConfigs);
+                        foreach (var (k, v) in perBroker ? next : oldBroker)
+                            all[BrokerPrefix + k] = v;
+                        foreach (var (k, v) in perBroker ? oldDefault : next)
+                            all[DefaultPrefix + k] = v;
+                        await store.SetBrokerConfigsAsync(all, cancellationToken).ConfigureAwait(false);
+                        config.SetDynamic(perBroker, next);
+                        return (ErrorCode.None, null);
+                    }
+                default:
+                    return (ErrorCode.InvalidRequest, $"Unsupported resource type {(sbyte)type}");
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private string? BrokerTarget(string name)
+    {
+        if (name.Length == 0)
+            return null;
+        if (!int.TryParse(name, NumberStyles.Integer, CultureInfo.InvariantCulture, out var id))
+            return $"Broker id must be an integer, but it is: {name}";
+        return id == config.NodeId ? null : $"Unexpected broker id, expected {config.NodeId} or empty string, but received {name}";
+    }
+
+    private static (Dictionary<string, string> PerBroker, Dictionary<string, string> Defaults) Split(IReadOnlyDictionary<string, string> all)
+    {
+        var perBroker = new Dictionary<string, string>(StringComparer.Ordinal);
+        var defaults = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in all)
+        {
+            if (k.StartsWith(BrokerPrefix, StringComparison.Ordinal))
+                perBroker[k[BrokerPrefix.Length..]] = v;
+            else if (k.StartsWith(DefaultPrefix, StringComparison.Ordinal))
+                defaults[k[DefaultPrefix.Length..]] = v;
+        }
+        return (perBroker, defaults);
+    }
+}

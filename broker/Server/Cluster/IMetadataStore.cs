@@ -1,0 +1,32 @@
+namespace KafkaOperator.Server.Cluster;
+
+/// <summary>
+/// The cluster metadata: topics, partitions, configs, producer id blocks. Changes are proposed through the methods
+/// below and are visible in <see cref="Image"/> once durable; a Raft quorum can implement the same contract by
+/// committing each change to the metadata log before completing the task.
+/// </summary>
+public interface IMetadataStore
+{
+    string ClusterId { get; }
+
+    int NodeId { get; }
+
+    MetadataImage Image { get; }
+
+    /// <summary>Raised after a change has been made durable and published.</summary>
+    event Action<MetadataImage>? Changed;
+
+    Task CreateTopicAsync(TopicMetadata topic, CancellationToken cancellationToken = default);
+
+    Task DeleteTopicAsync(Guid topicId, CancellationToken cancellationToken = default);
+
+    Task AddPartitionsAsync(Guid topicId, IReadOnlyList<PartitionMetadata> added, CancellationToken cancellationToken = default);
+
+    Task SetTopicConfigsAsync(Guid topicId, IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default);
+
+    /// <summary>Replaces the dynamic broker configs (see <see cref="MetadataImage.BrokerConfigs"/>).</summary>
+    Task SetBrokerConfigsAsync(IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default);
+
+    /// <summary>Reserves <paramref name="count"/> producer ids durably and returns the first; never reused.</summary>
+    Task<long> AllocateProducerIdBlockAsync(int count, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,174 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Server.Config;
+
+namespace KafkaOperator.Server.Cluster;
+
+/// <summary>The outcome of a topic operation: an error code and message, or success with the resulting topic.</summary>
+public readonly record struct TopicResult(ErrorCode Error, string? Message, TopicMetadata? Topic)
+{
+    public static TopicResult Fail(ErrorCode error, string message) => new(error, message, null);
+}
+
+/// <summary>
+/// Validates and applies topic lifecycle changes (create, delete, add partitions, configs) through the
+/// <see cref="IMetadataStore"/>. Partition logs follow the metadata: the replica manager reacts to the new image.
+/// Exception policy: bad input becomes a Kafka error code in the result; store I/O failures propagate.
+/// </summary>
+public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Number of brokers the cluster has registered; one on a single node.</summary>
+    public static int BrokerCount => 1;
+
+    public async Task<TopicResult> CreateAsync(
+        string name,
+        int numPartitions,
+        short replicationFactor,
+        IReadOnlyDictionary<string, int[]>? assignments,
+        IReadOnlyDictionary<string, string?>? configs,
+        bool validateOnly,
+        CancellationToken cancellationToken = default)
+    {
+        if (TopicNames.Validate(name) is { } invalid)
+            return TopicResult.Fail(ErrorCode.InvalidTopicException, invalid);
+        var hasAssignments = assignments is { Count: > 0 };
+        if (hasAssignments && (numPartitions != -1 || replicationFactor != -1))
+            return TopicResult.Fail(ErrorCode.InvalidRequest, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
+        int[][]? replicas = null;
+        if (hasAssignments)
+        {
+            replicas = new int[assignments!.Count][];
+            foreach (var (key, nodes) in assignments)
+            {
+                if (!int.TryParse(key, out var p) || p < 0 || p >= replicas.Length || replicas[p] is not null)
+                    return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, "Partitions should be a consecutive 0-based integer sequence");
+                if (nodes.Length == 0 || nodes.Distinct().Count() != nodes.Length)
+                    return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Duplicate or empty replica assignment for partition {p}");
+                foreach (var n in nodes)
+                {
+                    if (n != config.NodeId)
+                        return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Replica assignment for partition {p} refers to unknown broker {n}");
+                }
+                replicas[p] = nodes;
+            }
+            numPartitions = replicas.Length;
+        }
+        else
+        {
+            if (numPartitions == -1)
+                numPartitions = config.NumPartitions;
+            if (replicationFactor == -1)
+                replicationFactor = config.DefaultReplicationFactor;
+            if (numPartitions <= 0)
+                return TopicResult.Fail(ErrorCode.InvalidPartitions, "Number of partitions was set to an invalid non-positive value.");
+            if (replicationFactor <= 0)
+                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
+            if (replicationFactor > BrokerCount)
+                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): The target replication factor of {replicationFactor} cannot be reached because only {BrokerCount} broker(s) are registered.");
+        }
+        var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (configs is not null)
+        {
+            foreach (var (k, v) in configs)
+            {
+                if (TopicConfigDefs.Validate(k, v) is { } error)
+                    return TopicResult.Fail(ErrorCode.InvalidConfig, error);
+                if (v is not null)
+                    overrides[k] = v;
+            }
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var image = store.Image;
+            if (image.TopicsByName.ContainsKey(name))
+                return TopicResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
+            if (Collides(image, name) is { } other)
+                return TopicResult.Fail(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {other}");
+            var partitions = new PartitionMetadata[numPartitions];
+            for (var i = 0; i < numPartitions; i++)
+            {
+                int[] nodes = replicas?[i] ?? [config.NodeId];
+                partitions[i] = new PartitionMetadata(i, nodes[0], 0, nodes, nodes);
+            }
+            var topic = new TopicMetadata(name, Guid.NewGuid(), partitions, overrides);
+            if (!validateOnly)
+                await store.CreateTopicAsync(topic, cancellationToken).ConfigureAwait(false);
+            return new TopicResult(ErrorCode.None, null, topic);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<TopicResult> DeleteAsync(TopicMetadata topic, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        if (!config.DeleteTopicEnable)
+            return TopicResult.Fail(ErrorCode.TopicDeletionDisabled, "Topic deletion is disabled.");
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!store.Image.TopicsById.ContainsKey(topic.TopicId))
+                return TopicResult.Fail(ErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.");
+            await store.DeleteTopicAsync(topic.TopicId, cancellationToken).ConfigureAwait(false);
+            return new TopicResult(ErrorCode.None, null, topic);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<TopicResult> AddPartitionsAsync(string name, int newCount, List<int[]>? assignments, bool validateOnly, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var topic = store.Image.Topic(name);
+            if (topic is null)
+                return TopicResult.Fail(ErrorCode.UnknownTopicOrPartition, $"The topic '{name}' does not exist.");
+            var current = topic.Partitions.Length;
+            if (newCount < current)
+                return TopicResult.Fail(ErrorCode.InvalidPartitions, $"The topic {name} currently has {current} partition(s); {newCount} would not be an increase.");
+            if (newCount == current)
+                return TopicResult.Fail(ErrorCode.InvalidPartitions, $"Topic already has {current} partition(s).");
+            if (assignments is not null && assignments.Count != newCount - current)
+                return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Attempted to add {newCount - current} additional partition(s), but only {assignments.Count} assignment(s) were specified.");
+            var added = new List<PartitionMetadata>();
+            for (var i = current; i < newCount; i++)
+            {
+                int[] nodes = assignments?[i - current] ?? [config.NodeId];
+                foreach (var n in nodes)
+                {
+                    if (n != config.NodeId)
+                        return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes broker {n}, but no such broker is registered.");
+                }
+                added.Add(new PartitionMetadata(i, config.NodeId, 0, nodes, nodes));
+            }
+            if (!validateOnly)
+                await store.AddPartitionsAsync(topic.TopicId, added, cancellationToken).ConfigureAwait(false);
+            return new TopicResult(ErrorCode.None, null, store.Image.Topic(topic.TopicId) ?? topic);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static string? Collides(MetadataImage image, string name)
+    {
+        if (!name.Contains('.', StringComparison.Ordinal) && !name.Contains('_', StringComparison.Ordinal))
+            return null;
+        var normalized = name.Replace('.', '_');
+        foreach (var existing in image.TopicsByName.Keys)
+        {
+            if (existing != name && existing.Replace('.', '_') == normalized)
+                return existing;
+        }
+        return null;
+    }
+}

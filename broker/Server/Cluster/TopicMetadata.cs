@@ -1,0 +1,41 @@
+namespace KafkaOperator.Server.Cluster;
+
+/// <summary>One partition's placement. On a single node the leader, replicas and ISR are all this node.</summary>
+public sealed record PartitionMetadata(int Partition, int Leader, int LeaderEpoch, int[] Replicas, int[] Isr);
+
+/// <summary>A topic as the metadata store records it: identity, partitions and per-topic config overrides.</summary>
+public sealed record TopicMetadata(string Name, Guid TopicId, PartitionMetadata[] Partitions, IReadOnlyDictionary<string, string> Configs);
+
+/// <summary>
+/// An immutable view of the cluster metadata at one point. Readers take <see cref="IMetadataStore.Image"/> once
+/// per request and work on it without locks; every change publishes a new image.
+/// </summary>
+public sealed class MetadataImage
+{
+    public static readonly MetadataImage Empty = new(new Dictionary<string, TopicMetadata>(StringComparer.Ordinal), new Dictionary<Guid, TopicMetadata>(), new Dictionary<string, string>(StringComparer.Ordinal), 0);
+
+    public MetadataImage(
+        IReadOnlyDictionary<string, TopicMetadata> byName,
+        IReadOnlyDictionary<Guid, TopicMetadata> byId,
+        IReadOnlyDictionary<string, string> brokerConfigs,
+        long nextProducerId)
+    {
+        TopicsByName = byName;
+        TopicsById = byId;
+        BrokerConfigs = brokerConfigs;
+        NextProducerId = nextProducerId;
+    }
+
+    public IReadOnlyDictionary<string, TopicMetadata> TopicsByName { get; }
+    public IReadOnlyDictionary<Guid, TopicMetadata> TopicsById { get; }
+
+    /// <summary>Dynamic broker configs; keys prefixed "default:" are cluster-wide defaults.</summary>
+    public IReadOnlyDictionary<string, string> BrokerConfigs { get; }
+
+    /// <summary>The first producer id not yet handed out in a block.</summary>
+    public long NextProducerId { get; }
+
+    public TopicMetadata? Topic(string name) => TopicsByName.GetValueOrDefault(name);
+
+    public TopicMetadata? Topic(Guid id) => TopicsById.GetValueOrDefault(id);
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Protocol.Records;
+using KafkaOperator.Server.Partitions;
+using KafkaOperator.Storage.Io;
+
+namespace KafkaOperator.Server.Handlers;
+
+/// <summary>
+/// Fetch 4–16, sessionless (SessionId 0: clients keep sending full requests). Records are file slices written
+/// into the socket pipe as they are on disk. Long polling: when less than MinBytes is available the request
+/// waits on the partitions' append signals (no polling) until enough data arrives, MaxWaitMs passes, or the broker
+/// stops. Topic ids from v13.
+/// </summary>
+public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequest, FetchResponse>
+{
+    public override ApiKey ApiKey => ApiKey.Fetch;
+
+    public override short MinVersion => 4;
+
+    public override short MaxVersion => 16;
+
+    protected override ValueTask<FetchResponse?> HandleAsync(RequestContext context, FetchRequest request)
+    {
+        if (request.SessionId != 0)
+        {
+            return new(new FetchResponse { ErrorCode = (short)ErrorCode.FetchSessionIdNotFound, SessionId = 0 });
+        }
+        var version = context.Version;
+        var plan = new List<Entry>();
+        foreach (var topic in request.Topics)
+        {
+            foreach (var p in topic.Partitions)
+            {
+                var partition = version >= 13 ? services.Replicas.Get(topic.TopicId, p.Partition) : services.Replicas.Get(topic.Topic, p.Partition);
+                var error = ErrorCode.None;
+                if (partition is null)
+                {
+                    error = version >= 13 && services.Metadata.Image.Topic(topic.TopicId) is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
+                }
+                else if (p.CurrentLeaderEpoch >= 0 && p.CurrentLeaderEpoch != partition.LeaderEpoch)
+                {
+                    error = p.CurrentLeaderEpoch > partition.LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch;
+                }
+                plan.Add(new Entry(topic, p, error == ErrorCode.None ? partition : null, error));
+            }
+        }
+
+        var first = Read(plan, request, version, out var bytes, out var hasError);
+        if (request.MaxWaitMs <= 0 || bytes >= Math.Max(1, request.MinBytes) || hasError || plan.Count == 0)
+            return new(first);
+        return LongPollAsync(context, request, plan, version);
+    }
+
+    private static async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<Entry> plan, short version)
+    {
+        var clock = Stopwatch.StartNew();
+        var waits = new Task[plan.Count + 1];
+        while (true)
+        {
+            for (var i = 0; i < plan.Count; i++)
+                waits[i] = plan[i].Partition?.Signal.WaitAsync() ?? Task.CompletedTask;
+            var response = Read(plan, request, version, out var bytes, out var hasError);
+            var remaining = request.MaxWaitMs - clock.ElapsedMilliseconds;
+            if (bytes >= request.MinBytes || hasError || remaining <= 0 || context.Stopping.IsCancellationRequested)
+                return response;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
+            var delay = Task.Delay(TimeSpan.FromMilliseconds(remaining), timeout.Token);
+            waits[plan.Count] = delay;
+            await Task.WhenAny(waits).ConfigureAwait(false);
+            await timeout.CancelAsync().ConfigureAwait(false);
+            if (delay.IsCompleted)
+                return Read(plan, request, version, out _, out _);
+        }
+    }
+
+    private static FetchResponse Read(List<Entry> plan, FetchRequest request, short version, out long totalBytes, out bool hasError)
+    {
+        var response = new FetchResponse { SessionId = 0 };
+        FetchResponse.FetchableTopicResponse? current = null;
+        FetchRequest.FetchTopic? currentTopic = null;
+        var budget = (long)(request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes);
+        totalBytes = 0;
+        hasError = false;
+        var minOne = true;
+        foreach (var entry in plan)
+        {
+            if (!ReferenceEquals(entry.Topic, currentTopic))
+            {
+                currentTopic = entry.Topic;
+                current = new FetchResponse.FetchableTopicResponse { Topic = entry.Topic.Topic, TopicId = entry.Topic.TopicId };
+                response.Responses.Add(current);
+            }
+            var data = new FetchResponse.PartitionData
+            {
+                PartitionIndex = entry.Request.Partition,
+                HighWatermark = -1,
+                LastStableOffset = -1,
+                LogStartOffset = -1,
+                AbortedTransactions = request.IsolationLevel == 0 ? null : [],
+                Records = MemoryRecordSet.Empty,
+            };
+            current!.Partitions.Add(data);
+            if (entry.Partition is not { } partition)
+            {
+                data.ErrorCode = (short)entry.Error;
+                hasError = true;
+                continue;
+            }
+            try
+            {
+                var maxBytes = (int)Math.Min(Math.Max(0, entry.Request.PartitionMaxBytes), budget);
+                var read = partition.Log.Read(entry.Request.FetchOffset, maxBytes, partition.HighWatermark, minOne);
+                data.ErrorCode = (short)read.Error;
+                data.HighWatermark = read.HighWatermark;
+                data.LastStableOffset = read.HighWatermark;
+                data.LogStartOffset = read.LogStartOffset;
+                if (read.Error != ErrorCode.None)
+                {
+                    hasError = true;
+                    continue;
+                }
+                var size = read.Records.SizeInBytes;
+                if (size > 0)
+                {
+                    data.Records = read.Records;
+                    totalBytes += size;
+                    budget -= size;
+                    minOne = false;
+                }
+            }
+            catch (Exception ex) when (ex is KafkaStorageException or IOException)
+            {
+                Log.Error($"fetch from {partition.Topic}-{partition.Index} failed", ex);
+                data.ErrorCode = (short)ErrorCode.KafkaStorageError;
+                hasError = true;
+            }
+            catch (ObjectDisposedException)
+            {
+                data.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                hasError = true;
+            }
+        }
+        return response;
+    }
+
+    private sealed record Entry(FetchRequest.FetchTopic Topic, FetchRequest.FetchPartition Request, Partition? Partition, ErrorCode Error);
+}

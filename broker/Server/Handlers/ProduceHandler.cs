@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Protocol.Records;
+using KafkaOperator.Server.Cluster;
+
+namespace KafkaOperator.Server.Handlers;
+
+/// <summary>
+/// Produce 3–11. Appends synchronously on the connection's read loop, so requests on one connection take effect
+/// in order and the records (a slice of the pooled request frame) are rewritten in place and written once. On a
+/// single node acks=1 and acks=all complete when the append returns; acks=0 sends no response.
+/// </summary>
+public sealed class ProduceHandler(BrokerServices services) : ApiHandler<ProduceRequest, ProduceResponse>
+{
+    public override ApiKey ApiKey => ApiKey.Produce;
+
+    public override short MinVersion => 3;
+
+    public override short MaxVersion => 11;
+
+    protected override ValueTask<ProduceResponse?> HandleAsync(RequestContext context, ProduceRequest request)
+    {
+        var acks = request.Acks;
+        var validAcks = acks is -1 or 0 or 1;
+        var response = new ProduceResponse { Responses = new List<ProduceResponse.TopicProduceResponse>(request.TopicData.Count) };
+        List<ProduceRequest.TopicProduceData>? unknown = null;
+        foreach (var topic in request.TopicData)
+        {
+            var topicResponse = new ProduceResponse.TopicProduceResponse
+            {
+                Name = topic.Name,
+                PartitionResponses = new List<ProduceResponse.PartitionProduceResponse>(topic.PartitionData.Count),
+            };
+            response.Responses.Add(topicResponse);
+            if (validAcks && services.Replicas.Get(topic.Name, 0) is null && services.Metadata.Image.Topic(topic.Name) is null
+                && services.Config.AutoCreateTopicsEnable && TopicNames.IsValid(topic.Name))
+            {
+                (unknown ??= []).Add(topic);
+                continue;
+            }
+            AppendTopic(topic, topicResponse, acks, validAcks);
+        }
+        if (unknown is not null)
+            return CreateThenAppend(context, unknown, response, acks);
+        return new(acks == 0 ? null : response);
+    }
+
+    private async ValueTask<ProduceResponse?> CreateThenAppend(RequestContext context, List<ProduceRequest.TopicProduceData> topics, ProduceResponse response, short acks)
+    {
+        foreach (var topic in topics)
+        {
+            await services.Topics.CreateAsync(topic.Name, -1, -1, null, null, validateOnly: false, context.Stopping).ConfigureAwait(false);
+            foreach (var r in response.Responses)
+            {
+                if (r.Name == topic.Name && r.PartitionResponses.Count == 0)
+                {
+                    AppendTopic(topic, r, acks, validAcks: true);
+                    break;
+                }
+            }
+        }
+        return acks == 0 ? null : response;
+    }
+
+    private void AppendTopic(ProduceRequest.TopicProduceData topic, ProduceResponse.TopicProduceResponse topicResponse, short acks, bool validAcks)
+    {
+        foreach (var data in topic.PartitionData)
+        {
+            var result = new ProduceResponse.PartitionProduceResponse { Index = data.Index, BaseOffset = -1 };
+            topicResponse.PartitionResponses.Add(result);
+            if (!validAcks)
+            {
+                result.ErrorCode = (short)ErrorCode.InvalidRequiredAcks;
+                continue;
+            }
+            var partition = services.Replicas.Get(topic.Name, data.Index);
+            if (partition is null)
+            {
+                result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                continue;
+            }
+            var bytes = data.Records is MemoryRecordSet m ? MemoryMarshal.AsMemory(m.Bytes) : Memory<byte>.Empty;
+            var outcome = partition.Append(bytes, acks);
+            result.ErrorCode = (short)outcome.Error;
+            result.LogStartOffset = outcome.LogStartOffset;
+            if (outcome.Error == ErrorCode.None)
+            {
+                result.BaseOffset = outcome.BaseOffset;
+                result.LogAppendTimeMs = outcome.LogAppendTime;
+            }
+            else
+            {
+                result.ErrorMessage = outcome.ErrorMessage;
+                if (outcome.FailedBatchIndex >= 0 && outcome.Error is ErrorCode.InvalidRecord or ErrorCode.InvalidTimestamp)
+                    result.RecordErrors.Add(new ProduceResponse.BatchIndexAndErrorMessage { BatchIndex = outcome.FailedBatchIndex, BatchIndexErrorMessage = outcome.ErrorMessage });
+            }
+        }
+    }
+}

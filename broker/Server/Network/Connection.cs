@@ -1,0 +1,256 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using KafkaOperator.Protocol.Codec;
+using KafkaOperator.Server.Handlers;
+
+namespace KafkaOperator.Server.Network;
+
+/// <summary>
+/// One client connection. The read loop frames requests (size prefix checked before anything is buffered for the
+/// body), copies each frame into a pooled array, and starts its handler in arrival order. The write loop answers
+/// strictly in request order from a bounded queue of pending responses, so a fast request behind a long-poll Fetch
+/// waits its turn; completed responses are written back to back and flushed together.
+/// Exception policy: anything wrong with one connection closes that connection only, with one log line.
+/// </summary>
+internal sealed class Connection
+{
+    private const int MaxInFlight = 256;
+    private const int MinHeaderBytes = 8;
+
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly RequestDispatcher _dispatcher;
+    private readonly int _maxRequestBytes;
+    private readonly CancellationToken _stopping;
+    private readonly EndPoint? _remote;
+    private readonly Channel<Pending> _pending = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxInFlight)
+    {
+        SingleReader = true,
+        SingleWriter = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private volatile bool _closing;
+
+    public Connection(Socket socket, RequestDispatcher dispatcher, int maxRequestBytes, CancellationToken stopping)
+    {
+        _socket = socket;
+        _remote = socket.RemoteEndPoint;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
+        _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+        _dispatcher = dispatcher;
+        _maxRequestBytes = maxRequestBytes;
+        _stopping = stopping;
+    }
+
+    public EndPoint? Remote => _remote;
+
+    /// <summary>Stops reading new requests; pending ones are still answered.</summary>
+    public void StopReading()
+    {
+        _closing = true;
+        _input.CancelPendingRead();
+    }
+
+    public async Task RunAsync()
+    {
+        var writer = Task.Run(WriteLoopAsync);
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            Log.Debug($"connection {_remote}: {ex.Message}");
+        }
+        catch (Exception ex)
+        {
+            Log.Error($"connection {_remote}: read loop failed", ex);
+        }
+        finally
+        {
+            _pending.Writer.TryComplete();
+        }
+        await writer.ConfigureAwait(false);
+        await _input.CompleteAsync().ConfigureAwait(false);
+        await _output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // The peer may already be gone; closing is all that is left to do.
+        }
+        await _stream.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        while (!_closing)
+        {
+            var result = await _input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var keepReading = true;
+            while (!_closing)
+            {
+                if (buffer.Length < 4)
+                    break;
+                var size = ReadSize(buffer);
+                if (size < 0 || size > _maxRequestBytes)
+                {
+                    Log.Warn($"closing connection {_remote}: request size {size} is outside 0..socket.request.max.bytes ({_maxRequestBytes})");
+                    keepReading = false;
+                    break;
+                }
+                if (size < MinHeaderBytes)
+                {
+                    Log.Warn($"closing connection {_remote}: request of {size} bytes is too short for a request header");
+                    keepReading = false;
+                    break;
+                }
+                if (buffer.Length < 4L + size)
+                    break;
+                var frame = ArrayPool<byte>.Shared.Rent(size);
+                buffer.Slice(4, size).CopyTo(frame);
+                buffer = buffer.Slice(4L + size);
+                consumed = buffer.Start;
+                if (!await StartRequestAsync(frame, size).ConfigureAwait(false))
+                {
+                    keepReading = false;
+                    break;
+                }
+            }
+            if (!keepReading)
+                return;
+            _input.AdvanceTo(consumed, buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+                return;
+        }
+    }
+
+    private static int ReadSize(ReadOnlySequence<byte> buffer)
+    {
+        var first = buffer.FirstSpan;
+        if (first.Length >= 4)
+            return BinaryPrimitives.ReadInt32BigEndian(first);
+        Span<byte> four = stackalloc byte[4];
+        buffer.Slice(0, 4).CopyTo(four);
+        return BinaryPrimitives.ReadInt32BigEndian(four);
+    }
+
+    /// <summary>Parses the header and starts the handler; false when the connection must close.</summary>
+    private ValueTask<bool> StartRequestAsync(byte[] frame, int size)
+    {
+        RequestHeader header;
+        ValueTask<Response?> work;
+        try
+        {
+            var reader = new KafkaReader(new ReadOnlyMemory<byte>(frame, 0, size));
+            header = MessageCodec.ReadRequestHeader(ref reader);
+            var context = new RequestContext(header, _remote, _stopping);
+            work = _dispatcher.Dispatch(context, ref reader);
+        }
+        catch (Exception ex) when (ex is KafkaProtocolException or InvalidRequestException)
+        {
+            Log.Warn($"closing connection {_remote}: {ex.Message}");
+            ArrayPool<byte>.Shared.Return(frame);
+            return new ValueTask<bool>(false);
+        }
+        catch (Exception ex)
+        {
+            Log.Error($"closing connection {_remote}: request handler failed", ex);
+            ArrayPool<byte>.Shared.Return(frame);
+            return new ValueTask<bool>(false);
+        }
+        var pending = new Pending(header, work, frame);
+        if (_pending.Writer.TryWrite(pending))
+            return new ValueTask<bool>(true);
+        return EnqueueSlowAsync(pending);
+    }
+
+    private async ValueTask<bool> EnqueueSlowAsync(Pending pending)
+    {
+        try
+        {
+            await _pending.Writer.WriteAsync(pending).ConfigureAwait(false);
+            return true;
+        }
+        catch (ChannelClosedException)
+        {
+            ArrayPool<byte>.Shared.Return(pending.Frame);
+            return false;
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var reader = _pending.Reader;
+        var failed = false;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (reader.TryRead(out var item))
+            {
+                Response? response = null;
+                try
+                {
+                    if (!failed)
+                    {
+                        response = await item.Work.ConfigureAwait(false);
+                        response?.WriteTo(_output, item.Header);
+                    }
+                    else if (!item.Work.IsCompleted)
+                    {
+                        // Drain so the frame is no longer referenced before it goes back to the pool.
+                        response = await item.Work.ConfigureAwait(false);
+                    }
+                }
+                catch (Exception ex)
+                {
+                    if (!failed)
+                        Log.Error($"closing connection {_remote}: {item.Header.ApiKey} v{item.Header.RequestApiVersion} (correlation id {item.Header.CorrelationId}) failed", ex);
+                    failed = true;
+                    StopReading();
+                }
+                finally
+                {
+                    response?.Release();
+                    ArrayPool<byte>.Shared.Return(item.Frame);
+                }
+                if (!failed && (!reader.TryPeek(out var next) || !next.Work.IsCompleted))
+                    failed = !await FlushAsync().ConfigureAwait(false);
+            }
+        }
+        if (!failed)
+            await FlushAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask<bool> FlushAsync()
+    {
+        try
+        {
+            var flush = await _output.FlushAsync().ConfigureAwait(false);
+            if (flush.IsCompleted)
+            {
+                StopReading();
+                return false;
+            }
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            StopReading();
+            return false;
+        }
+    }
+
+    private readonly record struct Pending(RequestHeader Header, ValueTask<Response?> Work, byte[] Frame);
+}

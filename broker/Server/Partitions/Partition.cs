@@ -1,0 +1,107 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Records;
+using KafkaOperator.Server.Config;
+using KafkaOperator.Storage;
+using KafkaOperator.Storage.Io;
+
+namespace KafkaOperator.Server.Partitions;
+
+/// <summary>The broker-side outcome of a produce append to one partition.</summary>
+public readonly record struct ProduceResult(ErrorCode Error, long BaseOffset, long LogAppendTime, long LogStartOffset, string? ErrorMessage = null, int FailedBatchIndex = -1);
+
+/// <summary>
+/// One partition this node leads: the log, the topic's effective config and the signal that wakes long-poll
+/// fetches. On a single node the leader is the whole ISR, so the high watermark follows every append.
+/// Exception policy: storage failures (KafkaStorageException, IOException) become KAFKA_STORAGE_ERROR results.
+/// </summary>
+public sealed class Partition
+{
+    private static readonly RecordValidationOptions ProduceValidation = new() { RequireSingleBatch = true };
+    private volatile TopicConfig _config;
+
+    public Partition(string topic, Guid topicId, int index, int leaderEpoch, PartitionLog log, TopicConfig config)
+    {
+        Topic = topic;
+        TopicId = topicId;
+        Index = index;
+        LeaderEpoch = leaderEpoch;
+        Log = log;
+        _config = config;
+    }
+
+    public string Topic { get; }
+
+    public Guid TopicId { get; }
+
+    public int Index { get; }
+
+    public int LeaderEpoch { get; }
+
+    public PartitionLog Log { get; }
+
+    public AppendSignal Signal { get; } = new();
+
+    public TopicConfig Config => _config;
+
+    public long HighWatermark => Log.HighWatermark;
+
+    public long LogStartOffset => Log.LogStartOffset;
+
+    public long LogEndOffset => Log.LogEndOffset;
+
+    /// <summary>Replaces the broker-side view of the topic config; the log itself is updated by the LogManager.</summary>
+    public void SetConfig(TopicConfig config) => _config = config;
+
+    /// <summary>
+    /// Validates and appends one produce records field. The bytes are rewritten in place (offsets, epoch,
+    /// LogAppendTime), so <paramref name="records"/> must be owned by the request.
+    /// </summary>
+    public ProduceResult Append(Memory<byte> records, short requiredAcks)
+    {
+        var config = _config;
+        var minInsyncReplicas = config.MinInsyncReplicas;
+        var validation = RecordBatchValidator.Validate(records.Span, config.MaxMessageBytes, null, ProduceValidation);
+        if (validation.ErrorCode != ErrorCode.None)
+            return new ProduceResult(validation.ErrorCode, -1, -1, Log.LogStartOffset, validation.ErrorMessage, validation.FailedBatchIndex);
+        if (requiredAcks == -1 && minInsyncReplicas > 1)
+        {
+            return new ProduceResult(ErrorCode.NotEnoughReplicas, -1, -1, Log.LogStartOffset,
+                $"The size of the current ISR [1] is insufficient to satisfy the min.isr requirement of {minInsyncReplicas} for partition {Topic}-{Index}");
+        }
+        if (!config.LogAppendTime && ViolatesTimestampBounds(validation.FirstBatch, config) is { } message)
+            return new ProduceResult(ErrorCode.InvalidTimestamp, -1, -1, Log.LogStartOffset, message, 0);
+        AppendResult result;
+        try
+        {
+            var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            result = Log.AppendAsLeader(records, LeaderEpoch, config.LogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime, now);
+            if (result.Error == ErrorCode.None && !result.Duplicate)
+                Log.HighWatermark = result.LastOffset + 1;
+        }
+        catch (Exception ex) when (ex is KafkaStorageException or IOException)
+        {
+            Server.Log.Error($"append to {Topic}-{Index} failed", ex);
+            return new ProduceResult(ErrorCode.KafkaStorageError, -1, -1, -1, ex.Message);
+        }
+        if (result.Error != ErrorCode.None)
+            return new ProduceResult(result.Error, -1, -1, result.LogStartOffset);
+        Signal.Notify();
+        return new ProduceResult(ErrorCode.None, result.FirstOffset, result.LogAppendTime, result.LogStartOffset);
+    }
+
+    private static string? ViolatesTimestampBounds(in RecordBatchInfo batch, TopicConfig config)
+    {
+        if (config.TimestampBeforeMaxMs == long.MaxValue && config.TimestampAfterMaxMs == long.MaxValue)
+            return null;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (config.TimestampBeforeMaxMs != long.MaxValue && batch.MinTimestamp >= 0 && now - batch.MinTimestamp > config.TimestampBeforeMaxMs)
+            return $"Timestamp {batch.MinTimestamp} of message is out of range. The timestamp should be within [{now - config.TimestampBeforeMaxMs}, {SafeAdd(now, config.TimestampAfterMaxMs)}]";
+        if (config.TimestampAfterMaxMs != long.MaxValue && batch.MaxTimestamp - now > config.TimestampAfterMaxMs)
+            return $"Timestamp {batch.MaxTimestamp} of message is out of range. The timestamp should be within [{SafeSub(now, config.TimestampBeforeMaxMs)}, {now + config.TimestampAfterMaxMs}]";
+        return null;
+    }
+
+    private static long SafeAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;
+
+    private static long SafeSub(long a, long b) => b > a - long.MinValue ? long.MinValue : a - b;
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using KafkaOperator.Server.Cluster;
+using KafkaOperator.Server.Config;
+using KafkaOperator.Storage;
+
+namespace KafkaOperator.Server.Partitions;
+
+/// <summary>
+/// The partitions this node hosts, kept in step with the metadata image: a new topic or partition opens its log,
+/// a deleted topic removes its logs, a config change reaches the live logs. Lookups read an immutable snapshot (no
+/// locks on the produce/fetch path). Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
+/// flusher, checkpoints and the clean-shutdown marker.
+/// Exception policy: a log that cannot be opened is logged and left out (its partition then answers
+/// UNKNOWN_TOPIC_OR_PARTITION); LogManager start-up failures propagate (the broker does not start).
+/// </summary>
+public sealed class ReplicaManager : IDisposable
+{
+    private readonly BrokerConfig _config;
+    private readonly IMetadataStore _store;
+    private readonly Lock _reconcileLock = new();
+    private LogManager? _logs;
+    private volatile Snapshot _snapshot = Snapshot.Empty;
+    private bool _disposed;
+
+    public ReplicaManager(BrokerConfig config, IMetadataStore store)
+    {
+        _config = config;
+        _store = store;
+    }
+
+    public LogManager Logs => _logs ?? throw new InvalidOperationException("ReplicaManager not started");
+
+    /// <summary>Loads the logs on disk, opens the ones the image needs, deletes orphans, follows changes.</summary>
+    public void Start()
+    {
+        _logs = new LogManager(_config.LogDirs, ToLogConfig(TopicConfig.Create(_config, null)), new LogManagerOptions
+        {
+            RetentionCheckIntervalMs = _config.LogRetentionCheckIntervalMs,
+            ProducerIdExpirationMs = _config.GetInt("producer.id.expiration.ms"),
+            TopicConfig = topic => _store.Image.Topic(topic) is { } t ? ToLogConfig(TopicConfig.Create(_config, t.Configs)) : null,
+        });
+        var image = _store.Image;
+        foreach (var log in _logs.AllLogs.ToList())
+        {
+            var topic = image.Topic(log.Topic);
+            if (topic is null || log.Partition >= topic.Partitions.Length)
+            {
+                Log.Info($"deleting log {log.Topic}-{log.Partition.ToString(CultureInfo.InvariantCulture)}: not in the cluster metadata");
+                _logs.DeleteLog(log.Topic, log.Partition);
+            }
+        }
+        Reconcile(image);
+        _store.Changed += Reconcile;
+        _config.Changed += RefreshConfigs;
+    }
+
+    public Partition? Get(string topic, int partition)
+    {
+        if (!_snapshot.ByName.TryGetValue(topic, out var parts) || (uint)partition >= (uint)parts.Length)
+            return null;
+        return parts[partition];
+    }
+
+    public Partition? Get(Guid topicId, int partition)
+    {
+        if (!_snapshot.ById.TryGetValue(topicId, out var parts) || (uint)partition >= (uint)parts.Length)
+            return null;
+        return parts[partition];
+    }
+
+    public Partition?[]? GetTopic(string topic) => _snapshot.ByName.GetValueOrDefault(topic);
+
+    /// <summary>The storage view of a topic config (the keys PartitionLog understands).</summary>
+    public static LogConfig ToLogConfig(TopicConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var props = new List<KeyValuePair<string, string?>>(LogConfig.Keys.Count);
+        foreach (var key in LogConfig.Keys)
+            props.Add(new(key, config.Value(key)));
+        return LogConfig.FromProperties(props);
+    }
+
+    /// <summary>Flushes, writes checkpoints and the clean-shutdown marker, closes every log.</summary>
+    public void Dispose()
+    {
+        lock (_reconcileLock)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+        }
+        _store.Changed -= Reconcile;
+        _config.Changed -= RefreshConfigs;
+        foreach (var parts in _snapshot.ByName.Values)
+        {
+            foreach (var p in parts)
+                p?.Signal.Notify();
+        }
+        _logs?.Dispose();
+    }
+
+    private void Reconcile(MetadataImage image)
+    {
+        lock (_reconcileLock)
+        {
+            if (_disposed || _logs is null)
+                return;
+            var old = _snapshot;
+            foreach (var (id, parts) in old.ById)
+            {
+                if (image.TopicsById.ContainsKey(id))
+                    continue;
+                var name = parts.FirstOrDefault(p => p is not null)?.Topic;
+                foreach (var p in parts)
+                    p?.Signal.Notify();
+                if (name is null)
+                    continue;
+                try
+                {
+                    _logs.DeleteTopic(name);
+                }
+                catch (Exception ex)
+                {
+                    Log.Error($"deleting the logs of {name} failed", ex);
+                }
+            }
+            var byName = new Dictionary<string, Partition?[]>(image.TopicsByName.Count, StringComparer.Ordinal);
+            var byId = new Dictionary<Guid, Partition?[]>(image.TopicsByName.Count);
+            foreach (var topic in image.TopicsByName.Values)
+            {
+                old.ById.TryGetValue(topic.TopicId, out var existing);
+                var config = TopicConfig.Create(_config, topic.Configs);
+                var parts = new Partition?[topic.Partitions.Length];
+                var configChanged = false;
+                for (var i = 0; i < parts.Length; i++)
+                {
+                    var current = existing is not null && i < existing.Length ? existing[i] : null;
+                    if (current is not null)
+                    {
+                        if (!SameOverrides(current.Config.Overrides, topic.Configs))
+                        {
+                            current.SetConfig(config);
+                            configChanged = true;
+                        }
+                        parts[i] = current;
+                    }
+                    else
+                    {
+                        parts[i] = Open(topic, topic.Partitions[i], config);
+                    }
+                }
+                if (configChanged)
+                    _logs.UpdateTopicConfig(topic.Name, ToLogConfig(config));
+                byName[topic.Name] = parts;
+                byId[topic.TopicId] = parts;
+            }
+            _snapshot = new Snapshot(byName, byId);
+        }
+    }
+
+    private Partition? Open(TopicMetadata topic, PartitionMetadata meta, TopicConfig config)
+    {
+        try
+        {
+            var log = _logs!.GetOrCreateLog(topic.Name, meta.Partition, ToLogConfig(config));
+            // A single replica is the whole ISR: everything in its log is committed.
+            log.HighWatermark = log.LogEndOffset;
+            return new Partition(topic.Name, topic.TopicId, meta.Partition, meta.LeaderEpoch, log, config);
+        }
+        catch (Exception ex)
+        {
+            Log.Error($"cannot open log for {topic.Name}-{meta.Partition.ToString(CultureInfo.InvariantCulture)}", ex);
+            return null;
+        }
+    }
+
+    private void RefreshConfigs()
+    {
+        lock (_reconcileLock)
+        {
+            if (_disposed || _logs is null)
+                return;
+            _logs.UpdateDefaultConfig(ToLogConfig(TopicConfig.Create(_config, null)));
+            foreach (var parts in _snapshot.ByName.Values)
+            {
+                TopicConfig? refreshed = null;
+                foreach (var p in parts)
+                {
+                    if (p is null)
+                        continue;
+                    refreshed ??= p.Config.Refresh();
+                    p.SetConfig(refreshed);
+                }
+                if (refreshed is not null)
+                    _logs.UpdateTopicConfig(parts.First(p => p is not null)!.Topic, ToLogConfig(refreshed));
+            }
+        }
+    }
+
+    private static bool SameOverrides(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)
+    {
+        if (a.Count != b.Count)
+            return false;
+        foreach (var (k, v) in a)
+        {
+            if (!b.TryGetValue(k, out var other) || other != v)
+                return false;
+        }
+        return true;
+    }
+
+    private sealed class Snapshot(Dictionary<string, Partition?[]> byName, Dictionary<Guid, Partition?[]> byId)
+    {
+        public static readonly Snapshot Empty = new(new(StringComparer.Ordinal), []);
+
+        public Dictionary<string, Partition?[]> ByName { get; } = byName;
+
+        public Dictionary<Guid, Partition?[]> ById { get; } = byId;
+    }
+}

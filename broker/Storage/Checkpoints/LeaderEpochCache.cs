@@ -1,0 +1,145 @@
+using System.Globalization;
+
+namespace KafkaOperator.Storage.Checkpoints;
+
+// Exception policy: Assign/Truncate* throw KafkaStorageException when the checkpoint cannot be written; lookups
+// never throw and answer (-1, -1) for an unknown epoch as Kafka does.
+
+/// <summary>
+/// Leader epoch → start offset history of a partition, persisted to `leader-epoch-checkpoint` on every change
+/// (before the data with the new epoch is appended, so recovery can trust it). Thread-safe.
+/// </summary>
+public sealed class LeaderEpochCache
+{
+    public const string FileName = "leader-epoch-checkpoint";
+    private readonly object _lock = new();
+    private readonly string _path;
+    private readonly List<(int Epoch, long StartOffset)> _entries = [];
+
+    public LeaderEpochCache(string partitionDir)
+    {
+        _path = Path.Combine(partitionDir, FileName);
+        foreach (var f in CheckpointFile.Read(_path, 2) ?? [])
+        {
+            if (int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch)
+                && long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset)
+                && (_entries.Count == 0 || (epoch > _entries[^1].Epoch && offset >= _entries[^1].StartOffset)))
+            {
+                _entries.Add((epoch, offset));
+            }
+        }
+    }
+
+    public int LatestEpoch
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _entries.Count == 0 ? -1 : _entries[^1].Epoch;
+            }
+        }
+    }
+
+    public IReadOnlyList<(int Epoch, long StartOffset)> Entries
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _entries];
+            }
+        }
+    }
+
+    /// <summary>Records that <paramref name="epoch"/> starts at <paramref name="startOffset"/> (ignored unless newer).</summary>
+    public void Assign(int epoch, long startOffset)
+    {
+        if (epoch < 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_entries.Count > 0 && (epoch <= _entries[^1].Epoch || startOffset < _entries[^1].StartOffset))
+            {
+                return;
+            }
+
+            _entries.Add((epoch, startOffset));
+            Persist();
+        }
+    }
+
+    /// <summary>Kafka's endOffsetFor: (largest epoch &lt;= requested, start offset of the next epoch or LEO).</summary>
+    public (int Epoch, long EndOffset) EndOffsetFor(int requestedEpoch, long logEndOffset)
+    {
+        lock (_lock)
+        {
+            if (requestedEpoch < 0 || _entries.Count == 0)
+            {
+                return (-1, -1);
+            }
+
+            if (requestedEpoch == _entries[^1].Epoch)
+            {
+                return (requestedEpoch, logEndOffset);
+            }
+
+            var higher = _entries.FindIndex(e => e.Epoch > requestedEpoch);
+            if (higher < 0)
+            {
+                return (-1, -1);
+            }
+
+            return higher == 0 ? (requestedEpoch, _entries[0].StartOffset) : (_entries[higher - 1].Epoch, _entries[higher].StartOffset);
+        }
+    }
+
+    /// <summary>Drops epochs starting at or after <paramref name="endOffset"/> (log truncated to it).</summary>
+    public void TruncateFromEnd(long endOffset)
+    {
+        lock (_lock)
+        {
+            var n = _entries.RemoveAll(e => e.StartOffset >= endOffset);
+            if (n > 0)
+            {
+                Persist();
+            }
+        }
+    }
+
+    /// <summary>Log start moved to <paramref name="startOffset"/>: the epoch covering it now starts there.</summary>
+    public void TruncateFromStart(long startOffset)
+    {
+        lock (_lock)
+        {
+            var last = _entries.FindLastIndex(e => e.StartOffset <= startOffset);
+            if (last < 0 || (last == 0 && _entries[0].StartOffset == startOffset))
+            {
+                return;
+            }
+
+            var epoch = _entries[last].Epoch;
+            _entries.RemoveRange(0, last + 1);
+            _entries.Insert(0, (epoch, startOffset));
+            Persist();
+        }
+    }
+
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _entries.Clear();
+            Persist();
+        }
+    }
+
+    private void Persist() =>
+        CheckpointFile.Write(_path, _entries.Select(e => new[]
+        {
+            e.Epoch.ToString(CultureInfo.InvariantCulture), e.StartOffset.ToString(CultureInfo.InvariantCulture),
+        }).ToList());
+}

@@ -1,0 +1,260 @@
+using System.Collections.Concurrent;
+using KafkaOperator.Storage.Checkpoints;
+using KafkaOperator.Storage.Io;
+
+namespace KafkaOperator.Storage;
+
+// Exception policy: KafkaStorageException for I/O failures (loading, creating, checkpoints); lookups of unknown
+// partitions return null / false. Background jobs never throw: a failing log is skipped and retried next round.
+
+/// <summary>
+/// Owns every partition log of the broker across the log dirs: loads them at start (recovering after an unclean
+/// shutdown), creates and deletes logs, and runs the background jobs: retention, the flusher (group commit),
+/// checkpoints and the compaction cleaner.
+/// </summary>
+public sealed partial class LogManager : IDisposable
+{
+    public const string RecoveryPointCheckpoint = "recovery-point-offset-checkpoint";
+    public const string LogStartOffsetCheckpoint = "log-start-offset-checkpoint";
+    public const string HighWatermarkCheckpoint = "replication-offset-checkpoint";
+    public const string CleanShutdownFile = ".kafka_cleanshutdown";
+    public const string DeleteDirSuffix = "-delete";
+
+    private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
+    private readonly ConcurrentDictionary<string, LogConfig> _topicConfigs = new(StringComparer.Ordinal);
+    private readonly object _createLock = new();
+    private readonly LogManagerOptions _options;
+    private readonly PartitionLogOptions _logOptions;
+
+    public LogManager(IReadOnlyList<string> logDirs, LogConfig defaultConfig, LogManagerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(logDirs);
+        ArgumentNullException.ThrowIfNull(defaultConfig);
+        if (logDirs.Count == 0)
+        {
+            throw new ArgumentException("At least one log dir is needed", nameof(logDirs));
+        }
+
+        LogDirs = [.. logDirs.Select(Path.GetFullPath)];
+        DefaultConfig = defaultConfig;
+        _options = options ?? new LogManagerOptions();
+        Handles = new FileHandleCache(_options.MaxOpenInactiveFiles);
+        _logOptions = new PartitionLogOptions
+        {
+            Time = _options.Time,
+            Handles = Handles,
+            WritebackBytes = _options.WritebackBytes,
+            ProducerIdExpirationMs = _options.ProducerIdExpirationMs,
+            FlushRequested = EnqueueFlush,
+        };
+        Load();
+        if (_options.StartBackgroundJobs)
+        {
+            StartBackgroundJobs();
+        }
+    }
+
+    public IReadOnlyList<string> LogDirs { get; }
+
+    public LogConfig DefaultConfig { get; private set; }
+
+    public FileHandleCache Handles { get; }
+
+    /// <summary>True when every log dir had the clean shutdown marker at startup.</summary>
+    public bool HadCleanShutdown { get; private set; }
+
+    public ICollection<PartitionLog> AllLogs => _logs.Values;
+
+    private long NowMs => _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    public PartitionLog? GetLog(string topic, int partition) => _logs.TryGetValue((topic, partition), out var log) ? log : null;
+
+    /// <summary>The effective config of a topic (override or broker default).</summary>
+    public LogConfig ConfigFor(string topic) => _topicConfigs.TryGetValue(topic, out var c) ? c : DefaultConfig;
+
+    /// <summary>Returns the log, creating it in the log dir with the fewest partitions when it does not exist.</summary>
+    public PartitionLog GetOrCreateLog(string topic, int partition, LogConfig? config = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        ArgumentOutOfRangeException.ThrowIfNegative(partition);
+        if (_logs.TryGetValue((topic, partition), out var existing))
+        {
+            return existing;
+        }
+
+        lock (_createLock)
+        {
+            if (_logs.TryGetValue((topic, partition), out existing))
+            {
+                return existing;
+            }
+
+            if (config is not null)
+            {
+                _topicConfigs[topic] = config;
+            }
+
+            var counts = LogDirs.ToDictionary(d => d, _ => 0);
+            foreach (var l in _logs.Values)
+            {
+                counts[l.LogDir] = counts.GetValueOrDefault(l.LogDir) + 1;
+            }
+
+            var dir = LogDirs.OrderBy(d => counts[d]).First();
+            var log = PartitionLog.Open(dir, topic, partition, ConfigFor(topic), _logOptions);
+            _logs[(topic, partition)] = log;
+            return log;
+        }
+    }
+
+    /// <summary>Applies a topic's new config to its logs and to logs created later.</summary>
+    public void UpdateTopicConfig(string topic, LogConfig config)
+    {
+        _topicConfigs[topic] = config;
+        foreach (var ((t, _), log) in _logs)
+        {
+            if (t == topic)
+            {
+                log.UpdateConfig(config);
+            }
+        }
+    }
+
+    /// <summary>Changes the broker default; logs of topics without overrides follow it.</summary>
+    public void UpdateDefaultConfig(LogConfig config)
+    {
+        DefaultConfig = config;
+        foreach (var ((t, _), log) in _logs)
+        {
+            if (!_topicConfigs.ContainsKey(t))
+            {
+                log.UpdateConfig(config);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Deletes a partition's log as Kafka: the directory is renamed `topic-partition.&lt;uuid&gt;-delete` at once and
+    /// removed in the background. Returns false when there is no such log.
+    /// </summary>
+    public bool DeleteLog(string topic, int partition)
+    {
+        if (!_logs.TryRemove((topic, partition), out var log))
+        {
+            return false;
+        }
+
+        log.CloseWithoutFlush();
+        var target = $"{log.Directory}.{Guid.NewGuid():N}{DeleteDirSuffix}";
+        try
+        {
+            Directory.Move(log.Directory, target);
+            NativeFile.FsyncDirectory(log.LogDir);
+        }
+        catch (IOException e)
+        {
+            throw new KafkaStorageException($"Cannot rename {log.Directory} for deletion: {e.Message}", e);
+        }
+
+        _ = Task.Run(() => DeleteDirectoryQuietly(target));
+        return true;
+    }
+
+    /// <summary>Deletes every partition of a topic; returns how many logs were removed.</summary>
+    public int DeleteTopic(string topic)
+    {
+        var count = 0;
+        foreach (var (t, p) in _logs.Keys.Where(k => k.Topic == topic).ToList())
+        {
+            count += DeleteLog(t, p) ? 1 : 0;
+        }
+
+        _topicConfigs.TryRemove(topic, out _);
+        return count;
+    }
+
+    private static void DeleteDirectoryQuietly(string dir)
+    {
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Retried at the next startup, which removes every *-delete directory.
+        }
+    }
+
+    private void Load()
+    {
+        var clean = true;
+        var work = new List<(string Dir, string Topic, int Partition, long Rp, long Lso, long Hw, bool Clean)>();
+        foreach (var dir in LogDirs)
+        {
+            try
+            {
+                Directory.CreateDirectory(dir);
+            }
+            catch (IOException e)
+            {
+                throw new KafkaStorageException($"Cannot create log dir {dir}: {e.Message}", e);
+            }
+
+            var marker = Path.Combine(dir, CleanShutdownFile);
+            var dirClean = File.Exists(marker);
+            clean &= dirClean;
+            var rps = CheckpointFile.ReadOffsets(Path.Combine(dir, RecoveryPointCheckpoint));
+            var lsos = CheckpointFile.ReadOffsets(Path.Combine(dir, LogStartOffsetCheckpoint));
+            var hws = CheckpointFile.ReadOffsets(Path.Combine(dir, HighWatermarkCheckpoint));
+            foreach (var sub in Directory.EnumerateDirectories(dir))
+            {
+                var name = Path.GetFileName(sub);
+                if (name.EndsWith(DeleteDirSuffix, StringComparison.Ordinal))
+                {
+                    _ = Task.Run(() => DeleteDirectoryQuietly(sub));
+                    continue;
+                }
+
+                if (!PartitionLog.TryParseDirectoryName(name, out var topic, out var partition))
+                {
+                    continue;
+                }
+
+                var key = (topic, partition);
+                work.Add((dir, topic, partition, rps.GetValueOrDefault(key), lsos.GetValueOrDefault(key), hws.GetValueOrDefault(key), dirClean));
+            }
+        }
+
+        var errors = new ConcurrentBag<Exception>();
+        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, w =>
+        {
+            try
+            {
+                var config = _options.TopicConfig?.Invoke(w.Topic) ?? DefaultConfig;
+                var log = PartitionLog.Open(w.Dir, w.Topic, w.Partition, config, _logOptions, w.Clean, w.Rp, w.Lso, w.Hw);
+                if (!_logs.TryAdd((w.Topic, w.Partition), log))
+                {
+                    log.Dispose();
+                    errors.Add(new KafkaStorageException($"Partition {w.Topic}-{w.Partition} exists in more than one log dir"));
+                }
+            }
+            catch (Exception e)
+            {
+                errors.Add(e);
+            }
+        });
+
+        if (!errors.IsEmpty)
+        {
+            throw new KafkaStorageException($"Loading logs failed: {errors.First().Message}", errors.First());
+        }
+
+        // Only after every log is loaded: a crash from here on must be treated as unclean.
+        foreach (var dir in LogDirs)
+        {
+            File.Delete(Path.Combine(dir, CleanShutdownFile));
+        }
+
+        HadCleanShutdown = clean && work.Count > 0;
+    }
+}

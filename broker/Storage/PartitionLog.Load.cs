@@ -1,0 +1,224 @@
+using System.Globalization;
+using KafkaOperator.Protocol.Records;
+using KafkaOperator.Storage.Io;
+using KafkaOperator.Storage.Segments;
+
+namespace KafkaOperator.Storage;
+
+/// <summary>Loading a partition directory: leftover cleanup, swap completion, recovery, state rebuild.</summary>
+public sealed partial class PartitionLog
+{
+    private void Load(bool hadCleanShutdown, long recoveryPoint, long logStartOffset, long highWatermark)
+    {
+        lock (_lock)
+        {
+            try
+            {
+                RemoveLeftovers();
+                CompleteSwaps();
+                foreach (var baseOffset in ListBaseOffsets(LogSegment.LogSuffix))
+                {
+                    _segments.Add(LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false));
+                }
+            }
+            catch (IOException e)
+            {
+                throw new KafkaStorageException($"Cannot load {Directory}: {e.Message}", e);
+            }
+
+            if (_segments.Count == 0)
+            {
+                var start = Math.Max(0, logStartOffset);
+                _segments.Add(LogSegment.Open(Directory, start, Config, _options.Handles, create: true));
+            }
+
+            var recovered = hadCleanShutdown ? false : RecoverFrom(recoveryPoint);
+            var active = _segments[^1];
+            active.Activate();
+            if (!active.LoadTail())
+            {
+                RecoverFrom(active.BaseOffset);
+                recovered = true;
+                _ = active.LoadTail();
+            }
+
+            var leo = active.Size == 0 ? Math.Max(active.BaseOffset, active.NextOffset) : active.NextOffset;
+            var lso = Math.Clamp(Math.Max(logStartOffset, _segments[0].BaseOffset), 0, leo);
+            if (recovered)
+            {
+                // Recovered segments are fsynced before the recovery point moves past them.
+                foreach (var s in _segments.Where(s => s.BaseOffset >= FloorBase(recoveryPoint)))
+                {
+                    s.Flush();
+                }
+            }
+
+            _recoveryPoint = hadCleanShutdown || recovered ? leo : Math.Min(recoveryPoint, leo);
+            EpochCache.TruncateFromEnd(leo);
+            EpochCache.TruncateFromStart(lso);
+            RebuildProducerState(lso);
+            PublishSegmentsLocked(leo, lso, highWatermark);
+        }
+    }
+
+    private long FloorBase(long offset)
+    {
+        var b = _segments[0].BaseOffset;
+        foreach (var s in _segments)
+        {
+            if (s.BaseOffset <= offset)
+            {
+                b = s.BaseOffset;
+            }
+        }
+
+        return b;
+    }
+
+    /// <summary>
+    /// Validates the segments from the one holding <paramref name="recoveryPoint"/> on; at the first bad batch the
+    /// segment is cut there and every later segment deleted. Returns true when anything was examined.
+    /// </summary>
+    private bool RecoverFrom(long recoveryPoint)
+    {
+        var first = _segments.FindLastIndex(s => s.BaseOffset <= recoveryPoint);
+        first = Math.Max(first, 0);
+        var epochBound = EpochCache.Entries.Count > 0 ? EpochCache.LatestEpoch : int.MaxValue;
+        var rebuildEpochs = EpochCache.Entries.Count == 0;
+        var contiguous = !Config.Compact;
+        var lastEpoch = -1;
+        for (var i = first; i < _segments.Count; i++)
+        {
+            var segment = _segments[i];
+            var expected = segment.BaseOffset;
+            var cut = segment.Recover(
+                h =>
+                {
+                    var ok = (contiguous ? h.BaseOffset == expected : h.BaseOffset >= expected)
+                        && h.PartitionLeaderEpoch >= -1 && h.PartitionLeaderEpoch <= epochBound && h.PartitionLeaderEpoch >= lastEpoch;
+                    if (ok)
+                    {
+                        expected = h.LastOffset + 1;
+                        lastEpoch = h.PartitionLeaderEpoch;
+                    }
+
+                    return ok;
+                },
+                h =>
+                {
+                    if (rebuildEpochs)
+                    {
+                        EpochCache.Assign(h.PartitionLeaderEpoch, h.BaseOffset);
+                    }
+                });
+            if (cut > 0 && i < _segments.Count - 1)
+            {
+                foreach (var later in _segments.Skip(i + 1).ToList())
+                {
+                    later.Close();
+                    later.DeleteFiles();
+                    _segments.Remove(later);
+                }
+
+                break;
+            }
+        }
+
+        return true;
+    }
+
+    private void RebuildProducerState(long fromOffset)
+    {
+        _producers.Clear();
+        foreach (var segment in _segments)
+        {
+            var handle = segment.File.Acquire();
+            try
+            {
+                using var reader = new BatchReader(handle, 0, segment.Size);
+                while (reader.Next(false, out var h, out _))
+                {
+                    if (h.LastOffset >= fromOffset && h.HasProducerId)
+                    {
+                        _producers.Update(h, h.MaxTimestamp);
+                    }
+
+                    reader.Advance(h);
+                }
+            }
+            catch (IOException e)
+            {
+                throw new KafkaStorageException($"Cannot read {segment.File.Path}: {e.Message}", e);
+            }
+            finally
+            {
+                segment.File.Release();
+            }
+        }
+    }
+
+    /// <summary>Kafka leaves .cleaned, .deleted and tmp files behind on a crash; none of them holds live data.</summary>
+    private void RemoveLeftovers()
+    {
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory))
+        {
+            var name = Path.GetFileName(file);
+            if (name.EndsWith(LogSegment.DeletedSuffix, StringComparison.Ordinal) || name.EndsWith(LogSegment.CleanedSuffix, StringComparison.Ordinal)
+                || name.EndsWith(".tmp", StringComparison.Ordinal))
+            {
+                File.Delete(file);
+            }
+        }
+
+        // Index files whose log file is gone.
+        var logs = new HashSet<long>(ListBaseOffsets(LogSegment.LogSuffix));
+        foreach (var suffix in new[] { LogSegment.IndexSuffix, LogSegment.TimeIndexSuffix })
+        {
+            foreach (var b in ListBaseOffsets(suffix).Where(b => !logs.Contains(b)))
+            {
+                File.Delete(Path.Combine(Directory, LogSegment.FileStem(b) + suffix));
+            }
+        }
+    }
+
+    /// <summary>
+    /// A .swap file is a cleaned segment that replaced the segments it covers (rename then delete). Finishing the
+    /// swap after a crash: delete the old segments in its offset range, then rename it to .log.
+    /// </summary>
+    private void CompleteSwaps()
+    {
+        foreach (var baseOffset in ListBaseOffsets(LogSegment.LogSuffix + LogSegment.SwapSuffix))
+        {
+            var swap = LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false, LogSegment.SwapSuffix);
+            _ = swap.LoadTail();
+            var end = swap.NextOffset;
+            swap.Close();
+            foreach (var old in ListBaseOffsets(LogSegment.LogSuffix).Where(b => b >= baseOffset && b < end))
+            {
+                foreach (var suffix in new[] { LogSegment.LogSuffix, LogSegment.IndexSuffix, LogSegment.TimeIndexSuffix })
+                {
+                    File.Delete(Path.Combine(Directory, LogSegment.FileStem(old) + suffix));
+                }
+            }
+
+            swap.ChangeSuffix("");
+        }
+    }
+
+    private IEnumerable<long> ListBaseOffsets(string suffix)
+    {
+        var result = new List<long>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "*" + suffix))
+        {
+            var name = Path.GetFileName(file);
+            if (name.Length == 20 + suffix.Length && name.EndsWith(suffix, StringComparison.Ordinal)
+                && long.TryParse(name.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out var b))
+            {
+                result.Add(b);
+            }
+        }
+
+        result.Sort();
+        return result;
+    }
+}
