@@ -41,6 +41,11 @@ public sealed class BrokerHost : IAsyncDisposable
 
     public IReadOnlyList<Listener> BoundListeners => _server.BoundListeners;
 
+    /// <summary>Requests read from clients and not yet answered.</summary>
+    public long InFlightRequests => _server.InFlight.Value;
+
+    public int ConnectionCount => _server.ConnectionCount;
+
     /// <summary>The first listener's bound port.</summary>
     public int Port => _server.BoundListeners[0].Port;
 

@@ -1,5 +1,6 @@
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Groups;
 using KafkaOperator.Server.Handlers;
 using KafkaOperator.Server.Partitions;
 using KafkaOperator.Server.Producers;
@@ -18,7 +19,10 @@ public sealed class BrokerServices : IDisposable
         Topics = new TopicManager(config, metadata);
         Replicas = new ReplicaManager(config, metadata);
         Configs = new ConfigManager(config, metadata);
+        Groups = new GroupCoordinator(config, config.LogDirs[0]);
     }
+
+    public GroupCoordinator Groups { get; }
 
     public ConfigManager Configs { get; }
 
@@ -57,6 +61,16 @@ public sealed class BrokerServices : IDisposable
             new CreatePartitionsHandler(this),
             new IncrementalAlterConfigsHandler(this),
             new DescribeClusterHandler(this),
+            new FindCoordinatorHandler(this),
+            new JoinGroupHandler(this),
+            new SyncGroupHandler(this),
+            new HeartbeatHandler(this),
+            new LeaveGroupHandler(this),
+            new OffsetCommitHandler(this),
+            new OffsetFetchHandler(this),
+            new ListGroupsHandler(this),
+            new DescribeGroupsHandler(this),
+            new DeleteGroupsHandler(this),
         ]);
         apiVersions.Attach(dispatcher);
         return dispatcher;
@@ -83,5 +97,9 @@ public sealed class BrokerServices : IDisposable
         AdvertisedListener = advertised with { Host = host, Port = port };
     }
 
-    public void Dispose() => Replicas.Dispose();
+    public void Dispose()
+    {
+        Groups.Dispose();
+        Replicas.Dispose();
+    }
 }

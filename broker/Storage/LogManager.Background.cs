@@ -10,7 +10,9 @@ public sealed partial class LogManager
     private readonly ConcurrentQueue<PartitionLog> _flushQueue = new();
     private readonly AutoResetEvent _wake = new(false);
     private readonly object _checkpointLock = new();
+    private readonly ManualResetEventSlim _stop = new(false);
     private Thread? _thread;
+    private Thread? _cleanerThread;
     private volatile bool _stopping;
     private bool _disposed;
 
@@ -26,6 +28,10 @@ public sealed partial class LogManager
 
         _thread = new Thread(BackgroundLoop) { IsBackground = true, Name = "log-manager" };
         _thread.Start();
+
+        // Compaction can take long: its own thread, so flushing and checkpoints never wait for it.
+        _cleanerThread = new Thread(CleanerLoop) { IsBackground = true, Name = "log-cleaner" };
+        _cleanerThread.Start();
     }
 
     /// <summary>Flushes every log whose flush.messages or flush.ms is due, and logs queued by appends.</summary>
@@ -112,18 +118,18 @@ public sealed partial class LogManager
 
         _disposed = true;
         StopBackground();
-        foreach (var log in _logs.Values)
-        {
-            log.Dispose();
-        }
 
+        // fsync-bound: several at once let the device merge them.
+        Parallel.ForEach(_logs.Values, new ParallelOptions { MaxDegreeOfParallelism = 8 }, log => log.Dispose());
         WriteCheckpoints();
+        WriteCleanerCheckpoints();
         foreach (var dir in LogDirs)
         {
             AtomicFile.WriteAllText(Path.Combine(dir, CleanShutdownFile), "");
         }
 
         _wake.Dispose();
+        _stop.Dispose();
     }
 
     /// <summary>Tests: stop as a crash would (no flush, no checkpoints beyond the ones already written, no marker).</summary>
@@ -142,12 +148,16 @@ public sealed partial class LogManager
     private void StopBackground()
     {
         _stopping = true;
+        _stop.Set();
         if (_thread is not null)
         {
             _wake.Set();
             _thread.Join();
             _thread = null;
         }
+
+        _cleanerThread?.Join();
+        _cleanerThread = null;
     }
 
     private void EnqueueFlush(PartitionLog log)
@@ -167,10 +177,10 @@ public sealed partial class LogManager
     {
         var now = NowMs;
         long nextFlush = now, nextRetention = now + 30_000, nextCheckpoint = now + _options.CheckpointIntervalMs;
-        long nextHw = now + _options.HighWatermarkCheckpointIntervalMs, nextClean = now + _options.CleanerBackoffMs;
+        long nextHw = now + _options.HighWatermarkCheckpointIntervalMs;
         while (!_stopping)
         {
-            var wait = Math.Clamp(Math.Min(Math.Min(nextFlush, nextRetention), Math.Min(Math.Min(nextCheckpoint, nextHw), nextClean)) - NowMs, 0, 1000);
+            var wait = Math.Clamp(Math.Min(Math.Min(nextFlush, nextRetention), Math.Min(nextCheckpoint, nextHw)) - NowMs, 0, 1000);
             _wake.WaitOne(TimeSpan.FromMilliseconds(wait));
             if (_stopping)
             {
@@ -201,10 +211,14 @@ public sealed partial class LogManager
                 nextHw = now + _options.HighWatermarkCheckpointIntervalMs;
             }
 
-            if (now >= nextClean)
-            {
-                nextClean = now + _options.CleanerBackoffMs;
-            }
+        }
+    }
+
+    private void CleanerLoop()
+    {
+        while (!_stop.Wait(TimeSpan.FromMilliseconds(Math.Clamp(_options.CleanerBackoffMs, 10, int.MaxValue))))
+        {
+            RunCleaner();
         }
     }
 
@@ -214,8 +228,9 @@ public sealed partial class LogManager
         {
             action();
         }
-        catch (Exception e) when (e is KafkaStorageException or IOException or ObjectDisposedException or UnauthorizedAccessException)
+        catch (Exception e)
         {
+            // A background thread must not take the broker down; the failing log is retried next round.
             LastBackgroundError = e;
         }
     }

@@ -94,13 +94,18 @@ public sealed partial class LogManager : IDisposable
                 _topicConfigs[topic] = config;
             }
 
-            var counts = LogDirs.ToDictionary(d => d, _ => 0);
-            foreach (var l in _logs.Values)
+            var dir = LogDirs[0];
+            if (LogDirs.Count > 1)
             {
-                counts[l.LogDir] = counts.GetValueOrDefault(l.LogDir) + 1;
+                var counts = LogDirs.ToDictionary(d => d, _ => 0);
+                foreach (var l in _logs.Values)
+                {
+                    counts[l.LogDir] = counts.GetValueOrDefault(l.LogDir) + 1;
+                }
+
+                dir = LogDirs.OrderBy(d => counts[d]).First();
             }
 
-            var dir = LogDirs.OrderBy(d => counts[d]).First();
             var log = PartitionLog.Open(dir, topic, partition, ConfigFor(topic), _logOptions);
             _logs[(topic, partition)] = log;
             return log;
@@ -248,6 +253,8 @@ public sealed partial class LogManager : IDisposable
         {
             throw new KafkaStorageException($"Loading logs failed: {errors.First().Message}", errors.First());
         }
+
+        LoadCleanerCheckpoints();
 
         // Only after every log is loaded: a crash from here on must be treated as unclean.
         foreach (var dir in LogDirs)

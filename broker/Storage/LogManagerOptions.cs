@@ -8,8 +8,11 @@ public sealed class LogManagerOptions
     /// <summary>Cap on open handles of inactive segments (the LRU); active segments keep theirs.</summary>
     public int MaxOpenInactiveFiles { get; init; } = 1000;
 
-    /// <summary>Start kernel writeback after this many bytes appended to a segment (0 = leave it to the kernel).</summary>
-    public long WritebackBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>
+    /// Start kernel writeback after this many bytes appended to a segment (0 = leave it to the kernel). Measured
+    /// here with 3 GiB of 1 MB batches: no kick 134-428 MiB/s, every 16 MiB 299-734 MiB/s, every 64 MiB 241-645 MiB/s.
+    /// </summary>
+    public long WritebackBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>log.retention.check.interval.ms</summary>
     public long RetentionCheckIntervalMs { get; init; } = 300_000;

@@ -85,8 +85,11 @@ public sealed partial class PartitionLog
         first = Math.Max(first, 0);
         var epochBound = EpochCache.Entries.Count > 0 ? EpochCache.LatestEpoch : int.MaxValue;
         var rebuildEpochs = EpochCache.Entries.Count == 0;
+        // The CRC does not cover the base offset and the partition leader epoch, so they are checked for
+        // plausibility: offsets follow each other (with gaps only in compacted logs; cleaned segments lie below the
+        // recovery point in practice, as the cleaner only takes rolled segments, which are fsynced at the roll), and
+        // an epoch is never above the checkpointed latest one (the checkpoint is written before such data).
         var contiguous = !Config.Compact;
-        var lastEpoch = -1;
         for (var i = first; i < _segments.Count; i++)
         {
             var segment = _segments[i];
@@ -95,11 +98,10 @@ public sealed partial class PartitionLog
                 h =>
                 {
                     var ok = (contiguous ? h.BaseOffset == expected : h.BaseOffset >= expected)
-                        && h.PartitionLeaderEpoch >= -1 && h.PartitionLeaderEpoch <= epochBound && h.PartitionLeaderEpoch >= lastEpoch;
+                        && h.PartitionLeaderEpoch >= -1 && h.PartitionLeaderEpoch <= epochBound;
                     if (ok)
                     {
                         expected = h.LastOffset + 1;
-                        lastEpoch = h.PartitionLeaderEpoch;
                     }
 
                     return ok;

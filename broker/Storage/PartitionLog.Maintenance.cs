@@ -171,7 +171,8 @@ public sealed partial class PartitionLog
     /// <summary>
     /// Retention, as Kafka's deleteOldSegments: segments whose largest timestamp is older than retention.ms, the
     /// oldest segments while the log exceeds retention.bytes, and segments below the log start offset. Only whole
-    /// segments below the high watermark; the active one only after a roll. Returns the number removed.
+    /// segments below the high watermark; the active one only after a roll. Also forgets idempotent producers idle
+    /// longer than producer.id.expiration.ms. Returns the number of segments removed.
     /// </summary>
     public int DeleteOldSegments(long nowMs)
     {
@@ -205,6 +206,7 @@ public sealed partial class PartitionLog
             }
 
             deleted += DeleteSegmentsLocked((s, next, _) => next is not null && next.BaseOffset <= _state.LogStartOffset, nowMs);
+            _producers.RemoveExpired(nowMs, _options.ProducerIdExpirationMs);
             return deleted;
         }
     }

@@ -59,8 +59,8 @@ public sealed partial class PartitionLog
 
     /// <summary>
     /// The first offset whose record timestamp is &gt;= <paramref name="timestamp"/> and its timestamp, or null
-    /// when every record is older. Exact per record for uncompressed batches; for compressed batches the batch's
-    /// base offset (clients skip the earlier records).
+    /// when every record is older. Exact per record (batches are decompressed as needed); a batch that cannot be
+    /// decoded answers with its base offset (clients skip the earlier records).
     /// </summary>
     public (long Offset, long Timestamp)? OffsetForTimestamp(long timestamp)
     {
@@ -86,7 +86,7 @@ public sealed partial class PartitionLog
             }
 
             var h = found.Header;
-            if (h.Compression == CompressionType.None && h.TimestampType == TimestampType.CreateTime)
+            if (h.TimestampType == TimestampType.CreateTime)
             {
                 var exact = RecordScan.FirstAtOrAfter(segment.File, found.Position, h, timestamp, st.LogStartOffset);
                 if (exact is { } e)

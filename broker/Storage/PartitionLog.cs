@@ -32,6 +32,7 @@ public sealed partial class PartitionLog : IDisposable
     private PartitionLog(string dir, string topic, int partition, LogConfig config, PartitionLogOptions options)
     {
         Directory = dir;
+        LogDir = Path.GetDirectoryName(dir)!;
         Topic = topic;
         Partition = partition;
         Config = config;
@@ -47,7 +48,7 @@ public sealed partial class PartitionLog : IDisposable
     public string Directory { get; }
 
     /// <summary>The log directory (parent of <see cref="Directory"/>).</summary>
-    public string LogDir => Path.GetDirectoryName(Directory)!;
+    public string LogDir { get; }
 
     public LogConfig Config { get; private set; }
 
@@ -57,7 +58,10 @@ public sealed partial class PartitionLog : IDisposable
 
     public long LogEndOffset => _state.LogEndOffset;
 
-    /// <summary>Consumers read below it. Clamped to [LogStartOffset, LogEndOffset] when set.</summary>
+    /// <summary>
+    /// Consumers read below it. Setting it only moves it forward (concurrent appenders may set it out of order)
+    /// and clamps it to [LogStartOffset, LogEndOffset]; truncation lowers it.
+    /// </summary>
     public long HighWatermark
     {
         get => _state.HighWatermark;
@@ -66,7 +70,11 @@ public sealed partial class PartitionLog : IDisposable
             lock (_lock)
             {
                 var s = _state;
-                Publish(s with { HighWatermark = Math.Clamp(value, s.LogStartOffset, s.LogEndOffset) });
+                var hw = Math.Clamp(value, s.LogStartOffset, s.LogEndOffset);
+                if (hw > s.HighWatermark)
+                {
+                    Publish(s with { HighWatermark = hw });
+                }
             }
         }
     }
@@ -197,6 +205,8 @@ public sealed partial class PartitionLog : IDisposable
             }
         }
     }
+
+    internal Segments.LogSegment ActiveSegmentForTests => _state.Segments[^1];
 
     private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
 

@@ -13,7 +13,7 @@ public sealed class PartitionLogOptions
     public FileHandleCache Handles { get; init; } = new();
 
     /// <summary>Kick kernel writeback (sync_file_range WRITE) after this many bytes appended to a segment; 0 = never.</summary>
-    public long WritebackBytes { get; init; } = 64L * 1024 * 1024;
+    public long WritebackBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>producer.id.expiration.ms</summary>
     public long ProducerIdExpirationMs { get; init; } = 86_400_000;

@@ -40,20 +40,37 @@ internal sealed class ManualClock(long startMs = 1_700_000_000_000) : TimeProvid
 internal static class Batches
 {
     /// <summary>A batch of <paramref name="count"/> records "k{i}"/"v{i}" padded to <paramref name="valueSize"/>.</summary>
-    public static byte[] Make(int count, long timestamp = 1000, int valueSize = 10, long producerId = -1, short epoch = -1, int seq = -1, string prefix = "k")
+    public static byte[] Make(int count, long timestamp = 1000, int valueSize = 10, long producerId = -1, short epoch = -1, int seq = -1,
+        string prefix = "k", CompressionType compression = CompressionType.None)
     {
-        var records = new List<SimpleRecord>();
+        using var builder = new RecordBatchBuilder(compression) { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = seq };
         for (var i = 0; i < count; i++)
         {
-            var value = Encoding.UTF8.GetBytes($"v{i}".PadRight(valueSize, 'x'));
-            records.Add(new SimpleRecord(Encoding.UTF8.GetBytes($"{prefix}{i}"), value, timestamp + i));
+            builder.Add(timestamp + i, Encoding.UTF8.GetBytes($"{prefix}{i}"), Encoding.UTF8.GetBytes($"v{i}".PadRight(valueSize, 'x')));
         }
 
-        return RecordBatchBuilder.Build(0, records, producerId, epoch, seq);
+        return builder.ToArray();
     }
 
-    public static byte[] Keyed(params (string Key, string? Value, long Timestamp)[] records) =>
-        RecordBatchBuilder.Build(0, [.. records.Select(r => new SimpleRecord(Encoding.UTF8.GetBytes(r.Key), r.Value is null ? null : Encoding.UTF8.GetBytes(r.Value), r.Timestamp))]);
+    public static byte[] Keyed(params (string Key, string? Value, long Timestamp)[] records) => Keyed(CompressionType.None, records);
+
+    public static byte[] Keyed(CompressionType compression, params (string Key, string? Value, long Timestamp)[] records)
+    {
+        using var builder = new RecordBatchBuilder(compression);
+        foreach (var (key, value, ts) in records)
+        {
+            builder.Add(ts, Encoding.UTF8.GetBytes(key), value is null ? null : Encoding.UTF8.GetBytes(value));
+        }
+
+        return builder.ToArray();
+    }
+
+    public static byte[] Producer(string key, string value, long producerId, short epoch, int seq)
+    {
+        using var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = seq };
+        builder.Add(5, Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
+        return builder.ToArray();
+    }
 
     /// <summary>Headers of the whole batches in <paramref name="bytes"/> (a trailing partial batch is ignored).</summary>
     public static List<RecordBatchHeader> Headers(ReadOnlySpan<byte> bytes)
@@ -95,11 +112,12 @@ internal static class Batches
         return all;
     }
 
-    /// <summary>(offset, key, value or null) of every record from the log start, uncompressed batches only.</summary>
+    /// <summary>(offset, key, value or null) of every record from the log start (decompressing as needed).</summary>
     public static List<(long Offset, string Key, string? Value)> Records(PartitionLog log)
     {
         var result = new List<(long, string, string?)>();
         var offset = log.LogStartOffset;
+        using var decoder = new BatchRecords();
         while (offset < log.LogEndOffset)
         {
             var r = log.Read(offset, 1 << 20, long.MaxValue, minOneBatch: true);
@@ -108,13 +126,14 @@ internal static class Batches
             var last = offset;
             foreach (var h in Headers(bytes))
             {
-                var it = new RecordIterator(bytes.AsSpan(p, h.TotalSize));
-                while (it.TryNext(out var rec))
+                Assert.True(decoder.TryGetRecords(h, bytes.AsSpan(p, h.TotalSize), out var records));
+                var it = RecordIterator.ForBatch(h, records);
+                while (it.MoveNext())
                 {
+                    var rec = it.Current;
                     if (rec.Offset >= offset)
                     {
-                        var value = rec.HasValue ? ValueOf(bytes.AsSpan(p, h.TotalSize), rec.Start, rec.Length) : null;
-                        result.Add((rec.Offset, Encoding.UTF8.GetString(rec.Key), value));
+                        result.Add((rec.Offset, Encoding.UTF8.GetString(rec.Key), rec.ValueIsNull ? null : Encoding.UTF8.GetString(rec.Value)));
                     }
                 }
 
@@ -126,37 +145,5 @@ internal static class Batches
         }
 
         return result;
-    }
-
-    private static string ValueOf(ReadOnlySpan<byte> batch, int start, int length)
-    {
-        // Re-parse the record to get at the value: length, attributes, ts delta, offset delta, key, value length.
-        var rec = batch.Slice(start, length);
-        var p = 0;
-        _ = ReadVarint(rec, ref p);
-        p++;
-        _ = ReadVarint(rec, ref p);
-        _ = ReadVarint(rec, ref p);
-        var keyLength = (int)ReadVarint(rec, ref p);
-        p += Math.Max(0, keyLength);
-        var valueLength = (int)ReadVarint(rec, ref p);
-        return Encoding.UTF8.GetString(rec.Slice(p, valueLength));
-    }
-
-    private static long ReadVarint(ReadOnlySpan<byte> s, ref int p)
-    {
-        ulong raw = 0;
-        var shift = 0;
-        while (true)
-        {
-            var b = s[p++];
-            raw |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return (long)(raw >> 1) ^ -(long)(raw & 1);
-            }
-
-            shift += 7;
-        }
     }
 }

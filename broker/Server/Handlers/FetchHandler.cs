@@ -47,6 +47,7 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
             }
         }
 
+        request.MaxBytes = Math.Min(request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes, services.Config.FetchMaxBytes);
         var first = Read(plan, request, version, out var bytes, out var hasError);
         if (request.MaxWaitMs <= 0 || bytes >= Math.Max(1, request.MinBytes) || hasError || plan.Count == 0)
             return new(first);

@@ -43,7 +43,23 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
         }
         if (unknown is not null)
             return CreateThenAppend(context, unknown, response, acks);
-        return new(acks == 0 ? null : response);
+        return new(Finish(response, acks));
+    }
+
+    /// <summary>acks=0 gets no response; a failure then closes the connection (as Kafka does) so the producer notices.</summary>
+    private static ProduceResponse? Finish(ProduceResponse response, short acks)
+    {
+        if (acks != 0)
+            return response;
+        foreach (var t in response.Responses)
+        {
+            foreach (var p in t.PartitionResponses)
+            {
+                if (p.ErrorCode != 0)
+                    throw new InvalidRequestException($"acks=0 produce to {t.Name}-{p.Index} failed with error {(ErrorCode)p.ErrorCode}");
+            }
+        }
+        return null;
     }
 
     private async ValueTask<ProduceResponse?> CreateThenAppend(RequestContext context, List<ProduceRequest.TopicProduceData> topics, ProduceResponse response, short acks)
@@ -60,7 +76,7 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
                 }
             }
         }
-        return acks == 0 ? null : response;
+        return Finish(response, acks);
     }
 
     private void AppendTopic(ProduceRequest.TopicProduceData topic, ProduceResponse.TopicProduceResponse topicResponse, short acks, bool validAcks)

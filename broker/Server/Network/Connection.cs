@@ -38,8 +38,11 @@ internal sealed class Connection
 
     private volatile bool _closing;
 
-    public Connection(Socket socket, RequestDispatcher dispatcher, int maxRequestBytes, CancellationToken stopping)
+    private readonly RequestCounter _inFlight;
+
+    public Connection(Socket socket, RequestDispatcher dispatcher, int maxRequestBytes, RequestCounter inFlight, CancellationToken stopping)
     {
+        _inFlight = inFlight;
         _socket = socket;
         _remote = socket.RemoteEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
@@ -172,6 +175,7 @@ internal sealed class Connection
             return new ValueTask<bool>(false);
         }
         var pending = new Pending(header, work, frame);
+        _inFlight.Increment();
         if (_pending.Writer.TryWrite(pending))
             return new ValueTask<bool>(true);
         return EnqueueSlowAsync(pending);
@@ -186,6 +190,7 @@ internal sealed class Connection
         }
         catch (ChannelClosedException)
         {
+            _inFlight.Decrement();
             ArrayPool<byte>.Shared.Return(pending.Frame);
             return false;
         }
@@ -224,6 +229,7 @@ internal sealed class Connection
                 {
                     response?.Release();
                     ArrayPool<byte>.Shared.Return(item.Frame);
+                    _inFlight.Decrement();
                 }
                 if (!failed && (!reader.TryPeek(out var next) || !next.Work.IsCompleted))
                     failed = !await FlushAsync().ConfigureAwait(false);
@@ -253,4 +259,16 @@ internal sealed class Connection
     }
 
     private readonly record struct Pending(RequestHeader Header, ValueTask<Response?> Work, byte[] Frame);
+}
+
+/// <summary>Requests read but not yet answered, across connections (a metric, and a test hook).</summary>
+public sealed class RequestCounter
+{
+    private long _value;
+
+    public long Value => Interlocked.Read(ref _value);
+
+    public void Increment() => Interlocked.Increment(ref _value);
+
+    public void Decrement() => Interlocked.Decrement(ref _value);
 }

@@ -30,6 +30,9 @@ public sealed class SocketServer : IAsyncDisposable
 
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>Requests read but not yet answered.</summary>
+    public RequestCounter InFlight { get; } = new();
+
     /// <summary>Cancelled when the server begins shutting down; handed to every request.</summary>
     public CancellationToken Stopping => _stopping.Token;
 
@@ -114,7 +117,7 @@ public sealed class SocketServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
-            var connection = new Connection(socket, _dispatcher, _config.SocketRequestMaxBytes, _stopping.Token);
+            var connection = new Connection(socket, _dispatcher, _config.SocketRequestMaxBytes, InFlight, _stopping.Token);
             var run = RunConnectionAsync(connection);
             _connections[connection] = run;
             _ = run.ContinueWith(_ => _connections.TryRemove(connection, out Task? _), TaskScheduler.Default);

@@ -1,123 +1,78 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using KafkaOperator.Protocol.Records;
 using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Storage.Cleaner;
 
-// Exception policy: TryNext returns false on malformed record bytes (callers treat the batch as opaque);
-// FirstAtOrAfter throws KafkaStorageException on I/O errors.
-
-/// <summary>One record of an uncompressed v2 batch, as slices of the batch bytes.</summary>
-internal readonly ref struct RecordView
-{
-    public required long Offset { get; init; }
-
-    public required long Timestamp { get; init; }
-
-    public required int Start { get; init; }
-
-    public required int Length { get; init; }
-
-    public required bool HasKey { get; init; }
-
-    public required ReadOnlySpan<byte> Key { get; init; }
-
-    /// <summary>False for a tombstone (null value).</summary>
-    public required bool HasValue { get; init; }
-}
+// Exception policy: TryGetRecords returns false for a batch whose records cannot be decoded (unknown codec,
+// corrupt data): callers then treat the batch as opaque and keep it whole. FirstAtOrAfter throws
+// KafkaStorageException on I/O errors.
 
 /// <summary>
-/// Walks the records of an uncompressed v2 batch (varint framing), without allocating. Compressed batches are
-/// the records library's job; the storage layer only needs keys, timestamps and offsets.
+/// The uncompressed records section of stored batches, decompressing into one reused pooled buffer, plus the
+/// rebuild of a batch that keeps only some of its records (the cleaner).
 /// </summary>
-internal ref struct RecordIterator
+internal sealed class BatchRecords : IDisposable
 {
-    private readonly ReadOnlySpan<byte> _batch;
-    private readonly RecordBatchHeader _header;
-    private int _position;
-    private int _remaining;
+    // A stored batch was accepted under max.message.bytes; this only guards against a decompression bomb.
+    private const int MaxDecompressedBytes = 256 * 1024 * 1024;
+    private readonly PooledBufferWriter _buffer = new(64 * 1024);
+    private readonly PooledBufferWriter _kept = new(64 * 1024);
+    private readonly PooledBufferWriter _compressed = new(64 * 1024);
 
-    public RecordIterator(ReadOnlySpan<byte> batch)
+    public bool TryGetRecords(in RecordBatchHeader header, ReadOnlySpan<byte> batch, out ReadOnlySpan<byte> records)
     {
-        _batch = batch;
-        _header = RecordBatchHeader.Read(batch);
-        _position = RecordBatchHeader.Size;
-        _remaining = _header.RecordCount;
+        var section = batch[RecordBatchHeader.Size..];
+        if (header.Compression == CompressionType.None)
+        {
+            records = section;
+            return true;
+        }
+
+        _buffer.Clear();
+        var status = Compression.TryDecompress(header.Compression, section, _buffer, MaxDecompressedBytes, out _, out _);
+        records = status == DecompressionStatus.Done ? _buffer.WrittenSpan : default;
+        return status == DecompressionStatus.Done;
     }
 
-    public bool TryNext(out RecordView record)
+    /// <summary>
+    /// A copy of <paramref name="original"/> holding only the record byte ranges <paramref name="keep"/> of its
+    /// uncompressed <paramref name="records"/>, compressed again with the batch's codec. The header (base offset,
+    /// last offset delta, producer fields, timestamps) is unchanged, so offsets and sequences stay what they were;
+    /// each record keeps its own offset delta.
+    /// </summary>
+    public byte[] Rebuild(ReadOnlySpan<byte> original, in RecordBatchHeader header, ReadOnlySpan<byte> records, IReadOnlyList<(int Start, int Length)> keep)
     {
-        record = default;
-        if (_remaining <= 0 || _position >= _batch.Length)
+        _kept.Clear();
+        foreach (var (start, length) in keep)
         {
-            return false;
+            _kept.Write(records.Slice(start, length));
         }
 
-        var p = _position;
-        if (!Varint(ref p, out var length) || length < 0 || p + length > _batch.Length)
+        var payload = _kept.WrittenSpan;
+        if (header.Compression != CompressionType.None && keep.Count > 0)
         {
-            return false;
+            _compressed.Clear();
+            Compression.Compress(header.Compression, payload, _compressed);
+            payload = _compressed.WrittenSpan;
         }
 
-        var start = p;
-        var end = p + (int)length;
-        p++; // attributes
-        if (!Varint(ref p, out var tsDelta) || !Varint(ref p, out var offsetDelta) || !Varint(ref p, out var keyLength))
-        {
-            return false;
-        }
-
-        var key = ReadOnlySpan<byte>.Empty;
-        if (keyLength >= 0)
-        {
-            if (p + keyLength > end)
-            {
-                return false;
-            }
-
-            key = _batch.Slice(p, (int)keyLength);
-            p += (int)keyLength;
-        }
-
-        if (!Varint(ref p, out var valueLength))
-        {
-            return false;
-        }
-
-        record = new RecordView
-        {
-            Offset = _header.BaseOffset + offsetDelta,
-            Timestamp = _header.BaseTimestamp + tsDelta,
-            Start = _position,
-            Length = end - _position,
-            HasKey = keyLength >= 0,
-            Key = key,
-            HasValue = valueLength >= 0,
-        };
-        _position = end;
-        _remaining--;
-        return true;
+        var batch = new byte[RecordBatchHeader.Size + payload.Length];
+        original[..RecordBatchHeader.Size].CopyTo(batch);
+        payload.CopyTo(batch.AsSpan(RecordBatchHeader.Size));
+        var s = batch.AsSpan();
+        BinaryPrimitives.WriteInt32BigEndian(s[RecordBatchHeader.BatchLengthOffset..], batch.Length - RecordBatchHeader.LogOverhead);
+        BinaryPrimitives.WriteInt32BigEndian(s[RecordBatchHeader.RecordsCountOffset..], keep.Count);
+        RecordBatchHeader.WriteCrc(s);
+        return batch;
     }
 
-    private readonly bool Varint(ref int p, out long value)
+    public void Dispose()
     {
-        ulong raw = 0;
-        var shift = 0;
-        while (p < _batch.Length && shift < 64)
-        {
-            var b = _batch[p++];
-            raw |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                value = (long)(raw >> 1) ^ -(long)(raw & 1);
-                return true;
-            }
-
-            shift += 7;
-        }
-
-        value = 0;
-        return false;
+        _buffer.Dispose();
+        _kept.Dispose();
+        _compressed.Dispose();
     }
 }
 
@@ -142,9 +97,16 @@ internal static class RecordScan
                 read += n;
             }
 
-            var it = new RecordIterator(buffer.AsSpan(0, header.TotalSize));
-            while (it.TryNext(out var r))
+            using var decoder = new BatchRecords();
+            if (!decoder.TryGetRecords(header, buffer.AsSpan(0, header.TotalSize), out var records))
             {
+                return null;
+            }
+
+            var it = RecordIterator.ForBatch(header, records);
+            while (it.TryMoveNext(out _))
+            {
+                var r = it.Current;
                 if (r.Offset >= minOffset && r.Timestamp >= timestamp)
                 {
                     return (r.Offset, r.Timestamp);

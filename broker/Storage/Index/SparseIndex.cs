@@ -18,6 +18,8 @@ internal abstract class SparseIndex
     private int _count;
     private int _written;
     private bool _rewrite;
+    private bool _deleted;
+    private int _durable = -1;
 
     protected SparseIndex(string path, long baseOffset, int maxIndexBytes, int entrySize)
     {
@@ -190,7 +192,7 @@ internal abstract class SparseIndex
     {
         lock (_lock)
         {
-            if (!_rewrite && _written == _count && !durable)
+            if (_deleted || (!_rewrite && _written == _count && (!durable || _durable == _count)))
             {
                 return;
             }
@@ -211,9 +213,10 @@ internal abstract class SparseIndex
                     RandomAccess.SetLength(handle, (long)_count * EntrySize);
                 }
 
-                if (durable)
+                if (durable && _count > 0)
                 {
                     NativeFile.Fdatasync(handle);
+                    _durable = _count;
                 }
 
                 _written = _count;
@@ -250,6 +253,7 @@ internal abstract class SparseIndex
     {
         lock (_lock)
         {
+            _deleted = true;
             try
             {
                 File.Delete(Path);

@@ -45,14 +45,7 @@ public sealed class FileHandleCache
                     throw new KafkaStorageException($"Segment file {file.Path} was deleted");
                 }
 
-                try
-                {
-                    file.Handle = File.OpenHandle(file.Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw new KafkaStorageException($"Cannot open segment file {file.Path}: {e.Message}", e);
-                }
+                file.Handle = Open(file);
             }
 
             file.Refs++;
@@ -144,6 +137,26 @@ public sealed class FileHandleCache
             else if (file.LruNode is null && file.Handle is not null)
             {
                 file.LruNode = _lru.AddFirst(file);
+            }
+        }
+    }
+
+    private static SafeFileHandle Open(SegmentFile file)
+    {
+        // A segment renamed (to .deleted, from .swap) between reading its path and opening it: try the new path.
+        for (var attempt = 0; ; attempt++)
+        {
+            var path = file.Path;
+            try
+            {
+                return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            }
+            catch (FileNotFoundException) when (attempt < 2 && file.Path != path)
+            {
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new KafkaStorageException($"Cannot open segment file {path}: {e.Message}", e);
             }
         }
     }

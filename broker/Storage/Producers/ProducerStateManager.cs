@@ -105,6 +105,10 @@ internal sealed class ProducerStateManager
 
     public void Clear() => _producers.Clear();
 
+    /// <summary>producer id → offset of its last batch (the cleaner keeps that batch even when emptied).</summary>
+    public Dictionary<long, long> LastOffsets() =>
+        _producers.Where(p => p.Value.Count > 0).ToDictionary(p => p.Key, p => p.Value.Last.LastOffset);
+
     /// <summary>Forgets producers idle longer than producer.id.expiration.ms.</summary>
     public int RemoveExpired(long nowMs, long expirationMs)
     {

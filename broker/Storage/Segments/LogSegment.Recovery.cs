@@ -121,6 +121,17 @@ internal sealed partial class LogSegment
         return true;
     }
 
+    /// <summary>Offset after the last batch (scans the tail of an inactive segment once).</summary>
+    public long NextOffsetOrScan()
+    {
+        if (NextOffset <= BaseOffset && _size > 0)
+        {
+            _ = LoadTail();
+        }
+
+        return NextOffset;
+    }
+
     /// <summary>Removes the batch holding <paramref name="offset"/> and everything after it; returns bytes removed.</summary>
     public long TruncateTo(long offset)
     {
@@ -275,6 +286,7 @@ internal sealed partial class LogSegment
 
     private void SetFileLength(long length)
     {
+        _dirty = true;
         try
         {
             if (_writeHandle is not null)

@@ -28,6 +28,9 @@ internal sealed partial class LogSegment
     private int _bytesSinceLastIndexEntry;
     private long _writebackFrom;
 
+    // Set before every change to the file, cleared before an fsync: a flush with nothing new skips the syscalls.
+    private volatile bool _dirty;
+
     private LogSegment(string dir, long baseOffset, FileHandleCache cache, int indexBytes, int indexInterval, string suffix)
     {
         Directory = dir;
@@ -127,6 +130,7 @@ internal sealed partial class LogSegment
     {
         var handle = _writeHandle ?? throw new InvalidOperationException($"Segment {File.Path} is not active");
         var position = _size;
+        _dirty = true;
         try
         {
             RandomAccess.Write(handle, data, position);
@@ -287,6 +291,12 @@ internal sealed partial class LogSegment
     /// <summary>Fsyncs the log file (data only) and writes the index files.</summary>
     public void Flush()
     {
+        if (!_dirty)
+        {
+            return;
+        }
+
+        _dirty = false;
         var handle = File.Acquire();
         try
         {

@@ -71,6 +71,10 @@ public sealed class LifecycleTests
         await Batches.CreateTopicAsync(conn, "stop");
         var id = await conn.SendAsync(ApiKey.Fetch, 12, Batches.Fetch("stop", 0, 0, maxWaitMs: 30_000));
         var pending = conn.ReceiveAsync<FetchResponse>(ApiKey.Fetch, 12, id);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (broker.Host.InFlightRequests == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+        Assert.Equal(1, broker.Host.InFlightRequests);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await broker.DisposeAsync();
         var response = await pending;

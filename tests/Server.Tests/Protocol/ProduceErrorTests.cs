@@ -116,4 +116,13 @@ public sealed class ProduceErrorTests
         Assert.Equal(0, result.ErrorCode);
         Assert.NotNull(broker.Host.Metadata.Image.Topic("made-by-produce"));
     }
+
+    [Fact]
+    public async Task Failed_acks_0_produce_closes_the_connection()
+    {
+        await using var broker = await TestBroker.StartAsync(new Dictionary<string, string> { ["auto.create.topics.enable"] = "false" });
+        using var conn = broker.Connect();
+        await conn.SendAsync(ApiKey.Produce, 9, Batches.Produce("absent", 0, Batches.Build(1), acks: 0));
+        Assert.True(await conn.IsClosedByBrokerAsync());
+    }
 }
