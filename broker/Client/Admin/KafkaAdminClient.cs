@@ -78,13 +78,15 @@ public sealed partial class KafkaAdminClient : IAsyncDisposable
         CancellationToken cancellationToken = default)
     {
         var list = names.ToList();
-        var request = new DeleteTopicsRequest
-        {
-            TimeoutMs = TimeoutMs(timeout),
-            TopicNames = [.. list],
-            Topics = list.Select(n => new DeleteTopicsRequest.DeleteTopicState { Name = n }).ToList(),
-        };
-        var response = await Cluster.SendToControllerAsync<DeleteTopicsRequest, DeleteTopicsResponse>(request,
+        // v6 names topics in Topics (name or id); earlier versions in TopicNames.
+        DeleteTopicsRequest Build(short version) => version >= 6
+            ? new DeleteTopicsRequest
+            {
+                TimeoutMs = TimeoutMs(timeout),
+                Topics = list.Select(n => new DeleteTopicsRequest.DeleteTopicState { Name = n }).ToList(),
+            }
+            : new DeleteTopicsRequest { TimeoutMs = TimeoutMs(timeout), TopicNames = [.. list] };
+        var response = await Cluster.SendToControllerAsync<DeleteTopicsRequest, DeleteTopicsResponse>(Build,
             cancellationToken: cancellationToken).ConfigureAwait(false);
         return list.Select(n => Result(n, response.Responses.FirstOrDefault(r => r.Name == n) is { } r
             ? Error(r.ErrorCode, r.ErrorMessage)

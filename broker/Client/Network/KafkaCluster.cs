@@ -220,6 +220,27 @@ public sealed class KafkaCluster : IAsyncDisposable
             return await connection.SendAsync<TRequest, TResponse>(request, versions, ct).ConfigureAwait(false);
         }, refreshTopics: null, cancellationToken);
 
+    /// <summary>Like <see cref="SendToAnyAsync{TRequest, TResponse}(TRequest, ApiVersionRange?, CancellationToken)"/>, building the request for the negotiated version.</summary>
+    public Task<TResponse> SendToAnyAsync<TRequest, TResponse>(Func<short, TRequest> build, ApiVersionRange? versions = null,
+        CancellationToken cancellationToken = default)
+        where TRequest : class
+        where TResponse : class
+        => ExecuteAsync(async ct =>
+        {
+            var connection = await GetAnyConnectionAsync(ct).ConfigureAwait(false);
+            return await connection.SendAsync<TRequest, TResponse>(build, versions, ct).ConfigureAwait(false);
+        }, refreshTopics: null, cancellationToken);
+
+    public Task<TResponse> SendToControllerAsync<TRequest, TResponse>(Func<short, TRequest> build, ApiVersionRange? versions = null,
+        CancellationToken cancellationToken = default)
+        where TRequest : class
+        where TResponse : class
+        => ExecuteAsync(async ct =>
+        {
+            var connection = await GetControllerConnectionAsync(ct).ConfigureAwait(false);
+            return await connection.SendAsync<TRequest, TResponse>(build, versions, ct).ConfigureAwait(false);
+        }, refreshTopics: [], cancellationToken);
+
     public Task<TResponse> SendToControllerAsync<TRequest, TResponse>(TRequest request, ApiVersionRange? versions = null,
         CancellationToken cancellationToken = default)
         where TRequest : class

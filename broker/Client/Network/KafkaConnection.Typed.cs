@@ -20,6 +20,19 @@ public sealed partial class KafkaConnection
         return await SendAsync<TRequest, TResponse>(request, version, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Picks the version first and lets <paramref name="build"/> shape the request for it, for messages whose fields
+    /// moved between versions (the codec rejects a non-default field the chosen version lacks).
+    /// </summary>
+    public async Task<TResponse> SendAsync<TRequest, TResponse>(Func<short, TRequest> build, ApiVersionRange? versions = null,
+        CancellationToken cancellationToken = default)
+        where TRequest : class
+        where TResponse : class
+    {
+        var version = PickVersion(MessageInfo<TRequest>.ApiKey, Narrow(MessageInfo<TRequest>.Versions, versions));
+        return await SendAsync<TRequest, TResponse>(build(version), version, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sends <paramref name="request"/> at exactly <paramref name="version"/>.</summary>
     public async Task<TResponse> SendAsync<TRequest, TResponse>(TRequest request, short version,
         CancellationToken cancellationToken = default)

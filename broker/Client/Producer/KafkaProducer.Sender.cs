@@ -245,6 +245,7 @@ public sealed partial class KafkaProducer
         }
         else
         {
+            RecordFireAndForgetError(batch, error);
             batch.Completion.TrySetException(error);
         }
 
@@ -264,8 +265,17 @@ public sealed partial class KafkaProducer
 
             foreach (var batch in failed)
             {
+                RecordFireAndForgetError(batch, error);
                 batch.Completion.TrySetException(error);
             }
+        }
+    }
+
+    private void RecordFireAndForgetError(ReadyBatch batch, Exception error)
+    {
+        if (batch.HasFireAndForget)
+        {
+            Interlocked.CompareExchange(ref _firstError, error, null);
         }
     }
 }

@@ -91,7 +91,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
         long? timestamp = null, IReadOnlyList<RecordHeaderEntry>? headers = null, CancellationToken cancellationToken = default)
     {
         var ts = timestamp ?? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var (task, index) = Append(topic, partition, ts, key, key is null, value, value is null, headers);
+        var (task, index) = Append(topic, partition, ts, key, key is null, value, value is null, headers, fireAndForget: false);
         var outcome = await task.WaitAsync(cancellationToken).ConfigureAwait(false);
         return new DeliveryResult(topic, partition, outcome.BaseOffset < 0 ? -1 : outcome.BaseOffset + index,
             outcome.LogAppendTime >= 0 ? outcome.LogAppendTime : ts);
@@ -114,10 +114,13 @@ public sealed partial class KafkaProducer : IAsyncDisposable
         long timestamp = -1, IReadOnlyList<RecordHeaderEntry>? headers = null)
     {
         _ = Append(topic, partition, timestamp < 0 ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() : timestamp,
-            key, keyIsNull, value, false, headers);
+            key, keyIsNull, value, false, headers, fireAndForget: true);
     }
 
-    /// <summary>Sends every buffered record now and waits until all are acknowledged; throws the first delivery error since the last flush.</summary>
+    /// <summary>
+    /// Sends every buffered record now and waits until all are acknowledged. Throws the first delivery error of a
+    /// fire-and-forget record since the last flush (records produced with ProduceAsync report their own errors).
+    /// </summary>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         Task<BatchOutcome>[] pending;
@@ -202,17 +205,18 @@ public sealed partial class KafkaProducer : IAsyncDisposable
     }
 
     private (Task<BatchOutcome> Task, int Index) Append(string topic, int partition, long timestamp, ReadOnlySpan<byte> key,
-        bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, IReadOnlyList<RecordHeaderEntry>? headers)
+        bool keyIsNull, ReadOnlySpan<byte> value, bool valueIsNull, IReadOnlyList<RecordHeaderEntry>? headers, bool fireAndForget)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
         var batches = _partitions.GetOrAdd((topic, partition), k => new PartitionBatches(k.Topic, k.Partition, Options.Compression));
         bool full;
+        bool opened;
         (Task<BatchOutcome> Task, int Index) appended;
         lock (batches.Gate)
         {
-            var opened = batches.OpenCount == 0;
-            appended = batches.Append(timestamp, key, keyIsNull, value, valueIsNull, headers);
+            opened = batches.OpenCount == 0;
+            appended = batches.Append(timestamp, key, keyIsNull, value, valueIsNull, headers, fireAndForget);
             if (opened)
             {
                 Track(appended.Task);
@@ -225,7 +229,8 @@ public sealed partial class KafkaProducer : IAsyncDisposable
             }
         }
 
-        if (full)
+        // A new batch changes the sender's next linger deadline; a full one is ready now.
+        if (full || opened)
         {
             Wake();
         }
@@ -248,10 +253,7 @@ public sealed partial class KafkaProducer : IAsyncDisposable
                 producer._outstanding.Remove(t);
             }
 
-            if (t.Exception is { } ex)
-            {
-                Interlocked.CompareExchange(ref producer._firstError, ex.InnerException ?? ex, null);
-            }
+            _ = t.Exception; // observed here; fire-and-forget failures are recorded by the sender
         }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 

@@ -6,8 +6,12 @@ namespace KafkaOperator.Client.Producer;
 internal readonly record struct BatchOutcome(long BaseOffset, long LogAppendTime);
 
 /// <summary>A batch sealed for sending: its encoded bytes and the completion its records wait on.</summary>
-internal sealed class ReadyBatch(string topic, int partition, byte[] bytes, int count, TaskCompletionSource<BatchOutcome> completion)
+internal sealed class ReadyBatch(string topic, int partition, byte[] bytes, int count, TaskCompletionSource<BatchOutcome> completion,
+    bool hasFireAndForget)
 {
+    /// <summary>Some records of this batch were produced without a task to report their error on.</summary>
+    public bool HasFireAndForget { get; } = hasFireAndForget;
+
     public string Topic { get; } = topic;
     public int Partition { get; } = partition;
     public byte[] Bytes { get; } = bytes;
@@ -24,6 +28,7 @@ internal sealed class PartitionBatches : IDisposable
 {
     private readonly RecordBatchBuilder _builder;
     private TaskCompletionSource<BatchOutcome>? _completion;
+    private bool _openHasFireAndForget;
 
     public PartitionBatches(string topic, int partition, CompressionType compression)
     {
@@ -46,8 +51,9 @@ internal sealed class PartitionBatches : IDisposable
 
     /// <summary>Adds a record to the open batch; returns the task its batch completes and its index in the batch.</summary>
     public (Task<BatchOutcome> Task, int Index) Append(long timestamp, ReadOnlySpan<byte> key, bool keyIsNull,
-        ReadOnlySpan<byte> value, bool valueIsNull, IReadOnlyList<RecordHeaderEntry>? headers)
+        ReadOnlySpan<byte> value, bool valueIsNull, IReadOnlyList<RecordHeaderEntry>? headers, bool fireAndForget)
     {
+        _openHasFireAndForget |= fireAndForget;
         if (_builder.Count == 0)
         {
             OpenedAt = DateTime.UtcNow;
@@ -75,9 +81,10 @@ internal sealed class PartitionBatches : IDisposable
             NextSequence += _builder.Count;
         }
 
-        Ready.Enqueue(new ReadyBatch(Topic, Partition, _builder.ToArray(), _builder.Count, _completion!));
+        Ready.Enqueue(new ReadyBatch(Topic, Partition, _builder.ToArray(), _builder.Count, _completion!, _openHasFireAndForget));
         _builder.Clear();
         _completion = null;
+        _openHasFireAndForget = false;
     }
 
     public void Dispose() => _builder.Dispose();

@@ -37,7 +37,11 @@ public sealed class GroupTests
         Assert.Single(joinA.Members);
         var syncA = await a.RequestAsync<SyncGroupRequest, SyncGroupResponse>(ApiKey.SyncGroup, 5, new SyncGroupRequest
         {
-            GroupId = "g1", GenerationId = joinA.GenerationId, MemberId = joinA.MemberId, ProtocolType = "consumer", ProtocolName = "range",
+            GroupId = "g1",
+            GenerationId = joinA.GenerationId,
+            MemberId = joinA.MemberId,
+            ProtocolType = "consumer",
+            ProtocolName = "range",
             Assignments = [new() { MemberId = joinA.MemberId, Assignment = [9] }],
         });
         Assert.Equal(0, syncA.ErrorCode);
@@ -63,27 +67,34 @@ public sealed class GroupTests
             await Task.Delay(5);
         await a.RequestAsync<SyncGroupRequest, SyncGroupResponse>(ApiKey.SyncGroup, 3, new SyncGroupRequest
         {
-            GroupId = "g1", GenerationId = rejoinA.GenerationId, MemberId = rejoinA.MemberId,
+            GroupId = "g1",
+            GenerationId = rejoinA.GenerationId,
+            MemberId = rejoinA.MemberId,
             Assignments = [new() { MemberId = rejoinA.MemberId, Assignment = [1] }, new() { MemberId = joinB.MemberId, Assignment = [2] }],
         });
         Assert.Equal([2], (await syncBTask).Assignment);
 
         var commit = await b.RequestAsync<OffsetCommitRequest, OffsetCommitResponse>(ApiKey.OffsetCommit, 8, new OffsetCommitRequest
         {
-            GroupId = "g1", GenerationIdOrMemberEpoch = joinB.GenerationId, MemberId = joinB.MemberId,
+            GroupId = "g1",
+            GenerationIdOrMemberEpoch = joinB.GenerationId,
+            MemberId = joinB.MemberId,
             Topics = [new() { Name = "gt", Partitions = [new() { PartitionIndex = 0, CommittedOffset = 42, CommittedMetadata = "m" }] }],
         });
         Assert.Equal(0, commit.Topics[0].Partitions[0].ErrorCode);
         var stale = await b.RequestAsync<OffsetCommitRequest, OffsetCommitResponse>(ApiKey.OffsetCommit, 8, new OffsetCommitRequest
         {
-            GroupId = "g1", GenerationIdOrMemberEpoch = 999, MemberId = joinB.MemberId,
+            GroupId = "g1",
+            GenerationIdOrMemberEpoch = 999,
+            MemberId = joinB.MemberId,
             Topics = [new() { Name = "gt", Partitions = [new() { PartitionIndex = 0, CommittedOffset = 1 }] }],
         });
         Assert.Equal((short)ErrorCode.IllegalGeneration, stale.Topics[0].Partitions[0].ErrorCode);
 
         var fetched = await a.RequestAsync<OffsetFetchRequest, OffsetFetchResponse>(ApiKey.OffsetFetch, 7, new OffsetFetchRequest
         {
-            GroupId = "g1", Topics = [new() { Name = "gt", PartitionIndexes = [0, 1] }],
+            GroupId = "g1",
+            Topics = [new() { Name = "gt", PartitionIndexes = [0, 1] }],
         });
         Assert.Equal(42, fetched.Topics[0].Partitions[0].CommittedOffset);
         Assert.Equal(-1, fetched.Topics[0].Partitions[1].CommittedOffset);
