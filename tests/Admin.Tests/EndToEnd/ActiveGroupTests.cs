@@ -77,7 +77,7 @@ public class ActiveGroupTests(BrokerFixture broker)
     private static async Task<KafkaConnection> FindCoordinatorAsync(KafkaCluster cluster, string group)
     {
         await using var admin = new Client.Admin.KafkaAdminClient(cluster);
-        var node = await admin.FindGroupCoordinatorAsync(group);
+        var node = await admin.FindCoordinatorAsync(group);
         return await cluster.GetConnectionAsync(node.NodeId);
     }
 

@@ -47,9 +47,9 @@ public class OutputTests
         var member = new GroupMemberView("m-1", null, "client-1", "/127.0.0.1", [new TopicPartitions("t", [0, 2])], ["t"]);
         var committed = new[]
         {
-            new GroupOffset(new TopicPartition("t", 0), 7, -1, null, null),
-            new GroupOffset(new TopicPartition("t", 1), 3, -1, null, null),
-            new GroupOffset(new TopicPartition("t", 2), -1, -1, null, null),
+            new GroupOffset(new TopicPartition("t", 0), 7, null, null),
+            new GroupOffset(new TopicPartition("t", 1), 3, null, null),
+            new GroupOffset(new TopicPartition("t", 2), -1, null, null),
         };
         var logEnd = new Dictionary<TopicPartition, long>
         {
@@ -70,7 +70,7 @@ public class OutputTests
     [Fact]
     public void LagWithUnknownLogEndIsNull()
     {
-        var lags = GroupViews.Lags([new GroupOffset(new TopicPartition("gone", 0), 4, -1, null, null)],
+        var lags = GroupViews.Lags([new GroupOffset(new TopicPartition("gone", 0), 4, null, null)],
             new Dictionary<TopicPartition, long>(), []);
         Assert.Null(Assert.Single(lags).Lag);
     }
@@ -148,7 +148,7 @@ public class OutputTests
     private static GroupDetail Detail()
     {
         var member = new GroupMemberView("m-1", null, "client-1", "/127.0.0.1", [new TopicPartitions("t", [0, 1])], ["t"]);
-        return new GroupDetail("g", "Stable", "consumer", "range", "0@127.0.0.1:9092", [member],
+        return new GroupDetail("g", "Stable", "consumer", "range", "0", [member],
         [
             new PartitionLag("t", 0, 5, 9, 4, "m-1", "client-1", "/127.0.0.1"),
             new PartitionLag("t", 1, null, 2, null, "m-1", "client-1", "/127.0.0.1"),

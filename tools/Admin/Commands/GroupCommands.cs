@@ -67,20 +67,20 @@ public static class GroupCommands
 
     public static async Task<GroupDetail> DescribeAsync(KafkaAdminClient admin, string groupId, CancellationToken ct)
     {
-        var description = await admin.DescribeGroupAsync(groupId, ct);
+        var description = (await admin.DescribeGroupsAsync([groupId], ct))[0];
         if (description.Error is { } error)
         {
             throw error;
         }
 
         var committed = await admin.ListGroupOffsetsAsync(groupId, cancellationToken: ct);
-        if (description.State == "Dead" && !committed.Any(c => c.HasCommit))
+        if (description.State == "Dead" && !committed.Any(c => c.Offset >= 0))
         {
             throw new KafkaException(ErrorCode.GroupIdNotFound, $"group '{groupId}' does not exist");
         }
 
         var members = description.Members.Select(m => GroupViews.Member(m, description.ProtocolType)).ToList();
-        var partitions = committed.Where(c => c.HasCommit).Select(c => c.Partition)
+        var partitions = committed.Where(c => c.Offset >= 0).Select(c => c.Partition)
             .Concat(members.SelectMany(m => (m.Assignment ?? []).SelectMany(t => t.Partitions.Select(p => new TopicPartition(t.Topic, p)))))
             .Distinct()
             .ToList();
@@ -99,7 +99,7 @@ public static class GroupCommands
 
         var lags = GroupViews.Lags(committed, logEnd, members);
         return new GroupDetail(groupId, description.State, description.ProtocolType, description.Protocol,
-            description.Coordinator?.ToString(), members, lags, lags.Sum(l => l.Lag ?? 0));
+            description.CoordinatorId >= 0 ? description.CoordinatorId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, members, lags, lags.Sum(l => l.Lag ?? 0));
     }
 
     private static Command Delete(CommandRunner runner)
@@ -110,7 +110,7 @@ public static class GroupCommands
         {
             var groupId = ctx.Value(group);
             await using var admin = await ctx.ConnectAsync(ct);
-            var result = await admin.DeleteGroupAsync(groupId, ct);
+            var result = (await admin.DeleteGroupsAsync([groupId], ct))[0];
             var message = result.Error?.Code switch
             {
                 ErrorCode.NonEmptyGroup => $"group '{groupId}' still has members; stop its consumers first",

@@ -45,7 +45,7 @@ public static class GroupViews
             }
         }
 
-        var commits = committed.Where(c => c.HasCommit).ToDictionary(c => c.Partition, c => c.Offset);
+        var commits = committed.Where(c => c.Succeeded && c.Offset >= 0).ToDictionary(c => c.Partition, c => c.Offset);
         return commits.Keys.Union(owners.Keys)
             .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)
             .Select(p =>
@@ -59,7 +59,7 @@ public static class GroupViews
             .ToList();
     }
 
-    public static GroupMemberView Member(GroupMemberDescription member, string protocolType)
+    public static GroupMemberView Member(GroupMember member, string protocolType)
     {
         var consumer = protocolType is "consumer" or "";
         var assignment = consumer ? ConsumerProtocol.TryDecodeAssignment(member.Assignment) : null;

@@ -37,7 +37,7 @@ public static class ResetOffsetsCommand
             var apply = ctx.Value(execute);
             await using var admin = await ctx.ConnectAsync(ct);
 
-            var description = await admin.DescribeGroupAsync(groupId, ct);
+            var description = (await admin.DescribeGroupsAsync([groupId], ct))[0];
             if (description.Error is { } error)
             {
                 throw error;
@@ -164,7 +164,7 @@ public static class ResetOffsetsCommand
         List<TopicPartition> partitions, ResetSpec spec, CancellationToken ct)
     {
         var committed = (await admin.ListGroupOffsetsAsync(groupId, partitions, ct))
-            .Where(c => c.Succeeded && c.HasCommit).ToDictionary(c => c.Partition, c => c.Offset);
+            .Where(c => c.Succeeded && c.Offset >= 0).ToDictionary(c => c.Partition, c => c.Offset);
         var earliest = Succeeded(await admin.ListOffsetsAsync(partitions, OffsetSpec.Earliest, ct));
         var latest = Succeeded(await admin.ListOffsetsAsync(partitions, OffsetSpec.Latest, ct));
         var forTime = spec.Strategy == ResetStrategy.Datetime
