@@ -195,6 +195,13 @@ public sealed partial class GroupCoordinator : IDisposable
     public void Dispose()
     {
         _timer.Dispose();
+        ReleaseWaiters();
+        SaveOffsets();
+    }
+
+    /// <summary>At shutdown: answers every waiting JoinGroup/SyncGroup so their connections can close.</summary>
+    public void ReleaseWaiters()
+    {
         lock (_lock)
         {
             foreach (var g in _groups.Values)
@@ -203,10 +210,11 @@ public sealed partial class GroupCoordinator : IDisposable
                 {
                     m.PendingJoin?.TrySetResult(JoinError(ErrorCode.CoordinatorNotAvailable, m.MemberId));
                     m.PendingSync?.TrySetResult(new SyncResult((short)ErrorCode.CoordinatorNotAvailable, []));
+                    m.PendingJoin = null;
+                    m.PendingSync = null;
                 }
             }
         }
-        SaveOffsets();
     }
 
     private static JoinResult JoinError(ErrorCode error, string memberId) => new((short)error, -1, null, "", memberId, []);
