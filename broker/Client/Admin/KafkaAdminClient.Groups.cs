@@ -56,7 +56,11 @@ public sealed partial class KafkaAdminClient
                     ? new GroupDescription(groupId, "", "", "", [], coordinator.NodeId,
                         new KafkaException(ErrorCode.UnknownServerError, $"The broker's response has no result for '{groupId}'."))
                     : new GroupDescription(groupId, group.GroupState, group.ProtocolType, group.ProtocolData,
-                        group.Members.Select(m => new GroupMember(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost)).ToList(),
+                        group.Members.Select(m => new GroupMember(m.MemberId, m.GroupInstanceId, m.ClientId, m.ClientHost)
+                        {
+                            Metadata = m.MemberMetadata,
+                            Assignment = m.MemberAssignment,
+                        }).ToList(),
                         coordinator.NodeId, Error(group.ErrorCode, $"Group '{groupId}'")));
             }
             catch (KafkaException ex)

@@ -1,0 +1,235 @@
+using System.CommandLine;
+using KafkaOperator.Admin.Output;
+using KafkaOperator.Client;
+using KafkaOperator.Client.Admin;
+using KafkaOperator.Protocol;
+
+namespace KafkaOperator.Admin.Commands;
+
+/// <summary>kafkactl topics list|describe|create|delete|alter-config|add-partitions.</summary>
+public static class TopicCommands
+{
+    public const string SizesUnavailable =
+        "not reported: the broker does not implement DescribeLogDirs, the only Kafka API that reports partition sizes";
+
+    public const string SizesNotRequested =
+        "not shown: the broker implements DescribeLogDirs but kafkactl does not request it yet";
+
+    public static Command Create(CommandRunner runner)
+    {
+        var topics = new Command("topics", "List, describe, create, delete and configure topics.");
+        topics.Subcommands.Add(List(runner));
+        topics.Subcommands.Add(Describe(runner));
+        topics.Subcommands.Add(CreateTopic(runner));
+        topics.Subcommands.Add(Delete(runner));
+        topics.Subcommands.Add(AlterConfig(runner));
+        topics.Subcommands.Add(AddPartitions(runner));
+        return topics;
+    }
+
+    private static Argument<string> TopicArgument() => new("topic") { Description = "Topic name." };
+
+    private static Command List(CommandRunner runner)
+    {
+        var includeInternal = new Option<bool>("--include-internal") { Description = "Also list internal topics (__consumer_offsets)." };
+        var command = new Command("list", "List topics.") { includeInternal };
+        runner.Bind(command, async (ctx, ct) =>
+        {
+            await using var admin = await ctx.ConnectAsync(ct);
+            var rows = (await admin.ListTopicsAsync(ctx.Value(includeInternal), ct))
+                .Select(t => new TopicRow(t.Name, t.PartitionCount, t.IsInternal, t.TopicId.ToString())).ToList();
+            if (ctx.Json)
+            {
+                JsonOutput.Write(ctx.Out, rows);
+            }
+            else
+            {
+                TopicViews.WriteList(ctx.Out, rows);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Describe(CommandRunner runner)
+    {
+        var topic = TopicArgument();
+        var command = new Command("describe", "Partitions with leader, replicas, ISR, log start/end offsets; non-default configs.") { topic };
+        runner.Bind(command, async (ctx, ct) =>
+        {
+            await using var admin = await ctx.ConnectAsync(ct);
+            var detail = await DescribeAsync(admin, ctx.Value(topic), ct);
+            if (ctx.Json)
+            {
+                JsonOutput.Write(ctx.Out, detail);
+            }
+            else
+            {
+                TopicViews.WriteDetail(ctx.Out, detail);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static async Task<TopicDetail> DescribeAsync(KafkaAdminClient admin, string name, CancellationToken ct)
+    {
+        var description = await admin.DescribeTopicAsync(name, ct);
+        if (description.Error is { } error)
+        {
+            throw error.Code == ErrorCode.UnknownTopicOrPartition
+                ? new KafkaException(error.Code, $"topic '{name}' does not exist")
+                : error;
+        }
+
+        var partitions = description.Partitions.Select(p => new TopicPartition(name, p.Partition)).ToList();
+        var earliest = await admin.ListOffsetsAsync(partitions, OffsetSpec.Earliest, ct);
+        var latest = await admin.ListOffsetsAsync(partitions, OffsetSpec.Latest, ct);
+        var details = description.Partitions.Select((p, i) =>
+        {
+            var start = earliest[i];
+            var end = latest[i];
+            var failure = start.Error ?? end.Error ?? (p.Error != ErrorCode.None ? new KafkaException(p.Error) : null);
+            return new PartitionDetail(p.Partition, p.LeaderId, p.Replicas, p.Isr, start.Succeeded ? start.Offset : null,
+                end.Succeeded ? end.Offset : null, null, failure?.Message);
+        }).OrderBy(p => p.Partition).ToList();
+
+        var configs = await admin.DescribeTopicConfigsAsync(name, ct);
+        var overrides = configs.Succeeded
+            ? configs.Entries.Where(e => !e.IsDefault && e.Source == ConfigSource.DynamicTopicConfig)
+                .ToDictionary(e => e.Name, e => e.IsSensitive ? "(sensitive)" : e.Value, StringComparer.Ordinal)
+            : new Dictionary<string, string?>();
+
+        var connection = await admin.Cluster.GetAnyConnectionAsync(ct);
+        var note = connection.SupportsApi(ApiKey.DescribeLogDirs) ? SizesNotRequested : SizesUnavailable;
+        return new TopicDetail(name, description.TopicId.ToString(), description.IsInternal, details, overrides, false, note);
+    }
+
+    private static Command CreateTopic(CommandRunner runner)
+    {
+        var topic = TopicArgument();
+        var partitions = new Option<int>("--partitions", "-p") { Description = "Partition count (default: the broker's num.partitions).", DefaultValueFactory = _ => -1 };
+        var replication = new Option<short>("--replication-factor", "-r") { Description = "Replicas per partition (default: the broker's default).", DefaultValueFactory = _ => -1 };
+        var config = new Option<string[]>("--config", "-c") { Description = "Topic config key=value (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var command = new Command("create", "Create a topic.") { topic, partitions, replication, config };
+        runner.Bind(command, async (ctx, ct) =>
+        {
+            var name = ctx.Value(topic);
+            var count = ctx.Value(partitions);
+            var rf = ctx.Value(replication);
+            if (count == 0 || count < -1)
+            {
+                throw new CommandException("--partitions must be at least 1.");
+            }
+
+            if (rf == 0 || rf < -1)
+            {
+                throw new CommandException("--replication-factor must be at least 1.");
+            }
+
+            var configs = ConfigArgs.ParsePairs(ctx.Parse.GetValue(config), "--config")
+                .ToDictionary(kv => kv.Key, kv => (string?)kv.Value);
+            await using var admin = await ctx.ConnectAsync(ct);
+            var result = await admin.CreateTopicAsync(name, count, rf, configs, ct);
+            return Report(ctx, new TopicOperation(name, "create", result.Succeeded, result.Error?.Message), $"Created topic {name}.");
+        });
+        return command;
+    }
+
+    private static Command Delete(CommandRunner runner)
+    {
+        var topic = TopicArgument();
+        var command = new Command("delete", "Delete a topic and its data.") { topic };
+        runner.Bind(command, async (ctx, ct) =>
+        {
+            var name = ctx.Value(topic);
+            await using var admin = await ctx.ConnectAsync(ct);
+            var result = await admin.DeleteTopicAsync(name, ct);
+            return Report(ctx, new TopicOperation(name, "delete", result.Succeeded, result.Error?.Message), $"Deleted topic {name}.");
+        });
+        return command;
+    }
+
+    private static Command AlterConfig(CommandRunner runner)
+    {
+        var topic = TopicArgument();
+        var set = new Option<string[]>("--set") { Description = "Set config key=value (repeatable)." };
+        var delete = new Option<string[]>("--delete") { Description = "Remove a config override, reverting to the default (repeatable)." };
+        var command = new Command("alter-config", "Change individual topic configs (IncrementalAlterConfigs); others are left untouched.")
+        {
+            topic, set, delete,
+        };
+        runner.Bind(command, async (ctx, ct) =>
+        {
+            var name = ctx.Value(topic);
+            var sets = ConfigArgs.ParsePairs(ctx.Parse.GetValue(set), "--set");
+            var deletes = (ctx.Parse.GetValue(delete) ?? []).Select(k => k.Trim()).ToList();
+            if (sets.Count == 0 && deletes.Count == 0)
+            {
+                throw new CommandException("nothing to change: give --set key=value and/or --delete key.");
+            }
+
+            if (deletes.FirstOrDefault(sets.ContainsKey) is { } both)
+            {
+                throw new CommandException($"'{both}' is both set and deleted.");
+            }
+
+            var alterations = sets.Select(kv => new ConfigAlteration(kv.Key, kv.Value, AlterConfigOp.Set))
+                .Concat(deletes.Select(k => new ConfigAlteration(k, null, AlterConfigOp.Delete)))
+                .ToList();
+            await using var admin = await ctx.ConnectAsync(ct);
+            var results = await admin.IncrementalAlterConfigsAsync(
+                new Dictionary<ConfigResource, IReadOnlyList<ConfigAlteration>> { [ConfigResource.Topic(name)] = alterations },
+                cancellationToken: ct);
+            var result = results[0];
+            return Report(ctx, new TopicOperation(name, "alter-config", result.Succeeded, result.Error?.Message),
+                $"Updated configs of topic {name}: {string.Join(", ", alterations.Select(a => a.Op == AlterConfigOp.Set ? $"{a.Name}={a.Value}" : $"-{a.Name}"))}.");
+        });
+        return command;
+    }
+
+    private static Command AddPartitions(CommandRunner runner)
+    {
+        var topic = TopicArgument();
+        var total = new Option<int>("--partitions", "-p") { Description = "The new total partition count (must exceed the current one).", Required = true };
+        var command = new Command("add-partitions", "Raise a topic's partition count.") { topic, total };
+        runner.Bind(command, async (ctx, ct) =>
+        {
+            var name = ctx.Value(topic);
+            var count = ctx.Value(total);
+            if (count < 1)
+            {
+                throw new CommandException("--partitions must be at least 1.");
+            }
+
+            await using var admin = await ctx.ConnectAsync(ct);
+            var results = await admin.CreatePartitionsAsync(new Dictionary<string, int> { [name] = count }, cancellationToken: ct);
+            var result = results[0];
+            return Report(ctx, new TopicOperation(name, "add-partitions", result.Succeeded, result.Error?.Message),
+                $"Topic {name} now has {count} partitions.");
+        });
+        return command;
+    }
+
+    private static int Report(CommandContext ctx, TopicOperation operation, string success)
+    {
+        if (ctx.Json)
+        {
+            JsonOutput.Write(ctx.Out, operation);
+        }
+        else if (operation.Succeeded)
+        {
+            ctx.Out.WriteLine(success);
+        }
+
+        if (!operation.Succeeded)
+        {
+            ctx.Err.WriteLine($"error: {operation.Operation} {operation.Topic}: {operation.Error}");
+            return ExitCodes.Failed;
+        }
+
+        return ExitCodes.Ok;
+    }
+}
