@@ -77,6 +77,10 @@ public sealed partial class PartitionLog
                 }
             }
 
+            // max.compaction.lag.ms: a dirty segment older than it is cleaned whatever the dirty ratio.
+            var dirtyIndex = Array.FindIndex(cleanable, s => s.BaseOffset >= firstDirty || s.NextOffsetOrScan() > firstDirty);
+            force |= config.MaxCompactionLagMs != long.MaxValue && dirtyIndex >= 0
+                && nowMs - cleanable[dirtyIndex].LargestTimestamp() > config.MaxCompactionLagMs;
             if (dirtyBytes == 0 || (!force && (double)dirtyBytes / Math.Max(1, totalBytes) < config.MinCleanableDirtyRatio))
             {
                 return null;

@@ -129,11 +129,22 @@ public sealed partial class PartitionLog
         return true;
     }
 
+    /// <summary>
+    /// Rebuilds the idempotent producer state from batch headers. Segments whose newest batch is older than
+    /// producer.id.expiration.ms are skipped: their producers would expire anyway (Kafka snapshots instead).
+    /// </summary>
     private void RebuildProducerState(long fromOffset)
     {
         _producers.Clear();
-        foreach (var segment in _segments)
+        var horizon = _options.NowMs - _options.ProducerIdExpirationMs;
+        for (var i = 0; i < _segments.Count; i++)
         {
+            var segment = _segments[i];
+            if (i < _segments.Count - 1 && segment.LargestTimestamp() < horizon)
+            {
+                continue;
+            }
+
             var handle = segment.File.Acquire();
             try
             {

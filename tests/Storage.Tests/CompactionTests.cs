@@ -194,4 +194,24 @@ public sealed class CompactionTests
         Assert.All(headers, h => Assert.Equal(compression, h.Compression));
         Assert.Equal([15L], headers.Where(h => h.RecordCount > 0).Select(h => h.BaseOffset));
     }
+
+    [Fact]
+    public void MaxCompactionLagForcesCleaningBelowTheDirtyRatio()
+    {
+        using var dir = new TempDir();
+        using var log = PartitionLog.Open(dir.Path, "lag", 0, Compacted with { MinCleanableDirtyRatio = 1.0, MaxCompactionLagMs = 5000 });
+        log.AppendAsLeader(Batches.Keyed(("a", "1", 1000), ("a", "2", 1000)), 0, TimestampType.CreateTime, 1);
+        log.Roll();
+        log.HighWatermark = log.LogEndOffset;
+        Assert.NotNull(log.Compact(1000, force: true));
+
+        // Now part of the log is clean: the dirty ratio stays below 1.0 and only the lag can trigger a pass.
+        log.AppendAsLeader(Batches.Keyed(("b", "1", 1000), ("b", "2", 1000)), 0, TimestampType.CreateTime, 1);
+        log.Roll();
+        log.AppendAsLeader(Batches.Keyed(("c", "1", 1000)), 0, TimestampType.CreateTime, 1);
+        log.HighWatermark = log.LogEndOffset;
+        Assert.Null(log.Compact(5000));
+        Assert.NotNull(log.Compact(7000));
+        Assert.Single(Batches.Records(log), r => r.Key == "b");
+    }
 }

@@ -81,4 +81,34 @@ public sealed class LifecycleTests
         Assert.Equal(0, response.Responses[0].Partitions[0].ErrorCode);
         Assert.True(clock.ElapsedMilliseconds < 10_000);
     }
+
+    [Fact]
+    public async Task Stop_answers_a_pending_join_group()
+    {
+        var broker = await TestBroker.StartAsync(new Dictionary<string, string> { ["group.initial.rebalance.delay.ms"] = "0" });
+        using var a = broker.Connect();
+        using var b = broker.Connect();
+        JoinGroupRequest Join(string member) => new()
+        {
+            GroupId = "stopping",
+            SessionTimeoutMs = 30_000,
+            RebalanceTimeoutMs = 60_000,
+            MemberId = member,
+            ProtocolType = "consumer",
+            Protocols = [new() { Name = "range", Metadata = [1] }],
+        };
+        Assert.Equal(0, (await Groups.GroupWire.FindAsync(a, "stopping")).ErrorCode);
+        var joinA = await a.RequestAsync<JoinGroupRequest, JoinGroupResponse>(ApiKey.JoinGroup, 3, Join(""));
+        Assert.Equal(0, joinA.ErrorCode);
+        var id = await b.SendAsync(ApiKey.JoinGroup, 3, Join(""));
+        var pending = b.ReceiveAsync<JoinGroupResponse>(ApiKey.JoinGroup, 3, id);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (broker.Host.InFlightRequests == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(5);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await broker.DisposeAsync();
+        // The coordinator gives up its groups: the waiting member is told to find the coordinator again.
+        Assert.Equal((short)ErrorCode.NotCoordinator, (await pending).ErrorCode);
+        Assert.True(clock.ElapsedMilliseconds < 4_000, $"stop took {clock.ElapsedMilliseconds} ms");
+    }
 }
