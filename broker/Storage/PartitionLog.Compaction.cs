@@ -267,16 +267,24 @@ public sealed partial class PartitionLog
                 return false;
             }
 
+            // Old segments renamed .deleted first (the cleaned one takes the first one's name), then readers
+            // switch to the new list, then the old files are scheduled for deletion.
             _segments.RemoveRange(index, group.Length);
             foreach (var old in group)
             {
-                ScheduleDeleteLocked(old, nowMs);
+                old.ChangeSuffix(LogSegment.DeletedSuffix);
             }
 
             cleaned.ChangeSuffix("");
             _segments.Insert(index, cleaned);
             var st = _state;
             PublishSegmentsLocked(st.LogEndOffset, st.LogStartOffset, st.HighWatermark);
+            foreach (var old in group)
+            {
+                _pendingDeletes.Add((old, nowMs + Config.FileDeleteDelayMs));
+            }
+
+            RunPendingDeletesLocked(nowMs);
             return true;
         }
     }

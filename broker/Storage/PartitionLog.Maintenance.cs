@@ -112,7 +112,6 @@ public sealed partial class PartitionLog
             foreach (var s in removed)
             {
                 _segments.Remove(s);
-                ScheduleDeleteLocked(s, nowMs);
             }
 
             var last = _segments[^1];
@@ -127,6 +126,11 @@ public sealed partial class PartitionLog
             EpochCache.TruncateFromEnd(leo);
             RebuildProducerState(st.LogStartOffset);
             PublishSegmentsLocked(leo, Math.Min(st.LogStartOffset, leo), Math.Min(st.HighWatermark, leo));
+            foreach (var s in removed)
+            {
+                ScheduleDeleteLocked(s, nowMs);
+            }
+
             return true;
         }
     }
@@ -251,22 +255,30 @@ public sealed partial class PartitionLog
         foreach (var s in deletable)
         {
             _segments.Remove(s);
-            ScheduleDeleteLocked(s, nowMs);
         }
 
+        // Readers stop seeing the segments before their files go.
         var lso = Math.Max(_state.LogStartOffset, _segments[0].BaseOffset);
         EpochCache.TruncateFromStart(lso);
         var cur = _state;
         PublishSegmentsLocked(cur.LogEndOffset, lso, cur.HighWatermark);
+        foreach (var s in deletable)
+        {
+            ScheduleDeleteLocked(s, nowMs);
+        }
+
         return deletable.Count;
     }
 
     private void TruncateFullyLocked(long offset)
     {
         var nowMs = _options.NowMs;
-        foreach (var s in _segments)
+        var old = _segments.ToList();
+        foreach (var s in old)
         {
-            ScheduleDeleteLocked(s, nowMs);
+            // Renamed first: the new segment may have the same base offset.
+            s.OnBecomeInactive();
+            s.ChangeSuffix(LogSegment.DeletedSuffix);
         }
 
         _segments.Clear();
@@ -277,6 +289,12 @@ public sealed partial class PartitionLog
         _producers.Clear();
         Interlocked.Exchange(ref _recoveryPoint, offset);
         PublishSegmentsLocked(offset, offset, offset);
+        foreach (var s in old)
+        {
+            _pendingDeletes.Add((s, nowMs + Config.FileDeleteDelayMs));
+        }
+
+        RunPendingDeletesLocked(nowMs);
     }
 
     private void ScheduleDeleteLocked(LogSegment segment, long nowMs)

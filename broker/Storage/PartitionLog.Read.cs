@@ -15,7 +15,23 @@ public sealed partial class PartitionLog
     /// </summary>
     public LogReadResult Read(long startOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch)
     {
-        var st = _state;
+        for (var attempt = 0; ; attempt++)
+        {
+            var st = _state;
+            try
+            {
+                return ReadFrom(st, startOffset, maxBytes, maxOffsetExclusive, minOneBatch);
+            }
+            catch (Io.KafkaStorageException) when (attempt < 3 && st.Segments.Any(s => Array.IndexOf(_state.Segments, s) < 0))
+            {
+                // A segment of the snapshot was deleted (retention, cleaner) while we read it: read again from the
+                // current state, which answers OffsetOutOfRange if the offset is gone.
+            }
+        }
+    }
+
+    private static LogReadResult ReadFrom(LogState st, long startOffset, int maxBytes, long maxOffsetExclusive, bool minOneBatch)
+    {
         if (startOffset < st.LogStartOffset || startOffset > st.LogEndOffset)
         {
             return new LogReadResult(ErrorCode.OffsetOutOfRange, MemoryRecordSet.Empty, -1, st.HighWatermark, st.LogStartOffset, st.LogEndOffset);
