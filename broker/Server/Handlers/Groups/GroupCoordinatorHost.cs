@@ -114,6 +114,9 @@ public sealed class GroupCoordinatorHost : IDisposable
         return result;
     }
 
+    /// <summary>At shutdown: stops serving groups, so waiting JoinGroup/SyncGroup requests answer NOT_COORDINATOR at once.</summary>
+    public void ReleaseWaiters() => UnloadAll();
+
     /// <summary>"/ip" as Kafka reports a member's host (Java's InetAddress.toString without a host name).</summary>
     public static string ClientHost(EndPoint? remote) => remote is IPEndPoint ip ? "/" + ip.Address : "";
 
