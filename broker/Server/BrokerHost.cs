@@ -87,6 +87,7 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
             return;
+        Services.Groups.ReleaseWaiters();
         await _server.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         Services.Dispose();
     }
