@@ -76,7 +76,15 @@ public sealed class Partition
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             result = Log.AppendAsLeader(records, LeaderEpoch, config.LogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime, now);
             if (result.Error == ErrorCode.None && !result.Duplicate)
+            {
+                // flush.messages is a durability promise, as in Kafka's append path: the acknowledgement waits for
+                // the fsync that covers it. The background flusher only serves flush.ms.
+                // Counted in offsets above the recovery point, not by the log's unflushed counter, which the
+                // background flusher may reset before its fsync has finished.
+                if (result.LastOffset + 1 - Log.RecoveryPoint >= Log.Config.FlushMessages)
+                    Log.Flush(result.LastOffset + 1);
                 Log.HighWatermark = result.LastOffset + 1;
+            }
         }
         catch (Exception ex) when (ex is KafkaStorageException or IOException)
         {
