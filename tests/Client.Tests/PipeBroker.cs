@@ -19,6 +19,9 @@ public sealed class PipeBroker : IAsyncDisposable
     private readonly Pipe _toBroker = new();
     private readonly Pipe _toClient = new();
     private readonly Task _loop;
+    private readonly Task _responder;
+    private readonly System.Threading.Channels.Channel<ReceivedRequest> _requests =
+        System.Threading.Channels.Channel.CreateUnbounded<ReceivedRequest>();
     private int _received;
 
     public PipeBroker(Func<ReceivedRequest, Task<byte[]?>> handler)
@@ -26,6 +29,7 @@ public sealed class PipeBroker : IAsyncDisposable
         Handler = handler;
         ClientSide = new DuplexPipe(_toClient.Reader, _toBroker.Writer);
         _loop = Task.Run(LoopAsync);
+        _responder = Task.Run(RespondAsync);
     }
 
     public Func<ReceivedRequest, Task<byte[]?>> Handler { get; }
@@ -68,18 +72,7 @@ public sealed class PipeBroker : IAsyncDisposable
                 _toBroker.Reader.AdvanceTo(buffer.Start, buffer.End);
                 foreach (var request in requests)
                 {
-                    var body = await Handler(request);
-                    if (body is null)
-                    {
-                        continue;
-                    }
-
-                    var flexible = IsFlexibleHeader(request.ApiKey, request.ApiVersion) && request.ApiKey != ApiKey.ApiVersions;
-                    var frame = new byte[4 + 4 + (flexible ? 1 : 0) + body.Length];
-                    BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
-                    BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), request.CorrelationId);
-                    body.CopyTo(frame, flexible ? 9 : 8);
-                    await _toClient.Writer.WriteAsync(frame);
+                    _requests.Writer.TryWrite(request);
                 }
 
                 if (result.IsCompleted)
@@ -91,6 +84,37 @@ public sealed class PipeBroker : IAsyncDisposable
         catch (InvalidOperationException)
         {
             // The pipe was completed by DisconnectAsync while reading.
+        }
+        finally
+        {
+            _requests.Writer.TryComplete();
+        }
+    }
+
+    /// <summary>Answers in request order on its own task, so a held response does not stop requests being read.</summary>
+    private async Task RespondAsync()
+    {
+        try
+        {
+            await foreach (var request in _requests.Reader.ReadAllAsync())
+            {
+                var body = await Handler(request);
+                if (body is null)
+                {
+                    continue;
+                }
+
+                var flexible = IsFlexibleHeader(request.ApiKey, request.ApiVersion) && request.ApiKey != ApiKey.ApiVersions;
+                var frame = new byte[4 + 4 + (flexible ? 1 : 0) + body.Length];
+                BinaryPrimitives.WriteInt32BigEndian(frame, frame.Length - 4);
+                BinaryPrimitives.WriteInt32BigEndian(frame.AsSpan(4), request.CorrelationId);
+                body.CopyTo(frame, flexible ? 9 : 8);
+                await _toClient.Writer.WriteAsync(frame);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // The client side was completed (disconnect) while answering.
         }
     }
 
@@ -139,6 +163,8 @@ public sealed class PipeBroker : IAsyncDisposable
         await _toClient.Writer.CompleteAsync();
         await _toBroker.Writer.CompleteAsync();
         await _loop;
+        _requests.Writer.TryComplete();
+        await Task.WhenAny(_responder, Task.Delay(TimeSpan.FromSeconds(5)));
     }
 
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
