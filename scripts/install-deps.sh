@@ -31,3 +31,9 @@ if [ ! -f "$node_dir/node_modules/@confluentinc/kafka-javascript/build/Release/c
   echo "install-deps: npm install in $node_dir (builds librdkafka; takes a few minutes)"
   (cd "$node_dir" && CKJS_LINKING=dynamic npm install --no-audit --no-fund --loglevel=error)
 fi
+# kafkajs's pure-JS codec plugins (added later): installed on their own so an existing client build is kept.
+if [ ! -d "$node_dir/node_modules/kafkajs-snappy" ] || [ ! -d "$node_dir/node_modules/lz4js" ] ||
+   [ ! -d "$node_dir/node_modules/zstd-codec" ]; then
+  (cd "$node_dir" && npm install --no-save --ignore-scripts --no-audit --no-fund --loglevel=error \
+    kafkajs-snappy@1.1.0 lz4js@0.2.0 zstd-codec@0.1.5)
+fi

@@ -13,11 +13,11 @@ public sealed class ConfluentJsTests(BrokerFixture fixture, ITestOutputHelper ou
 {
     [Theory]
     [InlineData("none", 100_000)]
-    [InlineData("gzip", 20_000)]
-    [InlineData("snappy", 20_000)]
-    [InlineData("lz4", 20_000)]
-    [InlineData("zstd", 20_000)]
-    [InlineData("lat", 10_000)]
+    [InlineData("gzip", 100_000)]
+    [InlineData("snappy", 100_000)]
+    [InlineData("lz4", 100_000)]
+    [InlineData("zstd", 100_000)]
+    [InlineData("lat", 100_000)]
     public async Task Produces_and_consumes_every_record(string codec, int records)
     {
         var node = RepoPaths.RequireTool("node");
