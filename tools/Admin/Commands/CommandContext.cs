@@ -94,6 +94,19 @@ public sealed class CommandContext
         return await KafkaAdminClient.ConnectAsync(options, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Writes a result as the JSON document in json mode, otherwise through its table view.</summary>
+    public void Write<T>(T value, Action<TextWriter, T> view)
+    {
+        if (Json)
+        {
+            JsonOutput.Write(Out, value);
+        }
+        else
+        {
+            view(Out, value);
+        }
+    }
+
     /// <summary>Writes a status line for people; in json mode stdout carries only the document, so it goes to stderr.</summary>
     public void Note(string message) => (Json ? Err : Out).WriteLine(message);
 

@@ -29,14 +29,7 @@ public static class GroupCommands
             await using var admin = await ctx.ConnectAsync(ct);
             var rows = (await admin.ListGroupsAsync(ct))
                 .Select(g => new GroupRow(g.GroupId, g.State, g.ProtocolType, g.CoordinatorId)).ToList();
-            if (ctx.Json)
-            {
-                JsonOutput.Write(ctx.Out, rows);
-            }
-            else
-            {
-                GroupViews.WriteList(ctx.Out, rows);
-            }
+            ctx.Write(rows, GroupViews.WriteList);
 
             return ExitCodes.Ok;
         });
@@ -51,14 +44,7 @@ public static class GroupCommands
         {
             await using var admin = await ctx.ConnectAsync(ct);
             var detail = await DescribeAsync(admin, ctx.Value(group), ct);
-            if (ctx.Json)
-            {
-                JsonOutput.Write(ctx.Out, detail);
-            }
-            else
-            {
-                GroupViews.WriteDetail(ctx.Out, detail);
-            }
+            ctx.Write(detail, GroupViews.WriteDetail);
 
             return ExitCodes.Ok;
         });

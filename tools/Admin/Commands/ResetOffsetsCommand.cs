@@ -71,14 +71,7 @@ public static class ResetOffsetsCommand
                 }
             }
 
-            if (ctx.Json)
-            {
-                JsonOutput.Write(ctx.Out, result);
-            }
-            else
-            {
-                GroupViews.WriteReset(ctx.Out, result);
-            }
+            ctx.Write(result, GroupViews.WriteReset);
 
             if (!apply)
             {

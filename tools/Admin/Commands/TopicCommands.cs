@@ -38,14 +38,7 @@ public static class TopicCommands
             await using var admin = await ctx.ConnectAsync(ct);
             var rows = (await admin.ListTopicsAsync(ctx.Value(includeInternal), ct))
                 .Select(t => new TopicRow(t.Name, t.PartitionCount, t.IsInternal, t.TopicId.ToString())).ToList();
-            if (ctx.Json)
-            {
-                JsonOutput.Write(ctx.Out, rows);
-            }
-            else
-            {
-                TopicViews.WriteList(ctx.Out, rows);
-            }
+            ctx.Write(rows, TopicViews.WriteList);
 
             return ExitCodes.Ok;
         });
@@ -60,14 +53,7 @@ public static class TopicCommands
         {
             await using var admin = await ctx.ConnectAsync(ct);
             var detail = await DescribeAsync(admin, ctx.Value(topic), ct);
-            if (ctx.Json)
-            {
-                JsonOutput.Write(ctx.Out, detail);
-            }
-            else
-            {
-                TopicViews.WriteDetail(ctx.Out, detail);
-            }
+            ctx.Write(detail, TopicViews.WriteDetail);
 
             return ExitCodes.Ok;
         });
