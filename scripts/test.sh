@@ -19,7 +19,7 @@ for proj in tests/*/*.Tests.csproj; do
     --blame-hang-timeout 5m || status=1
 done
 
-python3 - "$results" <<'PY'
+python3 - "$results" "$status" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 p = f = s = 0
 for path in glob.glob(sys.argv[1] + "/*.trx"):
@@ -27,6 +27,9 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     if c is None: continue
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     s += int(c.get("notExecuted", 0))
+# A test host that crashed or hung reports no failed test of its own; the run still failed, so count it.
+if int(sys.argv[2]) != 0 and f == 0:
+    f = 1
 print(f"{p} passed, {f} failed, {s} skipped")
 PY
 [ $status -eq 0 ] || exit 1
