@@ -38,6 +38,17 @@ public class KafkaConnectionTests
 
         var tasks = Enumerable.Range(0, count).Select(i =>
             connection.SendRawAsync(ApiKey.Metadata, 1, IntBody(i), 1, 0)).ToArray();
+
+        // The broker answers in order, so only the first request's handler checks the count; if it ran before the
+        // last request arrived, nothing would release it. Release the held responses once all 200 are received.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (broker.Received < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(5);
+        }
+
+        Assert.Equal(count, broker.Received);
+        allArrived.TrySetResult();
         var responses = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10));
 
         for (var i = 0; i < count; i++)
