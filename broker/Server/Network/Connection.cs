@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Codec;
 using KafkaOperator.Server.Handlers;
 
@@ -18,6 +19,9 @@ namespace KafkaOperator.Server.Network;
 /// </summary>
 internal sealed class Connection
 {
+    /// <summary>Fetch records go out with sendfile; KAFKAOPERATOR_SENDFILE=0 copies them instead (for comparison).</summary>
+    private static readonly bool UseSendfile = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("KAFKAOPERATOR_SENDFILE") != "0";
+
     private const int MaxInFlight = 256;
     private const int MinHeaderBytes = 8;
 
@@ -37,6 +41,8 @@ internal sealed class Connection
     });
 
     private volatile bool _closing;
+    private SpliceWriter? _splice;
+    private PacketSender? _sender;
 
     private readonly RequestCounter _inFlight;
 
@@ -82,6 +88,8 @@ internal sealed class Connection
             _pending.Writer.TryComplete();
         }
         await writer.ConfigureAwait(false);
+        _sender?.Dispose();
+        _splice?.Dispose();
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
         try
@@ -210,7 +218,13 @@ internal sealed class Connection
                     if (!failed)
                     {
                         response = await item.Work.ConfigureAwait(false);
-                        response?.WriteTo(_output, item.Header);
+                        if (response is not null)
+                        {
+                            if (UseSendfile && item.Header.ApiKey == ApiKey.Fetch)
+                                failed = !await WriteSplicedAsync(response, item.Header).ConfigureAwait(false);
+                            else
+                                response.WriteTo(_output, item.Header);
+                        }
                     }
                     else if (!item.Work.IsCompleted)
                     {
@@ -237,6 +251,37 @@ internal sealed class Connection
         }
         if (!failed)
             await FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes a response whose records may be file ranges: the bytes pending in the pipe go first, then the response
+    /// as one packet list, the ranges with sendfile. False when the connection failed.
+    /// </summary>
+    private async ValueTask<bool> WriteSplicedAsync(Response response, RequestHeader header)
+    {
+        var splice = _splice ??= new SpliceWriter();
+        try
+        {
+            response.WriteTo(splice, header);
+            if (!splice.HasFileRegions)
+            {
+                _output.Write(splice.WrittenSpan);
+                return true;
+            }
+            if (!await FlushAsync().ConfigureAwait(false))
+                return false;
+            _sender ??= new PacketSender();
+            var elements = splice.ToElements();
+            if (await _sender.SendAsync(_socket, elements, splice.TotalLength).ConfigureAwait(false))
+                return true;
+            Log.Debug($"connection {_remote}: sending a fetch response failed: {_sender.SocketError}");
+            StopReading();
+            return false;
+        }
+        finally
+        {
+            splice.Reset();
+        }
     }
 
     private async ValueTask<bool> FlushAsync()

@@ -68,6 +68,37 @@ public sealed class FileHandleCache
         }
     }
 
+    /// <summary>
+    /// Like <see cref="Acquire"/>, as a FileStream over the same handle (what socket file sends take). The stream is
+    /// a view made once per open handle: it never owns the handle, which the cache alone closes.
+    /// </summary>
+    internal FileStream AcquireStream(SegmentFile file)
+    {
+        var handle = Acquire(file);
+        try
+        {
+            lock (_lock)
+            {
+                if (file.Stream is null || file.StreamHandle != handle)
+                {
+                    var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+
+                    // The finalizer would close the shared handle behind the cache's back.
+                    GC.SuppressFinalize(stream);
+                    file.Stream = stream;
+                    file.StreamHandle = handle;
+                }
+
+                return file.Stream;
+            }
+        }
+        catch
+        {
+            Release(file);
+            throw;
+        }
+    }
+
     internal void Release(SegmentFile file)
     {
         lock (_lock)
@@ -171,6 +202,8 @@ public sealed class FileHandleCache
 
         file.Handle?.Dispose();
         file.Handle = null;
+        file.Stream = null;
+        file.StreamHandle = null;
     }
 
     private void EvictOverCap()
@@ -206,6 +239,12 @@ internal sealed class SegmentFile(FileHandleCache cache, string path)
     public bool Deleted { get; set; }
 
     public LinkedListNode<SegmentFile>? LruNode { get; set; }
+
+    public FileStream? Stream { get; set; }
+
+    public SafeFileHandle? StreamHandle { get; set; }
+
+    public FileStream AcquireStream() => Cache.AcquireStream(this);
 
     public SafeFileHandle Acquire() => Cache.Acquire(this);
 

@@ -8,8 +8,8 @@ namespace KafkaOperator.Storage.Segments;
 // file.delete.delay.ms, I/O error); the bytes already written to the output are then incomplete.
 
 /// <summary>
-/// A slice of a segment file: <see cref="WriteTo"/> copies the bytes into the output in chunks with positional
-/// reads, without decoding them. The slice starts at a batch boundary; as in Kafka it may end inside a batch,
+/// A slice of a segment file, never decoded: <see cref="WriteTo"/> hands the range to an output that sends files
+/// itself (<see cref="IFileRegionSink"/>, sendfile), or else copies the bytes in with positional reads. The slice starts at a batch boundary; as in Kafka it may end inside a batch,
 /// which clients drop.
 /// </summary>
 public sealed class FileRecordSet : RecordSet
@@ -41,6 +41,22 @@ public sealed class FileRecordSet : RecordSet
             return;
         }
 
+        if (output is IFileRegionSink sink)
+        {
+            FileStream stream;
+            try
+            {
+                stream = _file.AcquireStream();
+            }
+            catch (IOException e)
+            {
+                throw new KafkaStorageException($"Cannot read segment file {_file.Path}: {e.Message}", e);
+            }
+
+            sink.WriteFileRegion(stream, Position, Length, new Lease(_file));
+            return;
+        }
+
         var handle = _file.Acquire();
         try
         {
@@ -68,6 +84,20 @@ public sealed class FileRecordSet : RecordSet
         finally
         {
             _file.Release();
+        }
+    }
+
+    /// <summary>Keeps the segment file open until a sink has sent the range.</summary>
+    private sealed class Lease(SegmentFile file) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                file.Release();
+            }
         }
     }
 
