@@ -36,36 +36,53 @@ public sealed class FileHandleCache
 
     internal SafeFileHandle Acquire(SegmentFile file)
     {
+        // Failures are thrown after the lock is released: a caller's exception filter runs before this frame's
+        // finally, so throwing inside the lock would run foreign code (which may take other locks) while holding it.
+        KafkaStorageException? failure = null;
         lock (_lock)
         {
             if (file.Handle is null)
             {
                 if (file.Deleted)
                 {
-                    throw new KafkaStorageException($"Segment file {file.Path} was deleted");
+                    failure = new KafkaStorageException($"Segment file {file.Path} was deleted");
                 }
-
-                file.Handle = Open(file);
+                else
+                {
+                    try
+                    {
+                        file.Handle = Open(file);
+                    }
+                    catch (KafkaStorageException e)
+                    {
+                        failure = e;
+                    }
+                }
             }
 
-            file.Refs++;
-            if (!file.Pinned)
+            if (failure is null)
             {
-                if (file.LruNode is null)
+                file.Refs++;
+                if (!file.Pinned)
                 {
-                    file.LruNode = _lru.AddFirst(file);
+                    if (file.LruNode is null)
+                    {
+                        file.LruNode = _lru.AddFirst(file);
+                    }
+                    else if (file.LruNode != _lru.First)
+                    {
+                        _lru.Remove(file.LruNode);
+                        _lru.AddFirst(file.LruNode);
+                    }
                 }
-                else if (file.LruNode != _lru.First)
-                {
-                    _lru.Remove(file.LruNode);
-                    _lru.AddFirst(file.LruNode);
-                }
-            }
 
-            var handle = file.Handle;
-            EvictOverCap();
-            return handle;
+                var handle = file.Handle!;
+                EvictOverCap();
+                return handle;
+            }
         }
+
+        throw failure;
     }
 
     /// <summary>
