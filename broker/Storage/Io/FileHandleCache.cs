@@ -86,8 +86,9 @@ public sealed class FileHandleCache
     }
 
     /// <summary>
-    /// Like <see cref="Acquire"/>, as a FileStream over the same handle (what socket file sends take). The stream is
-    /// a view made once per open handle: it never owns the handle, which the cache alone closes.
+    /// Like <see cref="Acquire"/>, as a FileStream over the same handle (what socket file sends take; they want it
+    /// marked asynchronous, see <see cref="SegmentFile.Options"/>). The stream is a view made once per open handle:
+    /// it never owns the handle, which the cache alone closes.
     /// </summary>
     internal FileStream AcquireStream(SegmentFile file)
     {
@@ -98,7 +99,7 @@ public sealed class FileHandleCache
             {
                 if (file.Stream is null || file.StreamHandle != handle)
                 {
-                    var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0);
+                    var stream = new FileStream(handle, FileAccess.Read, bufferSize: 0, isAsync: handle.IsAsync);
 
                     // The finalizer would close the shared handle behind the cache's back.
                     GC.SuppressFinalize(stream);
@@ -197,7 +198,7 @@ public sealed class FileHandleCache
             var path = file.Path;
             try
             {
-                return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                return File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, SegmentFile.Options);
             }
             catch (FileNotFoundException) when (attempt < 2 && file.Path != path)
             {
@@ -242,6 +243,12 @@ public sealed class FileHandleCache
 /// <summary>A segment's .log file: its current path (it changes on rename) and the handle state the cache manages.</summary>
 internal sealed class SegmentFile(FileHandleCache cache, string path)
 {
+    /// <summary>
+    /// How segment files are opened. On Linux "asynchronous" only marks the handle (reads and writes stay positional
+    /// and synchronous); Socket.SendPacketsAsync accepts only such files for its sendfile path.
+    /// </summary>
+    public const FileOptions Options = FileOptions.Asynchronous;
+
     public FileHandleCache Cache { get; } = cache;
 
     public string Path { get; set; } = path;

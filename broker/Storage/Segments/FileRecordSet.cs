@@ -53,8 +53,14 @@ public sealed class FileRecordSet : RecordSet
                 throw new KafkaStorageException($"Cannot read segment file {_file.Path}: {e.Message}", e);
             }
 
-            sink.WriteFileRegion(stream, Position, Length, new Lease(_file));
-            return;
+            if (stream.IsAsync)
+            {
+                sink.WriteFileRegion(stream, Position, Length, new Lease(_file));
+                return;
+            }
+
+            // Not opened as a segment file (see SegmentFile.Options): socket file sends refuse it, so copy.
+            _file.Release();
         }
 
         var handle = _file.Acquire();

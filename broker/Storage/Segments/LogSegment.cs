@@ -110,7 +110,7 @@ internal sealed partial class LogSegment
 
         try
         {
-            _writeHandle = System.IO.File.OpenHandle(File.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+            _writeHandle = System.IO.File.OpenHandle(File.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, SegmentFile.Options);
         }
         catch (IOException e)
         {
