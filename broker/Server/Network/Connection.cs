@@ -38,6 +38,10 @@ internal sealed class Connection
         SingleReader = true,
         SingleWriter = true,
         FullMode = BoundedChannelFullMode.Wait,
+
+        // The write loop resumes on the read loop's thread when a request is queued: a response that is ready at
+        // once (most are) goes out without waking another thread, which is most of a small request's latency.
+        AllowSynchronousContinuations = true,
     });
 
     private volatile bool _closing;
