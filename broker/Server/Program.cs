@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Server;
 
@@ -32,7 +33,7 @@ public static class Program
         {
             broker = await BrokerHost.StartAsync(config).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException or InvalidDataException or KafkaStorageException)
         {
             Console.Error.WriteLine($"error: broker failed to start: {ex.Message}");
             return 1;

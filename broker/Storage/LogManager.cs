@@ -156,7 +156,7 @@ public sealed partial class LogManager : IDisposable
             Directory.Move(log.Directory, target);
             NativeFile.FsyncDirectory(log.LogDir);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot rename {log.Directory} for deletion: {e.Message}", e);
         }
@@ -200,7 +200,7 @@ public sealed partial class LogManager : IDisposable
             {
                 Directory.CreateDirectory(dir);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot create log dir {dir}: {e.Message}", e);
             }

@@ -21,7 +21,7 @@ public sealed partial class PartitionLog
                     _segments.Add(LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false));
                 }
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot load {Directory}: {e.Message}", e);
             }
@@ -159,7 +159,7 @@ public sealed partial class PartitionLog
                     reader.Advance(h);
                 }
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot read {segment.File.Path}: {e.Message}", e);
             }
