@@ -68,7 +68,7 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
             var partition = services.Replicas.Get(topic.Name, data.Index);
             if (partition is null)
             {
-                result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                result.ErrorCode = (short)services.Replicas.MissingError(topic.Name, data.Index);
                 continue;
             }
             var bytes = data.Records is MemoryRecordSet m ? MemoryMarshal.AsMemory(m.Bytes) : Memory<byte>.Empty;

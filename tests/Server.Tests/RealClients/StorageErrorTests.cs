@@ -9,8 +9,9 @@ namespace KafkaOperator.Server.Tests.RealClients;
 
 /// <summary>
 /// KAFKA_STORAGE_ERROR (56) from a real broker process: a read of a segment file that is gone or unreadable, and a
-/// roll that cannot create the next segment file, fail for that partition and that request only. The broker keeps
-/// serving the rest of the partition, other partitions, the same connection and new ones.
+/// roll that cannot create the next segment file, fail for that partition and that request only; a partition whose
+/// log cannot be loaded at start-up is offline (56 for every request, no leader in Metadata) without losing its
+/// data. The broker keeps serving the other partitions, the same connection and new ones.
 /// </summary>
 [Collection(RealClientsCollection.Name)]
 public sealed class StorageErrorTests(ITestOutputHelper output)
@@ -114,6 +115,66 @@ public sealed class StorageErrorTests(ITestOutputHelper output)
         Assert.True(File.Exists(blocked));
         Assert.True(broker.IsRunning);
         Assert.Contains("append to rolling-0 failed", broker.Log, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_segment_missing_after_a_clean_shutdown_takes_only_its_partition_offline_and_loses_nothing()
+    {
+        await using var broker = await BrokerProcess.StartAsync(output);
+        using (var setup = RawConnection.Open(broker.Port))
+        {
+            await CreateAsync(setup, "lost", segmentBytes: 1024);
+            await CreateAsync(setup, "healthy", segmentBytes: null);
+            for (var i = 0; i < OldBatches; i++)
+                Assert.Equal(0, (await ProduceAsync(setup, "lost", Batches.Build(20))).ErrorCode);
+            Assert.Equal(0, (await ProduceAsync(setup, "healthy", Batches.Build(5))).ErrorCode);
+        }
+
+        Assert.Equal(0, await broker.StopAsync());
+        // The first segment's file is replaced by a directory, as a failed mount or a bad restore would leave it.
+        var first = SegmentPath(Path.Combine(broker.DataDir, "lost-0"), 0);
+        var aside = Path.Combine(broker.DataDir, "segment-0.saved");
+        File.Move(first, aside);
+        Directory.CreateDirectory(first);
+        await broker.RestartAsync();
+
+        using (var conn = RawConnection.Open(broker.Port))
+        {
+            Assert.Equal((short)ErrorCode.KafkaStorageError, (await FetchAsync(conn, "lost", 0)).ErrorCode);
+            Assert.Equal((short)ErrorCode.KafkaStorageError, (await ProduceAsync(conn, "lost", Batches.Build(1))).ErrorCode);
+            Assert.Equal((short)ErrorCode.KafkaStorageError, (await ListOffsetAsync(conn, "lost", -1)).ErrorCode);
+            var metadata = await conn.RequestAsync<MetadataRequest, MetadataResponse>(ApiKey.Metadata, 12,
+                new MetadataRequest { Topics = [new() { Name = "lost" }, new() { Name = "healthy" }] });
+            var lost = Assert.Single(metadata.Topics.Single(t => t.Name == "lost").Partitions);
+            Assert.Equal((short)ErrorCode.LeaderNotAvailable, lost.ErrorCode);
+            Assert.Equal(-1, lost.LeaderId);
+            Assert.Equal([0], lost.OfflineReplicas);
+            var healthyMeta = Assert.Single(metadata.Topics.Single(t => t.Name == "healthy").Partitions);
+            Assert.Equal(0, healthyMeta.ErrorCode);
+            Assert.Equal(0, healthyMeta.LeaderId);
+
+            var healthy = await FetchAsync(conn, "healthy", 0);
+            Assert.Equal(0, healthy.ErrorCode);
+            Assert.Equal(5, healthy.HighWatermark);
+            Assert.Equal(0, (await ProduceAsync(conn, "healthy", Batches.Build(1))).ErrorCode);
+        }
+
+        Assert.Contains("partition lost-0 is offline", broker.Log, StringComparison.Ordinal);
+        Assert.Contains("00000000000000000000.log is missing after a clean shutdown", broker.Log, StringComparison.Ordinal);
+
+        // The operator restores the file: after a restart every record is there again.
+        Assert.Equal(0, await broker.StopAsync());
+        Directory.Delete(first);
+        File.Move(aside, first);
+        await broker.RestartAsync();
+        using var after = RawConnection.Open(broker.Port);
+        var restored = await FetchAsync(after, "lost", 0);
+        Assert.Equal(0, restored.ErrorCode);
+        Assert.Equal(OldEnd, restored.HighWatermark);
+        Assert.Equal(0, RecordBatchHeader.Read(Bytes(restored)).BaseOffset);
+        var appended = await ProduceAsync(after, "lost", Batches.Build(1));
+        Assert.Equal(0, appended.ErrorCode);
+        Assert.Equal(OldEnd, appended.BaseOffset);
     }
 
     private static string SegmentPath(string dir, long baseOffset) =>
