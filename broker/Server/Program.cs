@@ -27,6 +27,8 @@ public static class Program
         }
         foreach (var key in config.UnknownKeys)
             Log.Warn($"unknown configuration key '{key}' (kept, not used)");
+        foreach (var warning in config.Policies.Warnings)
+            Log.Warn(warning);
 
         BrokerHost broker;
         try

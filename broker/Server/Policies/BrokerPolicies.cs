@@ -14,13 +14,17 @@ public sealed class BrokerPolicies
 
     private static readonly string[] BuiltIn = [TopicLimitsPolicy.ClassName];
 
-    private BrokerPolicies(ICreateTopicPolicy? createTopic, IAlterConfigPolicy? alterConfig)
+    private BrokerPolicies(ICreateTopicPolicy? createTopic, IAlterConfigPolicy? alterConfig, IReadOnlyList<string>? warnings = null)
     {
         CreateTopic = createTopic;
         AlterConfig = alterConfig;
+        Warnings = warnings ?? [];
     }
 
     public static BrokerPolicies None { get; } = new(null, null);
+
+    /// <summary>Configuration that loads but does nothing (limits set without a policy), for the start-up log.</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Validates CreateTopics, Metadata auto-creation and CreatePartitions; null when none is configured.</summary>
     public ICreateTopicPolicy? CreateTopic { get; }
@@ -66,7 +70,11 @@ public sealed class BrokerPolicies
         var createName = config.Get(CreateTopicPolicyKey)?.Trim();
         var alterName = config.Get(AlterConfigPolicyKey)?.Trim();
         if (string.IsNullOrEmpty(createName) && string.IsNullOrEmpty(alterName))
-            return None;
+        {
+            var unused = config.StaticValues.Keys.Where(k => k.StartsWith("policy.topic.", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+            return unused.Count == 0 ? None : new BrokerPolicies(null, null,
+                [$"{string.Join(", ", unused)} set but no policy enforces them: set {CreateTopicPolicyKey} and/or {AlterConfigPolicyKey} to {TopicLimitsPolicy.ClassName}"]);
+        }
         // Both keys can only name TopicLimits today (CheckClassName ran on them), so one instance serves both.
         var limits = new TopicLimitsPolicy(ReadLimits(config));
         return new BrokerPolicies(string.IsNullOrEmpty(createName) ? null : limits, string.IsNullOrEmpty(alterName) ? null : limits);

@@ -201,6 +201,10 @@ public sealed class TopicPolicyTests
         }));
         Assert.Contains("policy.topic.min.replication.factor", ex.Message, StringComparison.Ordinal);
         Assert.Null(BrokerConfig.Create(new Dictionary<string, string>()).Policies.CreateTopic);
+        Assert.Empty(BrokerConfig.Create(new Dictionary<string, string>()).Policies.Warnings);
+        var forgotten = BrokerConfig.Create(new Dictionary<string, string> { ["policy.topic.max.partitions"] = "6" }).Policies;
+        Assert.Null(forgotten.CreateTopic);
+        Assert.Contains("policy.topic.max.partitions set but no policy enforces them", Assert.Single(forgotten.Warnings), StringComparison.Ordinal);
         Assert.Null(BrokerConfig.Create(new Dictionary<string, string> { ["create.topic.policy.class.name"] = "" }).Policies.CreateTopic);
     }
 }
