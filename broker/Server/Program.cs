@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Server;
 
@@ -26,13 +27,15 @@ public static class Program
         }
         foreach (var key in config.UnknownKeys)
             Log.Warn($"unknown configuration key '{key}' (kept, not used)");
+        foreach (var warning in config.Policies.Warnings)
+            Log.Warn(warning);
 
         BrokerHost broker;
         try
         {
             broker = await BrokerHost.StartAsync(config).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception ex) when (ex is ConfigException or IOException or UnauthorizedAccessException or InvalidDataException or KafkaStorageException)
         {
             Console.Error.WriteLine($"error: broker failed to start: {ex.Message}");
             return 1;

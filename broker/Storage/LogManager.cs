@@ -6,6 +6,8 @@ namespace KafkaOperator.Storage;
 
 // Exception policy: KafkaStorageException for I/O failures (loading, creating, checkpoints); lookups of unknown
 // partitions return null / false. Background jobs never throw: a failing log is skipped and retried next round.
+// A partition whose log fails to load with an I/O error is left offline (OfflineLogs) instead of failing the
+// broker: Kafka takes the whole log dir offline, which on a one-dir broker would stop every partition.
 
 /// <summary>
 /// Owns every partition log of the broker across the log dirs: loads them at start (recovering after an unclean
@@ -22,6 +24,7 @@ public sealed partial class LogManager : IDisposable
 
     private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
     private readonly ConcurrentDictionary<string, LogConfig> _topicConfigs = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Topic, int Partition), OfflineLog> _offline = new();
     private readonly object _createLock = new();
     private readonly LogManagerOptions _options;
     private readonly PartitionLogOptions _logOptions;
@@ -69,6 +72,11 @@ public sealed partial class LogManager : IDisposable
 
     public PartitionLog? GetLog(string topic, int partition) => _logs.TryGetValue((topic, partition), out var log) ? log : null;
 
+    /// <summary>Partitions found on disk whose log could not be loaded (I/O error), with why; until a restart.</summary>
+    public IReadOnlyDictionary<(string Topic, int Partition), OfflineLog> OfflineLogs => _offline;
+
+    public bool IsOffline(string topic, int partition) => _offline.ContainsKey((topic, partition));
+
     /// <summary>The effective config of a topic (override or broker default).</summary>
     public LogConfig ConfigFor(string topic) => _topicConfigs.TryGetValue(topic, out var c) ? c : DefaultConfig;
 
@@ -87,6 +95,12 @@ public sealed partial class LogManager : IDisposable
             if (_logs.TryGetValue((topic, partition), out existing))
             {
                 return existing;
+            }
+
+            // Never a fresh log over one that failed to load: its data is still on disk.
+            if (_offline.TryGetValue((topic, partition), out var offline))
+            {
+                throw new KafkaStorageException($"Partition {topic}-{partition} is offline: {offline.Reason}");
             }
 
             if (config is not null)
@@ -156,7 +170,7 @@ public sealed partial class LogManager : IDisposable
             Directory.Move(log.Directory, target);
             NativeFile.FsyncDirectory(log.LogDir);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot rename {log.Directory} for deletion: {e.Message}", e);
         }
@@ -174,8 +188,31 @@ public sealed partial class LogManager : IDisposable
             count += DeleteLog(t, p) ? 1 : 0;
         }
 
+        foreach (var (key, offline) in _offline.Where(o => o.Key.Topic == topic).ToList())
+        {
+            // Best effort: the directory is what failed; a leftover is ignored (and reported) at the next start.
+            if (_offline.TryRemove(key, out _) && TryRenameForDeletion(offline.Directory) is { } target)
+            {
+                _ = Task.Run(() => DeleteDirectoryQuietly(target));
+            }
+        }
+
         _topicConfigs.TryRemove(topic, out _);
         return count;
+    }
+
+    private static string? TryRenameForDeletion(string directory)
+    {
+        var target = $"{directory}.{Guid.NewGuid():N}{DeleteDirSuffix}";
+        try
+        {
+            Directory.Move(directory, target);
+            return target;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static void DeleteDirectoryQuietly(string dir)
@@ -200,7 +237,7 @@ public sealed partial class LogManager : IDisposable
             {
                 Directory.CreateDirectory(dir);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot create log dir {dir}: {e.Message}", e);
             }
@@ -240,8 +277,12 @@ public sealed partial class LogManager : IDisposable
                 if (!_logs.TryAdd((w.Topic, w.Partition), log))
                 {
                     log.Dispose();
-                    errors.Add(new KafkaStorageException($"Partition {w.Topic}-{w.Partition} exists in more than one log dir"));
+                    errors.Add(new InvalidDataException($"Partition {w.Topic}-{w.Partition} exists in more than one log dir"));
                 }
+            }
+            catch (Exception e) when (e is KafkaStorageException or IOException or UnauthorizedAccessException)
+            {
+                _offline[(w.Topic, w.Partition)] = new OfflineLog(Path.Combine(w.Dir, PartitionLog.DirectoryName(w.Topic, w.Partition)), e.Message);
             }
             catch (Exception e)
             {
@@ -251,7 +292,7 @@ public sealed partial class LogManager : IDisposable
 
         if (!errors.IsEmpty)
         {
-            throw new KafkaStorageException($"Loading logs failed: {errors.First().Message}", errors.First());
+            throw new InvalidDataException($"Loading logs failed: {errors.First().Message}", errors.First());
         }
 
         LoadCleanerCheckpoints();
@@ -265,3 +306,6 @@ public sealed partial class LogManager : IDisposable
         HadCleanShutdown = clean && work.Count > 0;
     }
 }
+
+/// <summary>A partition log that failed to load: its directory and the error, as the broker reports it.</summary>
+public sealed record OfflineLog(string Directory, string Reason);

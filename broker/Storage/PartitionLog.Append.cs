@@ -238,7 +238,7 @@ public sealed partial class PartitionLog
         {
             Flush(upTo);
         }
-        catch (Exception e) when (e is Io.KafkaStorageException or ObjectDisposedException or IOException)
+        catch (Exception e) when (e is Io.KafkaStorageException or ObjectDisposedException or IOException or UnauthorizedAccessException)
         {
             // The recovery point stays behind; the next flush or a recovery on restart covers the segment.
         }

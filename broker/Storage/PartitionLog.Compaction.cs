@@ -301,7 +301,7 @@ public sealed partial class PartitionLog
                 reader.Advance(h);
             }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read {segment.File.Path} for cleaning: {e.Message}", e);
         }

@@ -14,14 +14,14 @@ public sealed partial class PartitionLog
         {
             try
             {
-                RemoveLeftovers();
+                RemoveLeftovers(hadCleanShutdown);
                 CompleteSwaps();
                 foreach (var baseOffset in ListBaseOffsets(LogSegment.LogSuffix))
                 {
                     _segments.Add(LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false));
                 }
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot load {Directory}: {e.Message}", e);
             }
@@ -159,7 +159,7 @@ public sealed partial class PartitionLog
                     reader.Advance(h);
                 }
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot read {segment.File.Path}: {e.Message}", e);
             }
@@ -170,8 +170,14 @@ public sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Kafka leaves .cleaned, .deleted and tmp files behind on a crash; none of them holds live data.</summary>
-    private void RemoveLeftovers()
+    /// <summary>
+    /// Kafka leaves .cleaned, .deleted and tmp files behind on a crash; none of them holds live data. Index files
+    /// whose .log is gone are removed too (a crash between deleting a segment's files) — but not after a clean
+    /// shutdown, where every deletion had finished: then the .log vanished while the broker was down, its records
+    /// are lost or on a failed disk, and the partition must not silently start without them (KafkaStorageException:
+    /// the partition stays offline until the file is back or the index files are removed to accept the loss).
+    /// </summary>
+    private void RemoveLeftovers(bool hadCleanShutdown)
     {
         foreach (var file in System.IO.Directory.EnumerateFiles(Directory))
         {
@@ -189,7 +195,15 @@ public sealed partial class PartitionLog
         {
             foreach (var b in ListBaseOffsets(suffix).Where(b => !logs.Contains(b)))
             {
-                File.Delete(Path.Combine(Directory, LogSegment.FileStem(b) + suffix));
+                var path = Path.Combine(Directory, LogSegment.FileStem(b) + suffix);
+                if (hadCleanShutdown)
+                {
+                    throw new KafkaStorageException($"Segment file {Path.Combine(Directory, LogSegment.FileStem(b) + LogSegment.LogSuffix)} is missing " +
+                        $"after a clean shutdown, but its index {Path.GetFileName(path)} is there: the records from offset {b} are lost or on a failed disk. " +
+                        "Restore the file, or delete the segment's index files to accept the loss.");
+                }
+
+                File.Delete(path);
             }
         }
     }

@@ -136,7 +136,7 @@ public sealed partial class PartitionLog : IDisposable
         {
             System.IO.Directory.CreateDirectory(dir);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot create {dir}: {e.Message}", e);
         }

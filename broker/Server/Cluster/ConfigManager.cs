@@ -19,7 +19,9 @@ public sealed record ConfigEntry(string Name, string? Value, bool ReadOnly, Conf
 /// <summary>
 /// Describes and alters topic and broker configs as Kafka does: topic overrides live in the topic's metadata,
 /// dynamic broker configs (per broker: name "&lt;node id&gt;", cluster default: name "") in the metadata image
-/// under "broker:" / "default:" prefixes, and both reach the live logs through the replica manager.
+/// under "broker:" / "default:" prefixes, and both reach the live logs through the replica manager. A change that
+/// passes validation then goes to the configured alter-config policy (POLICY_VIOLATION when it refuses), also
+/// when validate-only.
 /// </summary>
 public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
 {
@@ -111,6 +113,8 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                             if (TopicConfigDefs.Validate(k, v) is { } invalid)
                                 return (ErrorCode.InvalidConfig, invalid);
                         }
+                        if (config.Policies.AlterConfig?.Validate(type, name, topic.Configs, next) is { } violation)
+                            return (ErrorCode.PolicyViolation, violation);
                         if (!validateOnly)
                             await store.SetTopicConfigsAsync(topic.TopicId, next, cancellationToken).ConfigureAwait(false);
                         return (ErrorCode.None, null);
@@ -134,6 +138,9 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                             if (key.Validate(v) is { } invalid)
                                 return (ErrorCode.InvalidConfig, invalid);
                         }
+                        var before = perBroker ? config.DynamicBrokerValues : config.DynamicDefaultValues;
+                        if (config.Policies.AlterConfig?.Validate(type, name, before, next) is { } violation)
+                            return (ErrorCode.PolicyViolation, violation);
                         if (validateOnly)
                             return (ErrorCode.None, null);
                         var all = new Dictionary<string, string>(StringComparer.Ordinal);

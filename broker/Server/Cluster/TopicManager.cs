@@ -1,5 +1,6 @@
 using KafkaOperator.Protocol;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Policies;
 
 namespace KafkaOperator.Server.Cluster;
 
@@ -12,6 +13,8 @@ public readonly record struct TopicResult(ErrorCode Error, string? Message, Topi
 /// <summary>
 /// Validates and applies topic lifecycle changes (create, delete, add partitions, configs) through the
 /// <see cref="IMetadataStore"/>. Partition logs follow the metadata: the replica manager reacts to the new image.
+/// The configured create-topic policy sees every creation and partition increase that passed validation, also
+/// validate-only ones, and its rejection is POLICY_VIOLATION with the policy's message.
 /// Exception policy: bad input becomes a Kafka error code in the result; store I/O failures propagate.
 /// </summary>
 public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
@@ -87,6 +90,9 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                 return TopicResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
             if (Collides(image, name) is { } other)
                 return TopicResult.Fail(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {other}");
+            var policyRequest = new TopicPolicyRequest(name, numPartitions, replicas is null ? replicationFactor : (short)replicas.Max(r => r.Length), replicas, overrides, CurrentPartitions: 0);
+            if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
+                return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
             var partitions = new PartitionMetadata[numPartitions];
             for (var i = 0; i < numPartitions; i++)
             {
@@ -149,6 +155,9 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                 }
                 added.Add(new PartitionMetadata(i, config.NodeId, 0, nodes, nodes));
             }
+            var policyRequest = new TopicPolicyRequest(name, newCount, (short)topic.Partitions[0].Replicas.Length, assignments, new Dictionary<string, string>(), current);
+            if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
+                return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
             if (!validateOnly)
                 await store.AddPartitionsAsync(topic.TopicId, added, cancellationToken).ConfigureAwait(false);
             return new TopicResult(ErrorCode.None, null, store.Image.Topic(topic.TopicId) ?? topic);

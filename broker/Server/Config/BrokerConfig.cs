@@ -1,4 +1,5 @@
 using System.Globalization;
+using KafkaOperator.Server.Policies;
 
 namespace KafkaOperator.Server.Config;
 
@@ -33,6 +34,7 @@ public sealed class BrokerConfig
         LogDirs = ConfigKey.SplitList(dirs);
         if (LogDirs.Count == 0)
             throw new ConfigException("Invalid value for configuration log.dirs: at least one directory is required");
+        Policies = BrokerPolicies.Load(this);
     }
 
     public IReadOnlyList<string> UnknownKeys { get; }
@@ -44,6 +46,9 @@ public sealed class BrokerConfig
     public IReadOnlyList<Listener> Listeners { get; }
     public IReadOnlyList<Listener> AdvertisedListeners { get; }
     public IReadOnlyList<string> LogDirs { get; }
+
+    /// <summary>The create-topic and alter-config policies the static config names (none by default).</summary>
+    public BrokerPolicies Policies { get; }
 
     public int NumPartitions => GetInt("num.partitions");
     public short DefaultReplicationFactor => (short)GetInt("default.replication.factor");

@@ -1,3 +1,5 @@
+using KafkaOperator.Server.Policies;
+
 namespace KafkaOperator.Server.Config;
 
 /// <summary>The broker configuration keys this broker knows, with Kafka's names, types and defaults.</summary>
@@ -30,6 +32,18 @@ public static class BrokerConfigDefs
         new("default.replication.factor", ConfigType.Int, "1") { Min = 1 },
         new("auto.create.topics.enable", ConfigType.Boolean, "true"),
         new("delete.topic.enable", ConfigType.Boolean, "true"),
+
+        // Kafka's policy plugin keys take a built-in policy name here (kafkaoperator.policy.TopicLimits); the
+        // policy.topic.* keys are that policy's limits. Static on purpose: a client must not relax them at runtime.
+        new(BrokerPolicies.CreateTopicPolicyKey, ConfigType.Class, null) { Check = BrokerPolicies.CheckClassName },
+        new(BrokerPolicies.AlterConfigPolicyKey, ConfigType.Class, null) { Check = BrokerPolicies.CheckClassName },
+        new(TopicLimitsPolicy.MaxPartitionsKey, ConfigType.Int, "2147483647") { Min = 1 },
+        new(TopicLimitsPolicy.MinReplicationFactorKey, ConfigType.Short, "1") { Min = 1 },
+        new(TopicLimitsPolicy.MaxReplicationFactorKey, ConfigType.Short, "32767") { Min = 1 },
+        new(TopicLimitsPolicy.MinInsyncReplicasKey, ConfigType.Int, "1") { Min = 1 },
+        new(TopicLimitsPolicy.ForbiddenConfigsKey, ConfigType.List, "") { Check = BrokerPolicies.CheckTopicConfigNames },
+        new(TopicLimitsPolicy.NamePatternKey, ConfigType.String, null) { Check = BrokerPolicies.CheckPattern },
+
         new("min.insync.replicas", ConfigType.Int, "1") { Min = 1, Dynamic = true },
         new("message.max.bytes", ConfigType.Int, "1048588") { Min = 0, Dynamic = true },
         new("compression.type", ConfigType.String, "producer") { ValidValues = ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"], Dynamic = true },

@@ -47,8 +47,21 @@ public sealed class ConfigKey
     /// <summary>Broker configs only: whether AlterConfigs may change it at runtime (read-only otherwise).</summary>
     public bool Dynamic { get; init; }
 
+    /// <summary>
+    /// A further check on a value that passed the type check (a class name that must exist, a pattern that must
+    /// compile): returns null when acceptable, otherwise why not.
+    /// </summary>
+    public Func<string, string?>? Check { get; init; }
+
     /// <summary>Returns null when the value is acceptable, otherwise a message naming the key and value.</summary>
     public string? Validate(string? value)
+    {
+        if (ValidateType(value) is { } error)
+            return error;
+        return value is not null && Check?.Invoke(value.Trim()) is { } why ? Bad(value, why) : null;
+    }
+
+    private string? ValidateType(string? value)
     {
         if (value is null)
             return DefaultValue is null || Type is ConfigType.String or ConfigType.Password or ConfigType.List or ConfigType.Class

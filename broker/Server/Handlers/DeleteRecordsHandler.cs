@@ -27,7 +27,7 @@ public sealed class DeleteRecordsHandler(BrokerServices services) : ApiHandler<D
                 var partition = services.Replicas.Get(topic.Name, p.PartitionIndex);
                 if (partition is null)
                 {
-                    result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    result.ErrorCode = (short)services.Replicas.MissingError(topic.Name, p.PartitionIndex);
                     continue;
                 }
                 var offset = p.Offset == -1 ? partition.HighWatermark : p.Offset;

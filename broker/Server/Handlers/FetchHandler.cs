@@ -37,7 +37,8 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 var error = ErrorCode.None;
                 if (partition is null)
                 {
-                    error = version >= 13 && services.Metadata.Image.Topic(topic.TopicId) is null ? ErrorCode.UnknownTopicId : ErrorCode.UnknownTopicOrPartition;
+                    error = version < 13 ? services.Replicas.MissingError(topic.Topic, p.Partition)
+                        : services.Metadata.Image.Topic(topic.TopicId) is null ? ErrorCode.UnknownTopicId : services.Replicas.MissingError(topic.TopicId, p.Partition);
                 }
                 else if (p.CurrentLeaderEpoch >= 0 && p.CurrentLeaderEpoch != partition.LeaderEpoch)
                 {

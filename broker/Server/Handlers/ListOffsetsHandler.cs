@@ -38,7 +38,7 @@ public sealed class ListOffsetsHandler(BrokerServices services) : ApiHandler<Lis
                 var partition = services.Replicas.Get(topic.Name, p.PartitionIndex);
                 if (partition is null)
                 {
-                    result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    result.ErrorCode = (short)services.Replicas.MissingError(topic.Name, p.PartitionIndex);
                     continue;
                 }
                 if (p.CurrentLeaderEpoch >= 0 && p.CurrentLeaderEpoch != partition.LeaderEpoch)

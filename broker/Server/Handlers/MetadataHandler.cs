@@ -6,7 +6,8 @@ namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
 /// Metadata 0–12: this node as the only broker and the controller, topics with ids (v10+), partitions led by this
-/// node. Unknown topics are auto-created when auto.create.topics.enable and the client allows it (v4+ flag).
+/// node. Unknown topics are auto-created when auto.create.topics.enable and the client allows it (v4+ flag). A
+/// partition whose log failed to load has no leader and its replica is listed offline.
 /// </summary>
 public sealed class MetadataHandler(BrokerServices services) : ApiHandler<MetadataRequest, MetadataResponse>
 {
@@ -79,7 +80,7 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
     private static MetadataResponse.MetadataResponseTopic Error(string name, ErrorCode error) =>
         new() { ErrorCode = (short)error, Name = name };
 
-    internal static MetadataResponse.MetadataResponseTopic Describe(TopicMetadata topic, bool includeOperations)
+    private MetadataResponse.MetadataResponseTopic Describe(TopicMetadata topic, bool includeOperations)
     {
         var result = new MetadataResponse.MetadataResponseTopic
         {
@@ -91,6 +92,21 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
         };
         foreach (var p in topic.Partitions)
         {
+            if (services.Replicas.IsOffline(topic.Name, p.Partition))
+            {
+                // As Kafka reports a partition whose only replica sits on an offline log dir: no leader.
+                result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
+                {
+                    ErrorCode = (short)ErrorCode.LeaderNotAvailable,
+                    PartitionIndex = p.Partition,
+                    LeaderId = -1,
+                    LeaderEpoch = p.LeaderEpoch,
+                    ReplicaNodes = [.. p.Replicas],
+                    IsrNodes = [],
+                    OfflineReplicas = [.. p.Replicas],
+                });
+                continue;
+            }
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
                 PartitionIndex = p.Partition,

@@ -26,7 +26,7 @@ public sealed class OffsetForLeaderEpochHandler(BrokerServices services) : ApiHa
                 var partition = services.Replicas.Get(topic.Topic, p.Partition);
                 if (partition is null)
                 {
-                    result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                    result.ErrorCode = (short)services.Replicas.MissingError(topic.Topic, p.Partition);
                     continue;
                 }
                 if (p.CurrentLeaderEpoch >= 0 && p.CurrentLeaderEpoch != partition.LeaderEpoch)

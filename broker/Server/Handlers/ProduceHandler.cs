@@ -2,14 +2,15 @@ using System.Runtime.InteropServices;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 using KafkaOperator.Protocol.Records;
-using KafkaOperator.Server.Cluster;
 
 namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
 /// Produce 3–11. Appends synchronously on the connection's read loop, so requests on one connection take effect
 /// in order and the records (a slice of the pooled request frame) are rewritten in place and written once. On a
-/// single node acks=1 and acks=all complete when the append returns; acks=0 sends no response.
+/// single node acks=1 and acks=all complete when the append returns; acks=0 sends no response. Unknown topics are
+/// UNKNOWN_TOPIC_OR_PARTITION per partition, never auto-created: as in Kafka, only Metadata creates topics, so a
+/// typo in a producer's topic cannot silently make a new topic.
 /// </summary>
 public sealed class ProduceHandler(BrokerServices services) : ApiHandler<ProduceRequest, ProduceResponse>
 {
@@ -24,7 +25,6 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
         var acks = request.Acks;
         var validAcks = acks is -1 or 0 or 1;
         var response = new ProduceResponse { Responses = new List<ProduceResponse.TopicProduceResponse>(request.TopicData.Count) };
-        List<ProduceRequest.TopicProduceData>? unknown = null;
         foreach (var topic in request.TopicData)
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse
@@ -33,16 +33,8 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
                 PartitionResponses = new List<ProduceResponse.PartitionProduceResponse>(topic.PartitionData.Count),
             };
             response.Responses.Add(topicResponse);
-            if (validAcks && services.Replicas.Get(topic.Name, 0) is null && services.Metadata.Image.Topic(topic.Name) is null
-                && services.Config.AutoCreateTopicsEnable && TopicNames.IsValid(topic.Name))
-            {
-                (unknown ??= []).Add(topic);
-                continue;
-            }
             AppendTopic(topic, topicResponse, acks, validAcks);
         }
-        if (unknown is not null)
-            return CreateThenAppend(context, unknown, response, acks);
         return new(Finish(response, acks));
     }
 
@@ -62,23 +54,6 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
         return null;
     }
 
-    private async ValueTask<ProduceResponse?> CreateThenAppend(RequestContext context, List<ProduceRequest.TopicProduceData> topics, ProduceResponse response, short acks)
-    {
-        foreach (var topic in topics)
-        {
-            await services.Topics.CreateAsync(topic.Name, -1, -1, null, null, validateOnly: false, context.Stopping).ConfigureAwait(false);
-            foreach (var r in response.Responses)
-            {
-                if (r.Name == topic.Name && r.PartitionResponses.Count == 0)
-                {
-                    AppendTopic(topic, r, acks, validAcks: true);
-                    break;
-                }
-            }
-        }
-        return Finish(response, acks);
-    }
-
     private void AppendTopic(ProduceRequest.TopicProduceData topic, ProduceResponse.TopicProduceResponse topicResponse, short acks, bool validAcks)
     {
         foreach (var data in topic.PartitionData)
@@ -93,7 +68,7 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
             var partition = services.Replicas.Get(topic.Name, data.Index);
             if (partition is null)
             {
-                result.ErrorCode = (short)ErrorCode.UnknownTopicOrPartition;
+                result.ErrorCode = (short)services.Replicas.MissingError(topic.Name, data.Index);
                 continue;
             }
             var bytes = data.Records is MemoryRecordSet m ? MemoryMarshal.AsMemory(m.Bytes) : Memory<byte>.Empty;

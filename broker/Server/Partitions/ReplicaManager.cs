@@ -1,4 +1,5 @@
 using System.Globalization;
+using KafkaOperator.Protocol;
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
 using KafkaOperator.Storage;
@@ -10,8 +11,10 @@ namespace KafkaOperator.Server.Partitions;
 /// a deleted topic removes its logs, a config change reaches the live logs. Lookups read an immutable snapshot (no
 /// locks on the produce/fetch path). Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
 /// flusher, checkpoints and the clean-shutdown marker.
-/// Exception policy: a log that cannot be opened is logged and left out (its partition then answers
-/// UNKNOWN_TOPIC_OR_PARTITION); LogManager start-up failures propagate (the broker does not start).
+/// Exception policy: a log that cannot be opened is logged and left out; when it exists on disk but failed to load
+/// (an I/O error: the storage's offline logs) its partition answers KAFKA_STORAGE_ERROR and Metadata reports the
+/// replica offline with no leader, as Kafka does for a partition on an offline log dir; otherwise it answers
+/// UNKNOWN_TOPIC_OR_PARTITION. LogManager start-up failures of a whole log dir propagate (the broker does not start).
 /// </summary>
 public sealed class ReplicaManager : IDisposable
 {
@@ -40,6 +43,8 @@ public sealed class ReplicaManager : IDisposable
             TopicConfig = topic => _store.Image.Topic(topic) is { } t ? ToLogConfig(TopicConfig.Create(_config, t.Configs)) : null,
         });
         var image = _store.Image;
+        foreach (var ((topic, partition), offline) in _logs.OfflineLogs)
+            Log.Error($"partition {topic}-{partition.ToString(CultureInfo.InvariantCulture)} is offline (KAFKA_STORAGE_ERROR until a restart): {offline.Reason}");
         foreach (var log in _logs.AllLogs.ToList())
         {
             var topic = image.Topic(log.Topic);
@@ -69,6 +74,17 @@ public sealed class ReplicaManager : IDisposable
     }
 
     public Partition?[]? GetTopic(string topic) => _snapshot.ByName.GetValueOrDefault(topic);
+
+    /// <summary>Whether the partition's log is on disk but failed to load (its requests answer KAFKA_STORAGE_ERROR).</summary>
+    public bool IsOffline(string topic, int partition) => _logs?.IsOffline(topic, partition) == true;
+
+    /// <summary>The error for a partition <see cref="Get(string, int)"/> did not find: offline or unknown.</summary>
+    public ErrorCode MissingError(string topic, int partition) =>
+        IsOffline(topic, partition) ? ErrorCode.KafkaStorageError : ErrorCode.UnknownTopicOrPartition;
+
+    /// <summary>The error for a partition <see cref="Get(Guid, int)"/> did not find: offline or unknown.</summary>
+    public ErrorCode MissingError(Guid topicId, int partition) =>
+        _store.Image.Topic(topicId) is { } topic ? MissingError(topic.Name, partition) : ErrorCode.UnknownTopicOrPartition;
 
     /// <summary>The storage view of a topic config (the keys PartitionLog understands).</summary>
     public static LogConfig ToLogConfig(TopicConfig config)
@@ -110,7 +126,8 @@ public sealed class ReplicaManager : IDisposable
             {
                 if (image.TopicsById.ContainsKey(id))
                     continue;
-                var name = parts.FirstOrDefault(p => p is not null)?.Topic;
+                // By the snapshot's own name entry: a topic whose partitions are all offline has no Partition.
+                var name = old.ByName.FirstOrDefault(kv => ReferenceEquals(kv.Value, parts)).Key;
                 foreach (var p in parts)
                     p?.Signal.Notify();
                 if (name is null)
@@ -160,6 +177,8 @@ public sealed class ReplicaManager : IDisposable
 
     private Partition? Open(TopicMetadata topic, PartitionMetadata meta, TopicConfig config)
     {
+        if (_logs!.IsOffline(topic.Name, meta.Partition))
+            return null;
         try
         {
             var log = _logs!.GetOrCreateLog(topic.Name, meta.Partition, ToLogConfig(config));

@@ -41,7 +41,7 @@ public static class CheckpointFile
 
             lines = File.ReadAllLines(path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read checkpoint {path}: {e.Message}", e);
         }

@@ -115,7 +115,7 @@ internal static class RecordScan
 
             return null;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read {file.Path}: {e.Message}", e);
         }

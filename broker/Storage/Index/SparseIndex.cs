@@ -75,7 +75,7 @@ internal abstract class SparseIndex
             {
                 bytes = File.ReadAllBytes(Path);
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 return false;
             }
@@ -222,7 +222,7 @@ internal abstract class SparseIndex
                 _written = _count;
                 _rewrite = false;
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot write index {Path}: {e.Message}", e);
             }
@@ -242,7 +242,7 @@ internal abstract class SparseIndex
 
                 Path = newPath;
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot rename index {Path}: {e.Message}", e);
             }
@@ -258,7 +258,7 @@ internal abstract class SparseIndex
             {
                 File.Delete(Path);
             }
-            catch (IOException e)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new KafkaStorageException($"Cannot delete index {Path}: {e.Message}", e);
             }

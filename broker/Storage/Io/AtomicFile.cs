@@ -22,7 +22,7 @@ internal static class AtomicFile
             File.Move(tmp, path, overwrite: true);
             NativeFile.FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot write {path}: {e.Message}", e);
         }

@@ -18,7 +18,7 @@ internal sealed partial class LogSegment
         {
             fileLength = new FileInfo(File.Path).Length;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot stat {File.Path}: {e.Message}", e);
         }
@@ -45,7 +45,7 @@ internal sealed partial class LogSegment
 
             valid = reader.Position;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read {File.Path} during recovery: {e.Message}", e);
         }
@@ -104,7 +104,7 @@ internal sealed partial class LogSegment
                 return false;
             }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read {File.Path}: {e.Message}", e);
         }
@@ -197,7 +197,7 @@ internal sealed partial class LogSegment
 
             return null;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read {File.Path}: {e.Message}", e);
         }
@@ -217,7 +217,7 @@ internal sealed partial class LogSegment
             System.IO.File.Move(File.Path, newLog, overwrite: true);
             File.Path = newLog;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot rename {File.Path}: {e.Message}", e);
         }
@@ -234,7 +234,7 @@ internal sealed partial class LogSegment
         {
             System.IO.File.Delete(File.Path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot delete {File.Path}: {e.Message}", e);
         }
@@ -257,7 +257,7 @@ internal sealed partial class LogSegment
                 reader.Advance(header);
             }
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read {File.Path} to rebuild its indexes: {e.Message}", e);
         }
@@ -298,7 +298,7 @@ internal sealed partial class LogSegment
             using SafeFileHandle h = System.IO.File.OpenHandle(File.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
             RandomAccess.SetLength(h, length);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot truncate {File.Path}: {e.Message}", e);
         }

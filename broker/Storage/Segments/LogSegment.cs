@@ -91,7 +91,7 @@ internal sealed partial class LogSegment
 
             segment._size = (int)new FileInfo(segment.File.Path).Length;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot open segment {segment.File.Path}: {e.Message}", e);
         }
@@ -112,7 +112,7 @@ internal sealed partial class LogSegment
         {
             _writeHandle = System.IO.File.OpenHandle(File.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, SegmentFile.Options);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot open segment {File.Path} for append: {e.Message}", e);
         }
@@ -135,7 +135,7 @@ internal sealed partial class LogSegment
         {
             RandomAccess.Write(handle, data, position);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot append to {File.Path}: {e.Message}", e);
         }
@@ -255,7 +255,7 @@ internal sealed partial class LogSegment
 
             return null;
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot read {File.Path}: {e.Message}", e);
         }

@@ -108,13 +108,36 @@ public sealed class ProduceErrorTests
     }
 
     [Fact]
-    public async Task Produce_to_unknown_topic_auto_creates_when_enabled()
+    public async Task Produce_never_auto_creates_only_Metadata_does()
     {
+        // auto.create.topics.enable defaults to true: Kafka still answers a Produce to an unknown topic with
+        // UNKNOWN_TOPIC_OR_PARTITION for every partition; clients create by asking Metadata first.
         await using var broker = await TestBroker.StartAsync();
         using var conn = broker.Connect();
-        var result = await Produce(conn, Batches.Produce("made-by-produce", 0, Batches.Build(1)));
-        Assert.Equal(0, result.ErrorCode);
-        Assert.NotNull(broker.Host.Metadata.Image.Topic("made-by-produce"));
+        var response = await conn.RequestAsync<ProduceRequest, ProduceResponse>(ApiKey.Produce, 9, new ProduceRequest
+        {
+            Acks = 1,
+            TimeoutMs = 5000,
+            TopicData = [new()
+            {
+                Name = "made-by-produce",
+                PartitionData = [new() { Index = 0, Records = new MemoryRecordSet(Batches.Build(1)) }, new() { Index = 1, Records = new MemoryRecordSet(Batches.Build(1)) }],
+            }],
+        });
+        var topic = Assert.Single(response.Responses);
+        Assert.Equal("made-by-produce", topic.Name);
+        Assert.Equal([0, 1], topic.PartitionResponses.Select(p => p.Index));
+        Assert.All(topic.PartitionResponses, p =>
+        {
+            Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, p.ErrorCode);
+            Assert.Equal(-1, p.BaseOffset);
+        });
+        Assert.Null(broker.Host.Metadata.Image.Topic("made-by-produce"));
+
+        await Batches.CreateTopicAsync(conn, "made-by-produce");
+        var after = await Produce(conn, Batches.Produce("made-by-produce", 0, Batches.Build(1)));
+        Assert.Equal(0, after.ErrorCode);
+        Assert.Equal(0, after.BaseOffset);
     }
 
     [Fact]
