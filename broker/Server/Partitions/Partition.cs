@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Records;
 using KafkaOperator.Server.Config;
@@ -70,6 +71,8 @@ public sealed class Partition
         }
         if (!config.LogAppendTime && ViolatesTimestampBounds(validation.FirstBatch, config) is { } message)
             return new ProduceResult(ErrorCode.InvalidTimestamp, -1, -1, Log.LogStartOffset, message, 0);
+        if (!config.LogAppendTime)
+            StoreTrueMaxTimestamp(records.Span, validation.FirstBatch);
         AppendResult result;
         try
         {
@@ -95,6 +98,21 @@ public sealed class Partition
             return new ProduceResult(result.Error, -1, -1, result.LogStartOffset);
         Signal.Notify();
         return new ProduceResult(ErrorCode.None, result.FirstOffset, result.LogAppendTime, result.LogStartOffset);
+    }
+
+    /// <summary>
+    /// As Kafka's LogValidator: the stored batch's maxTimestamp is its largest record timestamp, whatever the producer
+    /// wrote there, because retention, the time index and ListOffsets trust it. kafkajs 2.2.4 writes the largest
+    /// explicit timestamp only, ignoring the records it stamps itself, so a batch mixing old explicit timestamps with
+    /// client-stamped ones claimed to be old and time retention deleted fresh records.
+    /// </summary>
+    private static void StoreTrueMaxTimestamp(Span<byte> records, in RecordBatchInfo batch)
+    {
+        if (batch.RecordCount == 0 || batch.MaxTimestamp == batch.HeaderMaxTimestamp)
+            return;
+        var bytes = records.Slice(batch.Position, batch.SizeInBytes);
+        BinaryPrimitives.WriteInt64BigEndian(bytes[RecordBatchHeader.MaxTimestampOffset..], batch.MaxTimestamp);
+        RecordBatchHeader.WriteCrc(bytes);
     }
 
     private static string? ViolatesTimestampBounds(in RecordBatchInfo batch, TopicConfig config)

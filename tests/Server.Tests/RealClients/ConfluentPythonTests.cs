@@ -17,7 +17,7 @@ public sealed class ConfluentPythonTests(BrokerFixture fixture, ITestOutputHelpe
     [InlineData("snappy", 100_000)]
     [InlineData("lz4", 100_000)]
     [InlineData("zstd", 100_000)]
-    [InlineData("lat", 10_000)]
+    [InlineData("lat", 100_000)]
     public async Task Produces_and_consumes_every_record(string codec, int records)
     {
         var summary = await RoundTrip.RunAsync(fixture.Broker, output, RepoPaths.RequirePython(),

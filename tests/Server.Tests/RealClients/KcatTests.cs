@@ -35,7 +35,8 @@ public sealed class KcatTests(BrokerFixture fixture, ITestOutputHelper output) :
     {
         RepoPaths.RequireTool("kcat", "kafkacat");
         var summary = await RoundTrip.RunAsync(fixture.Broker, output, RepoPaths.RequirePython(),
-            Path.Combine(RepoPaths.PythonDir, "kcat_roundtrip.py"), fixture.Broker.BootstrapServers, "lat", "1000");
-        RoundTrip.SingleResult(summary, 1000);
+            Path.Combine(RepoPaths.PythonDir, "kcat_roundtrip.py"), fixture.Broker.BootstrapServers, "lat",
+            Records.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        RoundTrip.SingleResult(summary, Records);
     }
 }
