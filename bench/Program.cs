@@ -27,6 +27,13 @@ public static class Program
                     Int(options, "seconds", 10),
                     Int(options, "size", 100),
                     (short)Int(options, "acks", 1)),
+                "latency-floor" => Probes.LatencyProbe.Run(
+                    Probes.NullResponder.Start("bench-latency"),
+                    "bench-latency",
+                    Int(options, "rate", 1000),
+                    Int(options, "seconds", 10),
+                    Int(options, "size", 100),
+                    1),
                 "disk" => Probes.DiskProbe.Run(
                     options.GetValueOrDefault("dir") ?? Path.GetTempPath(),
                     Long(options, "mib", 2048) << 20,
@@ -53,6 +60,7 @@ public static class Program
     {
         Console.Error.WriteLine("""
             usage: KafkaOperator.Bench latency --bootstrap H:P [--topic T] [--rate 1000] [--seconds 10] [--size 100] [--acks 1]
+                   KafkaOperator.Bench latency-floor [--rate 1000] [--seconds 10] [--size 100]
                    KafkaOperator.Bench disk [--dir D] [--mib 2048] [--sync-mib 64]
                    KafkaOperator.Bench loopback [--seconds 3]
             """);

@@ -10,6 +10,7 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         var clock = Stopwatch.StartNew();
+        Network.IoThreads.EnableInlineCompletions();
         BrokerConfig config;
         try
         {

@@ -138,6 +138,8 @@ internal sealed class Connection
                 buffer.Slice(4, size).CopyTo(frame);
                 buffer = buffer.Slice(4L + size);
                 consumed = buffer.Start;
+                if (IoThreads.MustLeave(frame))
+                    await IoThreads.LeaveAsync();
                 if (!await StartRequestAsync(frame, size).ConfigureAwait(false))
                 {
                     keepReading = false;
