@@ -18,6 +18,7 @@ public readonly record struct ProduceResult(ErrorCode Error, long BaseOffset, lo
 public sealed class Partition
 {
     private static readonly RecordValidationOptions ProduceValidation = new() { RequireSingleBatch = true };
+    private static volatile bool s_anyFlushesOnAppend;
     private volatile TopicConfig _config;
 
     public Partition(string topic, Guid topicId, int index, int leaderEpoch, PartitionLog log, TopicConfig config)
@@ -28,7 +29,15 @@ public sealed class Partition
         LeaderEpoch = leaderEpoch;
         Log = log;
         _config = config;
+        NoteFlushPolicy(log.Config.FlushMessages);
+        NoteFlushPolicy(config.FlushMessages);
     }
+
+    /// <summary>
+    /// True once any partition of this process has a finite flush.messages, so that an append may wait for an
+    /// fsync: produce requests then leave the socket I/O thread before they are handled (see Network.IoThreads).
+    /// </summary>
+    public static bool AnyFlushesOnAppend => s_anyFlushesOnAppend;
 
     public string Topic { get; }
 
@@ -51,7 +60,17 @@ public sealed class Partition
     public long LogEndOffset => Log.LogEndOffset;
 
     /// <summary>Replaces the broker-side view of the topic config; the log itself is updated by the LogManager.</summary>
-    public void SetConfig(TopicConfig config) => _config = config;
+    public void SetConfig(TopicConfig config)
+    {
+        NoteFlushPolicy(config.FlushMessages);
+        _config = config;
+    }
+
+    private static void NoteFlushPolicy(long flushMessages)
+    {
+        if (flushMessages != long.MaxValue)
+            s_anyFlushesOnAppend = true;
+    }
 
     /// <summary>
     /// Validates and appends one produce records field. The bytes are rewritten in place (offsets, epoch,
