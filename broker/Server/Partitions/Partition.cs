@@ -18,7 +18,7 @@ public readonly record struct ProduceResult(ErrorCode Error, long BaseOffset, lo
 public sealed class Partition
 {
     private static readonly RecordValidationOptions ProduceValidation = new() { RequireSingleBatch = true };
-    private static volatile bool s_anyFlushesOnAppend;
+    private static volatile bool _anyFlushesOnAppend;
     private volatile TopicConfig _config;
 
     public Partition(string topic, Guid topicId, int index, int leaderEpoch, PartitionLog log, TopicConfig config)
@@ -37,7 +37,7 @@ public sealed class Partition
     /// True once any partition of this process has a finite flush.messages, so that an append may wait for an
     /// fsync: produce requests then leave the socket I/O thread before they are handled (see Network.IoThreads).
     /// </summary>
-    public static bool AnyFlushesOnAppend => s_anyFlushesOnAppend;
+    public static bool AnyFlushesOnAppend => _anyFlushesOnAppend;
 
     public string Topic { get; }
 
@@ -69,7 +69,7 @@ public sealed class Partition
     private static void NoteFlushPolicy(long flushMessages)
     {
         if (flushMessages != long.MaxValue)
-            s_anyFlushesOnAppend = true;
+            _anyFlushesOnAppend = true;
     }
 
     /// <summary>
