@@ -139,7 +139,7 @@ internal sealed class Connection
                 buffer = buffer.Slice(4L + size);
                 consumed = buffer.Start;
                 if (IoThreads.MustLeave(frame))
-                    await IoThreads.LeaveAsync();
+                    await Task.Yield(); // no synchronization context here: continues on a thread-pool worker
                 if (!await StartRequestAsync(frame, size).ConfigureAwait(false))
                 {
                     keepReading = false;

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using KafkaOperator.Protocol;
 using KafkaOperator.Server.Partitions;
 
@@ -37,25 +36,5 @@ public static class IoThreads
         if (key == ApiKey.Produce)
             return Partition.AnyFlushesOnAppend;
         return key is not (ApiKey.Fetch or ApiKey.ApiVersions or ApiKey.ListOffsets or ApiKey.Heartbeat);
-    }
-
-    /// <summary>Continues the caller on a thread-pool worker.</summary>
-    public static ToThreadPool LeaveAsync() => default;
-
-    public readonly struct ToThreadPool : ICriticalNotifyCompletion
-    {
-        public bool IsCompleted => false;
-
-        public ToThreadPool GetAwaiter() => this;
-
-        public void GetResult()
-        {
-        }
-
-        public void OnCompleted(Action continuation) =>
-            ThreadPool.QueueUserWorkItem(static c => c(), continuation, preferLocal: false);
-
-        public void UnsafeOnCompleted(Action continuation) =>
-            ThreadPool.UnsafeQueueUserWorkItem(static c => c(), continuation, preferLocal: false);
     }
 }
