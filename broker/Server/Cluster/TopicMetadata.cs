@@ -6,6 +6,15 @@ public sealed record PartitionMetadata(int Partition, int Leader, int LeaderEpoc
 /// <summary>A topic as the metadata store records it: identity, partitions and per-topic config overrides.</summary>
 public sealed record TopicMetadata(string Name, Guid TopicId, PartitionMetadata[] Partitions, IReadOnlyDictionary<string, string> Configs);
 
+/// <summary>A listener a broker registered: the name (PLAINTEXT, CONTROLLER, ...) and where clients reach it.</summary>
+public sealed record BrokerEndpoint(string Name, string Host, int Port);
+
+/// <summary>
+/// A registered broker. Fenced brokers are registered but not alive (no heartbeat within
+/// broker.session.timeout.ms, or still catching up): they lead nothing and Metadata does not list them.
+/// </summary>
+public sealed record BrokerInfo(int Id, long Epoch, IReadOnlyList<BrokerEndpoint> Endpoints, string? Rack, bool Fenced);
+
 /// <summary>
 /// An immutable view of the cluster metadata at one point. Readers take <see cref="IMetadataStore.Image"/> once
 /// per request and work on it without locks; every change publishes a new image.
@@ -18,8 +27,12 @@ public sealed class MetadataImage
         IReadOnlyDictionary<string, TopicMetadata> byName,
         IReadOnlyDictionary<Guid, TopicMetadata> byId,
         IReadOnlyDictionary<string, string> brokerConfigs,
-        long nextProducerId)
+        long nextProducerId,
+        IReadOnlyDictionary<int, BrokerInfo>? brokers = null,
+        int controllerId = -1)
     {
+        Brokers = brokers ?? new Dictionary<int, BrokerInfo>();
+        ControllerId = controllerId;
         TopicsByName = byName;
         TopicsById = byId;
         BrokerConfigs = brokerConfigs;
@@ -34,6 +47,12 @@ public sealed class MetadataImage
 
     /// <summary>The first producer id not yet handed out in a block.</summary>
     public long NextProducerId { get; }
+
+    /// <summary>Registered brokers by id, fenced ones included. A single node registers itself only.</summary>
+    public IReadOnlyDictionary<int, BrokerInfo> Brokers { get; }
+
+    /// <summary>The active controller (the metadata quorum's leader), or -1 while there is none.</summary>
+    public int ControllerId { get; }
 
     public TopicMetadata? Topic(string name) => TopicsByName.GetValueOrDefault(name);
 

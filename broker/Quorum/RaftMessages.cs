@@ -1,0 +1,64 @@
+namespace KafkaOperator.Quorum;
+
+// The Raft RPCs, in the shape of Kafka's KRaft messages (Vote, BeginQuorumEpoch, EndQuorumEpoch and the Fetch of
+// the metadata partition) but free of the wire: the quorum core speaks these records, and the server maps them to
+// and from Kafka protocol frames. Error codes are Kafka's (see RaftErrors).
+
+/// <summary>One entry of the replicated metadata log: an opaque payload appended in a leader epoch.</summary>
+public sealed record RaftEntry(long Offset, int Epoch, byte[] Payload);
+
+public abstract record RaftRequest(string ClusterId);
+
+public abstract record RaftResponse(short ErrorCode);
+
+/// <summary>A candidate asks for a vote. LastOffset is the candidate's log end offset (exclusive).</summary>
+public sealed record VoteRequest(string ClusterId, int CandidateEpoch, int CandidateId, int LastOffsetEpoch, long LastOffset, bool PreVote)
+    : RaftRequest(ClusterId);
+
+public sealed record VoteResponse(short ErrorCode, int LeaderId, int LeaderEpoch, bool VoteGranted) : RaftResponse(ErrorCode);
+
+/// <summary>A new leader tells a voter it has been elected.</summary>
+public sealed record BeginQuorumEpochRequest(string ClusterId, int LeaderId, int LeaderEpoch) : RaftRequest(ClusterId);
+
+public sealed record BeginQuorumEpochResponse(short ErrorCode, int LeaderId, int LeaderEpoch) : RaftResponse(ErrorCode);
+
+/// <summary>A resigning leader tells voters to start an election now; PreferredSuccessors is ordered best first.</summary>
+public sealed record EndQuorumEpochRequest(string ClusterId, int LeaderId, int LeaderEpoch, IReadOnlyList<int> PreferredSuccessors)
+    : RaftRequest(ClusterId);
+
+public sealed record EndQuorumEpochResponse(short ErrorCode, int LeaderId, int LeaderEpoch) : RaftResponse(ErrorCode);
+
+/// <summary>
+/// A follower (or observer, ReplicaId -1 or a non-voter id) pulls from the leader. FetchOffset is the follower's log
+/// end offset; LastFetchedEpoch is the epoch of the entry just before it, so the leader can detect divergence.
+/// </summary>
+public sealed record FetchRequest(string ClusterId, int ReplicaId, int ReplicaEpoch, long FetchOffset, int LastFetchedEpoch, int MaxBytes)
+    : RaftRequest(ClusterId);
+
+/// <summary>
+/// The leader's answer. When the follower's log diverges, DivergingEpoch/DivergingEndOffset say where to truncate
+/// (Entries is then empty). HighWatermark is -1 while unknown.
+/// </summary>
+public sealed record FetchResponse(
+    short ErrorCode,
+    int LeaderId,
+    int LeaderEpoch,
+    long HighWatermark,
+    long LogStartOffset,
+    int DivergingEpoch,
+    long DivergingEndOffset,
+    IReadOnlyList<RaftEntry> Entries) : RaftResponse(ErrorCode);
+
+/// <summary>Kafka's error codes that the quorum uses.</summary>
+public static class RaftErrors
+{
+    public const short None = 0;
+    public const short NotLeaderOrFollower = 6;
+    public const short BrokerNotAvailable = 8;
+    public const short RequestTimedOut = 7;
+    public const short FencedLeaderEpoch = 74;
+    public const short UnknownLeaderEpoch = 75;
+    public const short InconsistentVoterSet = 94;
+    public const short InvalidUpdateVersion = 95;
+    public const short InconsistentClusterId = 104;
+}
