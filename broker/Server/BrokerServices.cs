@@ -7,6 +7,9 @@ using KafkaOperator.Server.Producers;
 
 namespace KafkaOperator.Server;
 
+/// <summary>A broker as Metadata, DescribeCluster and FindCoordinator report it.</summary>
+public sealed record BrokerAddress(int Id, string Host, int Port, string? Rack);
+
 /// <summary>The broker's shared state that handlers use: config, metadata, partitions, producer ids.</summary>
 public sealed class BrokerServices : IDisposable
 {
@@ -41,6 +44,46 @@ public sealed class BrokerServices : IDisposable
     public Listener AdvertisedListener { get; private set; }
 
     public CancellationToken Stopping { get; set; }
+
+    /// <summary>
+    /// The brokers clients may use, as (id, host, port, rack) on this node's advertised listener name: the
+    /// unfenced brokers of the metadata image, or this node alone when the image lists none (a single node).
+    /// </summary>
+    public IReadOnlyList<BrokerAddress> LiveBrokers(MetadataImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        var self = AdvertisedListener;
+        if (image.Brokers.Count == 0)
+            return [new BrokerAddress(Config.NodeId, self.Host, self.Port, Config.Rack)];
+        var result = new List<BrokerAddress>(image.Brokers.Count);
+        foreach (var broker in image.Brokers.Values.OrderBy(b => b.Id))
+        {
+            if (broker.Fenced)
+                continue;
+            if (Address(broker, self.Name) is { } address)
+                result.Add(address);
+        }
+        return result;
+    }
+
+    /// <summary>Where clients reach broker <paramref name="id"/> on this node's listener name, if it is registered.</summary>
+    public BrokerAddress? FindBroker(MetadataImage image, int id)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (id == Config.NodeId && (image.Brokers.Count == 0 || !image.Brokers.ContainsKey(id)))
+            return new BrokerAddress(Config.NodeId, AdvertisedListener.Host, AdvertisedListener.Port, Config.Rack);
+        return image.Brokers.TryGetValue(id, out var broker) ? Address(broker, AdvertisedListener.Name) : null;
+    }
+
+    private static BrokerAddress? Address(BrokerInfo broker, string listenerName)
+    {
+        foreach (var endpoint in broker.Endpoints)
+        {
+            if (string.Equals(endpoint.Name, listenerName, StringComparison.OrdinalIgnoreCase))
+                return new BrokerAddress(broker.Id, endpoint.Host, endpoint.Port, broker.Rack);
+        }
+        return null;
+    }
 
     public RequestDispatcher CreateDispatcher()
     {

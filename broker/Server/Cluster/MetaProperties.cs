@@ -12,8 +12,12 @@ public static class MetaProperties
 {
     public const string FileName = "meta.properties";
 
-    /// <summary>Reads the cluster id from any log dir that has one, or generates a new one; writes missing files.</summary>
-    public static string Ensure(IReadOnlyList<string> logDirs, int nodeId)
+    /// <summary>
+    /// Reads the cluster id from any log dir that has one, else takes <paramref name="configured"/> (what
+    /// `kafka-storage format --cluster-id` gives Kafka), else generates one; writes missing files. A stored id that
+    /// differs from the configured one is refused: the directory belongs to another cluster.
+    /// </summary>
+    public static string Ensure(IReadOnlyList<string> logDirs, int nodeId, string? configured = null)
     {
         ArgumentNullException.ThrowIfNull(logDirs);
         string? clusterId = null;
@@ -32,7 +36,9 @@ public static class MetaProperties
                 clusterId = id;
             }
         }
-        clusterId ??= NewId();
+        if (clusterId is not null && !string.IsNullOrEmpty(configured) && clusterId != configured)
+            throw new ConfigException($"The log directories belong to cluster {clusterId}, but cluster.id is {configured}");
+        clusterId ??= string.IsNullOrEmpty(configured) ? NewId() : configured;
         foreach (var dir in logDirs)
         {
             Directory.CreateDirectory(dir);

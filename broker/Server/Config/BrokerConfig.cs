@@ -50,6 +50,18 @@ public sealed class BrokerConfig
     /// <summary>The create-topic and alter-config policies the static config names (none by default).</summary>
     public BrokerPolicies Policies { get; }
 
+    /// <summary>broker.rack, reported in Metadata and used for rack-aware placement; null when unset.</summary>
+    public string? Rack => Static("broker.rack") is { Length: > 0 } rack ? rack : null;
+
+    /// <summary>controller.quorum.voters as written (id@host:port,...); empty for a single-node cluster.</summary>
+    public string QuorumVoters => Static("controller.quorum.voters") ?? "";
+
+    /// <summary>
+    /// cluster.id: the id every member of a multi-broker cluster shares (Kafka takes it from `kafka-storage
+    /// format`). Unset, a single node generates one and a quorum member derives it from the voter list.
+    /// </summary>
+    public string? ConfiguredClusterId => Static("cluster.id") is { Length: > 0 } id ? id : null;
+
     public int NumPartitions => GetInt("num.partitions");
     public short DefaultReplicationFactor => (short)GetInt("default.replication.factor");
     public bool AutoCreateTopicsEnable => GetBool("auto.create.topics.enable");

@@ -3,7 +3,7 @@ using KafkaOperator.Protocol.Messages;
 
 namespace KafkaOperator.Server.Handlers;
 
-/// <summary>DescribeCluster 0–1: this node is the whole cluster and its controller (broker endpoints only).</summary>
+/// <summary>DescribeCluster 0–1: the live brokers and the active controller (broker endpoints only).</summary>
 public sealed class DescribeClusterHandler(BrokerServices services) : ApiHandler<DescribeClusterRequest, DescribeClusterResponse>
 {
     public override ApiKey ApiKey => ApiKey.DescribeCluster;
@@ -14,12 +14,15 @@ public sealed class DescribeClusterHandler(BrokerServices services) : ApiHandler
 
     protected override ValueTask<DescribeClusterResponse?> HandleAsync(RequestContext context, DescribeClusterRequest request)
     {
-        var listener = services.AdvertisedListener;
+        var image = services.Metadata.Image;
+        var brokers = new List<DescribeClusterResponse.DescribeClusterBroker>();
+        foreach (var b in services.LiveBrokers(image))
+            brokers.Add(new DescribeClusterResponse.DescribeClusterBroker { BrokerId = b.Id, Host = b.Host, Port = b.Port, Rack = b.Rack });
         return new(new DescribeClusterResponse
         {
             ClusterId = services.Metadata.ClusterId,
-            ControllerId = services.Config.NodeId,
-            Brokers = [new DescribeClusterResponse.DescribeClusterBroker { BrokerId = services.Config.NodeId, Host = listener.Host, Port = listener.Port }],
+            ControllerId = image.Brokers.Count == 0 ? services.Config.NodeId : image.ControllerId,
+            Brokers = brokers,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? MetadataHandler.AllClusterOperations : int.MinValue,
         });
     }

@@ -5,8 +5,8 @@ using KafkaOperator.Server.Cluster;
 namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
-/// Metadata 0–12: this node as the only broker and the controller, topics with ids (v10+), partitions led by this
-/// node. Unknown topics are auto-created when auto.create.topics.enable and the client allows it (v4+ flag). A
+/// Metadata 0–12: the live brokers (this node alone when it is a single-node cluster), the active controller,
+/// topics with ids (v10+) and partitions with their leaders. Unknown topics are auto-created when auto.create.topics.enable and the client allows it (v4+ flag). A
 /// partition whose log failed to load has no leader and its replica is listed offline.
 /// </summary>
 public sealed class MetadataHandler(BrokerServices services) : ApiHandler<MetadataRequest, MetadataResponse>
@@ -24,12 +24,14 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
     {
         var version = context.Version;
         var image = services.Metadata.Image;
-        var listener = services.AdvertisedListener;
+        var brokers = new List<MetadataResponse.MetadataResponseBroker>();
+        foreach (var b in services.LiveBrokers(image))
+            brokers.Add(new MetadataResponse.MetadataResponseBroker { NodeId = b.Id, Host = b.Host, Port = b.Port, Rack = b.Rack });
         var response = new MetadataResponse
         {
-            Brokers = [new MetadataResponse.MetadataResponseBroker { NodeId = services.Config.NodeId, Host = listener.Host, Port = listener.Port }],
+            Brokers = brokers,
             ClusterId = services.Metadata.ClusterId,
-            ControllerId = services.Config.NodeId,
+            ControllerId = image.Brokers.Count == 0 ? services.Config.NodeId : image.ControllerId,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AllClusterOperations : int.MinValue,
         };
         var all = request.Topics is null || (version == 0 && request.Topics.Count == 0);
@@ -109,6 +111,8 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
             }
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
+                // No leader while the partition's replicas are all fenced: clients retry, as against Kafka.
+                ErrorCode = p.Leader < 0 ? (short)ErrorCode.LeaderNotAvailable : (short)0,
                 PartitionIndex = p.Partition,
                 LeaderId = p.Leader,
                 LeaderEpoch = p.LeaderEpoch,

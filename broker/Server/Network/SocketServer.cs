@@ -14,16 +14,21 @@ public sealed class SocketServer : IAsyncDisposable
 {
     private readonly BrokerConfig _config;
     private readonly RequestDispatcher _dispatcher;
+    private readonly IReadOnlyDictionary<string, RequestDispatcher> _byListener;
     private readonly List<Socket> _listenSockets = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly ConcurrentDictionary<Connection, Task> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Listener> _bound = [];
 
-    public SocketServer(BrokerConfig config, RequestDispatcher dispatcher)
+    /// <param name="config">The listeners to bind and the request size limit.</param>
+    /// <param name="dispatcher">Handles requests on every listener not named in <paramref name="byListener"/>.</param>
+    /// <param name="byListener">Dispatchers for named listeners, e.g. the CONTROLLER listener's quorum APIs.</param>
+    public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, IReadOnlyDictionary<string, RequestDispatcher>? byListener = null)
     {
         _config = config;
         _dispatcher = dispatcher;
+        _byListener = byListener ?? new Dictionary<string, RequestDispatcher>();
     }
 
     public IReadOnlyList<Listener> BoundListeners => _bound;
@@ -58,7 +63,8 @@ public sealed class SocketServer : IAsyncDisposable
             _listenSockets.Add(socket);
             var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
             _bound.Add(listener with { Port = port });
-            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(socket)));
+            var dispatcher = _byListener.TryGetValue(listener.Name, out var named) ? named : _dispatcher;
+            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(socket, dispatcher)));
         }
     }
 
@@ -100,7 +106,7 @@ public sealed class SocketServer : IAsyncDisposable
         return addresses.Length > 0 ? addresses[0] : throw new IOException($"cannot resolve listener host {host}");
     }
 
-    private async Task AcceptLoopAsync(Socket listenSocket)
+    private async Task AcceptLoopAsync(Socket listenSocket, RequestDispatcher dispatcher)
     {
         while (!_stopping.IsCancellationRequested)
         {
@@ -117,7 +123,7 @@ public sealed class SocketServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
-            var connection = new Connection(socket, _dispatcher, _config.SocketRequestMaxBytes, InFlight, _stopping.Token);
+            var connection = new Connection(socket, dispatcher, _config.SocketRequestMaxBytes, InFlight, _stopping.Token);
             var run = RunConnectionAsync(connection);
             _connections[connection] = run;
             _ = run.ContinueWith(_ => _connections.TryRemove(connection, out Task? _), TaskScheduler.Default);

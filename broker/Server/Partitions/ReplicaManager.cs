@@ -9,7 +9,9 @@ namespace KafkaOperator.Server.Partitions;
 /// <summary>
 /// The partitions this node hosts, kept in step with the metadata image: a new topic or partition opens its log,
 /// a deleted topic removes its logs, a config change reaches the live logs. Lookups read an immutable snapshot (no
-/// locks on the produce/fetch path). Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
+/// locks on the produce/fetch path). In a multi-broker cluster a node opens the logs of the partitions it holds a
+/// replica of, and serves (<see cref="Get(string, int)"/>) only those it leads; a new leader epoch gives a new
+/// <see cref="Partition"/> over the same log, so that appends carry the epoch the metadata assigned. Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
 /// flusher, checkpoints and the clean-shutdown marker.
 /// Exception policy: a log that cannot be opened is logged and left out; when it exists on disk but failed to load
 /// (an I/O error: the storage's offline logs) its partition answers KAFKA_STORAGE_ERROR and Metadata reports the
@@ -79,8 +81,22 @@ public sealed class ReplicaManager : IDisposable
     public bool IsOffline(string topic, int partition) => _logs?.IsOffline(topic, partition) == true;
 
     /// <summary>The error for a partition <see cref="Get(string, int)"/> did not find: offline or unknown.</summary>
-    public ErrorCode MissingError(string topic, int partition) =>
-        IsOffline(topic, partition) ? ErrorCode.KafkaStorageError : ErrorCode.UnknownTopicOrPartition;
+    public ErrorCode MissingError(string topic, int partition)
+    {
+        if (IsOffline(topic, partition))
+            return ErrorCode.KafkaStorageError;
+        // The partition exists but another broker leads it (or nobody does while its replica is fenced): clients
+        // refresh their metadata on this error, as they do against Kafka.
+        return _store.Image.Topic(topic) is { } t && (uint)partition < (uint)t.Partitions.Length
+            ? ErrorCode.NotLeaderOrFollower
+            : ErrorCode.UnknownTopicOrPartition;
+    }
+
+    private bool Leads(MetadataImage image, PartitionMetadata partition) =>
+        image.Brokers.Count == 0 || partition.Leader == _config.NodeId;
+
+    private bool HoldsReplica(MetadataImage image, PartitionMetadata partition) =>
+        image.Brokers.Count == 0 || Array.IndexOf(partition.Replicas, _config.NodeId) >= 0;
 
     /// <summary>The error for a partition <see cref="Get(Guid, int)"/> did not find: offline or unknown.</summary>
     public ErrorCode MissingError(Guid topicId, int partition) =>
@@ -151,7 +167,21 @@ public sealed class ReplicaManager : IDisposable
                 var configChanged = false;
                 for (var i = 0; i < parts.Length; i++)
                 {
+                    var meta = topic.Partitions[i];
                     var current = existing is not null && i < existing.Length ? existing[i] : null;
+                    if (!HoldsReplica(image, meta) || !Leads(image, meta))
+                    {
+                        // Not served here. A replica's log stays open in the LogManager (its data is kept for when
+                        // this node leads again); only topics that left the metadata are deleted.
+                        current?.Signal.Notify();
+                        continue;
+                    }
+                    if (current is not null && current.LeaderEpoch != meta.LeaderEpoch)
+                    {
+                        // Long polls on the old epoch's partition return; the log stays open and is reused.
+                        current.Signal.Notify();
+                        current = new Partition(topic.Name, topic.TopicId, meta.Partition, meta.LeaderEpoch, current.Log, current.Config);
+                    }
                     if (current is not null)
                     {
                         if (!SameOverrides(current.Config.Overrides, topic.Configs))
@@ -163,7 +193,7 @@ public sealed class ReplicaManager : IDisposable
                     }
                     else
                     {
-                        parts[i] = Open(topic, topic.Partitions[i], config);
+                        parts[i] = Open(topic, meta, config);
                     }
                 }
                 if (configChanged)

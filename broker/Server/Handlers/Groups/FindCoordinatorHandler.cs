@@ -56,10 +56,12 @@ public sealed class FindCoordinatorHandler(BrokerServices services) : ApiHandler
         var partition = host.Coordinator.PartitionFor(key);
         var meta = services.Metadata.Image.Topic(OffsetsPartitioner.OffsetsTopic);
         var leader = meta is not null && partition < meta.Partitions.Length ? meta.Partitions[partition].Leader : -1;
-        if (leader != services.Config.NodeId || !host.Coordinator.IsLoaded(partition))
+        if (leader == services.Config.NodeId && !host.Coordinator.IsLoaded(partition))
+            return Fail(ErrorCode.CoordinatorNotAvailable, "The coordinator is loading.");
+        // The coordinator is whichever broker leads the group's __consumer_offsets partition.
+        if (leader < 0 || services.FindBroker(services.Metadata.Image, leader) is not { } broker)
             return Fail(ErrorCode.CoordinatorNotAvailable, "The coordinator is not available.");
-        var listener = services.AdvertisedListener;
-        return new FindCoordinatorResponse.Coordinator { NodeId = services.Config.NodeId, Host = listener.Host, Port = listener.Port };
+        return new FindCoordinatorResponse.Coordinator { NodeId = broker.Id, Host = broker.Host, Port = broker.Port };
     }
 
     private static FindCoordinatorResponse.Coordinator Fail(ErrorCode error, string message) =>

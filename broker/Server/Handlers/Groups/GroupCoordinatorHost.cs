@@ -55,6 +55,21 @@ public sealed class GroupCoordinatorHost : IDisposable
         if (existing is not null)
             LoadHosted(_coordinator);
         _stopping = _services.Stopping.Register(() => UnloadAll());
+        // The replica manager subscribed first (it starts first), so Resolve already sees the new leaders.
+        _services.Metadata.Changed += OnMetadataChanged;
+    }
+
+    /// <summary>Follows leadership of __consumer_offsets: loads partitions this node now leads, unloads the others.</summary>
+    private void OnMetadataChanged(Cluster.MetadataImage image)
+    {
+        if (_coordinator is not { } coordinator || _services.Stopping.IsCancellationRequested || image.Topic(OffsetsPartitioner.OffsetsTopic) is null)
+            return;
+        for (var p = 0; p < coordinator.OffsetsPartitionCount; p++)
+        {
+            if (coordinator.IsLoaded(p) && Resolve(p) is null)
+                coordinator.UnloadPartition(p);
+        }
+        LoadHosted(coordinator);
     }
 
     /// <summary>
@@ -122,6 +137,7 @@ public sealed class GroupCoordinatorHost : IDisposable
 
     public void Dispose()
     {
+        _services.Metadata.Changed -= OnMetadataChanged;
         _stopping.Dispose();
         UnloadAll();
         _coordinator?.Dispose();
