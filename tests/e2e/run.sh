@@ -49,7 +49,7 @@ spec:
 apiVersion: kafka.kafkaoperator.io/v1alpha1
 kind: KafkaTopic
 metadata: {name: $TOPIC, namespace: $NS}
-spec: {cluster: $CLUSTER, partitions: 3, replicationFactor: 3, config: {retention.ms: "3600000"}}
+spec: {cluster: $CLUSTER, partitions: 3, replicationFactor: 1, config: {retention.ms: "3600000"}}
 YAML
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkatopic/$TOPIC" --timeout="$TIMEOUT"

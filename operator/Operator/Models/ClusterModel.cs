@@ -81,13 +81,13 @@ public static class ClusterModel
     public static string ServerProperties(KafkaCluster cluster, ClusterNames names)
     {
         var replicas = cluster.Spec.Replicas;
-        var defaultRf = Math.Min(3, replicas).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The brokers do not replicate partitions yet, so every topic has one replica; the defaults become
+        // min(3, brokers) once they do. The user may still override them (a higher factor is then refused).
         var props = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            // Sensible replication defaults for the cluster size, which the user may override.
-            ["default.replication.factor"] = defaultRf,
-            ["offsets.topic.replication.factor"] = defaultRf,
-            ["transaction.state.log.replication.factor"] = defaultRf,
+            ["default.replication.factor"] = "1",
+            ["offsets.topic.replication.factor"] = "1",
+            ["transaction.state.log.replication.factor"] = "1",
         };
         foreach (var (k, v) in cluster.Spec.Config ?? [])
         {
