@@ -22,6 +22,12 @@ public sealed partial class LogManager : IDisposable
     public const string CleanShutdownFile = ".kafka_cleanshutdown";
     public const string DeleteDirSuffix = "-delete";
 
+    /// <summary>
+    /// The metadata quorum keeps its own log in `__cluster_metadata-0` next to the partitions (as KRaft does); it is
+    /// not a partition log, so loading skips it and it is never deleted as an orphan.
+    /// </summary>
+    public const string MetadataTopic = "__cluster_metadata";
+
     private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
     private readonly ConcurrentDictionary<string, LogConfig> _topicConfigs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Topic, int Partition), OfflineLog> _offline = new();
@@ -257,7 +263,7 @@ public sealed partial class LogManager : IDisposable
                     continue;
                 }
 
-                if (!PartitionLog.TryParseDirectoryName(name, out var topic, out var partition))
+                if (!PartitionLog.TryParseDirectoryName(name, out var topic, out var partition) || topic == MetadataTopic)
                 {
                     continue;
                 }

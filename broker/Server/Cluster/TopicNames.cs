@@ -5,6 +5,9 @@ public static class TopicNames
 {
     public const int MaxLength = 249;
 
+    /// <summary>The metadata quorum's log (a directory `__cluster_metadata-0` in the first log dir), as in KRaft.</summary>
+    public const string MetadataTopic = KafkaOperator.Storage.LogManager.MetadataTopic;
+
     /// <summary>Null when the name is legal, otherwise Kafka's explanation (INVALID_TOPIC_EXCEPTION).</summary>
     public static string? Validate(string? name)
     {
@@ -12,6 +15,8 @@ public static class TopicNames
             return "Topic name is illegal, it can't be empty";
         if (name is "." or "..")
             return "Topic name cannot be \".\" or \"..\"";
+        if (name == MetadataTopic)
+            return $"Topic name {MetadataTopic} is reserved for the cluster metadata log";
         if (name.Length > MaxLength)
             return $"Topic name is illegal, it can't be longer than {MaxLength} characters, topic name: {name}";
         foreach (var c in name)
