@@ -62,3 +62,12 @@ public static class RaftErrors
     public const short InvalidUpdateVersion = 95;
     public const short InconsistentClusterId = 104;
 }
+
+/// <summary>
+/// A non-leader forwards a proposal to the leader it knows (as a broker forwards admin writes to the active
+/// controller). The leader appends it and answers once it is committed, with the entry's offset.
+/// </summary>
+public sealed record ProposeRequest(string ClusterId, byte[] Payload) : RaftRequest(ClusterId);
+
+/// <summary>Offset is the committed entry's offset, or -1 with NotLeaderOrFollower / RequestTimedOut.</summary>
+public sealed record ProposeResponse(short ErrorCode, int LeaderId, int LeaderEpoch, long Offset) : RaftResponse(ErrorCode);

@@ -1,0 +1,29 @@
+namespace KafkaOperator.Quorum;
+
+/// <summary>The leader as a node knows it: LeaderId -1 while unknown (an election is on).</summary>
+public readonly record struct LeaderAndEpoch(int LeaderId, int Epoch);
+
+/// <summary>The leader's view of one voter: how far its log is known to reach, and when it last fetched (-1: never).</summary>
+public sealed record VoterState(int Id, long EndOffset, long LastFetchMs);
+
+/// <summary>
+/// What the state machine above the quorum (the metadata store) is told, on the quorum's event loop, in order.
+/// Keep both calls short: they run on the loop.
+/// </summary>
+public interface IRaftListener
+{
+    /// <summary>
+    /// Entries that became committed, ascending, each delivered once per process from offset 0 after a start
+    /// (a restarted node replays its log as the high watermark reaches it). The quorum's own control entries
+    /// (empty payload) are not delivered.
+    /// </summary>
+    void OnCommitted(IReadOnlyList<RaftEntry> entries);
+
+    void OnLeaderChange(LeaderAndEpoch leader);
+}
+
+/// <summary>A proposal that could not be committed: no leader, the leader changed first, or it timed out. Offset unknown.</summary>
+public sealed class QuorumException(short errorCode, string message) : Exception(message)
+{
+    public short ErrorCode { get; } = errorCode;
+}
