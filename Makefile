@@ -1,4 +1,4 @@
-# Two commands a newcomer needs: `make run` (a local broker) and `make test` (installs test clients, runs everything).
+# Two commands a newcomer needs: `make run` (a local cluster) and `make test` (installs test clients, runs everything).
 SHELL := /bin/bash
 DOTNET ?= dotnet
 CONFIG ?= Release
@@ -11,10 +11,11 @@ all: build
 build:
 	$(DOTNET) build KafkaOperator.sln -c $(CONFIG) -nologo -clp:NoSummary
 
-# A single broker on 127.0.0.1:9092 with its data under ./data. Extra overrides: make run ARGS="--override num.partitions=6"
+# A local 3-broker cluster (one quorum, clients on 127.0.0.1:9092-9094, data under ./data/broker-N); BROKERS=1 runs a
+# single node. Extra overrides for every broker: make run ARGS="--override num.partitions=6"
 run:
 	$(DOTNET) build broker/Server/KafkaOperator.Server.csproj -c $(CONFIG) -nologo -clp:NoSummary
-	$(DOTNET) $(BROKER_DLL) broker/server.properties --override log.dirs=./data $(ARGS)
+	BROKER_DLL=$(BROKER_DLL) bash scripts/run-cluster.sh $(ARGS)
 
 # Installs the real Kafka clients the tests drive (Debian and npm), then runs format check and every test.
 test: deps

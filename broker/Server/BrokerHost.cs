@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Controller;
 using KafkaOperator.Server.Handlers;
 using KafkaOperator.Server.Network;
 using KafkaOperator.Server.Producers;
@@ -19,14 +20,16 @@ namespace KafkaOperator.Server;
 public sealed class BrokerHost : IAsyncDisposable
 {
     private readonly SocketServer _server;
+    private readonly QuorumHost? _quorum;
     private int _stopped;
 
-    private BrokerHost(BrokerConfig config, FileMetadataStore metadata, BrokerServices services, SocketServer server)
+    private BrokerHost(BrokerConfig config, IMetadataStore metadata, BrokerServices services, SocketServer server, QuorumHost? quorum)
     {
         Config = config;
         Metadata = metadata;
         Services = services;
         _server = server;
+        _quorum = quorum;
     }
 
     public BrokerConfig Config { get; }
@@ -55,14 +58,40 @@ public sealed class BrokerHost : IAsyncDisposable
     /// <summary>Milliseconds from the start of <see cref="StartAsync"/> until the listeners accepted connections.</summary>
     public long StartupMs { get; private set; }
 
-    public static Task<BrokerHost> StartAsync(BrokerConfig config, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Starts the broker. With controller.quorum.voters set, it first joins the metadata quorum and catches up
+    /// with the committed metadata (waiting for a quorum of voters, as Kafka does), then opens its logs and
+    /// listeners, then registers: it is ready once the controller knows it.
+    /// </summary>
+    public static async Task<BrokerHost> StartAsync(BrokerConfig config, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(config);
         var clock = Stopwatch.StartNew();
         foreach (var dir in config.LogDirs)
             Directory.CreateDirectory(dir);
-        var clusterId = MetaProperties.Ensure(config.LogDirs, config.NodeId);
-        var metadata = FileMetadataStore.Open(config.LogDirs[0], clusterId, config.NodeId);
+        var clustered = QuorumHost.Configured(config);
+        var configuredId = config.ConfiguredClusterId ?? (clustered ? QuorumVoters.DerivedClusterId(config.QuorumVoters) : null);
+        var clusterId = MetaProperties.Ensure(config.LogDirs, config.NodeId, configuredId);
+        QuorumHost? quorum = null;
+        IMetadataStore metadata;
+        if (clustered)
+        {
+            quorum = QuorumHost.Start(config, clusterId);
+            try
+            {
+                await quorum.CatchUpAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await quorum.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            metadata = quorum.Store;
+        }
+        else
+        {
+            metadata = FileMetadataStore.Open(config.LogDirs[0], clusterId, config.NodeId);
+        }
         var services = new BrokerServices(config, metadata, new ProducerIdManager(metadata));
         var dispatcher = services.CreateDispatcher();
         var server = new SocketServer(config, dispatcher);
@@ -71,15 +100,19 @@ public sealed class BrokerHost : IAsyncDisposable
         {
             services.Start();
             server.Start();
+            services.SetBoundListeners(server.BoundListeners);
+            if (quorum is not null)
+                await quorum.RegisterAsync([services.AdvertisedListener], cancellationToken).ConfigureAwait(false);
         }
         catch
         {
+            await server.DisposeAsync().ConfigureAwait(false);
             services.Dispose();
+            if (quorum is not null)
+                await quorum.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        services.SetBoundListeners(server.BoundListeners);
-        var host = new BrokerHost(config, metadata, services, server) { StartupMs = clock.ElapsedMilliseconds };
-        return Task.FromResult(host);
+        return new BrokerHost(config, metadata, services, server, quorum) { StartupMs = clock.ElapsedMilliseconds };
     }
 
     /// <summary>Stops accepting, answers in-flight requests (long polls return early), flushes logs, writes checkpoints.</summary>
@@ -87,9 +120,13 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
             return;
+        if (_quorum is not null)
+            await _quorum.ShutdownBrokerAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
         Services.Groups.ReleaseWaiters();
         await _server.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         Services.Dispose();
+        if (_quorum is not null)
+            await _quorum.DisposeAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -21,8 +21,61 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <summary>Number of brokers the cluster has registered; one on a single node.</summary>
-    public static int BrokerCount => 1;
+    /// <summary>
+    /// The brokers new replicas may go to: the unfenced registered brokers by id, or this node alone on a single
+    /// node (whose image registers none).
+    /// </summary>
+    public IReadOnlyList<int> PlaceableBrokers(MetadataImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return image.Brokers.Count == 0 ? [config.NodeId] : [.. image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.Id).Order()];
+    }
+
+    private bool IsRegistered(MetadataImage image, int id) =>
+        image.Brokers.Count == 0 ? id == config.NodeId : image.Brokers.ContainsKey(id);
+
+    /// <summary>
+    /// Places <paramref name="count"/> new partitions from partition <paramref name="first"/> on, round robin over
+    /// the live brokers from a start that depends on the topic name, so that topics do not all put partition 0 on
+    /// the same broker (Kafka starts at a random broker; a hash keeps tests and replays reproducible).
+    /// </summary>
+    private static int[][] Place(string name, int first, int count, short replicationFactor, IReadOnlyList<int> brokers)
+    {
+        var start = (int)((uint)StableHash(name) % (uint)brokers.Count);
+        var result = new int[count][];
+        for (var i = 0; i < count; i++)
+        {
+            var nodes = new int[replicationFactor];
+            for (var r = 0; r < replicationFactor; r++)
+                nodes[r] = brokers[(start + first + i + r) % brokers.Count];
+            result[i] = nodes;
+        }
+        return result;
+    }
+
+    private static int StableHash(string s)
+    {
+        var h = 17;
+        foreach (var c in s)
+            h = unchecked((h * 31) + c);
+        return h;
+    }
+
+    /// <summary>
+    /// Until brokers replicate partitions, a replica set of more than one broker cannot be served: refuse it
+    /// clearly rather than create partitions whose followers never catch up.
+    /// </summary>
+    private static string? Unreplicable(int replicas) => replicas > 1
+        ? $"Unable to replicate the partition {replicas} time(s): this broker does not replicate partitions yet, so the replication factor must be 1."
+        : null;
+
+    /// <summary>A store failure as a Kafka error: no controller reachable, or the change lost a race with another broker's.</summary>
+    private static TopicResult StoreFailure(Exception ex) => ex switch
+    {
+        Controller.MetadataStoreException m => TopicResult.Fail(m.Error, m.Message),
+        Quorum.QuorumException q => TopicResult.Fail(ErrorCode.NotController, $"The metadata quorum has no reachable controller right now: {q.Message}"),
+        _ => throw ex,
+    };
 
     public async Task<TopicResult> CreateAsync(
         string name,
@@ -50,9 +103,11 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                     return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Duplicate or empty replica assignment for partition {p}");
                 foreach (var n in nodes)
                 {
-                    if (n != config.NodeId)
+                    if (!IsRegistered(store.Image, n))
                         return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Replica assignment for partition {p} refers to unknown broker {n}");
                 }
+                if (Unreplicable(nodes.Length) is { } single)
+                    return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, single);
                 replicas[p] = nodes;
             }
             numPartitions = replicas.Length;
@@ -67,8 +122,11 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                 return TopicResult.Fail(ErrorCode.InvalidPartitions, "Number of partitions was set to an invalid non-positive value.");
             if (replicationFactor <= 0)
                 return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "Replication factor must be larger than 0, or -1 to use the default value.");
-            if (replicationFactor > BrokerCount)
-                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): The target replication factor of {replicationFactor} cannot be reached because only {BrokerCount} broker(s) are registered.");
+            var live = PlaceableBrokers(store.Image).Count;
+            if (replicationFactor > live)
+                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): The target replication factor of {replicationFactor} cannot be reached because only {live} broker(s) are registered.");
+            if (Unreplicable(replicationFactor) is { } single)
+                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, single);
         }
         var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
         if (configs is not null)
@@ -93,16 +151,25 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             var policyRequest = new TopicPolicyRequest(name, numPartitions, replicas is null ? replicationFactor : (short)replicas.Max(r => r.Length), replicas, overrides, CurrentPartitions: 0);
             if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
                 return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
+            var brokers = PlaceableBrokers(image);
+            if (replicas is null && brokers.Count == 0)
+                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "No live brokers are registered to place the partitions on.");
+            replicas ??= Place(name, 0, numPartitions, replicationFactor, brokers);
             var partitions = new PartitionMetadata[numPartitions];
             for (var i = 0; i < numPartitions; i++)
-            {
-                int[] nodes = replicas?[i] ?? [config.NodeId];
-                partitions[i] = new PartitionMetadata(i, nodes[0], 0, nodes, nodes);
-            }
+                partitions[i] = new PartitionMetadata(i, replicas[i][0], 0, replicas[i], replicas[i]);
             var topic = new TopicMetadata(name, Guid.NewGuid(), partitions, overrides);
-            if (!validateOnly)
+            if (validateOnly)
+                return new TopicResult(ErrorCode.None, null, topic);
+            try
+            {
                 await store.CreateTopicAsync(topic, cancellationToken).ConfigureAwait(false);
-            return new TopicResult(ErrorCode.None, null, topic);
+            }
+            catch (Exception ex) when (ex is Controller.MetadataStoreException or Quorum.QuorumException)
+            {
+                return StoreFailure(ex);
+            }
+            return new TopicResult(ErrorCode.None, null, store.Image.Topic(topic.TopicId) ?? topic);
         }
         finally
         {
@@ -120,7 +187,14 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
         {
             if (!store.Image.TopicsById.ContainsKey(topic.TopicId))
                 return TopicResult.Fail(ErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.");
-            await store.DeleteTopicAsync(topic.TopicId, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await store.DeleteTopicAsync(topic.TopicId, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is Controller.MetadataStoreException or Quorum.QuorumException)
+            {
+                return StoreFailure(ex);
+            }
             return new TopicResult(ErrorCode.None, null, topic);
         }
         finally
@@ -144,22 +218,41 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                 return TopicResult.Fail(ErrorCode.InvalidPartitions, $"Topic already has {current} partition(s).");
             if (assignments is not null && assignments.Count != newCount - current)
                 return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Attempted to add {newCount - current} additional partition(s), but only {assignments.Count} assignment(s) were specified.");
+            var image = store.Image;
+            var brokers = PlaceableBrokers(image);
+            if (assignments is null && brokers.Count == 0)
+                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "No live brokers are registered to place the partitions on.");
+            var rf = (short)topic.Partitions[0].Replicas.Length;
+            if (assignments is null && rf > brokers.Count)
+                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {rf} time(s): only {brokers.Count} broker(s) are live.");
+            var placed = assignments?.ToArray() ?? Place(name, current, newCount - current, rf, brokers);
             var added = new List<PartitionMetadata>();
             for (var i = current; i < newCount; i++)
             {
-                int[] nodes = assignments?[i - current] ?? [config.NodeId];
+                var nodes = placed[i - current];
                 foreach (var n in nodes)
                 {
-                    if (n != config.NodeId)
+                    if (!IsRegistered(image, n))
                         return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes broker {n}, but no such broker is registered.");
                 }
-                added.Add(new PartitionMetadata(i, config.NodeId, 0, nodes, nodes));
+                if (Unreplicable(nodes.Length) is { } single)
+                    return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, single);
+                added.Add(new PartitionMetadata(i, nodes[0], 0, nodes, nodes));
             }
             var policyRequest = new TopicPolicyRequest(name, newCount, (short)topic.Partitions[0].Replicas.Length, assignments, new Dictionary<string, string>(), current);
             if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
                 return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
             if (!validateOnly)
-                await store.AddPartitionsAsync(topic.TopicId, added, cancellationToken).ConfigureAwait(false);
+            {
+                try
+                {
+                    await store.AddPartitionsAsync(topic.TopicId, added, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is Controller.MetadataStoreException or Quorum.QuorumException)
+                {
+                    return StoreFailure(ex);
+                }
+            }
             return new TopicResult(ErrorCode.None, null, store.Image.Topic(topic.TopicId) ?? topic);
         }
         finally

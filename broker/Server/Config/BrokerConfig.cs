@@ -28,8 +28,13 @@ public sealed class BrokerConfig
         Listeners = Listener.ParseList("listeners", Resolve("listeners").Value);
         if (Listeners.Count == 0)
             throw new ConfigException("Invalid value for configuration listeners: at least one listener is required");
+        var controllerNames = ConfigKey.SplitList(Static("controller.listener.names"));
+        ControllerListener = Listeners.FirstOrDefault(l => controllerNames.Contains(l.Name, StringComparer.OrdinalIgnoreCase));
+        ClientListeners = [.. Listeners.Where(l => !controllerNames.Contains(l.Name, StringComparer.OrdinalIgnoreCase))];
+        if (ClientListeners.Count == 0)
+            throw new ConfigException("Invalid value for configuration listeners: every listener is a controller listener (controller.listener.names); clients need one more");
         var advertised = Static("advertised.listeners");
-        AdvertisedListeners = advertised is null ? Listeners : Listener.ParseList("advertised.listeners", advertised);
+        AdvertisedListeners = advertised is null ? ClientListeners : Listener.ParseList("advertised.listeners", advertised);
         var dirs = Static("log.dirs") ?? Resolve("log.dir").Value ?? "/tmp/kafka-logs";
         LogDirs = ConfigKey.SplitList(dirs);
         if (LogDirs.Count == 0)
@@ -45,6 +50,18 @@ public sealed class BrokerConfig
     public int NodeId { get; }
     public IReadOnlyList<Listener> Listeners { get; }
     public IReadOnlyList<Listener> AdvertisedListeners { get; }
+
+    /// <summary>The listeners clients use: all but the controller listeners, which the metadata quorum binds itself.</summary>
+    public IReadOnlyList<Listener> ClientListeners { get; }
+
+    /// <summary>The first listener named in controller.listener.names: where this node's quorum member listens.</summary>
+    public Listener? ControllerListener { get; }
+
+    public int QuorumElectionTimeoutMs => GetInt("controller.quorum.election.timeout.ms");
+    public int QuorumFetchTimeoutMs => GetInt("controller.quorum.fetch.timeout.ms");
+    public int QuorumRequestTimeoutMs => GetInt("controller.quorum.request.timeout.ms");
+    public int BrokerSessionTimeoutMs => GetInt("broker.session.timeout.ms");
+    public int BrokerHeartbeatIntervalMs => GetInt("broker.heartbeat.interval.ms");
     public IReadOnlyList<string> LogDirs { get; }
 
     /// <summary>The create-topic and alter-config policies the static config names (none by default).</summary>

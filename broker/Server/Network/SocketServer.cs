@@ -43,7 +43,7 @@ public sealed class SocketServer : IAsyncDisposable
 
     public void Start()
     {
-        foreach (var listener in _config.Listeners)
+        foreach (var listener in _config.ClientListeners)
         {
             var address = ResolveBindAddress(listener.Host);
             var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
@@ -89,7 +89,7 @@ public sealed class SocketServer : IAsyncDisposable
         _stopping.Dispose();
     }
 
-    private static IPAddress ResolveBindAddress(string host)
+    internal static IPAddress ResolveBindAddress(string host)
     {
         if (string.IsNullOrEmpty(host) || host == "0.0.0.0")
             return IPAddress.Any;

@@ -1,0 +1,53 @@
+using KafkaOperator.Quorum;
+using KafkaOperator.Server.Cluster;
+
+namespace KafkaOperator.Server.Controller;
+
+/// <summary>
+/// The active controller's view of which brokers are alive, as KRaft's BrokerHeartbeatManager keeps it. Every
+/// broker here is also a quorum voter, so its fetches from the quorum leader are its heartbeats: a broker whose
+/// last fetch is older than broker.session.timeout.ms is fenced (its partitions lose their leader), and a fenced
+/// broker that fetches again is unfenced. Only the leader decides, and only from what it saw in its own term: a
+/// new leader gives every broker a full session before fencing it.
+/// </summary>
+public sealed class BrokerLiveness
+{
+    private readonly int _nodeId;
+    private readonly long _sessionTimeoutMs;
+    private readonly long _heartbeatIntervalMs;
+
+    public BrokerLiveness(int nodeId, long sessionTimeoutMs, long heartbeatIntervalMs)
+    {
+        _nodeId = nodeId;
+        _sessionTimeoutMs = sessionTimeoutMs;
+        _heartbeatIntervalMs = heartbeatIntervalMs;
+    }
+
+    /// <summary>
+    /// The fence and unfence records the leader should commit now. <paramref name="leaderForMs"/> is how long this
+    /// node has led; voters' fetch times are on the quorum's clock, compared with the leader's own entry.
+    /// </summary>
+    public IReadOnlyList<MetadataRecord> Decide(MetadataImage image, IReadOnlyList<VoterState> voters, long leaderForMs)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(voters);
+        var self = voters.FirstOrDefault(v => v.Id == _nodeId);
+        if (self is null)
+            return [];
+        var records = new List<MetadataRecord>();
+        foreach (var broker in image.Brokers.Values)
+        {
+            if (broker.Id == _nodeId)
+                continue;
+            var voter = voters.FirstOrDefault(v => v.Id == broker.Id);
+            if (voter is null)
+                continue;
+            var silentMs = voter.LastFetchMs < 0 ? leaderForMs : self.LastFetchMs - voter.LastFetchMs;
+            if (!broker.Fenced && silentMs > _sessionTimeoutMs)
+                records.Add(new FenceBrokerRecord(broker.Id, broker.Epoch));
+            else if (broker.Fenced && voter.LastFetchMs >= 0 && silentMs <= 2 * _heartbeatIntervalMs)
+                records.Add(new UnfenceBrokerRecord(broker.Id, broker.Epoch));
+        }
+        return records;
+    }
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace KafkaOperator.Server.Controller;
+
+// The records of the replicated metadata log, in the spirit of KRaft's metadata records (RegisterBrokerRecord,
+// TopicRecord, PartitionRecord, ConfigRecord, ...). Each is a deterministic command: every node applies the same
+// committed sequence to the same image, so the outcome (an error, an allocated id) is computed identically
+// everywhere and the proposer reads its own result from its local apply. Encoded as JSON: the log is small and
+// read only at start-up, and a readable log is worth more here than a few bytes.
+
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(BarrierRecord), "barrier")]
+[JsonDerivedType(typeof(RegisterBrokerRecord), "registerBroker")]
+[JsonDerivedType(typeof(FenceBrokerRecord), "fenceBroker")]
+[JsonDerivedType(typeof(UnfenceBrokerRecord), "unfenceBroker")]
+[JsonDerivedType(typeof(CreateTopicRecord), "createTopic")]
+[JsonDerivedType(typeof(DeleteTopicRecord), "deleteTopic")]
+[JsonDerivedType(typeof(AddPartitionsRecord), "addPartitions")]
+[JsonDerivedType(typeof(TopicConfigsRecord), "topicConfigs")]
+[JsonDerivedType(typeof(BrokerConfigsRecord), "brokerConfigs")]
+[JsonDerivedType(typeof(ProducerIdsRecord), "producerIds")]
+public abstract record MetadataRecord;
+
+/// <summary>Changes nothing; a node that has applied it has applied everything committed before it.</summary>
+public sealed record BarrierRecord(int NodeId) : MetadataRecord;
+
+/// <summary>A broker (re)joins: its listeners and rack. Its epoch becomes the record's offset, as in KRaft.</summary>
+public sealed record RegisterBrokerRecord(int BrokerId, List<EndpointRecord> Endpoints, string? Rack) : MetadataRecord;
+
+public sealed record EndpointRecord(string Name, string Host, int Port);
+
+/// <summary>The controller saw no sign of life within broker.session.timeout.ms; Epoch guards against a re-registered broker.</summary>
+public sealed record FenceBrokerRecord(int BrokerId, long Epoch) : MetadataRecord;
+
+public sealed record UnfenceBrokerRecord(int BrokerId, long Epoch) : MetadataRecord;
+
+/// <summary>A new topic with its replica placement; leaders are chosen at apply time among unfenced replicas.</summary>
+public sealed record CreateTopicRecord(string Name, Guid TopicId, List<int[]> Replicas, Dictionary<string, string> Configs) : MetadataRecord;
+
+public sealed record DeleteTopicRecord(Guid TopicId) : MetadataRecord;
+
+/// <summary>Partitions appended to a topic: the placement of each new one, in partition order.</summary>
+public sealed record AddPartitionsRecord(Guid TopicId, List<int[]> Replicas) : MetadataRecord;
+
+public sealed record TopicConfigsRecord(Guid TopicId, Dictionary<string, string> Configs) : MetadataRecord;
+
+public sealed record BrokerConfigsRecord(Dictionary<string, string> Configs) : MetadataRecord;
+
+/// <summary>Reserves Count producer ids; the block starts at the image's NextProducerId when applied.</summary>
+public sealed record ProducerIdsRecord(int BrokerId, int Count) : MetadataRecord;
+
+public static class MetadataRecordCodec
+{
+    public static byte[] Encode(MetadataRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, MetadataRecordJson.Default.MetadataRecord);
+
+    /// <summary>Decodes one record; a payload this version cannot read is an error, never a silent skip.</summary>
+    public static MetadataRecord Decode(ReadOnlySpan<byte> payload) =>
+        JsonSerializer.Deserialize(payload, MetadataRecordJson.Default.MetadataRecord)
+        ?? throw new InvalidDataException("empty metadata record");
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(MetadataRecord))]
+internal sealed partial class MetadataRecordJson : JsonSerializerContext
+{
+}

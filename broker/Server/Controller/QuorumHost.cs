@@ -1,0 +1,205 @@
+using System.Diagnostics;
+using System.Net;
+using KafkaOperator.Quorum;
+using KafkaOperator.Quorum.Log;
+using KafkaOperator.Quorum.Transport;
+using KafkaOperator.Server.Cluster;
+using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Network;
+
+namespace KafkaOperator.Server.Controller;
+
+/// <summary>
+/// This node's member of the metadata quorum (combined mode: every broker is also a controller voter, as the
+/// operator runs a KafkaCluster): the Raft node with its log in <c>__cluster_metadata-0</c> of the first log dir,
+/// its TCP server on the controller listener, the metadata store on top, broker registration, and, while this node
+/// is the active controller, broker liveness.
+/// Exception policy: start-up config errors throw <see cref="ConfigException"/>; a quorum that is not reachable yet
+/// is waited for (logged every few seconds), as Kafka's brokers wait for their controller; liveness failures are
+/// logged and retried on the next tick.
+/// </summary>
+public sealed class QuorumHost : IAsyncDisposable
+{
+    public const string MetadataDirName = "__cluster_metadata-0";
+
+    private readonly BrokerConfig _config;
+    private readonly QuorumNode _node;
+    private readonly TcpRaftTransport _transport;
+    private readonly RaftTcpServer _server;
+    private readonly FileRaftLog _log;
+    private readonly BrokerLiveness _liveness;
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _livenessLoop;
+    private long _brokerEpoch = -1;
+
+    private QuorumHost(BrokerConfig config, QuorumMetadataStore store, QuorumNode node, TcpRaftTransport transport, RaftTcpServer server, FileRaftLog log)
+    {
+        _config = config;
+        Store = store;
+        _node = node;
+        _transport = transport;
+        _server = server;
+        _log = log;
+        _liveness = new BrokerLiveness(config.NodeId, config.BrokerSessionTimeoutMs, config.BrokerHeartbeatIntervalMs);
+    }
+
+    public QuorumMetadataStore Store { get; }
+
+    public LeaderAndEpoch Leader => _node.Leader;
+
+    /// <summary>Whether the config makes this node a quorum member (controller.quorum.voters is set).</summary>
+    public static bool Configured(BrokerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.QuorumVoters.Length > 0;
+    }
+
+    /// <summary>Opens the metadata log and starts the Raft node and its listener; returns before a leader is known.</summary>
+    public static QuorumHost Start(BrokerConfig config, string clusterId)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var voters = QuorumVoters.Parse(config.QuorumVoters);
+        if (voters.All(v => v.Id != config.NodeId))
+            throw new ConfigException($"node.id {config.NodeId} is not one of controller.quorum.voters ({config.QuorumVoters}); brokers that are not voters are not supported yet");
+        var listener = config.ControllerListener
+            ?? throw new ConfigException("controller.listener.names must name one of the listeners when controller.quorum.voters is set");
+        var dir = Path.Combine(config.LogDirs[0], MetadataDirName);
+        Directory.CreateDirectory(dir);
+        var quorumConfig = new QuorumConfig(config.NodeId, [.. voters.Select(v => v.Id)], clusterId,
+            config.QuorumElectionTimeoutMs, config.QuorumFetchTimeoutMs, config.QuorumRequestTimeoutMs);
+        var store = new QuorumMetadataStore(clusterId, config.NodeId);
+        var log = FileRaftLog.Open(dir);
+        var state = new FileQuorumStateStore(Path.Combine(dir, "quorum-state"));
+        var transport = new TcpRaftTransport(voters.ToDictionary(v => v.Id, v => new DnsEndPoint(v.Host, v.Port)), config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m));
+        var node = new QuorumNode(quorumConfig, log, state, transport, store);
+        store.Attach(new NodeQuorum(node));
+        var server = new RaftTcpServer(new IPEndPoint(SocketServer.ResolveBindAddress(listener.Host), listener.Port), node, m => Log.Info("quorum: " + m));
+        try
+        {
+            server.Start();
+            node.Start();
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+        {
+            throw new IOException($"cannot start the metadata quorum on {listener}: {ex.Message}", ex);
+        }
+        return new QuorumHost(config, store, node, transport, server, log);
+    }
+
+    /// <summary>
+    /// Waits until this node has applied everything the quorum committed before now (a barrier record commits and
+    /// is applied here), so the partition logs on disk are judged against current metadata, not an empty image.
+    /// </summary>
+    public Task CatchUpAsync(CancellationToken cancellationToken) =>
+        RetryAsync(new BarrierRecord(_config.NodeId), "catching up with the metadata quorum", cancellationToken);
+
+    /// <summary>Registers this broker (its advertised listeners and rack) and starts watching liveness while it leads.</summary>
+    public async Task RegisterAsync(IReadOnlyList<Listener> advertised, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(advertised);
+        var endpoints = advertised.Select(l => new EndpointRecord(l.Name, l.Host, l.Port)).ToList();
+        var result = await RetryAsync(new RegisterBrokerRecord(_config.NodeId, endpoints, _config.Rack), "registering with the controller", cancellationToken).ConfigureAwait(false);
+        _brokerEpoch = result.Value;
+        _livenessLoop ??= Task.Run(LivenessLoopAsync);
+    }
+
+    private async Task<ApplyResult> RetryAsync(MetadataRecord record, string what, CancellationToken cancellationToken)
+    {
+        var since = Stopwatch.StartNew();
+        var lastLog = 0L;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                return await Store.ProposeAsync(record, cancellationToken).ConfigureAwait(false);
+            }
+            catch (QuorumException ex)
+            {
+                if (since.ElapsedMilliseconds - lastLog >= 5000)
+                {
+                    lastLog = since.ElapsedMilliseconds;
+                    Log.Info($"{what}: {ex.Message} (waiting {since.Elapsed.TotalSeconds:F0} s for a quorum of {_config.QuorumVoters})");
+                }
+            }
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task LivenessLoopAsync()
+    {
+        var led = default(LeaderAndEpoch);
+        var leaderSince = Stopwatch.StartNew();
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_config.BrokerHeartbeatIntervalMs, token).ConfigureAwait(false);
+                var leader = _node.Leader;
+                if (leader != led)
+                {
+                    led = leader;
+                    leaderSince.Restart();
+                }
+                if (leader.LeaderId != _config.NodeId)
+                    continue;
+                foreach (var record in _liveness.Decide(Store.Image, _node.DescribeVoters(), leaderSince.ElapsedMilliseconds))
+                {
+                    Log.Info($"controller: {record}");
+                    await Store.ProposeAsync(record, token).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is QuorumException or MetadataStoreException)
+            {
+                Log.Info($"controller: broker liveness: {ex.Message}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Controlled shutdown, as far as one replica allows: fences this broker at once, so clients stop being sent
+    /// here instead of waiting out the session timeout. Best effort within <paramref name="timeout"/>.
+    /// </summary>
+    public async Task ShutdownBrokerAsync(TimeSpan timeout)
+    {
+        if (_brokerEpoch < 0)
+            return;
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch), cts.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is QuorumException or OperationCanceledException)
+        {
+            Log.Info($"controlled shutdown: could not fence this broker first ({ex.Message})");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_livenessLoop is not null)
+            await _livenessLoop.ConfigureAwait(false);
+        await _node.DisposeAsync().ConfigureAwait(false);
+        await _server.DisposeAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        _log.Dispose();
+        await Store.DisposeAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <summary>The broker's <see cref="IMetadataQuorum"/> over the Raft node.</summary>
+    private sealed class NodeQuorum(QuorumNode node) : IMetadataQuorum
+    {
+        public LeaderAndEpoch Leader => node.Leader;
+
+        public Task<long> ProposeAsync(byte[] payload, CancellationToken cancellationToken) => node.ProposeAsync(payload, cancellationToken);
+
+        public IReadOnlyList<VoterState> DescribeVoters() => node.DescribeVoters();
+    }
+}

@@ -1,0 +1,202 @@
+using System.Threading.Channels;
+using KafkaOperator.Quorum;
+using KafkaOperator.Server.Cluster;
+
+namespace KafkaOperator.Server.Controller;
+
+/// <summary>
+/// <see cref="IMetadataStore"/> over the Raft metadata quorum: a change is proposed as a record, committed by a
+/// majority of voters, applied in log order by every node (<see cref="MetadataStateMachine"/>), and the call returns
+/// once this node has published the image that contains it, so a caller sees its own change, as with the file store.
+/// Publishing (the <see cref="Changed"/> subscribers, which open and delete partition logs) runs on a task of its own
+/// in commit order, never on the quorum's event loop, whose timers must not wait for disk work.
+/// Exception policy: a change the quorum could not commit throws <see cref="QuorumException"/>; one that committed
+/// but did not apply throws <see cref="MetadataStoreException"/> with the Kafka error. A record that cannot be decoded
+/// stops publishing (the node would otherwise diverge from its peers) and is logged.
+/// </summary>
+public sealed class QuorumMetadataStore : IMetadataStore, IRaftListener, IAsyncDisposable
+{
+    private const int KeptResults = 4096;
+
+    private readonly Lock _lock = new();
+    private readonly Channel<Publication> _publications = Channel.CreateUnbounded<Publication>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<long, TaskCompletionSource<ApplyResult>> _waiters = [];
+    private readonly Dictionary<long, ApplyResult> _results = [];
+    private readonly Queue<long> _resultOrder = new();
+    private readonly Task _publisher;
+    private MetadataImage _applied = MetadataImage.Empty;
+    private volatile MetadataImage _published = MetadataImage.Empty;
+    private long _publishedOffset = -1;
+    private int _controllerId = -1;
+    private bool _broken;
+    private IMetadataQuorum? _quorum;
+
+    public QuorumMetadataStore(string clusterId, int nodeId)
+    {
+        ClusterId = clusterId;
+        NodeId = nodeId;
+        _publisher = Task.Run(PublishLoopAsync);
+    }
+
+    public string ClusterId { get; }
+
+    public int NodeId { get; }
+
+    public MetadataImage Image => _published;
+
+    public event Action<MetadataImage>? Changed;
+
+    private IMetadataQuorum Quorum => _quorum ?? throw new InvalidOperationException("the metadata quorum is not attached");
+
+    /// <summary>Connects the store to its quorum (which is built with this store as its listener).</summary>
+    public void Attach(IMetadataQuorum quorum) => _quorum = quorum;
+
+    /// <summary>Commits <paramref name="record"/> and waits until this node has published its effect.</summary>
+    public async Task<ApplyResult> ProposeAsync(MetadataRecord record, CancellationToken cancellationToken = default)
+    {
+        var offset = await Quorum.ProposeAsync(MetadataRecordCodec.Encode(record), cancellationToken).ConfigureAwait(false);
+        return await WaitPublishedAsync(offset, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task CreateTopicAsync(TopicMetadata topic, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(topic);
+        var replicas = topic.Partitions.Select(p => p.Replicas).ToList();
+        return CommitAsync(new CreateTopicRecord(topic.Name, topic.TopicId, replicas, new Dictionary<string, string>(topic.Configs, StringComparer.Ordinal)), cancellationToken);
+    }
+
+    public Task DeleteTopicAsync(Guid topicId, CancellationToken cancellationToken = default) =>
+        CommitAsync(new DeleteTopicRecord(topicId), cancellationToken);
+
+    public Task AddPartitionsAsync(Guid topicId, IReadOnlyList<PartitionMetadata> added, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(added);
+        return CommitAsync(new AddPartitionsRecord(topicId, [.. added.Select(p => p.Replicas)]), cancellationToken);
+    }
+
+    public Task SetTopicConfigsAsync(Guid topicId, IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default) =>
+        CommitAsync(new TopicConfigsRecord(topicId, new Dictionary<string, string>(configs, StringComparer.Ordinal)), cancellationToken);
+
+    public Task SetBrokerConfigsAsync(IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default) =>
+        CommitAsync(new BrokerConfigsRecord(new Dictionary<string, string>(configs, StringComparer.Ordinal)), cancellationToken);
+
+    public async Task<long> AllocateProducerIdBlockAsync(int count, CancellationToken cancellationToken = default)
+    {
+        var result = await ProposeAsync(new ProducerIdsRecord(NodeId, count), cancellationToken).ConfigureAwait(false);
+        ThrowIfFailed(result);
+        return result.Value;
+    }
+
+    private async Task CommitAsync(MetadataRecord record, CancellationToken cancellationToken) =>
+        ThrowIfFailed(await ProposeAsync(record, cancellationToken).ConfigureAwait(false));
+
+    private static void ThrowIfFailed(ApplyResult result)
+    {
+        if (result.Error != Protocol.ErrorCode.None)
+            throw new MetadataStoreException(result.Error, result.Message ?? result.Error.ToString());
+    }
+
+    void IRaftListener.OnCommitted(IReadOnlyList<RaftEntry> entries)
+    {
+        var results = new List<(long, ApplyResult)>(entries.Count);
+        MetadataImage image;
+        lock (_lock)
+        {
+            if (_broken)
+                return;
+            var machine = new MetadataStateMachine(_applied);
+            foreach (var entry in entries)
+            {
+                MetadataRecord record;
+                try
+                {
+                    record = MetadataRecordCodec.Decode(entry.Payload);
+                }
+                catch (Exception ex) when (ex is InvalidDataException or System.Text.Json.JsonException or NotSupportedException)
+                {
+                    _broken = true;
+                    Log.Error($"metadata record at offset {entry.Offset} cannot be read; this node stops applying metadata", ex);
+                    break;
+                }
+                results.Add((entry.Offset, machine.Apply(record, entry.Offset)));
+            }
+            image = machine.ToImage(_controllerId);
+            _applied = image;
+        }
+        _publications.Writer.TryWrite(new Publication(image, results));
+    }
+
+    void IRaftListener.OnLeaderChange(LeaderAndEpoch leader)
+    {
+        MetadataImage image;
+        lock (_lock)
+        {
+            _controllerId = leader.LeaderId;
+            image = new MetadataStateMachine(_applied).ToImage(_controllerId);
+            _applied = image;
+        }
+        _publications.Writer.TryWrite(new Publication(image, []));
+    }
+
+    private async Task<ApplyResult> WaitPublishedAsync(long offset, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource<ApplyResult> waiter;
+        lock (_lock)
+        {
+            if (offset <= _publishedOffset)
+                return _results.TryGetValue(offset, out var done) ? done : ApplyResult.Ok;
+            if (!_waiters.TryGetValue(offset, out waiter!))
+            {
+                waiter = new TaskCompletionSource<ApplyResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+                _waiters[offset] = waiter;
+            }
+        }
+        return await waiter.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task PublishLoopAsync()
+    {
+        await foreach (var publication in _publications.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            _published = publication.Image;
+            try
+            {
+                Changed?.Invoke(publication.Image);
+            }
+            catch (Exception ex)
+            {
+                Log.Error("a metadata subscriber failed", ex);
+            }
+            var done = new List<(TaskCompletionSource<ApplyResult>, ApplyResult)>();
+            lock (_lock)
+            {
+                foreach (var (offset, result) in publication.Results)
+                {
+                    _publishedOffset = offset;
+                    _results[offset] = result;
+                    _resultOrder.Enqueue(offset);
+                    if (_resultOrder.Count > KeptResults)
+                        _results.Remove(_resultOrder.Dequeue());
+                    if (_waiters.Remove(offset, out var waiter))
+                        done.Add((waiter, result));
+                }
+            }
+            foreach (var (waiter, result) in done)
+                waiter.TrySetResult(result);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _publications.Writer.TryComplete();
+        await _publisher.ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var waiter in _waiters.Values)
+                waiter.TrySetException(new QuorumException(RaftErrors.BrokerNotAvailable, "the broker is shutting down"));
+            _waiters.Clear();
+        }
+    }
+
+    private sealed record Publication(MetadataImage Image, List<(long Offset, ApplyResult Result)> Results);
+}

@@ -1,0 +1,172 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Quorum;
+using KafkaOperator.Server.Cluster;
+using KafkaOperator.Server.Controller;
+
+namespace KafkaOperator.Server.Tests.Controller;
+
+public sealed class QuorumMetadataStoreTests
+{
+    private static readonly Dictionary<string, string> NoConfigs = [];
+
+    private static async Task RegisterAsync(QuorumMetadataStore store, params int[] ids)
+    {
+        foreach (var id in ids)
+        {
+            var result = await store.ProposeAsync(new RegisterBrokerRecord(id, [new EndpointRecord("PLAINTEXT", $"broker-{id}", 9092)], $"rack-{id % 2}"));
+            Assert.Equal(ErrorCode.None, result.Error);
+        }
+    }
+
+    private static TopicMetadata Topic(string name, params int[][] replicas) =>
+        new(name, Guid.NewGuid(), [.. replicas.Select((r, i) => new PartitionMetadata(i, r[0], 0, r, r))], NoConfigs);
+
+    [Fact]
+    public async Task A_change_is_published_to_subscribers_before_the_call_returns()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        await RegisterAsync(store, 0, 1, 2);
+        var seen = new List<MetadataImage>();
+        store.Changed += seen.Add;
+
+        await store.CreateTopicAsync(Topic("orders", [0], [1], [2]));
+
+        var topic = Assert.IsType<TopicMetadata>(store.Image.Topic("orders"));
+        Assert.Equal([0, 1, 2], topic.Partitions.Select(p => p.Leader));
+        Assert.Same(store.Image, seen[^1]);
+        Assert.Equal(3, store.Image.Brokers.Count);
+        Assert.Equal("broker-1", store.Image.Brokers[1].Endpoints[0].Host);
+        Assert.Equal("rack-1", store.Image.Brokers[1].Rack);
+    }
+
+    [Fact]
+    public async Task Creating_a_topic_twice_is_TopicAlreadyExists_and_changes_nothing()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        await RegisterAsync(store, 0);
+        var first = Topic("dup", [0]);
+        await store.CreateTopicAsync(first);
+
+        var ex = await Assert.ThrowsAsync<MetadataStoreException>(() => store.CreateTopicAsync(Topic("dup", [0], [0])));
+
+        Assert.Equal(ErrorCode.TopicAlreadyExists, ex.Error);
+        Assert.Equal(first.TopicId, store.Image.Topic("dup")!.TopicId);
+        Assert.Single(store.Image.Topic("dup")!.Partitions);
+    }
+
+    [Fact]
+    public async Task A_fenced_broker_loses_its_leaderships_and_gets_them_back_when_it_registers_again()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        await RegisterAsync(store, 0, 1, 2);
+        await store.CreateTopicAsync(Topic("t", [0], [1], [2], [1]));
+        var epoch = store.Image.Brokers[1].Epoch;
+
+        Assert.Equal(ErrorCode.None, (await store.ProposeAsync(new FenceBrokerRecord(1, epoch))).Error);
+        var fenced = store.Image.Topic("t")!;
+        Assert.True(store.Image.Brokers[1].Fenced);
+        Assert.Equal([0, -1, 2, -1], fenced.Partitions.Select(p => p.Leader));
+        Assert.Equal([0, 1, 0, 1], fenced.Partitions.Select(p => p.LeaderEpoch));
+        Assert.Equal([1], fenced.Partitions[1].Isr);
+
+        await RegisterAsync(store, 1);
+        var back = store.Image.Topic("t")!;
+        Assert.False(store.Image.Brokers[1].Fenced);
+        Assert.True(store.Image.Brokers[1].Epoch > epoch);
+        Assert.Equal([0, 1, 2, 1], back.Partitions.Select(p => p.Leader));
+        Assert.Equal([0, 2, 0, 2], back.Partitions.Select(p => p.LeaderEpoch));
+    }
+
+    [Fact]
+    public async Task A_fence_for_an_older_broker_epoch_is_refused()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        await RegisterAsync(store, 0, 1);
+        var old = store.Image.Brokers[1].Epoch;
+        await RegisterAsync(store, 1);
+
+        var result = await store.ProposeAsync(new FenceBrokerRecord(1, old));
+
+        Assert.Equal(ErrorCode.StaleBrokerEpoch, result.Error);
+        Assert.False(store.Image.Brokers[1].Fenced);
+    }
+
+    [Fact]
+    public async Task Producer_id_blocks_never_overlap()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        var a = await store.AllocateProducerIdBlockAsync(1000);
+        var b = await store.AllocateProducerIdBlockAsync(1000);
+        Assert.Equal(0, a);
+        Assert.Equal(1000, b);
+        Assert.Equal(2000, store.Image.NextProducerId);
+    }
+
+    [Fact]
+    public async Task Replaying_the_committed_log_gives_the_same_image()
+    {
+        var (store, quorum) = ScriptedQuorum.Create();
+        await using var _store = store;
+        await RegisterAsync(store, 0, 1, 2);
+        var t = Topic("replayed", [0], [1]);
+        await store.CreateTopicAsync(t);
+        await store.AddPartitionsAsync(t.TopicId, [new PartitionMetadata(2, 2, 0, [2], [2])]);
+        await store.SetTopicConfigsAsync(t.TopicId, new Dictionary<string, string> { ["retention.ms"] = "1000" });
+        await store.SetBrokerConfigsAsync(new Dictionary<string, string> { ["default:log.retention.ms"] = "5000" });
+        await store.ProposeAsync(new FenceBrokerRecord(2, store.Image.Brokers[2].Epoch));
+        await store.CreateTopicAsync(Topic("gone", [0]));
+        await store.DeleteTopicAsync(store.Image.Topic("gone")!.TopicId);
+        await store.AllocateProducerIdBlockAsync(10);
+
+        await using var replica = new QuorumMetadataStore("test-cluster", 1);
+        var published = new TaskCompletionSource<MetadataImage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        replica.Changed += image =>
+        {
+            if (image.NextProducerId == 10)
+                published.TrySetResult(image);
+        };
+        ((IRaftListener)replica).OnCommitted(quorum.Entries);
+        var image = await published.Task.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(Describe(store.Image), Describe(image));
+    }
+
+    [Fact]
+    public async Task Without_a_controller_a_change_fails_with_a_quorum_error()
+    {
+        var (store, quorum) = ScriptedQuorum.Create();
+        await using var _store = store;
+        quorum.Unavailable = true;
+        await Assert.ThrowsAsync<QuorumException>(() => store.CreateTopicAsync(Topic("t", [0])));
+        Assert.Null(store.Image.Topic("t"));
+    }
+
+    [Fact]
+    public async Task The_controller_id_follows_the_quorum_leader()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        var changed = new TaskCompletionSource<MetadataImage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        store.Changed += image =>
+        {
+            if (image.ControllerId == 2)
+                changed.TrySetResult(image);
+        };
+        ((IRaftListener)store).OnLeaderChange(new LeaderAndEpoch(2, 5));
+        Assert.Equal(2, (await changed.Task.WaitAsync(TimeSpan.FromSeconds(10))).ControllerId);
+    }
+
+    private static string Describe(MetadataImage image)
+    {
+        var topics = image.TopicsByName.Values.OrderBy(t => t.Name).Select(t =>
+            $"{t.Name}/{t.TopicId}/[{string.Join(";", t.Partitions.Select(p => $"{p.Partition}:{p.Leader}:{p.LeaderEpoch}:{string.Join(',', p.Replicas)}"))}]/{string.Join(',', t.Configs.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}"))}");
+        var brokers = image.Brokers.Values.OrderBy(b => b.Id).Select(b => $"{b.Id}:{b.Epoch}:{b.Fenced}:{b.Rack}");
+        return string.Join("\n", topics.Concat(brokers).Append(image.NextProducerId.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .Concat(image.BrokerConfigs.OrderBy(c => c.Key).Select(c => $"{c.Key}={c.Value}")));
+    }
+}

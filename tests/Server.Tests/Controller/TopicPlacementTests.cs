@@ -1,0 +1,80 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Server.Cluster;
+using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Controller;
+
+namespace KafkaOperator.Server.Tests.Controller;
+
+public sealed class TopicPlacementTests
+{
+    private static async Task<(TopicManager Topics, QuorumMetadataStore Store)> ClusterAsync(params int[] brokers)
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        foreach (var id in brokers)
+            await store.ProposeAsync(new RegisterBrokerRecord(id, [new EndpointRecord("PLAINTEXT", "h", 9092)], null));
+        var config = BrokerConfig.Create(new Dictionary<string, string> { ["node.id"] = "0", ["num.partitions"] = "6" });
+        return (new TopicManager(config, store), store);
+    }
+
+    [Fact]
+    public async Task Partitions_are_spread_over_every_live_broker_and_grow_onto_them_too()
+    {
+        var (topics, store) = await ClusterAsync(0, 1, 2);
+        await using var _store = store;
+
+        var created = await topics.CreateAsync("spread", 6, 1, null, null, validateOnly: false);
+
+        Assert.Equal(ErrorCode.None, created.Error);
+        var leaders = store.Image.Topic("spread")!.Partitions.Select(p => p.Leader).ToList();
+        Assert.Equal([0, 1, 2], leaders.Distinct().Order());
+        Assert.All(leaders.GroupBy(l => l), g => Assert.Equal(2, g.Count()));
+
+        var grown = await topics.AddPartitionsAsync("spread", 9, null, validateOnly: false);
+        Assert.Equal(ErrorCode.None, grown.Error);
+        Assert.Equal([0, 1, 2], store.Image.Topic("spread")!.Partitions[6..].Select(p => p.Leader).Order());
+    }
+
+    [Fact]
+    public async Task Fenced_brokers_get_no_new_partitions()
+    {
+        var (topics, store) = await ClusterAsync(0, 1, 2);
+        await using var _store = store;
+        await store.ProposeAsync(new FenceBrokerRecord(1, store.Image.Brokers[1].Epoch));
+
+        Assert.Equal(ErrorCode.None, (await topics.CreateAsync("two", 4, 1, null, null, false)).Error);
+
+        Assert.DoesNotContain(1, store.Image.Topic("two")!.Partitions.Select(p => p.Leader));
+    }
+
+    [Fact]
+    public async Task Replication_factor_above_one_is_refused_until_brokers_replicate()
+    {
+        var (topics, store) = await ClusterAsync(0, 1, 2);
+        await using var _store = store;
+
+        var two = await topics.CreateAsync("rf2", 3, 2, null, null, false);
+        var four = await topics.CreateAsync("rf4", 3, 4, null, null, false);
+        var manual = await topics.CreateAsync("manual", -1, -1, new Dictionary<string, int[]> { ["0"] = [0, 1] }, null, false);
+        var unknown = await topics.CreateAsync("unknown", -1, -1, new Dictionary<string, int[]> { ["0"] = [7] }, null, false);
+
+        Assert.Equal(ErrorCode.InvalidReplicationFactor, two.Error);
+        Assert.Contains("does not replicate partitions yet", two.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.InvalidReplicationFactor, four.Error);
+        Assert.Contains("only 3 broker(s)", four.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.InvalidReplicationFactor, manual.Error);
+        Assert.Equal(ErrorCode.InvalidReplicaAssignment, unknown.Error);
+        Assert.Empty(store.Image.TopicsByName);
+    }
+
+    [Fact]
+    public async Task A_manual_assignment_to_a_registered_broker_is_kept()
+    {
+        var (topics, store) = await ClusterAsync(0, 1, 2);
+        await using var _store = store;
+
+        var created = await topics.CreateAsync("pinned", -1, -1, new Dictionary<string, int[]> { ["0"] = [2], ["1"] = [2] }, null, false);
+
+        Assert.Equal(ErrorCode.None, created.Error);
+        Assert.Equal([2, 2], store.Image.Topic("pinned")!.Partitions.Select(p => p.Leader));
+    }
+}
