@@ -1,0 +1,102 @@
+using KafkaOperator.Quorum.Roles;
+
+namespace KafkaOperator.Quorum;
+
+// Responses to this core's own requests. Any response from a higher epoch moves this node there first; the rest
+// only apply while the role that sent the request is still current (roles are compared by reference).
+internal sealed partial class RaftClient
+{
+    private void OnResponse(int source, RaftRequest request, RaftResponse? response, EpochState sentIn, long nowMs)
+    {
+        if (response is not null && response.ErrorCode == RaftErrors.InconsistentClusterId)
+            response = null;
+        if (response is not null && EpochOf(response) is var (leaderId, epoch) && epoch > _state.Epoch)
+        {
+            if (IsVoter || leaderId >= 0)
+                OnHigherEpoch(epoch, leaderId, nowMs);
+            FlushAndCommit();
+            return;
+        }
+        if (!ReferenceEquals(sentIn, _state))
+            return;
+        switch (_state)
+        {
+            case CandidateState candidate when request is VoteRequest:
+                OnVoteResponse(candidate, source, response as VoteResponse, nowMs);
+                break;
+            case LeaderState leader when request is BeginQuorumEpochRequest:
+                var ok = response is { ErrorCode: RaftErrors.None };
+                leader.BeginAnswered(source, ok, ok ? 0 : nowMs + RetryBackoffMs);
+                break;
+            case FollowerState follower when request is FetchRequest fetch && ReferenceEquals(follower.InFlight, fetch):
+                follower.InFlight = null;
+                OnFetchResponse(follower, response as FetchResponse, nowMs);
+                break;
+            case UnattachedState unattached when request is FetchRequest fetch && ReferenceEquals(unattached.DiscoveryFetch, fetch):
+                // An observer looking for the leader: follow whoever the voter names for the current epoch.
+                unattached.DiscoveryFetch = null;
+                if (response is FetchResponse { LeaderId: >= 0 } found && found.LeaderId != LocalId && found.LeaderEpoch == _state.Epoch)
+                    BecomeFollower(found.LeaderEpoch, found.LeaderId, nowMs);
+                break;
+        }
+        FlushAndCommit();
+    }
+
+    private static (int LeaderId, int Epoch)? EpochOf(RaftResponse response) => response switch
+    {
+        VoteResponse r => (r.LeaderId, r.LeaderEpoch),
+        BeginQuorumEpochResponse r => (r.LeaderId, r.LeaderEpoch),
+        EndQuorumEpochResponse r => (r.LeaderId, r.LeaderEpoch),
+        FetchResponse r => (r.LeaderId, r.LeaderEpoch),
+        _ => null,
+    };
+
+    private void OnVoteResponse(CandidateState candidate, int source, VoteResponse? response, long nowMs)
+    {
+        if (response is null || (response.ErrorCode != RaftErrors.None && response.ErrorCode != RaftErrors.FencedLeaderEpoch))
+        {
+            candidate.Lost(source, nowMs + RetryBackoffMs);
+            return;
+        }
+        candidate.Answered(source, response.VoteGranted && response.LeaderEpoch == candidate.Epoch);
+        if (candidate.Won)
+            BecomeLeader(nowMs);
+    }
+
+    private void OnFetchResponse(FollowerState follower, FetchResponse? response, long nowMs)
+    {
+        if (response is null || response.ErrorCode != RaftErrors.None)
+        {
+            follower.NextFetchAtMs = nowMs + RetryBackoffMs;
+            return;
+        }
+        follower.FetchTimeoutAtMs = nowMs + _config.FetchTimeoutMs;
+        if (response.DivergingEpoch >= 0)
+        {
+            var (end, _) = _log.EndOffsetForEpoch(response.DivergingEpoch);
+            var truncateTo = Math.Min(end, response.DivergingEndOffset);
+            // Committed entries are on the leader as they are here, so the divergence point is never below them.
+            if (truncateTo < HighWatermark)
+                throw new InvalidOperationException($"node {LocalId}: the leader asks to truncate to {truncateTo}, below the high watermark {HighWatermark}");
+            _log.TruncateTo(truncateTo);
+            follower.NextFetchAtMs = nowMs;
+            SendFetch(follower, follower.LeaderId, nowMs);
+            return;
+        }
+        var appended = false;
+        if (response.Entries.Count > 0 && response.Entries[0].Offset == _log.EndOffset)
+        {
+            _log.Append(response.Entries);
+            // Durable before the next fetch reports this end to the leader as held.
+            _log.Flush();
+            appended = true;
+        }
+        // The whole local log was just validated against the leader's, so its flushed end bounds what is committed here.
+        if (response.HighWatermark >= 0)
+            AdvanceHighWatermark(Math.Min(response.HighWatermark, _log.FlushedOffset));
+        if (appended)
+            SendFetch(follower, follower.LeaderId, nowMs);
+        else
+            follower.NextFetchAtMs = nowMs + _config.FetchIntervalMs;
+    }
+}

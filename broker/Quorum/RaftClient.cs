@@ -1,0 +1,322 @@
+using KafkaOperator.Quorum.Roles;
+
+namespace KafkaOperator.Quorum;
+
+/// <summary>
+/// The Raft core, after Kafka's KafkaRaftClient: deterministic and single-threaded. Time comes in as
+/// <c>nowMs</c>, randomness from the injected <see cref="Random"/>, and nothing here blocks or starts a thread,
+/// so a simulation can drive many cores from one seed. The driver calls, all on one loop: <see cref="Handle"/>
+/// for an inbound request, <see cref="Poll"/> for timers (it also flushes the log: one fsync per loop iteration
+/// for everything appended in it), <see cref="Propose"/>. Responses to this core's own requests come back through
+/// the <c>post</c> delegate, which must run them on the same loop with the time then.
+/// Exception policy: log and state-store failures propagate; the caller must treat them as fatal for this core
+/// (its durable state is then unknown). Malformed or stale messages are answered or ignored, never thrown.
+/// </summary>
+internal sealed partial class RaftClient
+{
+    /// <summary>Before asking again after a lost request (Kafka's controller.quorum.retry.backoff.ms).</summary>
+    internal const int RetryBackoffMs = 20;
+
+    private readonly QuorumConfig _config;
+    private readonly IRaftLog _log;
+    private readonly IQuorumStateStore _store;
+    private readonly IRaftTransport _transport;
+    private readonly IRaftListener _listener;
+    private readonly Random _random;
+    private readonly Action<Action<long>> _post;
+    private readonly int _majority;
+    private EpochState _state = new UnattachedState(0, -1, long.MaxValue);
+    private LeaderAndEpoch _notified = new(-1, -1);
+    private long _delivered;
+
+    public RaftClient(QuorumConfig config, IRaftLog log, IQuorumStateStore store, IRaftTransport transport, IRaftListener listener, Random random, Action<Action<long>> post)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.Voters.Count == 0 || config.Voters.Distinct().Count() != config.Voters.Count)
+            throw new ArgumentException("the voters must be a non-empty set of ids", nameof(config));
+        _config = config;
+        _log = log;
+        _store = store;
+        _transport = transport;
+        _listener = listener;
+        _random = random;
+        _post = post;
+        _majority = config.Voters.Count / 2 + 1;
+        IsVoter = config.Voters.Contains(config.NodeId);
+    }
+
+    public int LocalId => _config.NodeId;
+
+    public bool IsVoter { get; }
+
+    public int Epoch => _state.Epoch;
+
+    public LeaderAndEpoch Leader => new(_state.LeaderId, _state.Epoch);
+
+    public bool IsLeader => _state is LeaderState;
+
+    public string Role => _state.Name;
+
+    /// <summary>Entries below it are committed, as far as this node knows; never decreases.</summary>
+    public long HighWatermark { get; private set; }
+
+    /// <summary>Restores the durable election state; a single voter elects itself here.</summary>
+    public void Initialize(long nowMs)
+    {
+        var saved = _store.Read();
+        if (saved is null)
+            _state = new UnattachedState(0, -1, nowMs + RandomElectionTimeout());
+        else if (saved.LeaderId == LocalId || (saved.VotedId == LocalId && saved.LeaderId < 0))
+            // Led or stood in that epoch before the restart: its volatile state is gone, so never lead it again
+            // (and never vote in it for anyone else).
+            _state = new UnattachedState(saved.Epoch, LocalId, nowMs + RandomElectionTimeout());
+        else if (saved.LeaderId >= 0)
+            _state = new FollowerState(saved.Epoch, saved.LeaderId, nowMs + _config.FetchTimeoutMs);
+        else
+            _state = new UnattachedState(saved.Epoch, saved.VotedId, nowMs + RandomElectionTimeout());
+        NotifyLeader();
+        if (IsVoter && _config.Voters.Count == 1 && _state is not LeaderState)
+            BecomeCandidate(nowMs);
+    }
+
+    /// <summary>Appends a proposal on the leader; its offset, or -1 when this node does not lead. Flushed by the next <see cref="Poll"/>.</summary>
+    public long Propose(byte[] payload, long nowMs)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (payload.Length == 0)
+            throw new ArgumentException("empty payloads are the quorum's own control entries", nameof(payload));
+        if (_state is not LeaderState leader)
+            return -1;
+        var offset = _log.EndOffset;
+        _log.Append([new RaftEntry(offset, leader.Epoch, payload)]);
+        return offset;
+    }
+
+    /// <summary>The leader's view of every voter, itself included; empty elsewhere.</summary>
+    public IReadOnlyList<VoterState> DescribeVoters(long nowMs)
+    {
+        if (_state is not LeaderState leader)
+            return [];
+        return [.. _config.Voters.Select(id => id == LocalId ? new VoterState(id, _log.EndOffset, nowMs) : leader.Describe(id))];
+    }
+
+    /// <summary>
+    /// Gives up leadership gracefully: voters are told (EndQuorumEpoch, most caught-up first) to elect now rather
+    /// than after the fetch timeout. False when this node was not leading.
+    /// </summary>
+    public bool Resign(long nowMs)
+    {
+        if (_state is not LeaderState leader)
+            return false;
+        var successors = leader.BySuccession();
+        SetState(new ResignedState(leader.Epoch, nowMs + RandomElectionTimeout()));
+        foreach (var id in successors)
+            Send(id, new EndQuorumEpochRequest(_config.ClusterId, LocalId, leader.Epoch, successors), _state);
+        return true;
+    }
+
+    /// <summary>Runs due timers, flushes and advances the commit; returns when it next needs to run.</summary>
+    public long Poll(long nowMs)
+    {
+        var next = long.MaxValue;
+        // A timer may change the role (follower to candidate, candidate to leader); the new role's timers run too.
+        for (var round = 0; round < 4; round++)
+        {
+            var before = _state;
+            next = PollRole(nowMs);
+            if (ReferenceEquals(before, _state))
+                break;
+        }
+        FlushAndCommit();
+        return Math.Max(next, nowMs + 1);
+    }
+
+    private long PollRole(long nowMs)
+    {
+        switch (_state)
+        {
+            case LeaderState leader:
+                // Check quorum: a leader a majority has not fetched from lately may be cut off; step aside so the
+                // rest elect sooner and this node's clients hear "not leader" instead of waiting out a timeout.
+                var window = _config.FetchTimeoutMs * 3L / 2;
+                if (_config.Voters.Count > 1 && nowMs - leader.ElectedAtMs > window && leader.RecentlyFetched(nowMs, window) < _majority)
+                {
+                    Resign(nowMs);
+                    return nowMs;
+                }
+                foreach (var id in leader.BeginToSend(nowMs))
+                {
+                    leader.BeginSent(id);
+                    Send(id, new BeginQuorumEpochRequest(_config.ClusterId, LocalId, leader.Epoch), leader);
+                }
+                return Math.Min(leader.NextBeginRetryMs, nowMs + _config.FetchTimeoutMs / 2);
+            case FollowerState follower:
+                if (nowMs >= follower.FetchTimeoutAtMs)
+                {
+                    if (IsVoter)
+                        BecomeCandidate(nowMs);
+                    else
+                        SetState(new UnattachedState(follower.Epoch, -1, nowMs + _config.FetchTimeoutMs));
+                    return nowMs;
+                }
+                // A lost fetch whose failure never came back is given up on after twice the request timeout.
+                if (follower.InFlight is not null && nowMs - follower.InFlightSinceMs > 2L * _config.RequestTimeoutMs)
+                    follower.InFlight = null;
+                if (follower.InFlight is null && nowMs >= follower.NextFetchAtMs)
+                    SendFetch(follower, follower.LeaderId, nowMs);
+                var fetchAt = follower.InFlight is null ? follower.NextFetchAtMs : follower.InFlightSinceMs + 2L * _config.RequestTimeoutMs;
+                return Math.Min(follower.FetchTimeoutAtMs, fetchAt);
+            case CandidateState candidate:
+                if (nowMs >= candidate.ElectionDeadlineMs)
+                {
+                    BecomeCandidate(nowMs);
+                    return nowMs;
+                }
+                foreach (var id in candidate.ToAsk(nowMs))
+                {
+                    candidate.Asked(id);
+                    Send(id, new VoteRequest(_config.ClusterId, candidate.Epoch, LocalId, _log.LastEpoch, _log.EndOffset, false), candidate);
+                }
+                return Math.Min(candidate.ElectionDeadlineMs, candidate.NextRetryMs);
+            case UnattachedState unattached:
+                if (nowMs < unattached.ElectionDeadlineMs)
+                    return unattached.ElectionDeadlineMs;
+                if (IsVoter)
+                {
+                    BecomeCandidate(nowMs);
+                    return nowMs;
+                }
+                if (unattached.DiscoveryFetch is null)
+                {
+                    var voter = _config.Voters[_random.Next(_config.Voters.Count)];
+                    var fetch = NewFetch(unattached.Epoch);
+                    unattached.DiscoveryFetch = fetch;
+                    Send(voter, fetch, unattached);
+                }
+                unattached.ElectionDeadlineMs = nowMs + _config.FetchTimeoutMs;
+                return unattached.ElectionDeadlineMs;
+            case ResignedState resigned:
+                if (nowMs < resigned.ElectionDeadlineMs)
+                    return resigned.ElectionDeadlineMs;
+                BecomeCandidate(nowMs);
+                return nowMs;
+            default:
+                return long.MaxValue;
+        }
+    }
+
+    private void FlushAndCommit()
+    {
+        if (_log.FlushedOffset < _log.EndOffset)
+            _log.Flush();
+        if (_state is LeaderState leader)
+            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset, _majority));
+    }
+
+    private void AdvanceHighWatermark(long candidate)
+    {
+        if (candidate <= HighWatermark)
+            return;
+        HighWatermark = candidate;
+        DeliverCommitted();
+    }
+
+    private void DeliverCommitted()
+    {
+        while (_delivered < HighWatermark)
+        {
+            var batch = _log.Read(_delivered, _config.MaxFetchBytes);
+            if (batch.Count == 0)
+                throw new InvalidOperationException($"committed entry {_delivered} is missing from the log (end {_log.EndOffset})");
+            var committed = new List<RaftEntry>(batch.Count);
+            foreach (var entry in batch)
+            {
+                if (entry.Offset >= HighWatermark)
+                    break;
+                if (entry.Payload.Length > 0)
+                    committed.Add(entry);
+                _delivered = entry.Offset + 1;
+            }
+            if (committed.Count > 0)
+                _listener.OnCommitted(committed);
+        }
+    }
+
+    private void BecomeCandidate(long nowMs)
+    {
+        var epoch = _state.Epoch + 1;
+        // Durable before any vote request leaves: a restart must not vote for someone else in this epoch.
+        _store.Write(new QuorumState(epoch, LocalId, -1));
+        var candidate = new CandidateState(epoch, LocalId, _config.Voters, _majority, nowMs + RandomElectionTimeout());
+        SetState(candidate);
+        if (candidate.Won)
+        {
+            BecomeLeader(nowMs);
+            return;
+        }
+        foreach (var id in candidate.ToAsk(nowMs))
+        {
+            candidate.Asked(id);
+            Send(id, new VoteRequest(_config.ClusterId, epoch, LocalId, _log.LastEpoch, _log.EndOffset, false), candidate);
+        }
+    }
+
+    private void BecomeLeader(long nowMs)
+    {
+        var epoch = _state.Epoch;
+        _store.Write(new QuorumState(epoch, LocalId, LocalId));
+        var start = _log.EndOffset;
+        // The control entry: committing it commits every earlier epoch's entries (Raft's current-term rule).
+        _log.Append([new RaftEntry(start, epoch, [])]);
+        var leader = new LeaderState(epoch, LocalId, _config.Voters, start, nowMs);
+        SetState(leader);
+        foreach (var id in leader.BeginToSend(nowMs))
+        {
+            leader.BeginSent(id);
+            Send(id, new BeginQuorumEpochRequest(_config.ClusterId, LocalId, epoch), leader);
+        }
+    }
+
+    private void BecomeFollower(int epoch, int leaderId, long nowMs)
+    {
+        var voted = _state.Epoch == epoch && _state is UnattachedState u ? u.VotedId : (_state.Epoch == epoch && _state is CandidateState ? LocalId : -1);
+        _store.Write(new QuorumState(epoch, voted, leaderId));
+        SetState(new FollowerState(epoch, leaderId, nowMs + _config.FetchTimeoutMs));
+    }
+
+    /// <summary>Moves to a higher epoch that someone else announced: following its leader when known.</summary>
+    private void OnHigherEpoch(int epoch, int leaderId, long nowMs)
+    {
+        if (leaderId >= 0 && leaderId != LocalId)
+        {
+            BecomeFollower(epoch, leaderId, nowMs);
+            return;
+        }
+        _store.Write(new QuorumState(epoch, -1, -1));
+        SetState(new UnattachedState(epoch, -1, nowMs + RandomElectionTimeout()));
+    }
+
+    private void SetState(EpochState state)
+    {
+        // A role change must not leave unflushed entries behind: the next role reports its log end to others
+        // (fetch offsets, vote requests) as durable.
+        if (_log.FlushedOffset < _log.EndOffset)
+            _log.Flush();
+        _state = state;
+        NotifyLeader();
+    }
+
+    private void NotifyLeader()
+    {
+        var leader = Leader;
+        if (leader == _notified)
+            return;
+        _notified = leader;
+        _listener.OnLeaderChange(leader);
+    }
+
+    private int RandomElectionTimeout() => _config.ElectionTimeoutMs + _random.Next(_config.ElectionTimeoutMs + 1);
+
+    private void Send(int destination, RaftRequest request, EpochState sentIn) =>
+        _transport.Send(destination, request, response => _post(now => OnResponse(destination, request, response, sentIn, now)));
+}

@@ -1,0 +1,97 @@
+namespace KafkaOperator.Quorum.Roles;
+
+/// <summary>
+/// Leading <see cref="EpochState.Epoch"/>: what each other voter is known to hold (its last valid fetch offset),
+/// when it last fetched, and whether it has heard of this epoch (BeginQuorumEpoch, repeated until answered or
+/// the voter fetches).
+/// </summary>
+internal sealed class LeaderState : EpochState
+{
+    private readonly Dictionary<int, Replica> _replicas = [];
+
+    public LeaderState(int epoch, int localId, IEnumerable<int> voters, long epochStartOffset, long nowMs)
+        : base(epoch)
+    {
+        LocalId = localId;
+        EpochStartOffset = epochStartOffset;
+        ElectedAtMs = nowMs;
+        foreach (var id in voters)
+        {
+            if (id != localId)
+                _replicas[id] = new Replica();
+        }
+    }
+
+    public int LocalId { get; }
+
+    /// <summary>The offset of this epoch's control entry: nothing commits until an entry at or past it does.</summary>
+    public long EpochStartOffset { get; }
+
+    public long ElectedAtMs { get; }
+
+    public override int LeaderId => LocalId;
+
+    public override string Name => "Leader";
+
+    public IEnumerable<int> Replicas => _replicas.Keys;
+
+    public bool IsReplica(int id) => _replicas.ContainsKey(id);
+
+    /// <summary>A valid fetch at <paramref name="fetchOffset"/>: the replica holds, durably, this leader's entries below it.</summary>
+    public void OnFetch(int id, long fetchOffset, long nowMs)
+    {
+        var replica = _replicas[id];
+        replica.EndOffset = fetchOffset;
+        replica.LastFetchMs = nowMs;
+        replica.KnowsEpoch = true;
+    }
+
+    /// <summary>
+    /// The majority's durable end, counting the leader's own flushed end: the high watermark it allows, or -1 while
+    /// that would not include an entry of this epoch (Raft commits earlier epochs' entries only through its own).
+    /// </summary>
+    public long MajorityEnd(long localFlushedOffset, int majority)
+    {
+        var ends = _replicas.Values.Select(r => Math.Max(0, r.EndOffset)).Append(localFlushedOffset).OrderDescending().ToList();
+        var end = ends[majority - 1];
+        return end > EpochStartOffset ? end : -1;
+    }
+
+    /// <summary>How many voters, this one included, fetched within <paramref name="windowMs"/>.</summary>
+    public int RecentlyFetched(long nowMs, long windowMs) =>
+        1 + _replicas.Values.Count(r => r.LastFetchMs >= 0 && nowMs - r.LastFetchMs <= windowMs);
+
+    public IEnumerable<int> BeginToSend(long nowMs) =>
+        _replicas.Where(kv => !kv.Value.KnowsEpoch && !kv.Value.BeginInFlight && kv.Value.BeginRetryAtMs <= nowMs).Select(kv => kv.Key).ToList();
+
+    public long NextBeginRetryMs =>
+        _replicas.Values.Where(r => !r.KnowsEpoch && !r.BeginInFlight).Select(r => r.BeginRetryAtMs).DefaultIfEmpty(long.MaxValue).Min();
+
+    public void BeginSent(int id) => _replicas[id].BeginInFlight = true;
+
+    public void BeginAnswered(int id, bool ok, long retryAtMs)
+    {
+        var replica = _replicas[id];
+        replica.BeginInFlight = false;
+        replica.KnowsEpoch |= ok;
+        replica.BeginRetryAtMs = retryAtMs;
+    }
+
+    public VoterState Describe(int id) => new(id, _replicas[id].EndOffset, _replicas[id].LastFetchMs);
+
+    /// <summary>Other voters, most caught up first: the order a resigning leader suggests successors in.</summary>
+    public IReadOnlyList<int> BySuccession() => [.. _replicas.OrderByDescending(kv => kv.Value.EndOffset).Select(kv => kv.Key)];
+
+    private sealed class Replica
+    {
+        public long EndOffset { get; set; } = -1;
+
+        public long LastFetchMs { get; set; } = -1;
+
+        public bool KnowsEpoch { get; set; }
+
+        public bool BeginInFlight { get; set; }
+
+        public long BeginRetryAtMs { get; set; }
+    }
+}
