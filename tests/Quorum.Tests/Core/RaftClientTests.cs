@@ -126,6 +126,24 @@ public sealed class RaftClientTests
     }
 
     [Fact]
+    public void EarlierEpochsEntriesCommitOnlyWithAnEntryOfTheLeadersEpoch()
+    {
+        var h = new Harness(1, [1, 2, 3]);
+        h.Log.Append([new RaftEntry(0, 1, [1]), new RaftEntry(1, 1, [2])]);
+        h.Log.Flush();
+        h.Store.Write(new QuorumState(2, -1, -1));
+        h.Core.Initialize(0);
+        h.BecomeLeader();
+        // A majority holds the epoch-1 entries, but not yet this epoch's control entry at 2: nothing commits (Raft's
+        // rule against the "figure 8" loss of entries a later leader overwrites).
+        h.Core.Handle(new FetchRequest("c", 2, 3, 2, 1, 1000), h.Now);
+        Assert.Equal(0, h.Core.HighWatermark);
+        h.Core.Handle(new FetchRequest("c", 2, 3, 3, 3, 1000), h.Now);
+        Assert.Equal(3, h.Core.HighWatermark);
+        Assert.Equal(2, h.Committed.Count);
+    }
+
+    [Fact]
     public void ADivergedFollowerTruncatesAndRefetches()
     {
         var h = new Harness(2, [1, 2, 3]);
