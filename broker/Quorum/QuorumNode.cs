@@ -164,8 +164,11 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
                     handled++;
                 }
                 var now = Now();
-                var deadline = Math.Min(_core.Poll(now), CheckPending(now));
+                var deadline = _core.Poll(now);
+                // Published before proposals complete, so a caller that sees its offset also sees the leader and
+                // high watermark that committed it.
                 Publish(now);
+                deadline = Math.Min(deadline, CheckPending(now));
                 if (_work.Reader.Completion.IsCompleted)
                     break;
                 if (handled == 10_000)
