@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using KafkaOperator.Client;
 using KafkaOperator.Client.Admin;
@@ -125,26 +124,6 @@ public sealed class ThreeBrokerClusterTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + Deadline;
-        Exception? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                var value = await read();
-                if (done(value))
-                    return value;
-                last = null;
-            }
-            catch (KafkaException ex)
-            {
-                last = ex;
-            }
-            await Task.Delay(100);
-        }
-        output.WriteLine($"timed out waiting for {what}; last error: {last}");
-        throw new TimeoutException($"timed out after {Deadline.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s waiting for {what}");
-    }
+    private Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.WaitForAsync(output, Deadline, read, done, what);
 }

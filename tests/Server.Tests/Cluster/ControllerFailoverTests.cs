@@ -1,0 +1,86 @@
+using KafkaOperator.Client;
+using KafkaOperator.Client.Admin;
+using KafkaOperator.Client.Network;
+using KafkaOperator.Protocol;
+using KafkaOperator.Server.Tests.Infrastructure;
+using KafkaOperator.Server.Tests.RealClients;
+using Xunit.Abstractions;
+
+namespace KafkaOperator.Server.Tests.Cluster;
+
+/// <summary>
+/// The metadata quorum across real broker processes: the active controller dies and another takes over with the
+/// metadata intact, the dead one catches up when it returns, and a broker that stops cleanly fences itself at once.
+/// </summary>
+[Collection(RealClientsCollection.Name)]
+public sealed class ControllerFailoverTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task A_killed_controller_is_replaced_and_catches_up_when_it_returns()
+    {
+        await using var cluster = await BrokerCluster.StartAsync(3, output, new Dictionary<string, string>
+        {
+            ["broker.session.timeout.ms"] = "3000",
+            ["broker.heartbeat.interval.ms"] = "500",
+        });
+        await using var first = await KafkaAdminClient.ConnectAsync(cluster.Brokers[0].BootstrapServers);
+        var before = await WaitForAsync(() => first.DescribeClusterAsync(), d => d.Brokers.Count == 3 && d.ControllerId >= 0, "a controller");
+        var controller = before.ControllerId;
+        await CreateAsync(first, "before-failover");
+
+        cluster.Brokers[controller].Kill();
+        var survivor = cluster.Brokers[(controller + 1) % 3];
+        await using var admin = await KafkaAdminClient.ConnectAsync(survivor.BootstrapServers);
+        var after = await WaitForAsync(() => admin.DescribeClusterAsync(), d => d.ControllerId >= 0 && d.ControllerId != controller, "a new controller");
+        Assert.NotEqual(controller, after.ControllerId);
+
+        // The new controller has the old metadata and takes changes.
+        await CreateAsync(admin, "after-failover");
+        var other = cluster.Brokers[(controller + 2) % 3];
+        await using (var client = await KafkaCluster.ConnectAsync(other.BootstrapServers))
+        {
+            await WaitForAsync(() => client.GetTopicAsync("after-failover", refresh: true), t => t.Partitions.Count == 3, "the new topic on the third broker");
+            Assert.Equal(3, (await client.GetTopicAsync("before-failover", refresh: true)).Partitions.Count);
+        }
+
+        // The old controller returns as a follower and learns what was committed while it was down.
+        await cluster.Brokers[controller].RestartAsync();
+        await using var back = await KafkaCluster.ConnectAsync(cluster.Brokers[controller].BootstrapServers);
+        var topic = await WaitForAsync(() => back.GetTopicAsync("after-failover", refresh: true), t => t.Partitions.All(p => p.LeaderId >= 0), "the topic seen by the returned broker");
+        Assert.Equal(3, topic.Partitions.Count);
+    }
+
+    [Fact]
+    public async Task A_broker_that_stops_cleanly_gives_up_its_partitions_at_once()
+    {
+        // A session far longer than the wait: only the stopping broker's own fence can take its leaderships away.
+        await using var cluster = await BrokerCluster.StartAsync(3, output, new Dictionary<string, string>
+        {
+            ["broker.session.timeout.ms"] = "600000",
+        });
+        await using var admin = await KafkaAdminClient.ConnectAsync(cluster.Brokers[0].BootstrapServers);
+        await WaitForAsync(() => admin.DescribeClusterAsync(), d => d.Brokers.Count == 3, "three live brokers");
+        await CreateAsync(admin, "clean-stop", partitions: 6);
+
+        Assert.Equal(0, await cluster.Brokers[2].StopAsync());
+
+        await using var client = await KafkaCluster.ConnectAsync(cluster.Brokers[0].BootstrapServers);
+        var topic = await WaitForAsync(() => client.GetTopicAsync("clean-stop", refresh: true), t => t.Partitions.All(p => p.LeaderId != 2), "broker 2's partitions without a leader");
+        Assert.Equal(2, topic.Partitions.Count(p => p.LeaderId == -1));
+        var described = await admin.DescribeClusterAsync();
+        Assert.Equal([0, 1], described.Brokers.Select(b => b.NodeId).Order());
+    }
+
+    private async Task CreateAsync(KafkaAdminClient admin, string name, int partitions = 3)
+    {
+        // NOT_CONTROLLER while an election is on: retried, as Kafka's admin clients do.
+        var result = await WaitForAsync(async () => Assert.Single(await admin.CreateTopicsAsync([new NewTopic(name, partitions, 1)])),
+            r => r.Error?.Code is null or ErrorCode.TopicAlreadyExists, $"creating {name}");
+        output.WriteLine($"created {name}: {result.Error?.Code.ToString() ?? "ok"}");
+    }
+
+    private Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.WaitForAsync(output, Deadline, read, done, what);
+}
