@@ -18,6 +18,7 @@ voters=""
 for ((i = 0; i < BROKERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$((9192 + i))"; done
 
 pids=()
+# SIGTERM is each broker's clean shutdown (it fences itself, flushes and checkpoints); the script waits for all.
 stop() { kill -TERM "${pids[@]}" 2>/dev/null || true; }
 trap stop INT TERM
 for ((i = 0; i < BROKERS; i++)); do
@@ -31,8 +32,10 @@ for ((i = 0; i < BROKERS; i++)); do
     --override listeners="PLAINTEXT://127.0.0.1:$((9092 + i)),CONTROLLER://127.0.0.1:$((9192 + i))" \
     --override advertised.listeners="PLAINTEXT://127.0.0.1:$((9092 + i))" \
     --override log.dirs="data/broker-$i" \
-    "$@" 2>&1 | sed -u "s/^/[broker-$i] /" &
-  pids+=($!)
+    "$@" > >(sed -u "s/^/[broker-$i] /") 2>&1 &
+  pids+=($!) # the broker's own pid, not the prefixing sed's
 done
 echo "local cluster: $BROKERS brokers, bootstrap 127.0.0.1:9092 (Ctrl-C stops them)"
-wait
+# A trapped signal ends the first wait early; the second waits for the brokers' clean shutdown.
+wait "${pids[@]}" || true
+wait "${pids[@]}" 2>/dev/null || true
