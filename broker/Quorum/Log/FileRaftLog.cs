@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using KafkaOperator.Protocol.Records;
 using Microsoft.Win32.SafeHandles;
 
 namespace KafkaOperator.Quorum.Log;
@@ -158,7 +159,7 @@ public sealed class FileRaftLog : IRaftLog, IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(target[12..], Checksum(target));
     }
 
-    private static uint Checksum(ReadOnlySpan<byte> entry) => Crc32.Append(Crc32.Compute(entry[..12]), entry[16..]);
+    private static uint Checksum(ReadOnlySpan<byte> entry) => Crc32C.Append(Crc32C.Compute(entry[..12]), entry[16..]);
 
     private void Recover()
     {
