@@ -1,0 +1,474 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+
+namespace KafkaOperator.Quorum.Transport;
+
+/// <summary>
+/// The quorum's client side on TCP: one lazily opened connection per voter, with requests pipelined on it and
+/// responses matched by correlation id. Hosts are resolved on every connect attempt (in Kubernetes a peer's DNS name
+/// appears only once its pod does). After a failed connect or a lost connection the next attempt waits a backoff,
+/// 50 ms doubling to 1 s and reset by a successful connect; a Send in that window, or one whose connect fails, gets
+/// null; nothing is queued for later.
+/// <para>
+/// Every Send's callback runs exactly once, on the thread pool, never inside Send and never under a lock: with the
+/// response, or with null on timeout (counted from Send, connecting included), on connection loss, for an unknown
+/// destination, or when the transport is disposed. An exception from a callback is logged and swallowed.
+/// </para>
+/// </summary>
+public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
+{
+    private const int InitialBackoffMs = 50;
+    private const int MaxBackoffMs = 1000;
+
+    private readonly Dictionary<int, Peer> _peers = [];
+    private readonly int _requestTimeoutMs;
+    private readonly Action<string>? _log;
+    private readonly CancellationTokenSource _disposing = new();
+    private readonly ConcurrentDictionary<PendingRequest, byte> _outstanding = new();
+    private volatile bool _disposed;
+    private int _disposeStarted;
+
+    /// <param name="voters">Each destination id's host (a DNS name or an IP literal) and port.</param>
+    /// <param name="requestTimeoutMs">How long a request may take, connecting included, before its callback gets null.</param>
+    /// <param name="log">Where to report connection failures and malformed responses; optional.</param>
+    public TcpRaftTransport(IReadOnlyDictionary<int, DnsEndPoint> voters, int requestTimeoutMs, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(voters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestTimeoutMs);
+        _requestTimeoutMs = requestTimeoutMs;
+        _log = log;
+        foreach (var (id, endpoint) in voters)
+        {
+            ArgumentNullException.ThrowIfNull(endpoint, nameof(voters));
+            _peers[id] = new Peer(this, id, endpoint);
+        }
+    }
+
+    public void Send(int destinationId, RaftRequest request, Action<RaftResponse?> onResponse)
+    {
+        ArgumentNullException.ThrowIfNull(onResponse);
+        var pending = new PendingRequest(this, onResponse);
+        if (_disposed)
+        {
+            pending.Complete(null);
+            return;
+        }
+        if (!_peers.TryGetValue(destinationId, out var peer))
+        {
+            Log($"Raft transport: no address for node {destinationId}");
+            pending.Complete(null);
+            return;
+        }
+        if (request is null)
+        {
+            Log($"Raft transport: null request to node {destinationId}");
+            pending.Complete(null);
+            return;
+        }
+        _outstanding.TryAdd(pending, 0);
+        if (_disposed)
+        {
+            // Raced with DisposeAsync, which may already have swept the outstanding set.
+            pending.Complete(null);
+            return;
+        }
+        pending.StartTimer(_requestTimeoutMs);
+        _ = peer.SendAsync(pending, request);
+    }
+
+    /// <summary>Closes every connection; each request still outstanding gets null.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposeStarted, 1) != 0)
+            return;
+        _disposed = true;
+        await _disposing.CancelAsync().ConfigureAwait(false);
+        var closing = new List<Task>();
+        foreach (var peer in _peers.Values)
+            closing.Add(peer.CloseAsync());
+        await Task.WhenAll(closing).ConfigureAwait(false);
+        foreach (var pending in _outstanding.Keys)
+            pending.Complete(null);
+        _disposing.Dispose();
+    }
+
+    private void Log(string message)
+    {
+        try
+        {
+            _log?.Invoke(message);
+        }
+        catch
+        {
+            // A failing log callback must not take the transport down with it.
+        }
+    }
+
+    /// <summary>One Send's callback, completed once by whichever of response, timeout, failure or dispose is first.</summary>
+    private sealed class PendingRequest
+    {
+        private readonly TcpRaftTransport _transport;
+        private readonly Action<RaftResponse?> _onResponse;
+        private Timer? _timer;
+        private RaftResponse? _response;
+        private int _completed;
+
+        public PendingRequest(TcpRaftTransport transport, Action<RaftResponse?> onResponse)
+        {
+            _transport = transport;
+            _onResponse = onResponse;
+            Deadline = Stopwatch.GetTimestamp();
+        }
+
+        /// <summary>The connection and correlation id once written, so a timeout can forget the correlation.</summary>
+        public ClientConnection? Connection { get; set; }
+
+        public int CorrelationId { get; set; }
+
+        public long Deadline { get; private set; }
+
+        public bool IsCompleted => Volatile.Read(ref _completed) != 0;
+
+        public void StartTimer(int timeoutMs)
+        {
+            Deadline = Stopwatch.GetTimestamp() + (timeoutMs * Stopwatch.Frequency / 1000);
+            var timer = new Timer(static state => ((PendingRequest)state!).Complete(null), this, Timeout.Infinite, Timeout.Infinite);
+            Volatile.Write(ref _timer, timer);
+            timer.Change(timeoutMs, Timeout.Infinite);
+            if (IsCompleted)
+                timer.Dispose();
+        }
+
+        /// <summary>Milliseconds left before the deadline, at least 1.</summary>
+        public int RemainingMs() =>
+            (int)Math.Clamp((Deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency, 1, int.MaxValue);
+
+        public void Complete(RaftResponse? response)
+        {
+            if (Interlocked.Exchange(ref _completed, 1) != 0)
+                return;
+            Volatile.Read(ref _timer)?.Dispose();
+            _transport._outstanding.TryRemove(this, out _);
+            Connection?.Forget(CorrelationId, this);
+            _response = response;
+            ThreadPool.UnsafeQueueUserWorkItem(static self => self.Invoke(), this, preferLocal: false);
+        }
+
+        private void Invoke()
+        {
+            try
+            {
+                _onResponse(_response);
+            }
+            catch (Exception ex)
+            {
+                _transport.Log($"Raft transport: response callback failed: {ex}");
+            }
+        }
+    }
+
+    /// <summary>A destination: its address, its current connection if any, and the reconnect backoff.</summary>
+    private sealed class Peer
+    {
+        private readonly TcpRaftTransport _transport;
+        private readonly int _id;
+        private readonly DnsEndPoint _endpoint;
+        private readonly object _lock = new();
+        private ClientConnection? _connection;
+        private Task<ClientConnection?>? _connecting;
+        private long _nextAttempt;
+        private int _backoffMs = InitialBackoffMs;
+
+        public Peer(TcpRaftTransport transport, int id, DnsEndPoint endpoint)
+        {
+            _transport = transport;
+            _id = id;
+            _endpoint = endpoint;
+        }
+
+        public async Task SendAsync(PendingRequest pending, RaftRequest request)
+        {
+            try
+            {
+                var connection = await GetConnectionAsync().ConfigureAwait(false);
+                if (connection is null || pending.IsCompleted)
+                {
+                    pending.Complete(null);
+                    return;
+                }
+                await connection.SendAsync(pending, request).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                _transport.Log($"Raft transport: send to node {_id} failed: {ex}");
+                pending.Complete(null);
+            }
+        }
+
+        public async Task CloseAsync()
+        {
+            ClientConnection? connection;
+            Task<ClientConnection?>? connecting;
+            lock (_lock)
+            {
+                connection = _connection;
+                connecting = _connecting;
+                _connection = null;
+            }
+            if (connecting is not null)
+            {
+                // Cancelled by the transport's dispose; whatever it opened closes itself.
+                connection ??= await connecting.ConfigureAwait(false);
+            }
+            if (connection is not null)
+                await connection.CloseAsync().ConfigureAwait(false);
+        }
+
+        /// <summary>The open connection, a new one, or null while backing off or when connecting fails.</summary>
+        private Task<ClientConnection?> GetConnectionAsync()
+        {
+            lock (_lock)
+            {
+                if (_connection is { IsClosed: false })
+                    return Task.FromResult<ClientConnection?>(_connection);
+                if (_connecting is not null)
+                    return _connecting;
+                if (Stopwatch.GetTimestamp() < _nextAttempt || _transport._disposed)
+                    return Task.FromResult<ClientConnection?>(null);
+                _connecting = Task.Run(ConnectAsync);
+                return _connecting;
+            }
+        }
+
+        private async Task<ClientConnection?> ConnectAsync()
+        {
+            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_transport._disposing.Token);
+                timeout.CancelAfter(_transport._requestTimeoutMs);
+
+                // A DNS name resolves afresh on each attempt; an IP literal connects directly.
+                await socket.ConnectAsync(_endpoint.Host, _endpoint.Port, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                socket.Dispose();
+                int backoff;
+                lock (_lock)
+                {
+                    _connecting = null;
+                    backoff = Backoff();
+                }
+                var reason = ex is OperationCanceledException ? "timed out" : ex.Message;
+                if (!_transport._disposed)
+                    _transport.Log($"Raft transport: cannot connect to node {_id} at {_endpoint.Host}:{_endpoint.Port} ({reason}); next attempt in {backoff} ms");
+                return null;
+            }
+            var connection = new ClientConnection(_transport, this, socket);
+            bool disposed;
+            lock (_lock)
+            {
+                _connecting = null;
+                disposed = _transport._disposed;
+                if (!disposed)
+                {
+                    _connection = connection;
+                    _backoffMs = InitialBackoffMs;
+                    _nextAttempt = 0;
+                }
+            }
+            if (disposed)
+            {
+                await connection.CloseAsync().ConfigureAwait(false);
+                return null;
+            }
+            connection.Start();
+            return connection;
+        }
+
+        /// <summary>A connection closed: forget it, and hold the next attempt back by the current backoff.</summary>
+        public void Closed(ClientConnection connection, string? reason)
+        {
+            int backoff;
+            lock (_lock)
+            {
+                if (_connection != connection)
+                    return;
+                _connection = null;
+                backoff = Backoff();
+            }
+            if (reason is not null && !_transport._disposed)
+                _transport.Log($"Raft transport: connection to node {_id} lost ({reason}); next attempt in {backoff} ms");
+        }
+
+        // Under _lock.
+        private int Backoff()
+        {
+            var backoff = _backoffMs;
+            _nextAttempt = Stopwatch.GetTimestamp() + (backoff * Stopwatch.Frequency / 1000);
+            _backoffMs = Math.Min(backoff * 2, MaxBackoffMs);
+            return backoff;
+        }
+    }
+
+    /// <summary>One open connection: pipelined writes under a lock, a read loop matching responses by correlation id.</summary>
+    private sealed class ClientConnection
+    {
+        private readonly TcpRaftTransport _transport;
+        private readonly Peer _peer;
+        private readonly NetworkStream _stream;
+        private readonly PipeReader _input;
+        private readonly SemaphoreSlim _writeLock = new(1, 1);
+        private readonly ConcurrentDictionary<int, PendingRequest> _inFlight = new();
+        private readonly CancellationTokenSource _closed = new();
+        private Task _readLoop = Task.CompletedTask;
+        private int _nextCorrelationId;
+        private int _closing;
+
+        public ClientConnection(TcpRaftTransport transport, Peer peer, Socket socket)
+        {
+            _transport = transport;
+            _peer = peer;
+            _stream = new NetworkStream(socket, ownsSocket: true);
+            _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(leaveOpen: true));
+        }
+
+        public bool IsClosed => Volatile.Read(ref _closing) != 0;
+
+        public void Start() => _readLoop = Task.Run(ReadLoopAsync);
+
+        public async Task SendAsync(PendingRequest pending, RaftRequest request)
+        {
+            var correlationId = Interlocked.Increment(ref _nextCorrelationId);
+            byte[] frame;
+            try
+            {
+                frame = RaftFrame.Encode(correlationId, request);
+            }
+            catch (ArgumentException ex)
+            {
+                _transport.Log($"Raft transport: cannot encode {request.GetType().Name}: {ex.Message}");
+                pending.Complete(null);
+                return;
+            }
+            pending.CorrelationId = correlationId;
+            pending.Connection = this;
+            _inFlight[correlationId] = pending;
+
+            // Whoever completed it meanwhile (timeout, or Close sweeping before the add) could not forget it yet.
+            if (pending.IsCompleted || IsClosed)
+            {
+                _inFlight.TryRemove(correlationId, out _);
+                pending.Complete(null);
+                return;
+            }
+            using (var queued = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token))
+            {
+                queued.CancelAfter(pending.RemainingMs());
+                try
+                {
+                    await _writeLock.WaitAsync(queued.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    pending.Complete(null);
+                    return;
+                }
+            }
+            try
+            {
+                // Timed out while queued for the lock: not worth sending any more.
+                if (pending.IsCompleted)
+                    return;
+
+                // A write that makes no progress for a whole request timeout means the peer has stopped reading.
+                using var stalled = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+                stalled.CancelAfter(_transport._requestTimeoutMs);
+                await _stream.WriteAsync(frame, stalled.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                // Part of a frame may be on the wire: the connection cannot be used any more.
+                Close(IsClosed ? null : $"write failed: {(ex is OperationCanceledException ? "timed out" : ex.Message)}");
+                pending.Complete(null);
+            }
+            finally
+            {
+                _writeLock.Release();
+            }
+        }
+
+        public void Forget(int correlationId, PendingRequest pending) =>
+            _inFlight.TryRemove(new KeyValuePair<int, PendingRequest>(correlationId, pending));
+
+        public async Task CloseAsync()
+        {
+            Close(null);
+            await _readLoop.ConfigureAwait(false);
+        }
+
+        private void Close(string? reason)
+        {
+            if (Interlocked.Exchange(ref _closing, 1) != 0)
+                return;
+            _peer.Closed(this, reason);
+            _closed.Cancel();
+            _input.CancelPendingRead();
+            _stream.Dispose();
+            foreach (var correlationId in _inFlight.Keys)
+            {
+                if (_inFlight.TryRemove(correlationId, out var pending))
+                    pending.Complete(null);
+            }
+        }
+
+        private async Task ReadLoopAsync()
+        {
+            string? reason = "closed by the peer";
+            try
+            {
+                while (!IsClosed)
+                {
+                    var result = await _input.ReadAsync().ConfigureAwait(false);
+                    var buffer = result.Buffer;
+                    try
+                    {
+                        while (RaftFrame.TryRead(ref buffer, out var correlationId, out var message))
+                        {
+                            var response = RaftCodec.DecodeResponse(message);
+                            if (_inFlight.TryRemove(correlationId, out var pending))
+                                pending.Complete(response);
+                        }
+                    }
+                    finally
+                    {
+                        _input.AdvanceTo(buffer.Start, buffer.End);
+                    }
+                    if (result.IsCompleted || result.IsCanceled)
+                        break;
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                reason = $"malformed response: {ex.Message}";
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                reason = ex.Message;
+            }
+            catch (Exception ex)
+            {
+                reason = $"read loop failed: {ex}";
+            }
+            finally
+            {
+                Close(IsClosed ? null : reason);
+                await _input.CompleteAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

@@ -1,0 +1,362 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using KafkaOperator.Quorum.Transport;
+
+namespace KafkaOperator.Quorum.Tests.Transport;
+
+public sealed class TcpRaftTransportTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
+
+    [ThreadStatic]
+    private static bool _insideSend;
+
+    private readonly ConcurrentQueue<string> _log = new();
+    private readonly List<IAsyncDisposable> _cleanup = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = _cleanup.Count - 1; i >= 0; i--)
+            await _cleanup[i].DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Every_request_type_gets_its_response()
+    {
+        var server = await StartServerAsync(new Handler((request, _) => Task.FromResult(Echo(request))));
+        var transport = Transport(server.Port);
+        var payload = new byte[2 * 1024 * 1024];
+        new Random(3).NextBytes(payload);
+
+        var vote = Assert.IsType<VoteResponse>(await SendAsync(transport, 1, new VoteRequest("c", 4, 2, 3, 10, true)));
+        Assert.Equal(new VoteResponse(RaftErrors.None, 2, 4, true), vote);
+        var begin = Assert.IsType<BeginQuorumEpochResponse>(await SendAsync(transport, 1, new BeginQuorumEpochRequest("c", 3, 5)));
+        Assert.Equal(new BeginQuorumEpochResponse(RaftErrors.None, 3, 5), begin);
+        var end = Assert.IsType<EndQuorumEpochResponse>(await SendAsync(transport, 1, new EndQuorumEpochRequest("c", 3, 5, [2, 1])));
+        Assert.Equal(new EndQuorumEpochResponse(RaftErrors.None, 3, 5), end);
+        var fetch = Assert.IsType<FetchResponse>(await SendAsync(transport, 1, new FetchRequest("c", 2, 5, 41, 4, 1 << 20)));
+        Assert.Equal(41, fetch.HighWatermark);
+        var propose = Assert.IsType<ProposeResponse>(await SendAsync(transport, 1, new ProposeRequest("c", payload)));
+        Assert.Equal(payload.Length, propose.Offset);
+
+        // A large response, too.
+        var big = new FetchResponse(RaftErrors.None, 1, 1, 2, 0, -1, -1, [new RaftEntry(0, 1, payload), new RaftEntry(1, 1, [])]);
+        await using var bigServer = await StartServerAsync(new Handler((_, _) => Task.FromResult<RaftResponse>(big)));
+        var bigTransport = Transport(bigServer.Port);
+        var received = await SendAsync(bigTransport, 1, new FetchRequest("c", 2, 1, 0, 0, 1 << 22));
+        RaftCodecTests.AssertSameMessage(big, received!);
+    }
+
+    [Fact]
+    public async Task Pipelined_requests_are_handled_concurrently_and_answered_out_of_order()
+    {
+        const int Count = 100;
+        var gates = new ConcurrentDictionary<long, TaskCompletionSource<RaftResponse>>();
+        var allArrived = NewTcs<bool>();
+        var server = await StartServerAsync(new Handler((request, _) =>
+        {
+            var fetch = (FetchRequest)request;
+            var gate = gates.GetOrAdd(fetch.FetchOffset, _ => NewTcs<RaftResponse>());
+            if (gates.Count == Count)
+                allArrived.TrySetResult(true);
+            return gate.Task;
+        }));
+        var transport = Transport(server.Port);
+
+        var results = new Task<RaftResponse?>[Count];
+        for (var i = 0; i < Count; i++)
+            results[i] = SendAsync(transport, 1, new FetchRequest("c", 2, 1, i, 0, 100));
+
+        // All hundred are in the handler at once: none waits for another to be answered.
+        await allArrived.Task.WaitAsync(Patience);
+        for (var i = Count - 1; i >= 0; i--)
+        {
+            gates[i].SetResult(new FetchResponse(RaftErrors.None, 1, 1, i, 0, -1, -1, []));
+            if (i % 10 == 0)
+                await results[i]; // interleave, so later responses race earlier writes
+        }
+        for (var i = 0; i < Count; i++)
+            Assert.Equal(i, Assert.IsType<FetchResponse>(await results[i]).HighWatermark);
+    }
+
+    [Fact]
+    public async Task A_slow_request_does_not_hold_up_later_ones()
+    {
+        var release = NewTcs<RaftResponse>();
+        var server = await StartServerAsync(new Handler((request, _) =>
+            request is FetchRequest ? release.Task : Task.FromResult(Echo(request))));
+        var transport = Transport(server.Port);
+
+        var slow = SendAsync(transport, 1, new FetchRequest("c", 2, 1, 0, 0, 100));
+        var fast = await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
+        Assert.IsType<VoteResponse>(fast);
+        Assert.False(slow.IsCompleted);
+        release.SetResult(new FetchResponse(RaftErrors.None, 1, 1, 7, 0, -1, -1, []));
+        Assert.Equal(7, Assert.IsType<FetchResponse>(await slow).HighWatermark);
+    }
+
+    [Fact]
+    public async Task A_timed_out_request_gets_null_exactly_once_and_its_late_response_is_ignored()
+    {
+        // A hand-written peer, so the late response can be put on the wire strictly before the next one.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var transport = Transport(((IPEndPoint)listener.LocalEndpoint).Port, timeoutMs: 1000);
+
+        // Connect first, so the request below is on the wire well before its timeout even on a loaded machine.
+        var warmUp = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
+        using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
+        var stream = peer.GetStream();
+        var (warmUpId, _) = await ReadRequestAsync(stream);
+        await stream.WriteAsync(RaftFrame.Encode(warmUpId, new VoteResponse(RaftErrors.None, 1, 1, true)));
+        Assert.IsType<VoteResponse>(await warmUp);
+
+        var calls = 0;
+        var late = NewTcs<RaftResponse?>();
+        transport.Send(1, new VoteRequest("c", 1, 2, 0, 0, false), response =>
+        {
+            Interlocked.Increment(ref calls);
+            late.TrySetResult(response);
+        });
+        var (lateId, _) = await ReadRequestAsync(stream);
+        Assert.Null(await late.Task.WaitAsync(Patience));
+
+        var next = SendAsync(transport, 1, new BeginQuorumEpochRequest("c", 1, 1));
+        var (nextId, _) = await ReadRequestAsync(stream);
+        Assert.NotEqual(lateId, nextId);
+        await stream.WriteAsync((byte[])[
+            .. RaftFrame.Encode(lateId, new VoteResponse(RaftErrors.None, 1, 1, true)),
+            .. RaftFrame.Encode(nextId, new BeginQuorumEpochResponse(RaftErrors.None, 1, 1)),
+        ]);
+        Assert.IsType<BeginQuorumEpochResponse>(await next);
+
+        // The late response was read before the next one, matched nothing, and left the connection usable.
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    [Fact]
+    public async Task A_request_with_no_response_times_out_with_null()
+    {
+        var server = await StartServerAsync(new Handler(async (_, ct) =>
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        }));
+        var transport = Transport(server.Port, timeoutMs: 150);
+        Assert.Null(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+    }
+
+    [Fact]
+    public async Task A_killed_server_gives_null_and_a_new_server_on_the_same_port_is_reconnected()
+    {
+        var entered = NewTcs<bool>();
+        var server = await StartServerAsync(new Handler(async (request, ct) =>
+        {
+            if (request is FetchRequest)
+            {
+                entered.TrySetResult(true);
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            return Echo(request);
+        }));
+        var port = server.Port;
+        var transport = Transport(port, timeoutMs: 10_000);
+        Assert.IsType<VoteResponse>(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+
+        // In flight when the server dies: null on connection loss, long before the 10 s timeout.
+        var inFlight = SendAsync(transport, 1, new FetchRequest("c", 2, 1, 0, 0, 100));
+        await entered.Task.WaitAsync(Patience);
+        await server.DisposeAsync();
+        Assert.Null(await inFlight.WaitAsync(TimeSpan.FromSeconds(5)));
+
+        // Nothing listens: refused (or backing off), null.
+        Assert.Null(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+
+        await using var restarted = new RaftTcpServer(new IPEndPoint(IPAddress.Loopback, port), new Handler((request, _) => Task.FromResult(Echo(request))), Log);
+        restarted.Start();
+        Assert.Equal(port, restarted.Port);
+
+        // Poll until the backoff lets a connect through; each attempt itself is awaited, not slept on.
+        var deadline = DateTime.UtcNow + Patience;
+        RaftResponse? response = null;
+        while (response is null && DateTime.UtcNow < deadline)
+        {
+            response = await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
+            if (response is null)
+                await Task.Delay(20);
+        }
+        Assert.IsType<VoteResponse>(response);
+    }
+
+    [Fact]
+    public async Task An_unknown_destination_gets_null()
+    {
+        var transport = Transport(1);
+        Assert.Null(await SendAsync(transport, 99, new VoteRequest("c", 1, 2, 0, 0, false)));
+        Assert.Contains(_log, line => line.Contains("99", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_host_that_does_not_resolve_gets_null()
+    {
+        var transport = new TcpRaftTransport(new Dictionary<int, DnsEndPoint> { [1] = new("quorum-0.no-such-host.invalid", 9093) }, 2000, Log);
+        _cleanup.Add(transport);
+        Assert.Null(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+    }
+
+    [Fact]
+    public async Task Dispose_gives_null_to_outstanding_requests_and_to_later_sends()
+    {
+        var entered = NewTcs<bool>();
+        var server = await StartServerAsync(new Handler(async (_, ct) =>
+        {
+            entered.TrySetResult(true);
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        }));
+        var transport = new TcpRaftTransport(Voters(server.Port), 30_000, Log);
+        var pending = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
+        await entered.Task.WaitAsync(Patience);
+
+        await transport.DisposeAsync();
+        Assert.Null(await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Null(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+    }
+
+    [Fact]
+    public async Task A_malformed_frame_closes_that_connection_only()
+    {
+        var server = await StartServerAsync(new Handler((request, _) => Task.FromResult(Echo(request))));
+        var transport = Transport(server.Port);
+        Assert.IsType<VoteResponse>(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+
+        foreach (var garbage in new[] { SizePrefix(int.MaxValue), [.. SizePrefix(6), 0, 0, 0, 1, 77, 0] })
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, server.Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync(garbage);
+            var buffer = new byte[16];
+            Assert.Equal(0, await stream.ReadAsync(buffer).AsTask().WaitAsync(Patience)); // closed by the server
+        }
+        Assert.Contains(_log, line => line.Contains("malformed", StringComparison.Ordinal));
+
+        // The server and the transport's own connection carry on.
+        Assert.IsType<VoteResponse>(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+    }
+
+    [Fact]
+    public async Task A_malformed_response_fails_the_connection_with_null()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var transport = Transport(((IPEndPoint)listener.LocalEndpoint).Port, timeoutMs: 30_000);
+        var pending = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
+        using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
+        var stream = peer.GetStream();
+        var (id, request) = await ReadRequestAsync(stream);
+        Assert.IsType<VoteRequest>(request);
+        await stream.WriteAsync(SizePrefix(-5));
+        Assert.Null(await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Contains(_log, line => line.Contains("malformed", StringComparison.Ordinal));
+        Assert.NotEqual(0, id);
+    }
+
+    [Fact]
+    public async Task A_handler_that_throws_leaves_the_request_to_time_out_and_the_server_carries_on()
+    {
+        var server = await StartServerAsync(new Handler((request, _) =>
+            request is VoteRequest ? throw new InvalidOperationException("boom") : Task.FromResult(Echo(request))));
+        Assert.Null(await SendAsync(Transport(server.Port, timeoutMs: 300), 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+        Assert.IsType<BeginQuorumEpochResponse>(await SendAsync(Transport(server.Port), 1, new BeginQuorumEpochRequest("c", 1, 1)));
+        Assert.Contains(_log, line => line.Contains("boom", StringComparison.Ordinal));
+    }
+
+    private static byte[] SizePrefix(int size)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, size);
+        return bytes;
+    }
+
+    private static async Task<(int CorrelationId, RaftRequest Request)> ReadRequestAsync(NetworkStream stream)
+    {
+        var prefix = new byte[4];
+        await stream.ReadExactlyAsync(prefix).AsTask().WaitAsync(Patience);
+        var frame = new byte[4 + BinaryPrimitives.ReadInt32BigEndian(prefix)];
+        prefix.CopyTo(frame, 0);
+        await stream.ReadExactlyAsync(frame.AsMemory(4)).AsTask().WaitAsync(Patience);
+        var request = RaftFrame.DecodeRequest(frame, out var correlationId);
+        return (correlationId, request);
+    }
+
+    private static RaftResponse Echo(RaftRequest request) => request switch
+    {
+        VoteRequest r => new VoteResponse(RaftErrors.None, r.CandidateId, r.CandidateEpoch, true),
+        BeginQuorumEpochRequest r => new BeginQuorumEpochResponse(RaftErrors.None, r.LeaderId, r.LeaderEpoch),
+        EndQuorumEpochRequest r => new EndQuorumEpochResponse(RaftErrors.None, r.LeaderId, r.LeaderEpoch),
+        FetchRequest r => new FetchResponse(RaftErrors.None, 1, r.ReplicaEpoch, r.FetchOffset, 0, -1, -1, []),
+        ProposeRequest r => new ProposeResponse(RaftErrors.None, 1, 1, r.Payload.Length),
+        _ => throw new ArgumentException(request.GetType().Name),
+    };
+
+    /// <summary>Sends and completes with the callback's argument; fails the test if the callback runs inside Send or twice.</summary>
+    private static async Task<RaftResponse?> SendAsync(TcpRaftTransport transport, int destination, RaftRequest request)
+    {
+        var result = NewTcs<RaftResponse?>();
+        var calls = 0;
+        _insideSend = true;
+        try
+        {
+            transport.Send(destination, request, response =>
+            {
+                if (_insideSend)
+                    result.TrySetException(new InvalidOperationException("onResponse ran synchronously inside Send"));
+                else if (Interlocked.Increment(ref calls) != 1)
+                    result.TrySetException(new InvalidOperationException("onResponse ran twice"));
+                else
+                    result.TrySetResult(response);
+            });
+        }
+        finally
+        {
+            _insideSend = false;
+        }
+        return await result.Task.WaitAsync(Patience);
+    }
+
+    private static TaskCompletionSource<T> NewTcs<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private async Task<RaftTcpServer> StartServerAsync(IRaftRequestHandler handler)
+    {
+        var server = new RaftTcpServer(new IPEndPoint(IPAddress.Loopback, 0), handler, Log);
+        _cleanup.Add(server);
+        await server.StartAsync();
+        return server;
+    }
+
+    private TcpRaftTransport Transport(int port, int timeoutMs = 5000)
+    {
+        var transport = new TcpRaftTransport(Voters(port), timeoutMs, Log);
+        _cleanup.Add(transport);
+        return transport;
+    }
+
+    private static Dictionary<int, DnsEndPoint> Voters(int port) => new() { [1] = new DnsEndPoint("localhost", port) };
+
+    private void Log(string line) => _log.Enqueue(line);
+
+    private sealed class Handler : IRaftRequestHandler
+    {
+        private readonly Func<RaftRequest, CancellationToken, Task<RaftResponse>> _handle;
+
+        public Handler(Func<RaftRequest, CancellationToken, Task<RaftResponse>> handle) => _handle = handle;
+
+        public Task<RaftResponse> HandleAsync(RaftRequest request, CancellationToken cancellationToken = default) =>
+            _handle(request, cancellationToken);
+    }
+}
