@@ -181,6 +181,8 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         private Task<ClientConnection?>? _connecting;
         private long _nextAttempt;
         private int _backoffMs = InitialBackoffMs;
+        private int _failures;
+        private long _lastFailureLog;
 
         public Peer(TcpRaftTransport transport, int id, DnsEndPoint endpoint)
         {
@@ -258,29 +260,41 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             {
                 socket.Dispose();
                 int backoff;
+                int failures;
+                bool log;
                 lock (_lock)
                 {
                     _connecting = null;
                     backoff = Backoff();
+                    // A peer that is down for minutes (a pod being rescheduled) is said once, then every 30 s.
+                    failures = ++_failures;
+                    log = failures == 1 || Stopwatch.GetElapsedTime(_lastFailureLog).TotalSeconds >= 30;
+                    if (log)
+                        _lastFailureLog = Stopwatch.GetTimestamp();
                 }
                 var reason = ex is OperationCanceledException ? "timed out" : ex.Message;
-                if (!_transport._disposed)
-                    _transport.Log($"Raft transport: cannot connect to node {_id} at {_endpoint.Host}:{_endpoint.Port} ({reason}); next attempt in {backoff} ms");
+                if (log && !_transport._disposed)
+                    _transport.Log($"Raft transport: cannot connect to node {_id} at {_endpoint.Host}:{_endpoint.Port} ({reason}; {failures} attempt(s) so far); next attempt in {backoff} ms");
                 return null;
             }
             var connection = new ClientConnection(_transport, this, socket);
             bool disposed;
+            int failed;
             lock (_lock)
             {
                 _connecting = null;
                 disposed = _transport._disposed;
+                failed = _failures;
                 if (!disposed)
                 {
                     _connection = connection;
                     _backoffMs = InitialBackoffMs;
                     _nextAttempt = 0;
+                    _failures = 0;
                 }
             }
+            if (failed > 0 && !disposed)
+                _transport.Log($"Raft transport: connected to node {_id} at {_endpoint.Host}:{_endpoint.Port} after {failed} failed attempt(s)");
             if (disposed)
             {
                 await connection.CloseAsync().ConfigureAwait(false);

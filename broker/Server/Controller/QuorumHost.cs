@@ -22,6 +22,9 @@ public sealed class QuorumHost : IAsyncDisposable
 {
     public const string MetadataDirName = "__cluster_metadata-0";
 
+    /// <summary>The voter ids this node's metadata log was written under, one line, e.g. "0,1,2".</summary>
+    public const string VotersFileName = "quorum-voters";
+
     private readonly BrokerConfig _config;
     private readonly QuorumNode _node;
     private readonly TcpRaftTransport _transport;
@@ -65,6 +68,7 @@ public sealed class QuorumHost : IAsyncDisposable
             ?? throw new ConfigException("controller.listener.names must name one of the listeners when controller.quorum.voters is set");
         var dir = Path.Combine(config.LogDirs[0], MetadataDirName);
         Directory.CreateDirectory(dir);
+        CheckVoterSet(dir, voters);
         var quorumConfig = new QuorumConfig(config.NodeId, [.. voters.Select(v => v.Id)], clusterId,
             config.QuorumElectionTimeoutMs, config.QuorumFetchTimeoutMs, config.QuorumRequestTimeoutMs);
         var store = new QuorumMetadataStore(clusterId, config.NodeId);
@@ -84,6 +88,26 @@ public sealed class QuorumHost : IAsyncDisposable
             throw new IOException($"cannot start the metadata quorum on {listener}: {ex.Message}", ex);
         }
         return new QuorumHost(config, store, node, transport, server, log);
+    }
+
+    /// <summary>
+    /// Refuses to join a quorum whose voter ids differ from those this node's log was written under. A static
+    /// voter set cannot change safely: new voters with empty logs can form a majority, elect a leader among
+    /// themselves and make this node truncate committed metadata (every topic would then be deleted here). Hosts
+    /// and ports may change (pods move); the ids may not.
+    /// </summary>
+    public static void CheckVoterSet(string dir, IReadOnlyList<QuorumVoter> voters)
+    {
+        var path = Path.Combine(dir, VotersFileName);
+        var ids = string.Join(',', voters.Select(v => v.Id).Order());
+        if (File.Exists(path))
+        {
+            var stored = File.ReadAllText(path).Trim();
+            if (stored != ids)
+                throw new ConfigException($"Invalid value for configuration controller.quorum.voters: this node's metadata log ({dir}) belongs to a quorum of voters {stored}, but the voters are now {ids}; changing the voter set is not supported (it could lose committed metadata)");
+            return;
+        }
+        AtomicFile.Write(path, System.Text.Encoding.UTF8.GetBytes(ids + "\n"));
     }
 
     /// <summary>
