@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using KafkaOperator.Client;
 using KafkaOperator.Client.Admin;
@@ -122,6 +123,37 @@ public sealed class ThreeBrokerClusterTests(ITestOutputHelper output)
             for (var i = 0; i < 100; i++)
                 Assert.Contains($"before-{p}-{i}", values);
         }
+    }
+
+    [Fact]
+    public async Task A_consumer_group_finds_its_coordinator_on_any_broker_and_commits_everything()
+    {
+        RepoPaths.RequireTool("kcat", "kafkacat");
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings);
+        const string Topic = "grouped";
+        await using (var admin = await KafkaAdminClient.ConnectAsync(cluster.Brokers[1].BootstrapServers))
+            (await admin.CreateTopicsAsync([new NewTopic(Topic, 6, 1)])).ThrowIfAnyFailed();
+        await using (var client = await KafkaCluster.ConnectAsync(cluster.Brokers[1].BootstrapServers))
+        {
+            await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true), t => t.Partitions.Count == 6, "the topic");
+            await using var producer = await KafkaProducer.CreateAsync(client);
+            for (var i = 0; i < 600; i++)
+                producer.Produce(Topic, i % 6, default, true, Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)));
+            await producer.FlushAsync();
+        }
+
+        // __consumer_offsets is spread over the brokers too: the group's coordinator is whichever leads its partition.
+        var result = await ClientScript.RunAsync(RepoPaths.RequirePython(),
+            [Path.Combine(RepoPaths.PythonDir, "groups_kcat.py"), cluster.Brokers[0].BootstrapServers, Topic, "cluster-group", "6"],
+            TimeSpan.FromSeconds(90), output);
+        var summary = result.RequireSummary();
+        Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
+        for (var p = 0; p < 6; p++)
+            Assert.Equal(100, summary.GetProperty("committed").GetProperty(p.ToString(CultureInfo.InvariantCulture)).GetInt64());
+
+        await using var offsets = await KafkaCluster.ConnectAsync(cluster.Brokers[2].BootstrapServers);
+        var internalTopic = await offsets.GetTopicAsync("__consumer_offsets", refresh: true);
+        Assert.Equal([0, 1, 2], internalTopic.Partitions.Select(p => p.LeaderId).Distinct().Order());
     }
 
     private Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
