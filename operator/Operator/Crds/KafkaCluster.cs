@@ -27,7 +27,11 @@ public sealed class KafkaCluster : KubeObject
 
 public sealed class KafkaClusterSpec
 {
-    [RequiredField, Minimum(1), CelRule("self >= 1", "replicas must be at least 1"), Doc("Number of brokers. Broker ids are the StatefulSet ordinals 0..replicas-1.")]
+    // Every broker is a voter of the metadata quorum, and the brokers cannot change a running quorum's voter set yet
+    // (new empty voters could elect a leader among themselves and truncate the existing metadata log).
+    [RequiredField, Minimum(1), CelRule("self >= 1", "replicas must be at least 1")]
+    [CelRule("self == oldSelf", "replicas cannot change yet: the brokers' metadata quorum has a fixed voter set (scaling is not supported in this version)")]
+    [Doc("Number of brokers, fixed after creation (every broker is a metadata quorum voter and the voter set cannot change yet). Broker ids are the StatefulSet ordinals 0..replicas-1.")]
     public int Replicas { get; set; } = 3;
 
     [Doc("Broker container image; defaults to the operator's configured broker image.")]

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace KafkaOperator.Operator.Reconcilers;
 
 /// <summary>
-/// Reconciles a KafkaCluster as an ordered chain of idempotent steps: validate → apply children → observe →
-/// roll one outdated broker (only while every other broker is Ready) → status. Safe to re-run at any point.
+/// Reconciles a KafkaCluster as an ordered chain of idempotent steps: validate → refuse a broker-count change →
+/// apply children → observe → roll one outdated broker (only while every other broker is Ready) → status. Safe to
+/// re-run at any point.
 /// </summary>
 public sealed class ClusterReconciler(IKubeClient client, IEventSink events, ModelOptions options, ILogger<ClusterReconciler> logger, TimeProvider? time = null)
 {
@@ -47,7 +48,23 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
             return ReconcileResult.Success();
         }
 
-        // Step 2: children.
+        // Step 2: a running cluster keeps its broker count. Every broker is a voter of the metadata quorum and the
+        // brokers cannot reconfigure it yet: new, empty voters could elect a leader among themselves and truncate the
+        // existing brokers' metadata log. So neither the StatefulSet nor the voter list in the ConfigMap may follow a
+        // changed spec.replicas (admission refuses the change; this covers it being bypassed).
+        var existing = await client.GetAsync<StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
+        if (existing?.Spec?.Replicas is int running && running != cluster.Spec.Replicas)
+        {
+            var message = $"spec.replicas is {cluster.Spec.Replicas} but the cluster runs {running} brokers (StatefulSet {names.StatefulSet}): "
+                + $"the brokers' metadata quorum has a fixed voter set, so scaling is not supported yet; set spec.replicas back to {running}";
+            Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "ScalingNotSupported", message, cluster.Metadata.Generation, now);
+            Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "ScalingNotSupported", message, cluster.Metadata.Generation, now);
+            await events.RecordAsync(cluster, EventTypes.Warning, "ScalingNotSupported", message, ct).ConfigureAwait(false);
+            await WriteStatusAsync(cluster, status, originalStatus, ct).ConfigureAwait(false);
+            return ReconcileResult.Success(Resync);
+        }
+
+        // Step 3: children.
         var desiredObjects = ClusterModel.Build(cluster, options);
         var desiredHash = desiredObjects.Single(o => o.Kind == "StatefulSet").Body["spec"]!["template"]!["metadata"]!["annotations"]![ClusterNames.ConfigHashAnnotation]!.GetValue<string>();
         foreach (var desired in desiredObjects)
@@ -74,7 +91,7 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
             }
         }
 
-        // Step 3: observe.
+        // Step 4: observe.
         var sts = await client.GetAsync<StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
         var stsJson = sts is null ? null : OperatorJson.ToNode(sts);
         var updateRevision = stsJson?["status"]?["updateRevision"]?.GetValue<string>();
@@ -87,11 +104,11 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
             .OrderBy(p => p.Ordinal)
             .ToList();
 
-        // Step 4: roll at most one broker per pass.
+        // Step 5: roll at most one broker per pass.
         bool IsCurrent(BrokerPod p) => p.ConfigHash == desiredHash && (updateRevision is null || p.Revision == updateRevision);
         var rollMessage = await RollAsync(cluster, pods, IsCurrent, stsCurrent, updateRevision, ct).ConfigureAwait(false);
 
-        // Step 5: status.
+        // Step 6: status.
         status.Brokers = Enumerable.Range(0, cluster.Spec.Replicas).Select(i =>
         {
             var pod = pods.Find(p => p.Ordinal == i);

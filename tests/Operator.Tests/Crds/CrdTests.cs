@@ -57,4 +57,16 @@ public sealed class CrdTests
         }
         Assert.Equal(1, spec["properties"]!["replicas"]!["minimum"]!.GetValue<long>());
     }
+
+    [Fact]
+    public void Cluster_crd_fixes_the_broker_count_after_creation()
+    {
+        var crd = CrdGenerator.Generate(typeof(KafkaCluster));
+        var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!;
+        var rules = spec["properties"]!["replicas"]!["x-kubernetes-validations"]!.AsArray();
+        Assert.Contains(rules, r => r!["rule"]!.GetValue<string>() == "self >= 1");
+        var transition = Assert.Single(rules, r => r!["rule"]!.GetValue<string>() == "self == oldSelf")!;
+        Assert.Contains("replicas cannot change", transition["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("voter set", transition["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }

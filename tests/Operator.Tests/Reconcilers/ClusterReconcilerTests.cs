@@ -133,18 +133,62 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
 
         var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
         c.Spec.Config = new() { ["num.partitions"] = "12" };
-        c.Spec.Replicas = 5;
         await _server.Client.ReplaceAsync(c);
         c = await ReconcileAsync();
 
         var cm = (await _server.Client.GetAsync<ConfigMap>(Ns, "demo-config"))!;
         Assert.Contains("num.partitions=12", cm.Data!["server.properties"], StringComparison.Ordinal);
         var sts = (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!;
-        Assert.Equal(5, sts.Spec!.Replicas);
-        Assert.NotEqual(hashBefore, sts.Spec.Template.Metadata!.Annotations![ClusterNames.ConfigHashAnnotation]);
+        Assert.NotEqual(hashBefore, sts.Spec!.Template.Metadata!.Annotations![ClusterNames.ConfigHashAnnotation]);
         Assert.Equal(c.Metadata.Generation, c.Status!.ObservedGeneration);
-        Assert.Equal(5, c.Status.Brokers!.Count);
+        Assert.Equal(3, c.Status.Brokers!.Count);
     }
+
+    [Fact]
+    public async Task Changing_the_broker_count_of_a_running_cluster_is_refused_without_touching_children()
+    {
+        await CreateAsync(replicas: 3);
+        await ReconcileAsync();
+        var propertiesBefore = (await _server.Client.GetAsync<ConfigMap>(Ns, "demo-config"))!.Data!["server.properties"];
+        Assert.Equal(3, Voters(propertiesBefore).Length);
+
+        // The in-process API server does not evaluate CEL: this is the change admission refuses, bypassed.
+        var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        c.Spec.Replicas = 5;
+        await _server.Client.ReplaceAsync(c);
+        var writesBefore = Writes();
+        c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        var result = await _reconciler.ReconcileAsync(c, CancellationToken.None);
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Equal(ClusterReconciler.Resync, result.RequeueAfter);
+        c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+
+        Assert.Equal(3, (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        var properties = (await _server.Client.GetAsync<ConfigMap>(Ns, "demo-config"))!.Data!["server.properties"];
+        Assert.Equal(propertiesBefore, properties);
+        Assert.Equal(3, Voters(properties).Length);
+        // The status is the only object written: no child was applied.
+        Assert.All(_server.Requests.Where(r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE").Skip(writesBefore),
+            r => Assert.EndsWith("/kafkaclusters/demo/status", r.Path, StringComparison.Ordinal));
+
+        Assert.Equal(c.Metadata.Generation, c.Status!.ObservedGeneration);
+        var ready = Conditions.Find(c.Status.Conditions, ConditionTypes.Ready)!;
+        Assert.Equal("False", ready.Status);
+        Assert.Equal("ScalingNotSupported", ready.Reason);
+        Assert.Contains("5", ready.Message, StringComparison.Ordinal);
+        Assert.Contains("3", ready.Message, StringComparison.Ordinal);
+        Assert.Contains(_events.Events, e => e.Reason == "ScalingNotSupported" && e.Type == EventTypes.Warning);
+
+        // Setting the count back resumes normal reconciliation.
+        c.Spec.Replicas = 3;
+        await _server.Client.ReplaceAsync(c);
+        c = await ReconcileAsync();
+        Assert.NotEqual("ScalingNotSupported", Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!.Reason);
+    }
+
+    private static string[] Voters(string serverProperties) =>
+        serverProperties.Split('\n').Single(l => l.StartsWith("controller.quorum.voters=", StringComparison.Ordinal))
+            ["controller.quorum.voters=".Length..].Split(',');
 
     [Fact]
     public async Task Status_reports_ready_brokers_from_the_pods()
@@ -235,16 +279,18 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Shrinking_to_one_broker_deletes_the_disruption_budget()
+    public async Task A_single_broker_cluster_deletes_a_leftover_disruption_budget()
     {
-        await CreateAsync();
-        await ReconcileAsync();
-        Assert.NotNull(await _server.Client.GetAsync<PodDisruptionBudget>(Ns, "demo-broker"));
-        var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
-        c.Spec.Replicas = 1;
-        await _server.Client.ReplaceAsync(c);
+        // The broker count of a running cluster cannot change, so the budget of a multi-broker model stands in for
+        // one left behind (e.g. by an earlier operator version).
+        var cluster = await CreateAsync(replicas: 1);
+        var leftover = ClusterModel.Build(Samples.Cluster("demo", 3, Ns), new ModelOptions()).Single(o => o.Kind == "PodDisruptionBudget");
+        var pdb = OperatorJson.FromNode<PodDisruptionBudget>(leftover.Body);
+        pdb.Metadata.OwnerReferences![0].Uid = cluster.Metadata.Uid!;
+        await _server.Client.CreateAsync(pdb);
         await ReconcileAsync();
         Assert.Null(await _server.Client.GetAsync<PodDisruptionBudget>(Ns, "demo-broker"));
+        Assert.Equal(1, (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
     }
 
     [Fact]
