@@ -52,10 +52,12 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
         // brokers cannot reconfigure it yet: new, empty voters could elect a leader among themselves and truncate the
         // existing brokers' metadata log. So neither the StatefulSet nor the voter list in the ConfigMap may follow a
         // changed spec.replicas (admission refuses the change; this covers it being bypassed).
-        var existing = await client.GetAsync<StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
-        if (existing?.Spec?.Replicas is int running && running != cluster.Spec.Replicas)
+        // The voter list the brokers run with is the one in the ConfigMap; a StatefulSet scaled by hand is drift
+        // that the apply below reverts.
+        var existing = await client.GetAsync<ConfigMap>(names.Namespace, names.ConfigMap, ct).ConfigureAwait(false);
+        if (RunningVoterCount(existing) is int running && running != cluster.Spec.Replicas)
         {
-            var message = $"spec.replicas is {cluster.Spec.Replicas} but the cluster runs {running} brokers (StatefulSet {names.StatefulSet}): "
+            var message = $"spec.replicas is {cluster.Spec.Replicas} but the cluster runs {running} brokers (controller.quorum.voters in ConfigMap {names.ConfigMap}): "
                 + $"the brokers' metadata quorum has a fixed voter set, so scaling is not supported yet; set spec.replicas back to {running}";
             Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "ScalingNotSupported", message, cluster.Metadata.Generation, now);
             Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "ScalingNotSupported", message, cluster.Metadata.Generation, now);
@@ -202,5 +204,18 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
                 pod["metadata"]?["labels"]?["controller-revision-hash"]?.GetValue<string>(),
                 pod["metadata"]?["annotations"]?[ClusterNames.ConfigHashAnnotation]?.GetValue<string>());
         }
+    }
+
+    /// <summary>How many voters the rendered server.properties lists, or null when there is no such ConfigMap yet.</summary>
+    private static int? RunningVoterCount(ConfigMap? configMap)
+    {
+        if (configMap?.Data?.GetValueOrDefault("server.properties") is not { } properties)
+            return null;
+        foreach (var line in properties.Split('\n'))
+        {
+            if (line.StartsWith("controller.quorum.voters=", StringComparison.Ordinal))
+                return line["controller.quorum.voters=".Length..].Split(',', StringSplitOptions.RemoveEmptyEntries).Length;
+        }
+        return null;
     }
 }

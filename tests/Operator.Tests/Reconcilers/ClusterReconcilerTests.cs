@@ -186,6 +186,21 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         Assert.NotEqual("ScalingNotSupported", Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!.Reason);
     }
 
+    [Fact]
+    public async Task A_statefulset_scaled_by_hand_is_scaled_back_to_the_voter_count()
+    {
+        await CreateAsync(replicas: 3);
+        await ReconcileAsync();
+        var sts = (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!;
+        sts.Spec!.Replicas = 5;
+        await _server.Client.ReplaceAsync(sts);
+
+        var c = await ReconcileAsync();
+
+        Assert.Equal(3, (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        Assert.NotEqual("ScalingNotSupported", Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!.Reason);
+    }
+
     private static string[] Voters(string serverProperties) =>
         serverProperties.Split('\n').Single(l => l.StartsWith("controller.quorum.voters=", StringComparison.Ordinal))
             ["controller.quorum.voters=".Length..].Split(',');
