@@ -14,21 +14,18 @@ public sealed class SocketServer : IAsyncDisposable
 {
     private readonly BrokerConfig _config;
     private readonly RequestDispatcher _dispatcher;
-    private readonly IReadOnlyDictionary<string, RequestDispatcher> _byListener;
     private readonly List<Socket> _listenSockets = [];
     private readonly List<Task> _acceptLoops = [];
     private readonly ConcurrentDictionary<Connection, Task> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly List<Listener> _bound = [];
 
-    /// <param name="config">The listeners to bind and the request size limit.</param>
-    /// <param name="dispatcher">Handles requests on every listener not named in <paramref name="byListener"/>.</param>
-    /// <param name="byListener">Dispatchers for named listeners, e.g. the CONTROLLER listener's quorum APIs.</param>
-    public SocketServer(BrokerConfig config, RequestDispatcher dispatcher, IReadOnlyDictionary<string, RequestDispatcher>? byListener = null)
+    /// <param name="config">The client listeners to bind (the controller listener is the quorum's) and the request size limit.</param>
+    /// <param name="dispatcher">Handles requests on every client listener.</param>
+    public SocketServer(BrokerConfig config, RequestDispatcher dispatcher)
     {
         _config = config;
         _dispatcher = dispatcher;
-        _byListener = byListener ?? new Dictionary<string, RequestDispatcher>();
     }
 
     public IReadOnlyList<Listener> BoundListeners => _bound;
@@ -63,8 +60,7 @@ public sealed class SocketServer : IAsyncDisposable
             _listenSockets.Add(socket);
             var port = ((IPEndPoint)socket.LocalEndPoint!).Port;
             _bound.Add(listener with { Port = port });
-            var dispatcher = _byListener.TryGetValue(listener.Name, out var named) ? named : _dispatcher;
-            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(socket, dispatcher)));
+            _acceptLoops.Add(Task.Run(() => AcceptLoopAsync(socket)));
         }
     }
 
@@ -106,7 +102,7 @@ public sealed class SocketServer : IAsyncDisposable
         return addresses.Length > 0 ? addresses[0] : throw new IOException($"cannot resolve listener host {host}");
     }
 
-    private async Task AcceptLoopAsync(Socket listenSocket, RequestDispatcher dispatcher)
+    private async Task AcceptLoopAsync(Socket listenSocket)
     {
         while (!_stopping.IsCancellationRequested)
         {
@@ -123,7 +119,7 @@ public sealed class SocketServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
-            var connection = new Connection(socket, dispatcher, _config.SocketRequestMaxBytes, InFlight, _stopping.Token);
+            var connection = new Connection(socket, _dispatcher, _config.SocketRequestMaxBytes, InFlight, _stopping.Token);
             var run = RunConnectionAsync(connection);
             _connections[connection] = run;
             _ = run.ContinueWith(_ => _connections.TryRemove(connection, out Task? _), TaskScheduler.Default);
