@@ -19,23 +19,46 @@ public sealed record ConfigEntry(string Name, string? Value, bool ReadOnly, Conf
 /// <summary>
 /// Describes and alters topic and broker configs as Kafka does: topic overrides live in the topic's metadata,
 /// dynamic broker configs (per broker: name "&lt;node id&gt;", cluster default: name "") in the metadata image
-/// under "broker:" / "default:" prefixes, and both reach the live logs through the replica manager. A change that
-/// passes validation then goes to the configured alter-config policy (POLICY_VIOLATION when it refuses), also
-/// when validate-only.
+/// under "broker:&lt;node id&gt;:" / "default:" prefixes, and both reach the live logs through the replica manager. The
+/// image is shared by every broker of a cluster, so each broker applies the cluster defaults and its own entries,
+/// also when another broker made the change. A change that passes validation then goes to the configured
+/// alter-config policy (POLICY_VIOLATION when it refuses), also when validate-only.
+/// Exception policy: a change the metadata quorum cannot commit is NOT_CONTROLLER (retriable), never an exception.
 /// </summary>
 public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
 {
     private const string BrokerPrefix = "broker:";
     private const string DefaultPrefix = "default:";
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Lock _applyLock = new();
+    private IReadOnlyDictionary<string, string> _applied = new Dictionary<string, string>();
 
-    /// <summary>Loads the persisted dynamic broker configs into the live config (at start-up).</summary>
+    /// <summary>Loads the persisted dynamic broker configs into the live config and follows later changes.</summary>
     public void LoadDynamic()
     {
-        var (perBroker, defaults) = Split(store.Image.BrokerConfigs);
-        config.SetDynamic(perBroker: false, defaults);
-        config.SetDynamic(perBroker: true, perBroker);
+        Apply(store.Image);
+        store.Changed += Apply;
     }
+
+    /// <summary>Applies the image's dynamic broker configs when they differ from what this broker applied last.</summary>
+    private void Apply(MetadataImage image)
+    {
+        lock (_applyLock)
+        {
+            var all = image.BrokerConfigs;
+            if (all.Count == _applied.Count && all.All(kv => _applied.TryGetValue(kv.Key, out var v) && v == kv.Value))
+                return;
+            _applied = all;
+            var (perBroker, defaults) = Split(all);
+            if (!SameEntries(defaults, config.DynamicDefaultValues))
+                config.SetDynamic(perBroker: false, defaults);
+            if (!SameEntries(perBroker, config.DynamicBrokerValues))
+                config.SetDynamic(perBroker: true, perBroker);
+        }
+    }
+
+    private static bool SameEntries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>
+        a.Count == b.Count && a.All(kv => b.TryGetValue(kv.Key, out var v) && v == kv.Value);
 
     public (ErrorCode Error, string? Message, List<ConfigEntry>? Entries) Describe(ConfigResourceType type, string name, IReadOnlyList<string>? keys)
     {
@@ -115,8 +138,8 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                         }
                         if (config.Policies.AlterConfig?.Validate(type, name, topic.Configs, next) is { } violation)
                             return (ErrorCode.PolicyViolation, violation);
-                        if (!validateOnly)
-                            await store.SetTopicConfigsAsync(topic.TopicId, next, cancellationToken).ConfigureAwait(false);
+                        if (!validateOnly && await CommitAsync(() => store.SetTopicConfigsAsync(topic.TopicId, next, cancellationToken)) is { } failed)
+                            return failed;
                         return (ErrorCode.None, null);
                     }
                 case ConfigResourceType.Broker:
@@ -143,14 +166,19 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                             return (ErrorCode.PolicyViolation, violation);
                         if (validateOnly)
                             return (ErrorCode.None, null);
+                        // Other brokers' entries stay as they are; this broker's own section (or the defaults) is replaced.
+                        var own = perBroker ? OwnPrefix : DefaultPrefix;
                         var all = new Dictionary<string, string>(StringComparer.Ordinal);
-                        var (oldBroker, oldDefault) = Split(store.Image.BrokerConfigs);
-                        foreach (var (k, v) in perBroker ? next : oldBroker)
-                            all[BrokerPrefix + k] = v;
-                        foreach (var (k, v) in perBroker ? oldDefault : next)
-                            all[DefaultPrefix + k] = v;
-                        await store.SetBrokerConfigsAsync(all, cancellationToken).ConfigureAwait(false);
-                        config.SetDynamic(perBroker, next);
+                        foreach (var (k, v) in store.Image.BrokerConfigs)
+                        {
+                            if (!k.StartsWith(own, StringComparison.Ordinal) && !(perBroker && IsLegacyOwn(k)))
+                                all[k] = v;
+                        }
+                        foreach (var (k, v) in next)
+                            all[own + k] = v;
+                        if (await CommitAsync(() => store.SetBrokerConfigsAsync(all, cancellationToken)) is { } failed)
+                            return failed;
+                        Apply(store.Image);
                         return (ErrorCode.None, null);
                     }
                 default:
@@ -163,6 +191,29 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
         }
     }
 
+    private string OwnPrefix => BrokerPrefix + config.NodeId.ToString(CultureInfo.InvariantCulture) + ":";
+
+    /// <summary>"broker:key", as a single node stored its own entries before clusters: still this node's.</summary>
+    private static bool IsLegacyOwn(string key) =>
+        key.StartsWith(BrokerPrefix, StringComparison.Ordinal) && key.IndexOf(':', BrokerPrefix.Length) < 0;
+
+    private static async Task<(ErrorCode, string?)?> CommitAsync(Func<Task> change)
+    {
+        try
+        {
+            await change().ConfigureAwait(false);
+            return null;
+        }
+        catch (Controller.MetadataStoreException ex)
+        {
+            return (ex.Error, ex.Message);
+        }
+        catch (Quorum.QuorumException ex)
+        {
+            return (ErrorCode.NotController, $"The metadata quorum has no reachable controller right now: {ex.Message}");
+        }
+    }
+
     private string? BrokerTarget(string name)
     {
         if (name.Length == 0)
@@ -172,14 +223,18 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
         return id == config.NodeId ? null : $"Unexpected broker id, expected {config.NodeId} or empty string, but received {name}";
     }
 
-    private static (Dictionary<string, string> PerBroker, Dictionary<string, string> Defaults) Split(IReadOnlyDictionary<string, string> all)
+    /// <summary>This broker's own entries (its section, or legacy un-numbered ones) and the cluster defaults.</summary>
+    private (Dictionary<string, string> PerBroker, Dictionary<string, string> Defaults) Split(IReadOnlyDictionary<string, string> all)
     {
         var perBroker = new Dictionary<string, string>(StringComparer.Ordinal);
         var defaults = new Dictionary<string, string>(StringComparer.Ordinal);
+        var own = OwnPrefix;
         foreach (var (k, v) in all)
         {
-            if (k.StartsWith(BrokerPrefix, StringComparison.Ordinal))
-                perBroker[k[BrokerPrefix.Length..]] = v;
+            if (k.StartsWith(own, StringComparison.Ordinal))
+                perBroker[k[own.Length..]] = v;
+            else if (IsLegacyOwn(k))
+                perBroker.TryAdd(k[BrokerPrefix.Length..], v);
             else if (k.StartsWith(DefaultPrefix, StringComparison.Ordinal))
                 defaults[k[DefaultPrefix.Length..]] = v;
         }

@@ -29,7 +29,17 @@ public sealed class InitProducerIdHandler(BrokerServices services) : ApiHandler<
         {
             return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.InvalidRequest };
         }
-        var id = await services.ProducerIds.NextAsync(context.Stopping).ConfigureAwait(false);
+        long id;
+        try
+        {
+            id = await services.ProducerIds.NextAsync(context.Stopping).ConfigureAwait(false);
+        }
+        catch (Quorum.QuorumException)
+        {
+            // A new id block needs the metadata quorum; without a controller, answer as Kafka's producer id manager
+            // does while it waits for a block, with an error clients retry.
+            return new InitProducerIdResponse { ErrorCode = (short)ErrorCode.CoordinatorLoadInProgress };
+        }
         return new InitProducerIdResponse { ProducerId = id, ProducerEpoch = 0 };
     }
 }

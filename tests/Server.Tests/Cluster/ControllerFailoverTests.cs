@@ -73,6 +73,38 @@ public sealed class ControllerFailoverTests(ITestOutputHelper output)
         Assert.Equal([0, 1], described.Brokers.Select(b => b.NodeId).Order());
     }
 
+    [Fact]
+    public async Task Cluster_default_configs_reach_every_broker_and_per_broker_configs_stay_with_their_broker()
+    {
+        await using var cluster = await BrokerCluster.StartAsync(3, output);
+        await using var admin = await KafkaAdminClient.ConnectAsync(cluster.Brokers[0].BootstrapServers);
+        await WaitForAsync(() => admin.DescribeClusterAsync(), d => d.Brokers.Count == 3, "three live brokers");
+
+        var altered = await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, IReadOnlyList<ConfigAlteration>>
+        {
+            [new ConfigResource(ConfigResourceType.Broker, "")] = [new ConfigAlteration("log.retention.ms", "123456")],
+            [ConfigResource.Broker(1)] = [new ConfigAlteration("message.max.bytes", "2000000")],
+        });
+        Assert.All(altered, r => Assert.True(r.Succeeded, r.Error?.Message));
+
+        // Broker resources are answered by the broker itself: each one reports what it applied.
+        for (var id = 0; id < 3; id++)
+        {
+            var broker = id;
+            var described = await WaitForAsync(async () => Assert.Single(await admin.DescribeConfigsAsync([ConfigResource.Broker(broker)])),
+                r => r["log.retention.ms"]?.Value == "123456", $"the cluster default on broker {broker}");
+            Assert.Equal(ConfigSource.DynamicDefaultBrokerConfig, described["log.retention.ms"]!.Source);
+            Assert.Equal(broker == 1 ? "2000000" : "1048588", described["message.max.bytes"]!.Value);
+        }
+
+        // A broker that restarts loads both from the metadata log.
+        Assert.Equal(0, await cluster.Brokers[2].StopAsync());
+        await cluster.Brokers[2].RestartAsync();
+        var restarted = Assert.Single(await admin.DescribeConfigsAsync([ConfigResource.Broker(2)]));
+        Assert.Equal("123456", restarted["log.retention.ms"]!.Value);
+        Assert.Equal("1048588", restarted["message.max.bytes"]!.Value);
+    }
+
     private async Task CreateAsync(KafkaAdminClient admin, string name, int partitions = 3)
     {
         // NOT_CONTROLLER while an election is on: retried, as Kafka's admin clients do.
