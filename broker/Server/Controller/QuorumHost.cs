@@ -187,21 +187,26 @@ public sealed class QuorumHost : IAsyncDisposable
 
     /// <summary>
     /// Controlled shutdown, as far as one replica allows: fences this broker at once, so clients stop being sent
-    /// here instead of waiting out the session timeout. Best effort within <paramref name="timeout"/>.
+    /// here instead of waiting out the session timeout, then hands the quorum's leadership over if this node has it
+    /// (EndQuorumEpoch), so the others elect a controller now rather than after their fetch timeout. The hand-over
+    /// goes out while the broker closes its listeners and flushes its logs. Best effort within <paramref name="timeout"/>.
     /// </summary>
     public async Task ShutdownBrokerAsync(TimeSpan timeout)
     {
-        if (_brokerEpoch < 0)
-            return;
         using var cts = new CancellationTokenSource(timeout);
-        try
+        if (_brokerEpoch >= 0)
         {
-            await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch), cts.Token).ConfigureAwait(false);
+            try
+            {
+                await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch), cts.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is QuorumException or OperationCanceledException)
+            {
+                Log.Info($"controlled shutdown: could not fence this broker first ({ex.Message})");
+            }
         }
-        catch (Exception ex) when (ex is QuorumException or OperationCanceledException)
-        {
-            Log.Info($"controlled shutdown: could not fence this broker first ({ex.Message})");
-        }
+        if (await _node.ResignAsync().WaitAsync(cts.Token).ConfigureAwait(false))
+            Log.Info("controlled shutdown: resigned as the active controller");
     }
 
     public async ValueTask DisposeAsync()

@@ -74,6 +74,26 @@ public sealed class ControllerFailoverTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_controller_that_stops_cleanly_hands_over_at_once()
+    {
+        // Followers that would wait ten minutes for a silent leader: only the resigning leader's EndQuorumEpoch can
+        // start the election within the test's deadline.
+        await using var cluster = await BrokerCluster.StartAsync(3, output, new Dictionary<string, string>
+        {
+            ["controller.quorum.fetch.timeout.ms"] = "600000",
+        });
+        await using var first = await KafkaAdminClient.ConnectAsync(cluster.Brokers[0].BootstrapServers);
+        var controller = (await WaitForAsync(() => first.DescribeClusterAsync(), d => d.Brokers.Count == 3 && d.ControllerId >= 0, "a controller")).ControllerId;
+
+        Assert.Equal(0, await cluster.Brokers[controller].StopAsync());
+
+        await using var admin = await KafkaAdminClient.ConnectAsync(cluster.Brokers[(controller + 1) % 3].BootstrapServers);
+        var after = await WaitForAsync(() => admin.DescribeClusterAsync(), d => d.ControllerId >= 0 && d.ControllerId != controller, "a new controller");
+        await CreateAsync(admin, "after-handover");
+        Assert.DoesNotContain(after.Brokers, b => b.NodeId == controller);
+    }
+
+    [Fact]
     public async Task Cluster_default_configs_reach_every_broker_and_per_broker_configs_stay_with_their_broker()
     {
         await using var cluster = await BrokerCluster.StartAsync(3, output);
