@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Server.Cluster;
 

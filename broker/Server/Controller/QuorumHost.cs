@@ -6,6 +6,7 @@ using KafkaOperator.Quorum.Transport;
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
 using KafkaOperator.Server.Network;
+using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Server.Controller;
 

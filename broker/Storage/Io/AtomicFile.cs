@@ -4,18 +4,23 @@ namespace KafkaOperator.Storage.Io;
 
 // Exception policy: I/O failures surface as KafkaStorageException (wrapping the IOException).
 
-/// <summary>Replaces a small file atomically and durably: write tmp, fsync, rename over, fsync the directory.</summary>
-internal static class AtomicFile
+/// <summary>
+/// Replaces a small file atomically and durably: write tmp, fsync, rename over, fsync the directory (without the
+/// last step a crash can bring the old file back after the caller acted on the new one). Used for checkpoints, the
+/// broker's metadata files and the quorum's state.
+/// </summary>
+public static class AtomicFile
 {
-    public static void WriteAllText(string path, string content)
+    public static void WriteAllText(string path, string content) => Write(path, Encoding.UTF8.GetBytes(content));
+
+    public static void Write(string path, ReadOnlySpan<byte> content)
     {
         var tmp = path + ".tmp";
         try
         {
-            var bytes = Encoding.UTF8.GetBytes(content);
             using (var handle = File.OpenHandle(tmp, FileMode.Create, FileAccess.Write))
             {
-                RandomAccess.Write(handle, bytes, 0);
+                RandomAccess.Write(handle, content, 0);
                 NativeFile.Fdatasync(handle);
             }
 
@@ -23,10 +28,6 @@ internal static class AtomicFile
             NativeFile.FsyncDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KafkaStorageException($"Cannot write {path}: {e.Message}", e);
-        }
-        catch (UnauthorizedAccessException e)
         {
             throw new KafkaStorageException($"Cannot write {path}: {e.Message}", e);
         }
