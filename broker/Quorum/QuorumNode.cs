@@ -61,6 +61,13 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// <summary>On the leader its view of every voter (itself with LastFetchMs now); empty elsewhere.</summary>
     public IReadOnlyList<VoterState> DescribeVoters() => _snapshot.Voters;
 
+    /// <summary>Leader, high watermark and (on the leader) the voters, read together from one published snapshot.</summary>
+    public QuorumStatus Describe()
+    {
+        var snapshot = _snapshot;
+        return new QuorumStatus(snapshot.Leader, snapshot.HighWatermark, snapshot.Voters);
+    }
+
     /// <summary>
     /// Commits <paramref name="payload"/> through the leader, forwarding it when this node does not lead, and
     /// returns its offset once committed.

@@ -92,7 +92,7 @@ public sealed class BrokerHost : IAsyncDisposable
         {
             metadata = FileMetadataStore.Open(config.LogDirs[0], clusterId, config.NodeId);
         }
-        var services = new BrokerServices(config, metadata, new ProducerIdManager(metadata));
+        var services = new BrokerServices(config, metadata, new ProducerIdManager(metadata)) { Quorum = quorum };
         var dispatcher = services.CreateDispatcher();
         var server = new SocketServer(config, dispatcher);
         services.Stopping = server.Stopping;

@@ -1,5 +1,6 @@
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Controller;
 using KafkaOperator.Server.Handlers;
 using KafkaOperator.Server.Handlers.Groups;
 using KafkaOperator.Server.Partitions;
@@ -44,6 +45,9 @@ public sealed class BrokerServices : IDisposable
     public Listener AdvertisedListener { get; private set; }
 
     public CancellationToken Stopping { get; set; }
+
+    /// <summary>This node's metadata quorum member, set by the host when controller.quorum.voters is configured; null on a single node.</summary>
+    public QuorumHost? Quorum { get; set; }
 
     /// <summary>
     /// The brokers clients may use, as (id, host, port, rack) on this node's advertised listener name: the
@@ -105,6 +109,7 @@ public sealed class BrokerServices : IDisposable
             new CreatePartitionsHandler(this),
             new IncrementalAlterConfigsHandler(this),
             new DescribeClusterHandler(this),
+            new DescribeQuorumHandler(this),
             new FindCoordinatorHandler(this),
             new JoinGroupHandler(this),
             new SyncGroupHandler(this),

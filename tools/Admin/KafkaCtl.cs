@@ -12,10 +12,11 @@ public static class KafkaCtl
 {
     public static RootCommand Build(CommandRunner runner, GlobalOptions options)
     {
-        var root = new RootCommand("kafkactl: administer topics and consumer groups of any Kafka-compatible cluster.");
+        var root = new RootCommand("kafkactl: administer topics and consumer groups, and inspect the metadata quorum, of any Kafka-compatible cluster.");
         options.AddTo(root);
         root.Subcommands.Add(TopicCommands.Create(runner));
         root.Subcommands.Add(GroupCommands.Create(runner));
+        root.Subcommands.Add(QuorumCommands.Create(runner));
         return root;
     }
 

@@ -147,3 +147,16 @@ public static class AdminResultExtensions
         return results;
     }
 }
+
+/// <summary>
+/// The metadata quorum as its leader reports it. <see cref="HighWatermark"/>: entries below it are committed.
+/// Observers are replicas that are not voters (none in combined mode).
+/// </summary>
+public sealed record QuorumDescription(int LeaderId, int LeaderEpoch, long HighWatermark,
+    IReadOnlyList<QuorumReplica> Voters, IReadOnlyList<QuorumReplica> Observers);
+
+/// <summary>
+/// One quorum replica as the leader sees it. Timestamps are the leader's wall clock in Unix ms (-1: unknown);
+/// <see cref="Lag"/> is how far its log end is behind the high watermark (0 when at or past it, -1 when unknown).
+/// </summary>
+public sealed record QuorumReplica(int Id, long LogEndOffset, long LastFetchTimestamp, long LastCaughtUpTimestamp, long Lag);

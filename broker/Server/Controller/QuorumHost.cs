@@ -51,6 +51,9 @@ public sealed class QuorumHost : IAsyncDisposable
 
     public LeaderAndEpoch Leader => _node.Leader;
 
+    /// <summary>The quorum as this node sees it, for DescribeQuorum: leader, epoch, high watermark, voters (on the leader).</summary>
+    public QuorumStatus Describe() => _node.Describe();
+
     /// <summary>Whether the config makes this node a quorum member (controller.quorum.voters is set).</summary>
     public static bool Configured(BrokerConfig config)
     {

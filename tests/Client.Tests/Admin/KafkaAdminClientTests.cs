@@ -230,6 +230,66 @@ public class KafkaAdminClientTests
     }
 
     [Fact]
+    public async Task DescribeQuorum_follows_not_leader_to_the_leader_and_computes_lag()
+    {
+        await using var fake = new FakeKafka(brokers: 2);
+        var asked = new List<int>();
+        fake.Handler = (brokerId, request) =>
+        {
+            if (request is not DescribeQuorumRequest describe)
+            {
+                return null;
+            }
+
+            asked.Add(brokerId);
+            Assert.Equal(("__cluster_metadata", 0), (describe.Topics[0].TopicName, describe.Topics[0].Partitions[0].PartitionIndex));
+            var partition = brokerId == 2
+                ? new DescribeQuorumResponse.PartitionData
+                {
+                    LeaderId = 2,
+                    LeaderEpoch = 7,
+                    HighWatermark = 100,
+                    CurrentVoters =
+                    [
+                        new() { ReplicaId = 2, LogEndOffset = 101, LastFetchTimestamp = 5000, LastCaughtUpTimestamp = 5000 },
+                        new() { ReplicaId = 1, LogEndOffset = 90, LastFetchTimestamp = 4000, LastCaughtUpTimestamp = -1 },
+                    ],
+                }
+                : new DescribeQuorumResponse.PartitionData { ErrorCode = (short)ErrorCode.NotLeaderOrFollower, LeaderId = 2, LeaderEpoch = 7 };
+            return new DescribeQuorumResponse { Topics = [new() { TopicName = "__cluster_metadata", Partitions = [partition] }] };
+        };
+        await using var admin = await Connect(fake);
+
+        var quorum = await admin.DescribeQuorumAsync();
+
+        Assert.Equal((2, 7, 100L), (quorum.LeaderId, quorum.LeaderEpoch, quorum.HighWatermark));
+        Assert.Equal([1, 2], quorum.Voters.Select(v => v.Id));
+        Assert.Equal(new QuorumReplica(1, 90, 4000, -1, 10), quorum.Voters[0]);
+        Assert.Equal(0, quorum.Voters[1].Lag);
+        Assert.Empty(quorum.Observers);
+        Assert.Equal([1, 2], asked);
+    }
+
+    [Fact]
+    public async Task DescribeQuorum_without_a_quorum_fails_with_unknown_topic_or_partition()
+    {
+        await using var fake = new FakeKafka();
+        fake.Handler = (_, request) => request is DescribeQuorumRequest
+            ? new DescribeQuorumResponse
+            {
+                Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { ErrorCode = (short)ErrorCode.UnknownTopicOrPartition }] }],
+            }
+            : null;
+        await using var admin = await Connect(fake);
+
+        var error = await Assert.ThrowsAsync<KafkaException>(() => admin.DescribeQuorumAsync());
+
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, error.Code);
+        Assert.Contains("no metadata quorum", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, fake.Calls(ApiKey.DescribeQuorum));
+    }
+
+    [Fact]
     public async Task ListOffsets_goes_to_each_leader_and_retries_after_leadership_moves()
     {
         await using var fake = new FakeKafka(brokers: 2);

@@ -86,6 +86,7 @@ public class FramingTests
     [InlineData(ApiKey.ApiVersions, 2, 1, 0)]
     [InlineData(ApiKey.ApiVersions, 3, 2, 0)]
     [InlineData(ApiKey.DescribeCluster, 0, 2, 1)]
+    [InlineData(ApiKey.DescribeQuorum, 0, 2, 1)]
     public void HeaderVersionsFollowFlexibility(ApiKey apiKey, short version, short requestHeader, short responseHeader)
     {
         Assert.Equal(requestHeader, ApiRegistry.RequestHeaderVersion(apiKey, version));

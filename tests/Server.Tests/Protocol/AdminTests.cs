@@ -150,4 +150,22 @@ public sealed class AdminTests
             Assert.Equal(broker.Port, Assert.Single(r.Brokers).Port);
         }
     }
+
+    [Fact]
+    public async Task DescribeQuorum_on_a_single_node_reports_no_metadata_partition()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var conn = broker.Connect();
+        foreach (short v in new short[] { 0, 1 })
+        {
+            var r = await conn.RequestAsync<DescribeQuorumRequest, DescribeQuorumResponse>(ApiKey.DescribeQuorum, v, new DescribeQuorumRequest
+            {
+                Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { PartitionIndex = 0 }] }, new() { TopicName = "other", Partitions = [new() { PartitionIndex = 3 }] }],
+            });
+            Assert.Equal(0, r.ErrorCode);
+            Assert.Equal(["__cluster_metadata", "other"], r.Topics.Select(t => t.TopicName));
+            Assert.All(r.Topics, t => Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, Assert.Single(t.Partitions).ErrorCode));
+            Assert.Equal(3, r.Topics[1].Partitions[0].PartitionIndex);
+        }
+    }
 }

@@ -1,0 +1,74 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Messages;
+
+namespace KafkaOperator.Client.Admin;
+
+public sealed partial class KafkaAdminClient
+{
+    /// <summary>The KRaft metadata topic whose partition 0 DescribeQuorum describes.</summary>
+    public const string MetadataTopic = "__cluster_metadata";
+
+    /// <summary>
+    /// The metadata quorum as its leader reports it (DescribeQuorum): leader, epoch, high watermark and every voter.
+    /// Asks any broker; a broker that does not lead answers NOT_LEADER_OR_FOLLOWER with the leader's id, and the
+    /// request goes there (retried while an election is on). Throws <see cref="KafkaException"/> when the cluster has
+    /// no quorum (UNKNOWN_TOPIC_OR_PARTITION from a single node) or does not implement DescribeQuorum.
+    /// </summary>
+    public async Task<QuorumDescription> DescribeQuorumAsync(CancellationToken cancellationToken = default)
+    {
+        var partition = await Cluster.ExecuteAsync(async ct =>
+        {
+            var connection = await Cluster.GetAnyConnectionAsync(ct).ConfigureAwait(false);
+            var result = await SendDescribeQuorumAsync(connection, ct).ConfigureAwait(false);
+            if ((ErrorCode)result.ErrorCode == ErrorCode.NotLeaderOrFollower && result.LeaderId >= 0 && result.LeaderId != connection.BrokerId)
+            {
+                var leader = await Cluster.GetConnectionAsync(result.LeaderId, ct).ConfigureAwait(false);
+                result = await SendDescribeQuorumAsync(leader, ct).ConfigureAwait(false);
+            }
+
+            // Only "not the leader (yet)" is worth a retry; any other error is the answer.
+            return (ErrorCode)result.ErrorCode == ErrorCode.NotLeaderOrFollower
+                ? throw new KafkaException(ErrorCode.NotLeaderOrFollower, result.LeaderId < 0
+                    ? "The metadata quorum has no leader (an election is on)."
+                    : $"Broker {result.LeaderId} is not the quorum leader it was said to be.")
+                : result;
+        }, refreshTopics: [], cancellationToken).ConfigureAwait(false);
+
+        if (Error(partition.ErrorCode, null) is { } error)
+        {
+            throw (ErrorCode)partition.ErrorCode == ErrorCode.UnknownTopicOrPartition
+                ? new KafkaException(error.Code, $"The cluster has no metadata quorum ({MetadataTopic}-0 is not known; a single node without controller.quorum.voters has none).")
+                : error;
+        }
+
+        return Describe(partition);
+    }
+
+    internal static QuorumDescription Describe(DescribeQuorumResponse.PartitionData partition) =>
+        new(partition.LeaderId, partition.LeaderEpoch, partition.HighWatermark,
+            partition.CurrentVoters.Select(v => Replica(v, partition.HighWatermark)).OrderBy(v => v.Id).ToList(),
+            partition.Observers.Select(v => Replica(v, partition.HighWatermark)).OrderBy(v => v.Id).ToList());
+
+    private static QuorumReplica Replica(DescribeQuorumResponse.ReplicaState state, long highWatermark) =>
+        new(state.ReplicaId, state.LogEndOffset, state.LastFetchTimestamp, state.LastCaughtUpTimestamp,
+            state.LogEndOffset < 0 ? -1 : Math.Max(0, highWatermark - state.LogEndOffset));
+
+    private static async Task<DescribeQuorumResponse.PartitionData> SendDescribeQuorumAsync(Network.KafkaConnection connection, CancellationToken cancellationToken)
+    {
+        if (!connection.SupportsApi(ApiKey.DescribeQuorum))
+        {
+            throw new KafkaException(ErrorCode.UnsupportedVersion, $"Broker {connection.Endpoint} does not implement DescribeQuorum.");
+        }
+
+        var request = new DescribeQuorumRequest { Topics = [new() { TopicName = MetadataTopic, Partitions = [new() { PartitionIndex = 0 }] }] };
+        var response = await connection.SendAsync<DescribeQuorumRequest, DescribeQuorumResponse>(request, (Network.ApiVersionRange?)null, cancellationToken)
+            .ConfigureAwait(false);
+        if (Error(response.ErrorCode, null) is { } error)
+        {
+            throw error;
+        }
+
+        return response.Topics.FirstOrDefault(t => t.TopicName == MetadataTopic)?.Partitions.FirstOrDefault(p => p.PartitionIndex == 0)
+            ?? throw Missing($"{MetadataTopic}-0");
+    }
+}

@@ -1,0 +1,74 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Quorum;
+
+namespace KafkaOperator.Server.Handlers;
+
+/// <summary>
+/// DescribeQuorum 0–1: the metadata quorum as its leader sees it. Only <c>__cluster_metadata</c> partition 0 is
+/// described; any other partition gets UNKNOWN_TOPIC_OR_PARTITION. A node that is not the leader answers
+/// NOT_LEADER_OR_FOLLOWER with the leader id and epoch it knows, so the caller can ask the leader. A single node
+/// (no controller.quorum.voters) has no metadata partition, so it answers UNKNOWN_TOPIC_OR_PARTITION too.
+/// Observers are always empty: every broker is a voter (combined mode).
+/// </summary>
+public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
+{
+    public const string MetadataTopic = "__cluster_metadata";
+
+    public override ApiKey ApiKey => ApiKey.DescribeQuorum;
+
+    public override short MinVersion => 0;
+
+    public override short MaxVersion => 1;
+
+    protected override ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
+    {
+        var status = services.Quorum?.Describe();
+        var response = new DescribeQuorumResponse();
+        foreach (var topic in request.Topics)
+        {
+            var result = new DescribeQuorumResponse.TopicData { TopicName = topic.TopicName };
+            foreach (var partition in topic.Partitions)
+            {
+                result.Partitions.Add(status is not null && topic.TopicName == MetadataTopic && partition.PartitionIndex == 0
+                    ? Describe(status, services.Config.NodeId)
+                    : new DescribeQuorumResponse.PartitionData
+                    {
+                        PartitionIndex = partition.PartitionIndex,
+                        ErrorCode = (short)ErrorCode.UnknownTopicOrPartition,
+                    });
+            }
+            response.Topics.Add(result);
+        }
+        return new(response);
+    }
+
+    /// <summary>The metadata partition from <paramref name="status"/>; NOT_LEADER_OR_FOLLOWER unless this node leads.</summary>
+    public static DescribeQuorumResponse.PartitionData Describe(QuorumStatus status, int nodeId)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var result = new DescribeQuorumResponse.PartitionData
+        {
+            PartitionIndex = 0,
+            LeaderId = status.Leader.LeaderId,
+            LeaderEpoch = status.Leader.Epoch,
+            HighWatermark = status.HighWatermark,
+        };
+        if (status.Leader.LeaderId != nodeId || status.Voters.Count == 0)
+        {
+            result.ErrorCode = (short)ErrorCode.NotLeaderOrFollower;
+            return result;
+        }
+        foreach (var voter in status.Voters.OrderBy(v => v.Id))
+        {
+            result.CurrentVoters.Add(new DescribeQuorumResponse.ReplicaState
+            {
+                ReplicaId = voter.Id,
+                LogEndOffset = voter.EndOffset,
+                LastFetchTimestamp = voter.LastFetchMs,
+                LastCaughtUpTimestamp = voter.EndOffset >= status.HighWatermark ? voter.LastFetchMs : -1,
+            });
+        }
+        return result;
+    }
+}
