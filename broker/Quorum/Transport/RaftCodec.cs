@@ -97,43 +97,14 @@ public static class RaftCodec
         return source.ToArray();
     }
 
+    /// <summary>The encoded size, by running the one field-by-field description below without writing.</summary>
     private static int SizeOf(object message)
     {
-        long size = 1 + message switch
-        {
-            VoteRequest m => StringSize(m.ClusterId) + 4 + 4 + 4 + 8 + 1,
-            VoteResponse => 2 + 4 + 4 + 1,
-            BeginQuorumEpochRequest m => StringSize(m.ClusterId) + 4 + 4,
-            BeginQuorumEpochResponse => 2 + 4 + 4,
-            EndQuorumEpochRequest m => StringSize(m.ClusterId) + 4 + 4 + 4 + (4L * (m.PreferredSuccessors?.Count ?? 0)),
-            EndQuorumEpochResponse => 2 + 4 + 4,
-            FetchRequest m => StringSize(m.ClusterId) + 4 + 4 + 8 + 4 + 4,
-            FetchResponse m => 2 + 4 + 4 + 8 + 8 + 4 + 8 + EntriesSize(m.Entries),
-            ProposeRequest m => StringSize(m.ClusterId) + 4L + (m.Payload?.Length ?? 0),
-            ProposeResponse => 2 + 4 + 4 + 8,
-            _ => throw new ArgumentException($"{message.GetType().Name} is not a Raft message the codec knows", nameof(message)),
-        };
-        if (size > MaxMessageBytes)
-            throw new ArgumentException($"{message.GetType().Name} of {size} bytes exceeds the {MaxMessageBytes}-byte limit", nameof(message));
-        return (int)size;
-    }
-
-    private static long StringSize(string? value)
-    {
-        var bytes = value is null ? 0 : Encoding.UTF8.GetByteCount(value);
-        if (bytes > short.MaxValue)
-            throw new ArgumentException($"string of {bytes} UTF-8 bytes is longer than {short.MaxValue}", nameof(value));
-        return 2 + bytes;
-    }
-
-    private static long EntriesSize(IReadOnlyList<RaftEntry>? entries)
-    {
-        long size = 4;
-        if (entries is null)
-            return size;
-        for (var i = 0; i < entries.Count; i++)
-            size += MinEntryBytes + (entries[i]?.Payload?.Length ?? 0);
-        return size;
+        var w = SpanWriter.Measuring();
+        Encode(ref w, message);
+        if (w.Position > MaxMessageBytes)
+            throw new ArgumentException($"{message.GetType().Name} of {w.Position} bytes exceeds the {MaxMessageBytes}-byte limit", nameof(message));
+        return (int)w.Position;
     }
 
     private static int WriteMessage(object message, Span<byte> destination)
@@ -142,6 +113,13 @@ public static class RaftCodec
         if (destination.Length < size)
             throw new ArgumentException($"destination of {destination.Length} bytes is too small for {size}", nameof(destination));
         var w = new SpanWriter(destination);
+        Encode(ref w, message);
+        return (int)w.Position;
+    }
+
+    /// <summary>Each message's fields in wire order: the one description both sizing and writing follow.</summary>
+    private static void Encode(ref SpanWriter w, object message)
+    {
         switch (message)
         {
             case VoteRequest m:
@@ -228,8 +206,9 @@ public static class RaftCodec
                 w.Int32(m.LeaderEpoch);
                 w.Int64(m.Offset);
                 break;
+            default:
+                throw new ArgumentException($"{message.GetType().Name} is not a Raft message the codec knows", nameof(message));
         }
-        return w.Position;
     }
 
     private static object Decode(ReadOnlySpan<byte> source)
@@ -277,40 +256,58 @@ public static class RaftCodec
         return entries;
     }
 
+    /// <summary>Writes big-endian fields into a buffer, or, made by <see cref="Measuring"/>, only counts their bytes.</summary>
     private ref struct SpanWriter
     {
         private readonly Span<byte> _buffer;
+        private readonly bool _measuring;
 
         public SpanWriter(Span<byte> buffer) => _buffer = buffer;
 
-        public int Position { get; private set; }
+        private SpanWriter(bool measuring) => _measuring = measuring;
 
-        public void Byte(byte value) => _buffer[Position++] = value;
+        public static SpanWriter Measuring() => new(measuring: true);
+
+        public long Position { get; private set; }
+
+        public void Byte(byte value)
+        {
+            if (!_measuring)
+                _buffer[(int)Position] = value;
+            Position++;
+        }
 
         public void Bool(bool value) => Byte(value ? (byte)1 : (byte)0);
 
         public void Int16(short value)
         {
-            BinaryPrimitives.WriteInt16BigEndian(_buffer[Position..], value);
+            if (!_measuring)
+                BinaryPrimitives.WriteInt16BigEndian(_buffer[(int)Position..], value);
             Position += 2;
         }
 
         public void Int32(int value)
         {
-            BinaryPrimitives.WriteInt32BigEndian(_buffer[Position..], value);
+            if (!_measuring)
+                BinaryPrimitives.WriteInt32BigEndian(_buffer[(int)Position..], value);
             Position += 4;
         }
 
         public void Int64(long value)
         {
-            BinaryPrimitives.WriteInt64BigEndian(_buffer[Position..], value);
+            if (!_measuring)
+                BinaryPrimitives.WriteInt64BigEndian(_buffer[(int)Position..], value);
             Position += 8;
         }
 
         public void String(string? value)
         {
-            var length = value is null ? 0 : Encoding.UTF8.GetBytes(value, _buffer[(Position + 2)..]);
+            var length = value is null ? 0 : Encoding.UTF8.GetByteCount(value);
+            if (length > short.MaxValue)
+                throw new ArgumentException($"string of {length} UTF-8 bytes is longer than {short.MaxValue}", nameof(value));
             Int16((short)length);
+            if (!_measuring && length > 0)
+                Encoding.UTF8.GetBytes(value, _buffer[(int)Position..]);
             Position += length;
         }
 
@@ -318,7 +315,8 @@ public static class RaftCodec
         {
             var bytes = value ?? [];
             Int32(bytes.Length);
-            bytes.CopyTo(_buffer[Position..]);
+            if (!_measuring)
+                bytes.CopyTo(_buffer[(int)Position..]);
             Position += bytes.Length;
         }
     }
