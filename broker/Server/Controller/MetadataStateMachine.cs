@@ -81,26 +81,13 @@ public sealed class MetadataStateMachine
     }
 
     /// <summary>Partitions led by a fenced broker go to another live replica, or to no leader (the ISR keeps its last member, as in Kafka).</summary>
-    private void MoveLeadershipOff(int brokerId)
-    {
-        foreach (var topic in _topics.Values.ToList())
-        {
-            PartitionMetadata[]? parts = null;
-            for (var i = 0; i < topic.Partitions.Length; i++)
-            {
-                var p = topic.Partitions[i];
-                if (p.Leader != brokerId)
-                    continue;
-                parts ??= (PartitionMetadata[])topic.Partitions.Clone();
-                parts[i] = p with { Leader = ElectLeader(p.Replicas), LeaderEpoch = p.LeaderEpoch + 1 };
-            }
-            if (parts is not null)
-                _topics[topic.TopicId] = topic with { Partitions = parts };
-        }
-    }
+    private void MoveLeadershipOff(int brokerId) => Reelect(p => p.Leader == brokerId);
 
     /// <summary>Leaderless partitions that <paramref name="brokerId"/> holds a replica of get a leader again.</summary>
-    private void ElectLeaderless(int brokerId)
+    private void ElectLeaderless(int brokerId) => Reelect(p => p.Leader < 0 && Array.IndexOf(p.Replicas, brokerId) >= 0);
+
+    /// <summary>Elects a leader anew, in a new leader epoch, for every partition <paramref name="affected"/> selects.</summary>
+    private void Reelect(Func<PartitionMetadata, bool> affected)
     {
         foreach (var topic in _topics.Values.ToList())
         {
@@ -108,7 +95,7 @@ public sealed class MetadataStateMachine
             for (var i = 0; i < topic.Partitions.Length; i++)
             {
                 var p = topic.Partitions[i];
-                if (p.Leader >= 0 || Array.IndexOf(p.Replicas, brokerId) < 0)
+                if (!affected(p))
                     continue;
                 parts ??= (PartitionMetadata[])topic.Partitions.Clone();
                 parts[i] = p with { Leader = ElectLeader(p.Replicas), LeaderEpoch = p.LeaderEpoch + 1 };
