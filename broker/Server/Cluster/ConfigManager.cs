@@ -138,7 +138,7 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                         }
                         if (config.Policies.AlterConfig?.Validate(type, name, topic.Configs, next) is { } violation)
                             return (ErrorCode.PolicyViolation, violation);
-                        if (!validateOnly && await CommitAsync(() => store.SetTopicConfigsAsync(topic.TopicId, next, cancellationToken)) is { } failed)
+                        if (!validateOnly && await StoreCommit.RunAsync(() => store.SetTopicConfigsAsync(topic.TopicId, next, cancellationToken)).ConfigureAwait(false) is { } failed)
                             return failed;
                         return (ErrorCode.None, null);
                     }
@@ -176,7 +176,7 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                         }
                         foreach (var (k, v) in next)
                             all[own + k] = v;
-                        if (await CommitAsync(() => store.SetBrokerConfigsAsync(all, cancellationToken)) is { } failed)
+                        if (await StoreCommit.RunAsync(() => store.SetBrokerConfigsAsync(all, cancellationToken)).ConfigureAwait(false) is { } failed)
                             return failed;
                         Apply(store.Image);
                         return (ErrorCode.None, null);
@@ -196,23 +196,6 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
     /// <summary>"broker:key", as a single node stored its own entries before clusters: still this node's.</summary>
     private static bool IsLegacyOwn(string key) =>
         key.StartsWith(BrokerPrefix, StringComparison.Ordinal) && key.IndexOf(':', BrokerPrefix.Length) < 0;
-
-    private static async Task<(ErrorCode, string?)?> CommitAsync(Func<Task> change)
-    {
-        try
-        {
-            await change().ConfigureAwait(false);
-            return null;
-        }
-        catch (Controller.MetadataStoreException ex)
-        {
-            return (ex.Error, ex.Message);
-        }
-        catch (Quorum.QuorumException ex)
-        {
-            return (ErrorCode.NotController, $"The metadata quorum has no reachable controller right now: {ex.Message}");
-        }
-    }
 
     private string? BrokerTarget(string name)
     {

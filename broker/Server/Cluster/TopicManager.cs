@@ -69,13 +69,6 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
         ? $"Unable to replicate the partition {replicas} time(s): this broker does not replicate partitions yet, so the replication factor must be 1."
         : null;
 
-    /// <summary>A store failure as a Kafka error: no controller reachable, or the change lost a race with another broker's.</summary>
-    private static TopicResult StoreFailure(Exception ex) => ex switch
-    {
-        Controller.MetadataStoreException m => TopicResult.Fail(m.Error, m.Message),
-        Quorum.QuorumException q => TopicResult.Fail(ErrorCode.NotController, $"The metadata quorum has no reachable controller right now: {q.Message}"),
-        _ => throw ex,
-    };
 
     public async Task<TopicResult> CreateAsync(
         string name,
@@ -161,14 +154,8 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             var topic = new TopicMetadata(name, Guid.NewGuid(), partitions, overrides);
             if (validateOnly)
                 return new TopicResult(ErrorCode.None, null, topic);
-            try
-            {
-                await store.CreateTopicAsync(topic, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is Controller.MetadataStoreException or Quorum.QuorumException)
-            {
-                return StoreFailure(ex);
-            }
+            if (await StoreCommit.RunAsync(() => store.CreateTopicAsync(topic, cancellationToken)).ConfigureAwait(false) is { } failed)
+                return TopicResult.Fail(failed.Error, failed.Message);
             return new TopicResult(ErrorCode.None, null, store.Image.Topic(topic.TopicId) ?? topic);
         }
         finally
@@ -187,14 +174,8 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
         {
             if (!store.Image.TopicsById.ContainsKey(topic.TopicId))
                 return TopicResult.Fail(ErrorCode.UnknownTopicOrPartition, "This server does not host this topic-partition.");
-            try
-            {
-                await store.DeleteTopicAsync(topic.TopicId, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is Controller.MetadataStoreException or Quorum.QuorumException)
-            {
-                return StoreFailure(ex);
-            }
+            if (await StoreCommit.RunAsync(() => store.DeleteTopicAsync(topic.TopicId, cancellationToken)).ConfigureAwait(false) is { } failed)
+                return TopicResult.Fail(failed.Error, failed.Message);
             return new TopicResult(ErrorCode.None, null, topic);
         }
         finally
@@ -242,17 +223,8 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             var policyRequest = new TopicPolicyRequest(name, newCount, (short)topic.Partitions[0].Replicas.Length, assignments, new Dictionary<string, string>(), current);
             if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
                 return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
-            if (!validateOnly)
-            {
-                try
-                {
-                    await store.AddPartitionsAsync(topic.TopicId, added, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is Controller.MetadataStoreException or Quorum.QuorumException)
-                {
-                    return StoreFailure(ex);
-                }
-            }
+            if (!validateOnly && await StoreCommit.RunAsync(() => store.AddPartitionsAsync(topic.TopicId, added, cancellationToken)).ConfigureAwait(false) is { } failed)
+                return TopicResult.Fail(failed.Error, failed.Message);
             return new TopicResult(ErrorCode.None, null, store.Image.Topic(topic.TopicId) ?? topic);
         }
         finally
