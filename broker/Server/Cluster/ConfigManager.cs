@@ -31,7 +31,6 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
     private const string DefaultPrefix = "default:";
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _applyLock = new();
-    private IReadOnlyDictionary<string, string> _applied = new Dictionary<string, string>();
 
     /// <summary>Loads the persisted dynamic broker configs into the live config and follows later changes.</summary>
     public void LoadDynamic()
@@ -40,16 +39,12 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
         store.Changed += Apply;
     }
 
-    /// <summary>Applies the image's dynamic broker configs when they differ from what this broker applied last.</summary>
+    /// <summary>Applies the image's dynamic broker configs where they differ from the live ones (most images change none).</summary>
     private void Apply(MetadataImage image)
     {
         lock (_applyLock)
         {
-            var all = image.BrokerConfigs;
-            if (all.Count == _applied.Count && all.All(kv => _applied.TryGetValue(kv.Key, out var v) && v == kv.Value))
-                return;
-            _applied = all;
-            var (perBroker, defaults) = Split(all);
+            var (perBroker, defaults) = Split(image.BrokerConfigs);
             if (!SameEntries(defaults, config.DynamicDefaultValues))
                 config.SetDynamic(perBroker: false, defaults);
             if (!SameEntries(perBroker, config.DynamicBrokerValues))
