@@ -220,7 +220,7 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                     return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, single);
                 added.Add(new PartitionMetadata(i, nodes[0], 0, nodes, nodes));
             }
-            var policyRequest = new TopicPolicyRequest(name, newCount, (short)topic.Partitions[0].Replicas.Length, assignments, new Dictionary<string, string>(), current);
+            var policyRequest = new TopicPolicyRequest(name, newCount, rf, assignments, new Dictionary<string, string>(), current);
             if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
                 return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
             if (!validateOnly && await StoreCommit.RunAsync(() => store.AddPartitionsAsync(topic.TopicId, added, cancellationToken)).ConfigureAwait(false) is { } failed)
