@@ -21,7 +21,7 @@ namespace KafkaOperator.Server.Controller;
 /// </summary>
 public sealed class QuorumHost : IAsyncDisposable
 {
-    public const string MetadataDirName = "__cluster_metadata-0";
+    public const string MetadataDirName = TopicNames.MetadataTopic + "-0";
 
     /// <summary>The voter ids this node's metadata log was written under, one line, e.g. "0,1,2".</summary>
     public const string VotersFileName = "quorum-voters";

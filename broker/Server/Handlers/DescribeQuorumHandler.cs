@@ -1,6 +1,7 @@
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 using KafkaOperator.Quorum;
+using KafkaOperator.Server.Cluster;
 
 namespace KafkaOperator.Server.Handlers;
 
@@ -13,8 +14,6 @@ namespace KafkaOperator.Server.Handlers;
 /// </summary>
 public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
 {
-    public const string MetadataTopic = "__cluster_metadata";
-
     public override ApiKey ApiKey => ApiKey.DescribeQuorum;
 
     public override short MinVersion => 0;
@@ -30,7 +29,7 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
             var result = new DescribeQuorumResponse.TopicData { TopicName = topic.TopicName };
             foreach (var partition in topic.Partitions)
             {
-                result.Partitions.Add(status is not null && topic.TopicName == MetadataTopic && partition.PartitionIndex == 0
+                result.Partitions.Add(status is not null && topic.TopicName == TopicNames.MetadataTopic && partition.PartitionIndex == 0
                     ? Describe(status, services.Config.NodeId)
                     : new DescribeQuorumResponse.PartitionData
                     {
