@@ -5,6 +5,7 @@ using KafkaOperator.Server.Controller;
 using KafkaOperator.Server.Handlers;
 using KafkaOperator.Server.Network;
 using KafkaOperator.Server.Producers;
+using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Server;
 
@@ -21,15 +22,17 @@ public sealed class BrokerHost : IAsyncDisposable
 {
     private readonly SocketServer _server;
     private readonly QuorumHost? _quorum;
+    private readonly LogDirLock _dirLock;
     private int _stopped;
 
-    private BrokerHost(BrokerConfig config, IMetadataStore metadata, BrokerServices services, SocketServer server, QuorumHost? quorum)
+    private BrokerHost(BrokerConfig config, IMetadataStore metadata, BrokerServices services, SocketServer server, QuorumHost? quorum, LogDirLock dirLock)
     {
         Config = config;
         Metadata = metadata;
         Services = services;
         _server = server;
         _quorum = quorum;
+        _dirLock = dirLock;
     }
 
     public BrokerConfig Config { get; }
@@ -61,7 +64,8 @@ public sealed class BrokerHost : IAsyncDisposable
     /// <summary>
     /// Starts the broker. With controller.quorum.voters set, it first joins the metadata quorum and catches up
     /// with the committed metadata (waiting for a quorum of voters, as Kafka does), then opens its logs and
-    /// listeners, then registers: it is ready once the controller knows it.
+    /// listeners, then registers: it is ready once the controller knows it. Before anything reads or writes the log
+    /// dirs it locks them (the quorum's log is in the first), so a second broker on them stops here.
     /// </summary>
     public static async Task<BrokerHost> StartAsync(BrokerConfig config, CancellationToken cancellationToken = default)
     {
@@ -69,6 +73,22 @@ public sealed class BrokerHost : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         foreach (var dir in config.LogDirs)
             Directory.CreateDirectory(dir);
+        var dirLock = LogDirLock.Acquire(config.LogDirs);
+        try
+        {
+            var host = await StartLockedAsync(config, dirLock, cancellationToken).ConfigureAwait(false);
+            host.StartupMs = clock.ElapsedMilliseconds;
+            return host;
+        }
+        catch
+        {
+            dirLock.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<BrokerHost> StartLockedAsync(BrokerConfig config, LogDirLock dirLock, CancellationToken cancellationToken)
+    {
         var clustered = QuorumHost.Configured(config);
         var configuredId = config.ConfiguredClusterId ?? (clustered ? QuorumVoters.DerivedClusterId(config.QuorumVoters) : null);
         var clusterId = MetaProperties.Ensure(config.LogDirs, config.NodeId, configuredId);
@@ -112,7 +132,7 @@ public sealed class BrokerHost : IAsyncDisposable
                 await quorum.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        return new BrokerHost(config, metadata, services, server, quorum) { StartupMs = clock.ElapsedMilliseconds };
+        return new BrokerHost(config, metadata, services, server, quorum, dirLock);
     }
 
     /// <summary>Stops accepting, answers in-flight requests (long polls return early), flushes logs, writes checkpoints.</summary>
@@ -120,13 +140,21 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
             return;
-        if (_quorum is not null)
-            await _quorum.ShutdownBrokerAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-        Services.Groups.ReleaseWaiters();
-        await _server.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-        Services.Dispose();
-        if (_quorum is not null)
-            await _quorum.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            if (_quorum is not null)
+                await _quorum.ShutdownBrokerAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            Services.Groups.ReleaseWaiters();
+            await _server.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            Services.Dispose();
+            if (_quorum is not null)
+                await _quorum.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            // Last: until the logs are closed, the directories are still this broker's.
+            _dirLock.Dispose();
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -78,6 +78,28 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a broker that must refuse to start: returns its exit code and everything it printed. A broker that
+    /// gets ready instead is stopped and the test fails.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> StartExpectingExitAsync(
+        ITestOutputHelper? output,
+        IReadOnlyDictionary<string, string> overrides,
+        TimeSpan? timeout = null)
+    {
+        await using var broker = new BrokerProcess(output, overrides);
+        try
+        {
+            await broker.LaunchAsync(port: 0, timeout ?? DefaultReadyTimeout);
+        }
+        catch (InvalidOperationException) when (broker._process is { HasExited: true } exited)
+        {
+            return (exited.ExitCode, broker.Log);
+        }
+
+        throw new Xunit.Sdk.XunitException($"the broker started although it should have refused to:\n{broker.Log}");
+    }
+
     /// <summary>SIGKILL: no shutdown hook runs, like a crashed machine as far as the process is concerned.</summary>
     public void Kill()
     {
