@@ -31,6 +31,8 @@ public sealed partial class LogManager : IDisposable
     private readonly ConcurrentDictionary<(string Topic, int Partition), PartitionLog> _logs = new();
     private readonly ConcurrentDictionary<string, LogConfig> _topicConfigs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Topic, int Partition), OfflineLog> _offline = new();
+    private readonly List<IgnoredDirectory> _ignored = [];
+    private readonly Dictionary<(string Topic, int Partition), string> _notPartitions = [];
     private readonly object _createLock = new();
     private readonly LogManagerOptions _options;
     private readonly PartitionLogOptions _logOptions;
@@ -83,6 +85,9 @@ public sealed partial class LogManager : IDisposable
 
     public bool IsOffline(string topic, int partition) => _offline.ContainsKey((topic, partition));
 
+    /// <summary>Subdirectories of the log dirs found at start-up that are not partitions: neither loaded nor ever deleted.</summary>
+    public IReadOnlyList<IgnoredDirectory> IgnoredDirectories => _ignored;
+
     /// <summary>The effective config of a topic (override or broker default).</summary>
     public LogConfig ConfigFor(string topic) => _topicConfigs.TryGetValue(topic, out var c) ? c : DefaultConfig;
 
@@ -107,6 +112,12 @@ public sealed partial class LogManager : IDisposable
             if (_offline.TryGetValue((topic, partition), out var offline))
             {
                 throw new KafkaStorageException($"Partition {topic}-{partition} is offline: {offline.Reason}");
+            }
+
+            // Nor inside a directory that only has a partition's name (another broker's log dir, say).
+            if (_notPartitions.TryGetValue((topic, partition), out var taken))
+            {
+                throw new KafkaStorageException($"Partition {topic}-{partition} cannot be created: {taken} is not a partition directory");
             }
 
             if (config is not null)
@@ -169,6 +180,29 @@ public sealed partial class LogManager : IDisposable
             return false;
         }
 
+        RetireLog(log);
+        return true;
+    }
+
+    /// <summary>
+    /// Deletes a loaded log that the caller found to be an orphan, as <see cref="DeleteLog"/> does; returns its size
+    /// (segment bytes) and the `-delete` directory it was renamed to, or null when there is no such log.
+    /// </summary>
+    public (long SizeInBytes, string RenamedTo)? DeleteOrphanLog(string topic, int partition)
+    {
+        if (!_logs.TryRemove((topic, partition), out var log))
+        {
+            return null;
+        }
+
+        var size = log.SizeInBytes;
+        return (size, RetireLog(log));
+    }
+
+    // Renamed at once (durably: a crash then leaves a `-delete` dir, removed at the next start) and removed in the
+    // background, so that reads still holding its files finish.
+    private static string RetireLog(PartitionLog log)
+    {
         log.CloseWithoutFlush();
         var target = $"{log.Directory}.{Guid.NewGuid():N}{DeleteDirSuffix}";
         try
@@ -182,7 +216,7 @@ public sealed partial class LogManager : IDisposable
         }
 
         _ = Task.Run(() => DeleteDirectoryQuietly(target));
-        return true;
+        return target;
     }
 
     /// <summary>Deletes every partition of a topic; returns how many logs were removed.</summary>
@@ -257,14 +291,27 @@ public sealed partial class LogManager : IDisposable
             foreach (var sub in Directory.EnumerateDirectories(dir))
             {
                 var name = Path.GetFileName(sub);
-                if (name.EndsWith(DeleteDirSuffix, StringComparison.Ordinal))
+                if (PartitionDirectories.IsMarkedForDeletion(name))
                 {
                     _ = Task.Run(() => DeleteDirectoryQuietly(sub));
                     continue;
                 }
 
-                if (!PartitionLog.TryParseDirectoryName(name, out var topic, out var partition) || topic == MetadataTopic)
+                if (name == MetadataTopic + "-0")
                 {
+                    continue;
+                }
+
+                if (!PartitionLog.TryParseDirectoryName(name, out var topic, out var partition))
+                {
+                    _ignored.Add(new IgnoredDirectory(sub, "its name is not topic-partition"));
+                    continue;
+                }
+
+                if (PartitionDirectories.NotAPartition(sub) is { } why)
+                {
+                    _ignored.Add(new IgnoredDirectory(sub, why));
+                    _notPartitions[(topic, partition)] = sub;
                     continue;
                 }
 
@@ -315,3 +362,6 @@ public sealed partial class LogManager : IDisposable
 
 /// <summary>A partition log that failed to load: its directory and the error, as the broker reports it.</summary>
 public sealed record OfflineLog(string Directory, string Reason);
+
+/// <summary>A subdirectory of a log dir that is not a partition, and why; left as it is.</summary>
+public sealed record IgnoredDirectory(string Directory, string Reason);

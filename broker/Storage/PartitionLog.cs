@@ -108,20 +108,9 @@ public sealed partial class PartitionLog : IDisposable
 
     public static string DirectoryName(string topic, int partition) => $"{topic}-{partition.ToString(CultureInfo.InvariantCulture)}";
 
-    /// <summary>Parses `topic-partition` (the topic may contain '-'); false for anything else.</summary>
-    public static bool TryParseDirectoryName(string name, out string topic, out int partition)
-    {
-        topic = "";
-        partition = -1;
-        var dash = name.LastIndexOf('-');
-        if (dash <= 0 || !int.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out partition))
-        {
-            return false;
-        }
-
-        topic = name[..dash];
-        return true;
-    }
+    /// <summary>Parses `topic-partition` (the topic may contain '-'); false for anything else (see <see cref="PartitionDirectories"/>).</summary>
+    public static bool TryParseDirectoryName(string name, out string topic, out int partition) =>
+        PartitionDirectories.TryParse(name, out topic, out partition);
 
     /// <summary>
     /// Opens (or creates) the log in `logDir/topic-partition`. Without a clean shutdown, every segment from the one

@@ -17,17 +17,24 @@ public sealed class FileMetadataStore : IMetadataStore
     private readonly Lock _writeLock = new();
     private volatile MetadataImage _image;
 
-    private FileMetadataStore(string path, string clusterId, int nodeId, MetadataImage image)
+    private FileMetadataStore(string path, string clusterId, int nodeId, MetadataImage image, bool existed)
     {
         _path = path;
         ClusterId = clusterId;
         NodeId = nodeId;
         _image = image;
+        IsComplete = existed;
     }
 
     public string ClusterId { get; }
     public int NodeId { get; }
     public MetadataImage Image => _image;
+
+    /// <summary>
+    /// False when the file was missing at start: then the metadata may have been lost rather than never written,
+    /// and partition logs on disk are kept instead of being judged orphans of an empty image.
+    /// </summary>
+    public bool IsComplete { get; }
 
     public event Action<MetadataImage>? Changed;
 
@@ -36,13 +43,14 @@ public sealed class FileMetadataStore : IMetadataStore
         Directory.CreateDirectory(logDir);
         var path = Path.Combine(logDir, FileName);
         var image = MetadataImage.Empty;
-        if (File.Exists(path))
+        var existed = File.Exists(path);
+        if (existed)
         {
             var doc = JsonSerializer.Deserialize(File.ReadAllBytes(path), MetadataJsonContext.Default.MetadataDocument)
                 ?? throw new InvalidDataException($"{path} is empty");
             image = FromDocument(doc);
         }
-        return new FileMetadataStore(path, clusterId, nodeId, image);
+        return new FileMetadataStore(path, clusterId, nodeId, image, existed);
     }
 
     public Task CreateTopicAsync(TopicMetadata topic, CancellationToken cancellationToken = default)

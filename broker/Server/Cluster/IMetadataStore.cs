@@ -13,6 +13,12 @@ public interface IMetadataStore
 
     MetadataImage Image { get; }
 
+    /// <summary>
+    /// Whether <see cref="Image"/> is known to hold all committed metadata, so that a partition log it lacks really
+    /// is an orphan: a quorum member once it has caught up with the quorum, a single node whose metadata file existed.
+    /// </summary>
+    bool IsComplete { get; }
+
     /// <summary>Raised after a change has been made durable and published.</summary>
     event Action<MetadataImage>? Changed;
 

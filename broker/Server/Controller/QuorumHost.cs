@@ -118,8 +118,11 @@ public sealed class QuorumHost : IAsyncDisposable
     /// Waits until this node has applied everything the quorum committed before now (a barrier record commits and
     /// is applied here), so the partition logs on disk are judged against current metadata, not an empty image.
     /// </summary>
-    public Task CatchUpAsync(CancellationToken cancellationToken) =>
-        RetryAsync(new BarrierRecord(_config.NodeId), "catching up with the metadata quorum", cancellationToken);
+    public async Task CatchUpAsync(CancellationToken cancellationToken)
+    {
+        await RetryAsync(new BarrierRecord(_config.NodeId), "catching up with the metadata quorum", cancellationToken).ConfigureAwait(false);
+        Store.MarkCaughtUp();
+    }
 
     /// <summary>Registers this broker (its advertised listeners and rack) and starts watching liveness while it leads.</summary>
     public async Task RegisterAsync(IReadOnlyList<Listener> advertised, CancellationToken cancellationToken)

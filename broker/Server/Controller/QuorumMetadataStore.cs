@@ -29,6 +29,7 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftListener, IAsyncD
     private long _publishedOffset = -1;
     private int _controllerId = -1;
     private bool _broken;
+    private bool _caughtUp;
     private IMetadataQuorum? _quorum;
 
     public QuorumMetadataStore(string clusterId, int nodeId)
@@ -44,9 +45,15 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftListener, IAsyncD
 
     public MetadataImage Image => _published;
 
+    /// <summary>Set once this node has published everything the quorum had committed when it started (<see cref="MarkCaughtUp"/>).</summary>
+    public bool IsComplete => Volatile.Read(ref _caughtUp);
+
     public event Action<MetadataImage>? Changed;
 
     private IMetadataQuorum Quorum => _quorum ?? throw new InvalidOperationException("the metadata quorum is not attached");
+
+    /// <summary>Called once a record proposed after start has been published here, so every earlier commit has been too.</summary>
+    public void MarkCaughtUp() => Volatile.Write(ref _caughtUp, true);
 
     /// <summary>Connects the store to its quorum (which is built with this store as its listener).</summary>
     public void Attach(IMetadataQuorum quorum) => _quorum = quorum;

@@ -47,18 +47,37 @@ public sealed class ReplicaManager : IDisposable
         var image = _store.Image;
         foreach (var ((topic, partition), offline) in _logs.OfflineLogs)
             Log.Error($"partition {topic}-{partition.ToString(CultureInfo.InvariantCulture)} is offline (KAFKA_STORAGE_ERROR until a restart): {offline.Reason}");
-        foreach (var log in _logs.AllLogs.ToList())
-        {
-            var topic = image.Topic(log.Topic);
-            if (topic is null || log.Partition >= topic.Partitions.Length)
-            {
-                Log.Info($"deleting log {log.Topic}-{log.Partition.ToString(CultureInfo.InvariantCulture)}: not in the cluster metadata");
-                _logs.DeleteLog(log.Topic, log.Partition);
-            }
-        }
+        foreach (var ignored in _logs.IgnoredDirectories)
+            Log.Warn($"ignoring {ignored.Directory} in a log dir: not a partition ({ignored.Reason}); it is neither loaded nor deleted");
+        DeleteOrphans(image);
         Reconcile(image);
         _store.Changed += Reconcile;
         _config.Changed += RefreshConfigs;
+    }
+
+    /// <summary>
+    /// Deletes the logs of partitions the cluster metadata does not have (a topic deleted while this broker was
+    /// down, or a crash between the metadata change and the rename). Only against a complete view: a broker that
+    /// has not caught up with the quorum would otherwise delete every topic created since it last ran.
+    /// </summary>
+    private void DeleteOrphans(MetadataImage image)
+    {
+        var orphans = _logs!.AllLogs
+            .Where(log => image.Topic(log.Topic) is not { } topic || log.Partition >= topic.Partitions.Length)
+            .ToList();
+        if (orphans.Count == 0)
+            return;
+        if (!_store.IsComplete)
+        {
+            Log.Warn($"keeping {orphans.Count} partition log(s) the cluster metadata does not have (e.g. {orphans[0].Directory}): this broker's view of the metadata may be incomplete");
+            return;
+        }
+        foreach (var log in orphans)
+        {
+            var name = $"{log.Topic}-{log.Partition.ToString(CultureInfo.InvariantCulture)}";
+            if (_logs.DeleteOrphanLog(log.Topic, log.Partition) is { } deleted)
+                Log.Warn($"deleting partition {name} ({deleted.SizeInBytes.ToString(CultureInfo.InvariantCulture)} bytes, renamed {Path.GetFileName(deleted.RenamedTo)}): not in the cluster metadata");
+        }
     }
 
     public Partition? Get(string topic, int partition)
