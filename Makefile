@@ -11,8 +11,9 @@ all: build
 build:
 	$(DOTNET) build KafkaOperator.sln -c $(CONFIG) -nologo -clp:NoSummary
 
-# A local 3-broker cluster (one quorum, clients on 127.0.0.1:9092-9094, data under ./data/broker-N); BROKERS=1 runs a
-# single node. Extra overrides for every broker: make run ARGS="--override num.partitions=6"
+# A local 3-broker cluster (one quorum, clients on 127.0.0.1:9092-9094, data under ./data/cluster/broker-N); BROKERS=1
+# runs a single node (data under ./data/single, as in server.properties). The two never share a directory.
+# Extra overrides for every broker: make run ARGS="--override num.partitions=6"
 run:
 	$(DOTNET) build broker/Server/KafkaOperator.Server.csproj -c $(CONFIG) -nologo -clp:NoSummary
 	BROKER_DLL=$(BROKER_DLL) bash scripts/run-cluster.sh $(ARGS)
