@@ -50,21 +50,8 @@ public sealed class RaftTcpServer : IAsyncDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_listener is not null)
                 throw new InvalidOperationException("the Raft server is already started");
-            var listener = new Socket(_endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                // A restarted server must rebind its port while the last one's connections sit in TIME_WAIT. On
-                // Windows the option would let another process steal the port, and binding works there anyway.
-                if (!OperatingSystem.IsWindows())
-                    listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                listener.Bind(_endpoint);
-                listener.Listen(128);
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
+            // Rebinds a port in TIME_WAIT after a restart, never one another process listens on.
+            var listener = ListenSocket.Open(_endpoint, 128);
             _listener = listener;
             LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
             _acceptLoop = Task.Run(() => AcceptLoopAsync(listener));

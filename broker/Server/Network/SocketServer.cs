@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using KafkaOperator.Quorum.Transport;
 using KafkaOperator.Server.Config;
 using KafkaOperator.Server.Handlers;
 
@@ -42,19 +43,13 @@ public sealed class SocketServer : IAsyncDisposable
     {
         foreach (var listener in _config.ClientListeners)
         {
-            var address = ResolveBindAddress(listener.Host);
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            Socket socket;
             try
             {
-                if (address.Equals(IPAddress.IPv6Any))
-                    socket.DualMode = true;
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-                socket.Bind(new IPEndPoint(address, listener.Port));
-                socket.Listen(512);
+                socket = ListenSocket.Open(new IPEndPoint(ResolveBindAddress(listener.Host), listener.Port), 512);
             }
-            catch (SocketException ex)
+            catch (IOException ex)
             {
-                socket.Dispose();
                 throw new IOException($"cannot bind listener {listener}: {ex.Message}", ex);
             }
             _listenSockets.Add(socket);
