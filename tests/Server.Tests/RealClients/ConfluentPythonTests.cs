@@ -25,6 +25,7 @@ public sealed class ConfluentPythonTests(BrokerFixture fixture, ITestOutputHelpe
             records.ToString(CultureInfo.InvariantCulture));
 
         var run = RoundTrip.SingleResult(summary, records);
+        StoredBatches.AssertCodec(fixture.Broker, run.GetProperty("topic").GetString()!, codec);
         Assert.Equal(6, run.GetProperty("partitions_used").GetArrayLength());
         Assert.Equal(0, summary.GetProperty("create_errors").GetArrayLength());
         Assert.Equal(6, summary.GetProperty("partitions").GetInt32());
