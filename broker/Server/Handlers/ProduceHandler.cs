@@ -91,7 +91,12 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
             else
             {
                 result.ErrorMessage = outcome.ErrorMessage;
-                if (outcome.FailedBatchIndex >= 0 && outcome.Error is ErrorCode.InvalidRecord or ErrorCode.InvalidTimestamp)
+                if (outcome.RecordErrors is { } recordErrors)
+                {
+                    foreach (var e in recordErrors)
+                        result.RecordErrors.Add(new ProduceResponse.BatchIndexAndErrorMessage { BatchIndex = e.BatchIndex, BatchIndexErrorMessage = e.Message });
+                }
+                else if (outcome.FailedBatchIndex >= 0 && outcome.Error is ErrorCode.InvalidRecord or ErrorCode.InvalidTimestamp)
                     result.RecordErrors.Add(new ProduceResponse.BatchIndexAndErrorMessage { BatchIndex = outcome.FailedBatchIndex, BatchIndexErrorMessage = outcome.ErrorMessage });
             }
         }
