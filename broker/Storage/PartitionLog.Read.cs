@@ -118,21 +118,41 @@ public sealed partial class PartitionLog
         return null;
     }
 
-    /// <summary>Largest batch max timestamp in the log and the offset Kafka reports for it, or (-1, -1).</summary>
+    /// <summary>
+    /// ListOffsets MAX_TIMESTAMP (KIP-734): the largest record timestamp in the log and the offset of the first record
+    /// carrying it, or (-1, -1) when the log is empty. Segments track their largest batch max timestamp and that
+    /// batch's last offset (which the time index and recovery also use); as Kafka does since KAFKA-16310 (3.7.1),
+    /// the record is found by reading that one batch, so the answer never depends on how the indexes were built.
+    /// </summary>
     public (long Timestamp, long Offset) MaxTimestampAndOffset()
     {
         var st = _state;
-        (long, long) best = (-1, -1);
-        foreach (var s in st.Segments)
+        var best = -1;
+        for (var i = 0; i < st.Segments.Length; i++)
         {
+            var s = st.Segments[i];
             s.EnsureIndexesLoaded();
-            if (s.MaxTimestampSoFar > best.Item1)
+            if (s.MaxTimestampSoFar > (best < 0 ? -1 : st.Segments[best].MaxTimestampSoFar))
             {
-                best = (s.MaxTimestampSoFar, s.OffsetOfMaxTimestampSoFar);
+                best = i;
             }
         }
 
-        return best;
+        if (best < 0)
+        {
+            return (-1, -1);
+        }
+
+        var segment = st.Segments[best];
+        var timestamp = segment.MaxTimestampSoFar;
+        if (segment.FindBatchByTimestamp(timestamp, segment.BaseOffset, st.SizeOf(best)) is { } found
+            && RecordScan.FirstAtOrAfter(segment.File, found.Position, found.Header, timestamp, found.Header.BaseOffset) is { } record)
+        {
+            return (record.Timestamp, record.Offset);
+        }
+
+        // A batch whose header claims a larger timestamp than any of its records (or that cannot be decoded).
+        return (timestamp, segment.OffsetOfMaxTimestampSoFar);
     }
 
     /// <summary>OffsetForLeaderEpoch: (largest epoch &lt;= requested, its end offset), (-1, -1) when unknown.</summary>

@@ -157,6 +157,59 @@ public sealed class PartitionLogTests
         Assert.Equal((1993L, 399L), log.MaxTimestampAndOffset());
     }
 
+    [Theory]
+    [InlineData(CompressionType.None)]
+    [InlineData(CompressionType.Gzip)]
+    public void MaxTimestampIsTheFirstRecordCarryingItNotTheBatchsLastOffset(CompressionType compression)
+    {
+        using var dir = new TempDir();
+        var log = PartitionLog.Open(dir.Path, "t", 0, Small);
+        log.AppendAsLeader(Batches.Make(2, timestamp: 50), 0, TimestampType.CreateTime, 1);
+        // KAFKA-16310: records with timestamps 100, 400, 250 at offsets 2, 3, 4 make the answer offset 3, not 4.
+        log.AppendAsLeader(Batches.Keyed(compression, ("a", "1", 100), ("b", "2", 400), ("c", "3", 250), ("d", "4", 400)),
+            0, TimestampType.CreateTime, 1);
+        for (var i = 0; i < 40; i++)
+        {
+            log.AppendAsLeader(Batches.Make(3, timestamp: 300, valueSize: 200), 0, TimestampType.CreateTime, 1);
+        }
+
+        Assert.True(log.SegmentCount > 1);
+        Assert.Equal((400L, 3L), log.MaxTimestampAndOffset());
+
+        // The same answer after a clean restart and after recovery rebuilt the indexes.
+        var partitionDir = log.Directory;
+        log.Dispose();
+        log = PartitionLog.Open(dir.Path, "t", 0, Small);
+        Assert.Equal((400L, 3L), log.MaxTimestampAndOffset());
+        log.CloseWithoutFlush();
+        foreach (var index in Directory.GetFiles(partitionDir, "*.timeindex").Concat(Directory.GetFiles(partitionDir, "*.index")))
+        {
+            File.Delete(index);
+        }
+
+        log = PartitionLog.Open(dir.Path, "t", 0, Small);
+        try
+        {
+            Assert.Equal((400L, 3L), log.MaxTimestampAndOffset());
+        }
+        finally
+        {
+            log.Dispose();
+        }
+    }
+
+    [Fact]
+    public void MaxTimestampOfALogAppendTimeBatchIsItsFirstOffset()
+    {
+        using var dir = new TempDir();
+        using var log = PartitionLog.Open(dir.Path, "t", 0, LogConfig.Default);
+        log.AppendAsLeader(Batches.Make(2, timestamp: 50), 0, TimestampType.CreateTime, 1);
+        log.AppendAsLeader(Batches.Make(3, timestamp: 60), 0, TimestampType.LogAppendTime, 9_000);
+        Assert.Equal((9_000L, 2L), log.MaxTimestampAndOffset());
+        using var empty = PartitionLog.Open(dir.Path, "empty", 0, LogConfig.Default);
+        Assert.Equal((-1L, -1L), empty.MaxTimestampAndOffset());
+    }
+
     [Fact]
     public void TruncateToRemovesTailAndAppendsContinue()
     {

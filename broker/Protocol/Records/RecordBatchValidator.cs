@@ -58,8 +58,20 @@ public static class RecordBatchValidator
 
                     if (error is null)
                     {
-                        error = CheckRecords(header, records, position, size, out var info);
+                        List<int>? keyless = options.RequireKeys ? [] : null;
+                        error = CheckRecords(header, records, position, size, keyless, out var info);
                         code = ErrorCode.InvalidRecord;
+                        if (error is null && keyless is { Count: > 0 })
+                        {
+                            return new RecordValidationResult
+                            {
+                                ErrorCode = ErrorCode.InvalidRecord,
+                                ErrorMessage = $"batch {batchCount}: {keyless.Count} records without a key, which a compacted topic cannot accept",
+                                FailedBatchIndex = batchCount,
+                                KeylessRecords = keyless,
+                            };
+                        }
+
                         if (error is null)
                         {
                             batches?.Add(info);
@@ -206,7 +218,8 @@ public static class RecordBatchValidator
         return error;
     }
 
-    private static string? CheckRecords(in RecordBatchHeader header, ReadOnlySpan<byte> records, int position, int size, out RecordBatchInfo info)
+    private static string? CheckRecords(
+        in RecordBatchHeader header, ReadOnlySpan<byte> records, int position, int size, List<int>? keyless, out RecordBatchInfo info)
     {
         info = default;
         var iterator = new RecordIterator(records, header.RecordCount, 0, header.BaseTimestamp);
@@ -220,6 +233,11 @@ public static class RecordBatchValidator
             if (record.OffsetDelta != iterator.Index - 1)
             {
                 return $"record {iterator.Index - 1} has offsetDelta {record.OffsetDelta}";
+            }
+
+            if (keyless is not null && record.KeyIsNull)
+            {
+                keyless.Add(iterator.Index - 1);
             }
 
             min = Math.Min(min, record.Timestamp);

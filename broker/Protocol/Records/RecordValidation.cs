@@ -13,6 +13,12 @@ public sealed record RecordValidationOptions
 
     /// <summary>Produce v3+ carries exactly one batch per partition; Kafka rejects anything else with InvalidRecord.</summary>
     public bool RequireSingleBatch { get; init; }
+
+    /// <summary>
+    /// Every record needs a key (a topic with cleanup.policy=compact): a batch with keyless records is InvalidRecord,
+    /// and <see cref="RecordValidationResult.KeylessRecords"/> names them, as Kafka's per-record errors do.
+    /// </summary>
+    public bool RequireKeys { get; init; }
 }
 
 /// <summary>What a broker needs to know of one validated batch.</summary>
@@ -76,6 +82,12 @@ public readonly record struct RecordValidationResult
     public int BatchCount { get; init; }
 
     public int RecordCount { get; init; }
+
+    /// <summary>
+    /// Under <see cref="RecordValidationOptions.RequireKeys"/>: the indices, within the failed batch, of its records
+    /// without a key; null otherwise.
+    /// </summary>
+    public IReadOnlyList<int>? KeylessRecords { get; init; }
 
     /// <summary>The first batch (the only one in produce v3+); default when there was none.</summary>
     public RecordBatchInfo FirstBatch { get; init; }

@@ -96,11 +96,38 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                     var resolved = name.Length == 0 ? synonyms[0] : config.Resolve(key.Name);
                     result.Add(new ConfigEntry(key.Name, key.Sensitive ? null : resolved.Value, !key.Dynamic, resolved.Source, key.Sensitive, key.Type, synonyms));
                 }
+                AddUnknownBrokerKeys(result, name, keys);
                 return (ErrorCode.None, null, result);
             case ConfigResourceType.BrokerLogger:
                 return (ErrorCode.None, null, []);
             default:
                 return (ErrorCode.InvalidRequest, $"Unsupported resource type {(sbyte)type}", null);
+        }
+    }
+
+    /// <summary>
+    /// Keys the broker does not define but holds (set dynamically, or in server.properties for broker "&lt;id&gt;"),
+    /// described as Kafka does: without a type Kafka cannot tell whether the value is a secret, so it is reported
+    /// as sensitive (no value) and read-only, with its sources as synonyms.
+    /// </summary>
+    private void AddUnknownBrokerKeys(List<ConfigEntry> result, string name, IReadOnlyList<string>? keys)
+    {
+        var unknown = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var k in config.DynamicDefaultValues.Keys)
+            unknown.Add(k);
+        if (name.Length > 0)
+        {
+            unknown.UnionWith(config.DynamicBrokerValues.Keys);
+            unknown.UnionWith(config.UnknownKeys);
+        }
+        foreach (var k in unknown)
+        {
+            if (BrokerConfigDefs.Find(k) is not null || (keys is not null && !keys.Contains(k)))
+                continue;
+            List<ConfigSynonym> synonyms = name.Length == 0
+                ? [new ConfigSynonym(k, config.DynamicDefaultValues[k], ConfigSource.DynamicDefaultBrokerConfig)]
+                : config.Synonyms(k);
+            result.Add(new ConfigEntry(k, null, true, synonyms[0].Source, true, ConfigType.Unknown, synonyms));
         }
     }
 
@@ -146,16 +173,8 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
                         var (error, message) = edit(next, BrokerConfigDefs.Find);
                         if (error != ErrorCode.None)
                             return (error, message);
-                        foreach (var (k, v) in next)
-                        {
-                            var key = BrokerConfigDefs.Find(k);
-                            if (key is null)
-                                return (ErrorCode.InvalidConfig, $"Unknown broker config name: {k}");
-                            if (!key.Dynamic)
-                                return (ErrorCode.InvalidRequest, $"Cannot update these configs dynamically: Set({k})");
-                            if (key.Validate(v) is { } invalid)
-                                return (ErrorCode.InvalidConfig, invalid);
-                        }
+                        if (ValidateBrokerChange(next) is { } refused)
+                            return refused;
                         var before = perBroker ? config.DynamicBrokerValues : config.DynamicDefaultValues;
                         if (config.Policies.AlterConfig?.Validate(type, name, before, next) is { } violation)
                             return (ErrorCode.PolicyViolation, violation);
@@ -184,6 +203,24 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// As Kafka's DynamicBrokerConfig: names the broker does not know are accepted and stored (plugins such as
+    /// metrics reporters read custom keys); known keys that cannot change at runtime refuse the whole change with
+    /// INVALID_REQUEST, all of them named; then each known value must be valid.
+    /// </summary>
+    private static (ErrorCode, string?)? ValidateBrokerChange(Dictionary<string, string> next)
+    {
+        var nonDynamic = next.Keys.Where(k => BrokerConfigDefs.Find(k) is { Dynamic: false }).Order(StringComparer.Ordinal).ToList();
+        if (nonDynamic.Count > 0)
+            return (ErrorCode.InvalidRequest, $"Cannot update these configs dynamically: Set({string.Join(", ", nonDynamic)})");
+        foreach (var (k, v) in next)
+        {
+            if (BrokerConfigDefs.Find(k)?.Validate(v) is { } invalid)
+                return (ErrorCode.InvalidConfig, invalid);
+        }
+        return null;
     }
 
     private string OwnPrefix => BrokerPrefix + config.NodeId.ToString(CultureInfo.InvariantCulture) + ":";

@@ -13,6 +13,9 @@ public enum ConfigType
     List,
     Class,
     Password,
+
+    /// <summary>A broker key this broker does not define (kept for plugins, as Kafka does); DescribeConfigs type 0.</summary>
+    Unknown,
 }
 
 /// <summary>

@@ -20,13 +20,15 @@ public sealed class AlterConfigsHandler(BrokerServices services) : ApiHandler<Al
         {
             var result = new AlterConfigsResponse.AlterConfigsResourceResponse { ResourceType = resource.ResourceType, ResourceName = resource.ResourceName };
             response.Responses.Add(result);
-            var (error, message) = await services.Configs.AlterAsync((ConfigResourceType)resource.ResourceType, resource.ResourceName, request.ValidateOnly, (current, find) =>
+            var type = (ConfigResourceType)resource.ResourceType;
+            var (error, message) = await services.Configs.AlterAsync(type, resource.ResourceName, request.ValidateOnly, (current, find) =>
             {
                 current.Clear();
                 foreach (var c in resource.Configs)
                 {
-                    if (find(c.Name) is null)
-                        return (ErrorCode.InvalidConfig, $"Unknown config name: {c.Name}");
+                    // Brokers keep names they do not know (Kafka does, for plugins); topics refuse them.
+                    if (find(c.Name) is null && type != ConfigResourceType.Broker)
+                        return (ErrorCode.InvalidConfig, $"Unknown topic config name: {c.Name}");
                     if (c.Value is null)
                         return (ErrorCode.InvalidRequest, $"Null value not supported for : {c.Name}");
                     if (!current.TryAdd(c.Name, c.Value))

@@ -17,6 +17,12 @@ public abstract class ApiHandler
 
     public abstract short MaxVersion { get; }
 
+    /// <summary>
+    /// The minimum ApiVersions lists. Normally <see cref="MinVersion"/>; lower only where clients need to see a
+    /// version that requests still may not use (Produce, see <see cref="ProduceHandler"/>).
+    /// </summary>
+    public virtual short AdvertisedMinVersion => MinVersion;
+
     public abstract ValueTask<Response?> Start(RequestContext context, ref KafkaReader body);
 }
 

@@ -5,8 +5,9 @@ using KafkaOperator.Server.Network;
 namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
-/// ApiVersions 0–4: lists exactly the handlers' ranges. An unsupported version gets UNSUPPORTED_VERSION with a v0
-/// body (see <see cref="UnsupportedVersionResponse"/>), which every client parses before retrying lower.
+/// ApiVersions 0–4: lists the handlers' ranges (from <see cref="ApiHandler.AdvertisedMinVersion"/>). An unsupported
+/// version gets UNSUPPORTED_VERSION with a v0 body (see <see cref="UnsupportedVersionResponse"/>), which every client
+/// parses before retrying lower.
 /// </summary>
 public sealed class ApiVersionsHandler : ApiHandler<ApiVersionsRequest, ApiVersionsResponse>
 {
@@ -39,7 +40,7 @@ public sealed class ApiVersionsHandler : ApiHandler<ApiVersionsRequest, ApiVersi
             return cached;
         var list = new List<ApiVersionsResponse.ApiVersion>();
         foreach (var h in _handlers?.Invoke() ?? [])
-            list.Add(new ApiVersionsResponse.ApiVersion { ApiKey = (short)h.ApiKey, MinVersion = h.MinVersion, MaxVersion = h.MaxVersion });
+            list.Add(new ApiVersionsResponse.ApiVersion { ApiKey = (short)h.ApiKey, MinVersion = h.AdvertisedMinVersion, MaxVersion = h.MaxVersion });
         _cached = list;
         return list;
     }

@@ -7,7 +7,8 @@ namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
 /// IncrementalAlterConfigs 0–1: SET, DELETE, APPEND and SUBTRACT (list configs only) on topic or broker
-/// overrides; the result is validated as a whole (INVALID_CONFIG) and applied to the live logs.
+/// overrides; the result is validated as a whole (INVALID_CONFIG) and applied to the live logs. Broker resources
+/// also take names the broker does not define (SET and DELETE), as Kafka does.
 /// </summary>
 public sealed class IncrementalAlterConfigsHandler(BrokerServices services) : ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>
 {
@@ -45,9 +46,10 @@ public sealed class IncrementalAlterConfigsHandler(BrokerServices services) : Ap
         {
             if (!seen.Add(c.Name))
                 return (ErrorCode.InvalidRequest, $"Error due to duplicate config keys: {c.Name}");
+            // Brokers keep names they do not know (Kafka does, for plugins); topics refuse them.
             var key = find(c.Name);
-            if (key is null)
-                return (ErrorCode.InvalidConfig, $"Unknown {(type == ConfigResourceType.Topic ? "topic" : "broker")} config name: {c.Name}");
+            if (key is null && type != ConfigResourceType.Broker)
+                return (ErrorCode.InvalidConfig, $"Unknown topic config name: {c.Name}");
             switch (c.ConfigOperation)
             {
                 case Set:
@@ -60,6 +62,9 @@ public sealed class IncrementalAlterConfigsHandler(BrokerServices services) : Ap
                     break;
                 case Append:
                 case Subtract:
+                    // Kafka's wording, for broker resources too: without a definition there is no list to edit.
+                    if (key is null)
+                        return (ErrorCode.InvalidConfig, $"Unknown topic config name: {c.Name}");
                     if (key.Type != ConfigType.List)
                         return (ErrorCode.InvalidConfig, $"Config value append is not allowed for config key: {c.Name}");
                     var list = new List<string>(ConfigKey.SplitList(current.TryGetValue(c.Name, out var existing) ? existing : CurrentValue(c.Name, type)));

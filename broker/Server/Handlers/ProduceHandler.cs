@@ -6,17 +6,25 @@ using KafkaOperator.Protocol.Records;
 namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
-/// Produce 3–11. Appends synchronously on the connection's read loop, so requests on one connection take effect
-/// in order and the records (a slice of the pooled request frame) are rewritten in place and written once. On a
-/// single node acks=1 and acks=all complete when the append returns; acks=0 sends no response. Unknown topics are
-/// UNKNOWN_TOPIC_OR_PARTITION per partition, never auto-created: as in Kafka, only Metadata creates topics, so a
-/// typo in a producer's topic cannot silently make a new topic.
+/// Produce 3–11 (advertised 0–11, see <see cref="AdvertisedMinVersion"/>). Appends synchronously on the connection's
+/// read loop, so requests on one connection take effect in order and the records (a slice of the pooled request
+/// frame) are rewritten in place and written once. On a single node acks=1 and acks=all complete when the append
+/// returns; acks=0 sends no response. Unknown topics are UNKNOWN_TOPIC_OR_PARTITION per partition, never
+/// auto-created: as in Kafka, only Metadata creates topics, so a typo in a producer's topic cannot silently make a
+/// new topic.
 /// </summary>
 public sealed class ProduceHandler(BrokerServices services) : ApiHandler<ProduceRequest, ProduceResponse>
 {
     public override ApiKey ApiKey => ApiKey.Produce;
 
     public override short MinVersion => 3;
+
+    /// <summary>
+    /// As Kafka 4.0 (KAFKA-18659): librdkafka before 2.10 compresses with gzip, snappy or lz4 only when the broker
+    /// lists Produce v0, and otherwise sends those batches uncompressed. So ApiVersions lists Produce from v0, while
+    /// a v0–v2 request is still refused like any unsupported version (the connection is closed, as Kafka does).
+    /// </summary>
+    public override short AdvertisedMinVersion => 0;
 
     public override short MaxVersion => 11;
 
@@ -83,7 +91,12 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
             else
             {
                 result.ErrorMessage = outcome.ErrorMessage;
-                if (outcome.FailedBatchIndex >= 0 && outcome.Error is ErrorCode.InvalidRecord or ErrorCode.InvalidTimestamp)
+                if (outcome.RecordErrors is { } recordErrors)
+                {
+                    foreach (var e in recordErrors)
+                        result.RecordErrors.Add(new ProduceResponse.BatchIndexAndErrorMessage { BatchIndex = e.BatchIndex, BatchIndexErrorMessage = e.Message });
+                }
+                else if (outcome.FailedBatchIndex >= 0 && outcome.Error is ErrorCode.InvalidRecord or ErrorCode.InvalidTimestamp)
                     result.RecordErrors.Add(new ProduceResponse.BatchIndexAndErrorMessage { BatchIndex = outcome.FailedBatchIndex, BatchIndexErrorMessage = outcome.ErrorMessage });
             }
         }

@@ -8,7 +8,12 @@ using KafkaOperator.Storage.Io;
 namespace KafkaOperator.Server.Partitions;
 
 /// <summary>The broker-side outcome of a produce append to one partition.</summary>
-public readonly record struct ProduceResult(ErrorCode Error, long BaseOffset, long LogAppendTime, long LogStartOffset, string? ErrorMessage = null, int FailedBatchIndex = -1);
+public readonly record struct ProduceResult(
+    ErrorCode Error, long BaseOffset, long LogAppendTime, long LogStartOffset, string? ErrorMessage = null, int FailedBatchIndex = -1,
+    IReadOnlyList<RecordError>? RecordErrors = null);
+
+/// <summary>One rejected record of a produce batch: its index in the batch and why (a produce response's record_errors).</summary>
+public readonly record struct RecordError(int BatchIndex, string Message);
 
 /// <summary>
 /// One partition this node leads: the log, the topic's effective config and the signal that wakes long-poll
@@ -18,6 +23,7 @@ public readonly record struct ProduceResult(ErrorCode Error, long BaseOffset, lo
 public sealed class Partition
 {
     private static readonly RecordValidationOptions ProduceValidation = new() { RequireSingleBatch = true };
+    private static readonly RecordValidationOptions CompactedProduceValidation = ProduceValidation with { RequireKeys = true };
     private static volatile bool _anyFlushesOnAppend;
     private volatile TopicConfig _config;
 
@@ -80,7 +86,10 @@ public sealed class Partition
     {
         var config = _config;
         var minInsyncReplicas = config.MinInsyncReplicas;
-        var validation = RecordBatchValidator.Validate(records.Span, config.MaxMessageBytes, null, ProduceValidation);
+        var validation = RecordBatchValidator.Validate(records.Span, config.MaxMessageBytes, null,
+            config.Compact ? CompactedProduceValidation : ProduceValidation);
+        if (validation.KeylessRecords is { } keyless)
+            return KeylessRecordsRejected(keyless);
         if (validation.ErrorCode != ErrorCode.None)
             return new ProduceResult(validation.ErrorCode, -1, -1, Log.LogStartOffset, validation.ErrorMessage, validation.FailedBatchIndex);
         if (requiredAcks == -1 && minInsyncReplicas > 1)
@@ -117,6 +126,20 @@ public sealed class Partition
             return new ProduceResult(result.Error, -1, -1, result.LogStartOffset);
         Signal.Notify();
         return new ProduceResult(ErrorCode.None, result.FirstOffset, result.LogAppendTime, result.LogStartOffset);
+    }
+
+    /// <summary>
+    /// As Kafka's LogValidator: compaction keeps the last record per key, so a compacted topic refuses the whole batch
+    /// when any record lacks a key, with one record error per such record and Kafka's summary as the error message.
+    /// </summary>
+    private ProduceResult KeylessRecordsRejected(IReadOnlyList<int> keyless)
+    {
+        var errors = new List<RecordError>(keyless.Count);
+        foreach (var index in keyless)
+            errors.Add(new RecordError(index, $"Compacted topic cannot accept message without key in topic partition {Topic}-{Index}."));
+        var shown = string.Join(", ", errors.Take(3).Select(e => $"RecordError(batchIndex={e.BatchIndex}, message='{e.Message}')"));
+        var message = $"One or more records have been rejected due to {errors.Count} record errors in total, and only showing the first three errors at most: [{shown}]";
+        return new ProduceResult(ErrorCode.InvalidRecord, -1, -1, Log.LogStartOffset, message, 0, errors);
     }
 
     /// <summary>

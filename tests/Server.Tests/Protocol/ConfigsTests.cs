@@ -123,4 +123,71 @@ public sealed class ConfigsTests
         });
         Assert.Equal((short)ErrorCode.InvalidConfig, bad.Responses[0].ErrorCode);
     }
+
+    [Fact]
+    public async Task Broker_resources_keep_unknown_names_and_refuse_only_known_static_keys()
+    {
+        await using var broker = await TestBroker.StartAsync(new Dictionary<string, string> { ["acme.static.key"] = "s" });
+        using var conn = broker.Connect();
+
+        // Kafka accepts names it does not know on a broker (plugins read custom keys) and stores them.
+        Assert.Equal(0, await Incremental(conn, Broker, "0", ("acme.reporter.url", 0, "http://x"), ("num.partitions", 0, "4")));
+        Assert.Equal(0, await Incremental(conn, Broker, "", ("acme.cluster.key", 0, "c")));
+        var legacy = await conn.RequestAsync<AlterConfigsRequest, AlterConfigsResponse>(ApiKey.AlterConfigs, 2, new AlterConfigsRequest
+        {
+            Resources = [new() { ResourceType = Broker, ResourceName = "", Configs = [new() { Name = "acme.cluster.key", Value = "d" }, new() { Name = "acme.other", Value = "e" }] }],
+        });
+        Assert.Equal(0, legacy.Responses[0].ErrorCode);
+        Assert.Equal("http://x", broker.Host.Services.Config.DynamicBrokerValues["acme.reporter.url"]);
+        Assert.Equal("d", broker.Host.Services.Config.DynamicDefaultValues["acme.cluster.key"]);
+
+        // DescribeConfigs shows them as Kafka does: no type, so sensitive (no value) and read-only.
+        var described = await Describe(conn, Broker, "0");
+        var reporter = described.Configs.Single(c => c.Name == "acme.reporter.url");
+        Assert.Equal((null, true, true, (sbyte)0, (sbyte)2), (reporter.Value, reporter.IsSensitive, reporter.ReadOnly, reporter.ConfigType, reporter.ConfigSource));
+        Assert.Equal(("acme.reporter.url", (string?)null, (sbyte)2), (reporter.Synonyms[0].Name, reporter.Synonyms[0].Value, reporter.Synonyms[0].Source));
+        Assert.Equal(3, described.Configs.Single(c => c.Name == "acme.cluster.key").ConfigSource);
+        Assert.Equal(4, described.Configs.Single(c => c.Name == "acme.static.key").ConfigSource);
+        Assert.Equal("4", described.Configs.Single(c => c.Name == "num.partitions").Value);
+        var defaults = await Describe(conn, Broker, "");
+        Assert.Equal(["acme.cluster.key", "acme.other"], defaults.Configs.Select(c => c.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("acme.reporter.url", Assert.Single((await Describe(conn, Broker, "0", 4, "acme.reporter.url")).Configs).Name);
+
+        // Deleting an unknown name works; APPEND needs a list definition, which an unknown name lacks.
+        Assert.Equal(0, await Incremental(conn, Broker, "0", ("acme.reporter.url", 1, null)));
+        Assert.DoesNotContain("acme.reporter.url", broker.Host.Services.Config.DynamicBrokerValues.Keys);
+        Assert.Equal((short)ErrorCode.InvalidConfig, await Incremental(conn, Broker, "0", ("acme.list", 2, "a")));
+
+        // Known keys that cannot change at runtime refuse the change, naming every one; nothing is stored.
+        var refused = await conn.RequestAsync<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, 1, new IncrementalAlterConfigsRequest
+        {
+            Resources =
+            [
+                new()
+                {
+                    ResourceType = Broker,
+                    ResourceName = "0",
+                    Configs =
+                    [
+                        new() { Name = "log.dirs", ConfigOperation = 0, Value = "/x" },
+                        new() { Name = "acme.new", ConfigOperation = 0, Value = "1" },
+                        new() { Name = "listeners", ConfigOperation = 0, Value = "PLAINTEXT://:1" },
+                    ],
+                },
+            ],
+        });
+        Assert.Equal((short)ErrorCode.InvalidRequest, refused.Responses[0].ErrorCode);
+        Assert.Equal("Cannot update these configs dynamically: Set(listeners, log.dirs)", refused.Responses[0].ErrorMessage);
+        Assert.DoesNotContain("acme.new", broker.Host.Services.Config.DynamicBrokerValues.Keys);
+
+        // Topics still refuse names they do not know.
+        await Batches.CreateTopicAsync(conn, "known-only", partitions: 4); // num.partitions was set dynamically above
+        Assert.Equal((short)ErrorCode.InvalidConfig, await Incremental(conn, Topic, "known-only", ("acme.reporter.url", 0, "x")));
+
+        // Stored in the metadata: kept across a restart.
+        await broker.RestartAsync();
+        using var again = broker.Connect();
+        Assert.Equal("d", broker.Host.Services.Config.DynamicDefaultValues["acme.cluster.key"]);
+        Assert.Contains((await Describe(again, Broker, "")).Configs, c => c.Name == "acme.other");
+    }
 }

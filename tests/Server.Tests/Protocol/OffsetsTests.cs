@@ -1,5 +1,6 @@
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Protocol.Records;
 
 namespace KafkaOperator.Server.Tests.Protocol;
 
@@ -34,10 +35,50 @@ public sealed class OffsetsTests
         Assert.Equal(-1, (await Run(9_000)).Offset);
         var max = await Run(-3);
         Assert.Equal(5_000, max.Timestamp);
-        Assert.InRange(max.Offset, 2, 4);
+        Assert.Equal(2, max.Offset); // the batch's first record with that timestamp, as Kafka (KAFKA-16310)
 
         var unknown = await conn.RequestAsync<ListOffsetsRequest, ListOffsetsResponse>(ApiKey.ListOffsets, 5, List("none", -1));
         Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, unknown.Topics[0].Partitions[0].ErrorCode);
+    }
+
+    [Fact]
+    public async Task ListOffsets_max_timestamp_is_the_record_with_the_largest_timestamp_also_after_a_restart()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var conn = broker.Connect();
+        try
+        {
+            await Batches.CreateTopicAsync(conn, "maxts");
+            byte[] batch;
+            using (var builder = new RecordBatchBuilder())
+            {
+                builder.Add(100, "a"u8.ToArray(), "1"u8.ToArray());
+                builder.Add(400, "b"u8.ToArray(), "2"u8.ToArray());
+                builder.Add(250, "c"u8.ToArray(), "3"u8.ToArray());
+                batch = builder.ToArray();
+            }
+
+            var produced = await conn.RequestAsync<ProduceRequest, ProduceResponse>(ApiKey.Produce, 9, Batches.Produce("maxts", 0, batch));
+            Assert.Equal(0, produced.Responses[0].PartitionResponses[0].ErrorCode);
+
+            async Task<(long Timestamp, long Offset)> MaxTimestamp()
+            {
+                var response = await conn.RequestAsync<ListOffsetsRequest, ListOffsetsResponse>(ApiKey.ListOffsets, 7, List("maxts", -3));
+                var p = response.Topics[0].Partitions[0];
+                Assert.Equal(0, p.ErrorCode);
+                return (p.Timestamp, p.Offset);
+            }
+
+            Assert.Equal((400L, 1L), await MaxTimestamp());
+            conn.Dispose();
+            await broker.RestartAsync();
+            conn = broker.Connect();
+            Assert.Equal((400L, 1L), await MaxTimestamp());
+        }
+        finally
+        {
+            conn.Dispose();
+        }
     }
 
     [Fact]

@@ -148,4 +148,55 @@ public sealed class ProduceErrorTests
         await conn.SendAsync(ApiKey.Produce, 9, Batches.Produce("absent", 0, Batches.Build(1), acks: 0));
         Assert.True(await conn.IsClosedByBrokerAsync());
     }
+
+    [Theory]
+    [InlineData(CompressionType.None)]
+    [InlineData(CompressionType.Gzip)]
+    public async Task Keyless_records_on_a_compacted_topic_are_INVALID_RECORD_with_one_record_error_each(CompressionType compression)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var conn = broker.Connect();
+        var created = await conn.RequestAsync<CreateTopicsRequest, CreateTopicsResponse>(ApiKey.CreateTopics, 7, new CreateTopicsRequest
+        {
+            Topics = [new() { Name = "compacted", NumPartitions = 1, ReplicationFactor = 1, Configs = [new() { Name = "cleanup.policy", Value = "compact" }] }],
+        });
+        Assert.Equal(0, created.Topics[0].ErrorCode);
+
+        var ts = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        byte[] keyless;
+        using (var builder = new RecordBatchBuilder(compression))
+        {
+            builder.Add(ts, "k0"u8.ToArray(), "v0"u8.ToArray());
+            builder.Add(ts, null, "v1"u8.ToArray());
+            builder.Add(ts, "k2"u8.ToArray(), "v2"u8.ToArray());
+            builder.Add(ts, null, "v3"u8.ToArray());
+            keyless = builder.ToArray();
+        }
+
+        var result = await Produce(conn, Batches.Produce("compacted", 0, keyless));
+        Assert.Equal((short)ErrorCode.InvalidRecord, result.ErrorCode);
+        Assert.Equal(-1, result.BaseOffset);
+        const string Why = "Compacted topic cannot accept message without key in topic partition compacted-0.";
+        Assert.Equal([1, 3], result.RecordErrors.Select(e => e.BatchIndex));
+        Assert.All(result.RecordErrors, e => Assert.Equal(Why, e.BatchIndexErrorMessage));
+        Assert.Equal(
+            "One or more records have been rejected due to 2 record errors in total, and only showing the first three errors at most: "
+            + $"[RecordError(batchIndex=1, message='{Why}'), RecordError(batchIndex=3, message='{Why}')]",
+            result.ErrorMessage);
+        var fetch = await conn.RequestAsync<FetchRequest, FetchResponse>(ApiKey.Fetch, 12, Batches.Fetch("compacted", 0, 0));
+        Assert.Equal(0, fetch.Responses[0].Partitions[0].HighWatermark);
+
+        // An empty key is a key; and a topic that is not compacted takes keyless records.
+        byte[] keyed;
+        using (var builder = new RecordBatchBuilder(compression))
+        {
+            builder.Add(ts, "k0"u8.ToArray(), "v0"u8.ToArray());
+            builder.Add(ts, [], "v1"u8.ToArray());
+            keyed = builder.ToArray();
+        }
+
+        Assert.Equal(0, (await Produce(conn, Batches.Produce("compacted", 0, keyed))).ErrorCode);
+        await Batches.CreateTopicAsync(conn, "plain");
+        Assert.Equal(0, (await Produce(conn, Batches.Produce("plain", 0, keyless))).ErrorCode);
+    }
 }

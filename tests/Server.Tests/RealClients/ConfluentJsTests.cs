@@ -27,6 +27,7 @@ public sealed class ConfluentJsTests(BrokerFixture fixture, ITestOutputHelper ou
             records.ToString(CultureInfo.InvariantCulture));
 
         var run = RoundTrip.SingleResult(summary, records);
+        StoredBatches.AssertCodec(fixture.Broker, run.GetProperty("topic").GetString()!, codec);
         Assert.Equal(6, run.GetProperty("partitions_used").GetArrayLength());
         Assert.Equal(0, summary.GetProperty("create_errors").GetArrayLength());
         Assert.True(summary.GetProperty("topic_listed").GetBoolean());

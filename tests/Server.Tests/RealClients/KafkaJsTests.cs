@@ -30,6 +30,7 @@ public sealed class KafkaJsTests(BrokerFixture fixture, ITestOutputHelper output
             records.ToString(CultureInfo.InvariantCulture));
 
         var run = RoundTrip.SingleResult(summary, records);
+        StoredBatches.AssertCodec(fixture.Broker, run.GetProperty("topic").GetString()!, codec);
         Assert.Equal(6, run.GetProperty("partitions_used").GetArrayLength());
         Assert.Equal(6, summary.GetProperty("partitions").GetInt32());
         Assert.True(summary.GetProperty("created").GetBoolean());

@@ -24,6 +24,7 @@ public sealed class KcatTests(BrokerFixture fixture, ITestOutputHelper output) :
             Records.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         var run = RoundTrip.SingleResult(summary, Records + ExplicitPartitionRecords);
+        StoredBatches.AssertCodec(fixture.Broker, run.GetProperty("topic").GetString()!, codec);
         Assert.Equal(6, run.GetProperty("partitions_used").GetArrayLength());
         Assert.Equal(6, summary.GetProperty("partitions").GetInt32());
         Assert.Equal(6, run.GetProperty("query").EnumerateObject().Count());
