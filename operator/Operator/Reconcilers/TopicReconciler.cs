@@ -39,6 +39,15 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             await SetStatusAsync(topic, false, "ClusterNotFound", $"KafkaCluster {topic.Spec.Cluster} not found in namespace {topic.Metadata.Namespace}", null, ct).ConfigureAwait(false);
             return ReconcileResult.Success(ClusterMissingRetry);
         }
+        if (topic.Spec.ReplicationFactor > cluster.Spec.Replicas)
+        {
+            // Known from the two specs: asking the brokers would only add a wait (or BrokerNotAvailable when they
+            // cannot be reached) before the same answer. Both fields are immutable, so there is nothing to retry.
+            var why = $"replicationFactor {topic.Spec.ReplicationFactor} is larger than KafkaCluster {cluster.Metadata.Name}'s {cluster.Spec.Replicas} brokers (spec.replicas); the topic was not created";
+            await ReportOnceAsync(topic, EventTypes.Warning, "InvalidReplicationFactor", why, ct).ConfigureAwait(false);
+            await SetStatusAsync(topic, false, "InvalidReplicationFactor", why, null, ct).ConfigureAwait(false);
+            return ReconcileResult.Success();
+        }
         var bootstrap = Bootstrap(cluster);
         var name = topic.TopicName;
 
@@ -50,8 +59,9 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
                 var brokers = await admin.CountBrokersAsync(bootstrap, ct).ConfigureAwait(false);
                 if (topic.Spec.ReplicationFactor > brokers)
                 {
-                    await SetStatusAsync(topic, false, "InvalidReplicationFactor",
-                        $"replicationFactor {topic.Spec.ReplicationFactor} is larger than the number of brokers ({brokers}); the topic was not created", null, ct).ConfigureAwait(false);
+                    var why = $"replicationFactor {topic.Spec.ReplicationFactor} is larger than the number of registered brokers ({brokers}); the topic was not created";
+                    await ReportOnceAsync(topic, EventTypes.Warning, "InvalidReplicationFactor", why, ct).ConfigureAwait(false);
+                    await SetStatusAsync(topic, false, "InvalidReplicationFactor", why, null, ct).ConfigureAwait(false);
                     // The cluster may grow; look again later without hammering it.
                     return ReconcileResult.Success(ClusterMissingRetry);
                 }
@@ -91,6 +101,18 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             await SetStatusAsync(topic, false, e.ErrorCode ?? "KafkaError", e.Message, null, ct).ConfigureAwait(false);
             return ReconcileResult.Failure(e.Message);
         }
+    }
+
+    /// <summary>Records an event unless the Ready condition already says the same for this generation, so a
+    /// problem that persists across passes is announced once, not on every resync.</summary>
+    private async Task ReportOnceAsync(KafkaTopic topic, string type, string reason, string message, CancellationToken ct)
+    {
+        var ready = Conditions.Find(topic.Status?.Conditions, ConditionTypes.Ready);
+        if (ready?.ObservedGeneration == topic.Metadata.Generation && (ready.Message?.Contains(message, StringComparison.Ordinal) ?? false))
+        {
+            return;
+        }
+        await events.RecordAsync(topic, type, reason, message, ct).ConfigureAwait(false);
     }
 
     public static string Bootstrap(KafkaCluster cluster) => cluster.Status?.BootstrapServers ?? new ClusterNames(cluster).BootstrapServers;
