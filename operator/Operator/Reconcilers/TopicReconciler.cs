@@ -50,6 +50,7 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
         }
         var bootstrap = Bootstrap(cluster);
         var name = topic.TopicName;
+        var insyncWarning = MinInsyncReplicasCheck.Warning(topic, cluster);
 
         try
         {
@@ -67,7 +68,8 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
                 }
                 var id = await admin.CreateTopicAsync(bootstrap, name, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic), ct).ConfigureAwait(false);
                 await events.RecordAsync(topic, EventTypes.Normal, "Created", $"created topic {name} with {topic.Spec.Partitions} partitions", ct).ConfigureAwait(false);
-                await SetStatusAsync(topic, true, "Created", null, new TopicState(name, id, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic)), ct).ConfigureAwait(false);
+                await WarnMinInsyncAsync(topic, insyncWarning, ct).ConfigureAwait(false);
+                await SetStatusAsync(topic, true, "Created", insyncWarning, new TopicState(name, id, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic)), ct).ConfigureAwait(false);
                 return ReconcileResult.Success(DriftCheckInterval);
             }
 
@@ -92,7 +94,9 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
                 await events.RecordAsync(topic, EventTypes.Normal, "PartitionsAdded", $"partitions {state.Partitions} → {topic.Spec.Partitions}", ct).ConfigureAwait(false);
                 partitions = topic.Spec.Partitions;
             }
-            await SetStatusAsync(topic, true, "Ready", message, state with { Partitions = partitions }, ct).ConfigureAwait(false);
+            await WarnMinInsyncAsync(topic, insyncWarning, ct).ConfigureAwait(false);
+            message = string.Join("; ", new[] { message, insyncWarning }.Where(m => m is not null));
+            await SetStatusAsync(topic, true, "Ready", message.Length == 0 ? null : message, state with { Partitions = partitions }, ct).ConfigureAwait(false);
             return ReconcileResult.Success(DriftCheckInterval);
         }
         catch (TopicAdminException e)
@@ -103,6 +107,15 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
         }
     }
 
+    private async Task WarnMinInsyncAsync(KafkaTopic topic, string? warning, CancellationToken ct)
+    {
+        if (warning is null)
+        {
+            return;
+        }
+        await ReportOnceAsync(topic, EventTypes.Warning, "MinInsyncReplicasAboveReplicationFactor", warning, ct).ConfigureAwait(false);
+    }
+
     /// <summary>Records an event unless the Ready condition already says the same for this generation, so a
     /// problem that persists across passes is announced once, not on every resync.</summary>
     private async Task ReportOnceAsync(KafkaTopic topic, string type, string reason, string message, CancellationToken ct)
@@ -111,6 +124,10 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
         if (ready?.ObservedGeneration == topic.Metadata.Generation && (ready.Message?.Contains(message, StringComparison.Ordinal) ?? false))
         {
             return;
+        }
+        if (type == EventTypes.Warning)
+        {
+            logger.LogWarning("Topic {Namespace}/{Name}: {Message}", topic.Metadata.Namespace, topic.Metadata.Name, message);
         }
         await events.RecordAsync(topic, type, reason, message, ct).ConfigureAwait(false);
     }

@@ -117,6 +117,52 @@ public sealed class TopicReconcilerTests : IAsyncLifetime
         Assert.Single(_events.Events, e => e.Reason == "InvalidReplicationFactor");
     }
 
+    private async Task SetClusterConfigAsync(Dictionary<string, string> config)
+    {
+        var cluster = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        cluster.Spec.Config = config;
+        await _server.Client.ReplaceAsync(cluster);
+    }
+
+    [Fact]
+    public async Task Cluster_min_insync_replicas_above_the_replication_factor_is_warned_about_once()
+    {
+        await SetClusterConfigAsync(new() { ["min.insync.replicas"] = "2" });
+        await CreateTopicAsync("acks-all", rf: 1);
+
+        var t = await ReconcileAsync("acks-all");
+
+        // Kafka creates such a topic (acks=1 producers work), so the operator does too, and says why acks=all fails.
+        Assert.NotNull(_admin.Get("acks-all"));
+        Assert.Equal("True", Ready(t).Status);
+        Assert.Contains("min.insync.replicas 2", Ready(t).Message, StringComparison.Ordinal);
+        Assert.Contains("replicationFactor 1", t.Status!.Message, StringComparison.Ordinal);
+        var warning = Assert.Single(_events.Events, e => e.Reason == "MinInsyncReplicasAboveReplicationFactor");
+        Assert.Equal(EventTypes.Warning, warning.Type);
+        Assert.Contains("KafkaCluster demo", warning.Message, StringComparison.Ordinal);
+
+        // Later passes keep the message without repeating the event.
+        t = await ReconcileAsync("acks-all");
+        Assert.Contains("min.insync.replicas 2", Ready(t).Message, StringComparison.Ordinal);
+        Assert.Single(_events.Events, e => e.Reason == "MinInsyncReplicasAboveReplicationFactor");
+    }
+
+    [Fact]
+    public async Task Topic_min_insync_replicas_overrides_the_cluster_value()
+    {
+        await SetClusterConfigAsync(new() { ["min.insync.replicas"] = "2" });
+        await CreateTopicAsync("lenient", rf: 1, config: new() { ["min.insync.replicas"] = "1" });
+        await CreateTopicAsync("strict", rf: 2, config: new() { ["min.insync.replicas"] = "3" });
+
+        var lenient = await ReconcileAsync("lenient");
+        var strict = await ReconcileAsync("strict");
+
+        Assert.Null(Ready(lenient).Message);
+        Assert.Contains("topic's spec.config", Ready(strict).Message, StringComparison.Ordinal);
+        Assert.Single(_events.Events, e => e.Reason == "MinInsyncReplicasAboveReplicationFactor" && e.Object == "KafkaTopic/strict");
+        Assert.DoesNotContain(_events.Events, e => e.Object == "KafkaTopic/lenient" && e.Type == EventTypes.Warning);
+    }
+
     [Fact]
     public async Task Partition_decrease_is_reported_and_nothing_changes()
     {
