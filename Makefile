@@ -41,8 +41,12 @@ clean:
 # sandbox has neither, so they are provided for real environments and were not run there.
 OPERATOR_PROJ := operator/Operator/KafkaOperator.Operator.csproj
 OPERATOR_DLL := operator/Operator/bin/$(CONFIG)/net10.0/KafkaOperator.Operator.dll
-REGISTRY ?= ghcr.io/kafkaoperator
-TAG ?= dev
+# config/deployment.yaml names both images with these defaults, so `kubectl apply -k config/` and a plain
+# `make deploy` deploy what a plain `make images` builds; `make deploy REGISTRY=... TAG=...` substitutes both.
+CONFIG_REGISTRY := ghcr.io/kafkaoperator
+CONFIG_TAG := dev
+REGISTRY ?= $(CONFIG_REGISTRY)
+TAG ?= $(CONFIG_TAG)
 BROKER_IMAGE ?= $(REGISTRY)/broker:$(TAG)
 OPERATOR_IMAGE ?= $(REGISTRY)/operator:$(TAG)
 KUBECTL ?= kubectl
@@ -53,8 +57,8 @@ operator-help:
 	@echo "make crds          regenerate crds/*.yaml from operator/Operator/Crds (commit the result)"
 	@echo "make run-operator  run the operator locally against the cluster in KUBECONFIG (needs a cluster; no leader election;"
 	@echo "                   topic reconciliation needs the brokers' in-cluster DNS names to resolve from this machine)"
-	@echo "make images        build $(BROKER_IMAGE) and $(OPERATOR_IMAGE) (needs Docker)"
-	@echo "make deploy        kubectl apply -f crds/ and -k config/ with OPERATOR_IMAGE (needs a cluster)"
+	@echo "make images        build $(BROKER_IMAGE) and $(OPERATOR_IMAGE) (needs Docker; REGISTRY=... TAG=... to change)"
+	@echo "make deploy        kubectl apply -f crds/ and -k config/ with both images (needs a cluster; same REGISTRY/TAG)"
 	@echo "make e2e           end-to-end suite against the cluster in KUBECONFIG (needs a cluster; not part of make test)"
 
 crds:
@@ -71,8 +75,11 @@ images:
 
 deploy:
 	$(KUBECTL) apply --server-side -f crds/
-	cd config && $(KUBECTL) kustomize . | sed -e 's|ghcr.io/kafkaoperator/operator:latest|$(OPERATOR_IMAGE)|' \
-		-e 's|ghcr.io/kafkaoperator/broker:latest|$(BROKER_IMAGE)|' | $(KUBECTL) apply -f -
+	set -euo pipefail; manifests=$$(cd config && $(KUBECTL) kustomize . \
+		| sed -e 's|$(CONFIG_REGISTRY)/operator:$(CONFIG_TAG)|$(OPERATOR_IMAGE)|g' -e 's|$(CONFIG_REGISTRY)/broker:$(CONFIG_TAG)|$(BROKER_IMAGE)|g'); \
+	grep -q 'image: $(OPERATOR_IMAGE)$$' <<<"$$manifests" && grep -q -- '--broker-image=$(BROKER_IMAGE)$$' <<<"$$manifests" \
+		|| { echo "make deploy: config/deployment.yaml no longer names $(CONFIG_REGISTRY)/{operator,broker}:$(CONFIG_TAG)" >&2; exit 1; }; \
+	$(KUBECTL) apply -f - <<<"$$manifests"
 
 undeploy:
 	$(KUBECTL) delete -k config/ --ignore-not-found

@@ -162,10 +162,78 @@ public sealed class LeaderElectorTests
         Assert.True(await crashed.TryAcquireOrRenewAsync());
     }
 
-    /// <summary>Advances the clock once the elector's loop is parked in its retry delay (or <paramref name="done"/> finished).</summary>
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("PUT")]
+    public async Task Run_stops_leading_the_moment_the_renew_deadline_passes_while_the_api_server_hangs(string hungMethod)
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var clock = new ManualTimeProvider();
+        var elector = new LeaderElector(server.Client, Options("a", clock));
+        var workToken = new TaskCompletionSource<CancellationToken>();
+        var stopped = new TaskCompletionSource();
+        var run = elector.RunAsync(token =>
+        {
+            workToken.SetResult(token);
+            return Task.Delay(Timeout.Infinite, token);
+        }, stopped.SetResult);
+        var token = await workToken.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await AdvanceWhenWaitingAsync(clock, TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(async () => (await server.Client.GetAsync<Lease>("kafka-system", "kafka-operator"))!.Spec!.RenewTime == clock.GetUtcNow(),
+            "a renewal");
+        var lastRenew = clock.GetUtcNow();
+
+        // The next renewal's request gets no answer (the client's own timeout is 30 s of real time, far beyond the lease).
+        using var hang = server.HangRequests(hungMethod, "/leases/");
+        await AdvanceWhenWaitingAsync(clock, TimeSpan.FromSeconds(2));
+        await Poll.UntilAsync(() => hang.Count == 1, "the renewal to reach the hung API server");
+
+        clock.Advance(lastRenew + TimeSpan.FromSeconds(10) - clock.GetUtcNow() - TimeSpan.FromTicks(1));
+        Assert.True(elector.IsLeader);
+        Assert.False(token.IsCancellationRequested);
+
+        // The renew deadline passes with the request still hanging: leadership ends at once, not when it returns.
+        clock.Advance(TimeSpan.FromTicks(1));
+        Assert.False(elector.IsLeader);
+        Assert.True(token.IsCancellationRequested);
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(1, hang.Count);
+    }
+
+    [Fact]
+    public async Task An_acquisition_that_outlasts_the_renew_deadline_does_not_start_leading()
+    {
+        await using var server = await FakeApiServer.StartAsync();
+        var clock = new ManualTimeProvider();
+        var elector = new LeaderElector(server.Client, Options("a", clock));
+        var led = false;
+        using var cts = new CancellationTokenSource();
+        using var hang = server.HangRequests("POST", "/leases");
+        var run = elector.RunAsync(_ =>
+        {
+            led = true;
+            return Task.CompletedTask;
+        }, ct: cts.Token);
+        await Poll.UntilAsync(() => hang.Count == 1, "the lease creation to reach the hung API server");
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        // The bounded attempt gave up; the next one waits out its retry delay before trying again.
+        await Poll.UntilAsync(() => clock.ScheduledDueTimes.Contains(clock.GetUtcNow() + TimeSpan.FromSeconds(2)), "the elector to retry later");
+        Assert.False(led);
+        Assert.False(elector.IsLeader);
+        await cts.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(led);
+    }
+
+    /// <summary>
+    /// Advances the clock once the elector's loop is parked in its retry delay, a timer due one step from now (its
+    /// deadline timers are due later), or once <paramref name="done"/> finished.
+    /// </summary>
     private static async Task AdvanceWhenWaitingAsync(ManualTimeProvider clock, TimeSpan step, Task? done = null)
     {
-        await Poll.UntilAsync(() => clock.ScheduledTimerCount > 0 || done?.IsCompleted == true, "the elector to wait for its next attempt");
+        await Poll.UntilAsync(() => clock.ScheduledDueTimes.Contains(clock.GetUtcNow() + step) || done?.IsCompleted == true, "the elector to wait for its next attempt");
         if (done?.IsCompleted != true)
         {
             clock.Advance(step);

@@ -14,9 +14,11 @@ public sealed partial class FakeApiServer
             request.Headers.Authorization.ToString() is { Length: > 0 } auth ? auth : null, request.ContentType,
             context.Connection.ClientCertificate?.Subject);
         InjectedFailure? failure;
+        HungRequests? hang;
         lock (_requestsLock)
         {
             _requests.Add(recorded);
+            hang = _hangs.FirstOrDefault(h => h.Matches(request.Method, recorded.Path + recorded.Query));
             failure = _failures.FirstOrDefault(f => f.Remaining > 0
                 && (f.Method is null || string.Equals(f.Method, request.Method, StringComparison.OrdinalIgnoreCase))
                 && (f.PathContains is null || (recorded.Path + recorded.Query).Contains(f.PathContains, StringComparison.Ordinal)));
@@ -27,6 +29,11 @@ public sealed partial class FakeApiServer
         }
         try
         {
+            if (hang is not null)
+            {
+                using var gone = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _stopping.Token);
+                await hang.HoldAsync(gone.Token).ConfigureAwait(false);
+            }
             if (failure is not null)
             {
                 throw new ApiError(failure.StatusCode, ReasonFor(failure.StatusCode), $"injected failure ({failure.StatusCode})");

@@ -25,6 +25,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     private readonly Lock _requestsLock = new();
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<InjectedFailure> _failures = [];
+    private readonly List<HungRequests> _hangs = [];
     private readonly List<KubeClient> _clients = [];
     private Task _bookmarkLoop = Task.CompletedTask;
 
@@ -111,6 +112,20 @@ public sealed partial class FakeApiServer : IAsyncDisposable
             _failures.Add(failure);
         }
         return failure;
+    }
+
+    /// <summary>
+    /// Matching requests get no answer until the returned handle is released (or disposed), the client gives up, or the
+    /// server stops: an API server that hangs, for testing deadlines.
+    /// </summary>
+    public HungRequests HangRequests(string? method = null, string? pathContains = null)
+    {
+        var hang = new HungRequests(method, pathContains);
+        lock (_requestsLock)
+        {
+            _hangs.Add(hang);
+        }
+        return hang;
     }
 
     /// <summary>Stops every injected failure that has not fired yet.</summary>

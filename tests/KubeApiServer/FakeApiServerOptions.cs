@@ -32,6 +32,40 @@ public sealed class FakeApiServerOptions
 /// <summary>A request as the fake server saw it, for assertions.</summary>
 public sealed record RecordedRequest(string Method, string Path, string Query, string? Authorization, string? ContentType, string? ClientCertificateSubject);
 
+/// <summary>Requests the server holds without an answer until <see cref="Release"/>.</summary>
+public sealed class HungRequests : IDisposable
+{
+    private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _count;
+
+    internal HungRequests(string? method, string? pathContains)
+    {
+        Method = method;
+        PathContains = pathContains;
+    }
+
+    public string? Method { get; }
+    public string? PathContains { get; }
+
+    /// <summary>How many requests have been held so far.</summary>
+    public int Count => Volatile.Read(ref _count);
+
+    internal bool Matches(string method, string pathAndQuery) => !_released.Task.IsCompleted
+        && (Method is null || string.Equals(Method, method, StringComparison.OrdinalIgnoreCase))
+        && (PathContains is null || pathAndQuery.Contains(PathContains, StringComparison.Ordinal));
+
+    internal Task HoldAsync(CancellationToken ct)
+    {
+        Interlocked.Increment(ref _count);
+        return _released.Task.WaitAsync(ct);
+    }
+
+    /// <summary>Held requests go on to be served; new ones are no longer held.</summary>
+    public void Release() => _released.TrySetResult();
+
+    public void Dispose() => Release();
+}
+
 /// <summary>A failure the server answers instead of serving the next matching requests.</summary>
 public sealed class InjectedFailure
 {

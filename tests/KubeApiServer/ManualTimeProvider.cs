@@ -31,6 +31,18 @@ public sealed class ManualTimeProvider : TimeProvider
         }
     }
 
+    /// <summary>When each scheduled timer fires next, earliest first (tells a loop's retry delay from its deadlines).</summary>
+    public IReadOnlyList<DateTimeOffset> ScheduledDueTimes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _timers.Where(t => t.DueAt is not null).Select(t => t.DueAt!.Value).Order()];
+            }
+        }
+    }
+
     public override DateTimeOffset GetUtcNow()
     {
         lock (_lock)

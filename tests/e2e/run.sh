@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # End-to-end suite against the cluster in KUBECONFIG (not part of `make test`; run with `make e2e`).
-# Needs: kubectl, a cluster that can pull BROKER_IMAGE/OPERATOR_IMAGE (push them first: `make images` + docker push),
-# a default StorageClass. It deploys the operator, creates a 3-broker cluster and a topic, produces and consumes
-# through the bootstrap Service, deletes a broker pod and checks it returns with its volume and data.
+# Needs: kubectl, a cluster that can pull the images (build and push them first, then pass the same names:
+# `make images REGISTRY=r TAG=t`, `docker push` both, `make e2e REGISTRY=r TAG=t`), a default StorageClass.
+# It deploys the operator, creates a 3-broker cluster and a topic, produces and consumes through the bootstrap
+# Service, deletes a broker pod and checks it returns with its volume and data, rolls a config change, and deletes
+# the topic through its KafkaTopic.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -15,6 +17,8 @@ TIMEOUT=${E2E_TIMEOUT:-600s}
 BOOTSTRAP="$CLUSTER-bootstrap.$NS.svc:9092"
 
 step() { printf '\n== %s\n' "$*"; }
+# Checks read command output into a variable before grepping it: with pipefail, `producer | grep -q` can fail after a
+# match, when grep exits early and the producer dies of SIGPIPE.
 fail() { echo "E2E FAILED: $*" >&2; exit 1; }
 
 if ! $KUBECTL cluster-info >/dev/null 2>&1; then
@@ -45,6 +49,9 @@ metadata: {name: $CLUSTER, namespace: $NS}
 spec:
   replicas: 3
   storage: {size: 1Gi, deleteClaim: true}
+  # Topics exist only through KafkaTopics: a client's Metadata request for a missing topic must not create it (the
+  # deletion check below relies on that, and so would any check that a topic is gone).
+  config: {auto.create.topics.enable: "false"}
 ---
 apiVersion: kafka.kafkaoperator.io/v1alpha1
 kind: KafkaTopic
@@ -76,21 +83,35 @@ for _ in $(seq 1 120); do
 done
 $KUBECTL -n "$NS" wait --for=condition=Ready "pod/$CLUSTER-broker-1" --timeout="$TIMEOUT"
 [ "$($KUBECTL -n "$NS" get pvc "data-$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}')" = "$pvc_uid" ] || fail "broker 1 came back with a different volume"
-$KUBECTL -n "$NS" exec "$CLUSTER-broker-1" -- ls /var/lib/kafka/data | grep -q "^$TOPIC-" || fail "broker 1 lost its partition directories"
+dirs=$($KUBECTL -n "$NS" exec "$CLUSTER-broker-1" -- ls /var/lib/kafka/data)
+grep -q "^$TOPIC-" <<<"$dirs" || fail "broker 1 lost its partition directories"
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
 count=$(kcat -b "$BOOTSTRAP" -t "$TOPIC" -C -o beginning -e -q | grep -c '^message-' || true)
 [ "$count" = 100 ] || fail "after the restart consumed $count messages, expected 100"
 
 step "config change rolls the brokers one at a time"
+pods_before=$($KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
+# A merge patch of spec.config replaces nothing else in the map, so auto.create.topics.enable stays false.
 $KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"config":{"log.retention.hours":"48"}}}'
 $KUBECTL -n "$NS" wait --for=condition=Ready=False "kafkacluster/$CLUSTER" --timeout=60s || true
+# kubectl wait compares the condition's observedGeneration with the object's generation: this waits for the roll.
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+props=$($KUBECTL -n "$NS" get configmap "$CLUSTER-config" -o jsonpath='{.data.server\.properties}')
+grep -q '^log.retention.hours=48$' <<<"$props" || fail "the ConfigMap does not carry the new config"
+pods_after=$($KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
+[ -z "$(comm -12 <(sort <<<"$pods_before") <(sort <<<"$pods_after"))" ] || fail "not every broker pod was replaced by the roll"
 
 step "deleting the KafkaTopic deletes the topic"
 $KUBECTL -n "$NS" delete "kafkatopic/$TOPIC" --timeout="$TIMEOUT"
-if kcat -b "$BOOTSTRAP" -L -t "$TOPIC" 2>/dev/null | grep -q "topic \"$TOPIC\" with [1-9]"; then
-  fail "topic still exists after the KafkaTopic was deleted"
-fi
+# List every topic: `kcat -L -t TOPIC` sends a Metadata request for that one topic, which auto-creation (were it on)
+# would answer by creating it again. Each broker learns of the deletion from the metadata quorum, so poll briefly.
+gone=0
+for _ in $(seq 1 15); do
+  topics=$(kcat -b "$BOOTSTRAP" -L) || fail "kcat -L failed"
+  grep -q "topic \"$TOPIC\" with" <<<"$topics" || { gone=1; break; }
+  sleep 2
+done
+[ "$gone" = 1 ] || fail "topic still exists after the KafkaTopic was deleted"
 
 echo
 echo "E2E PASSED"

@@ -118,18 +118,37 @@ public sealed class LeaderElector
 
     /// <summary>
     /// Campaigns until leading, runs <paramref name="onStartedLeading"/> with a token that is cancelled when leadership
-    /// ends, renews every RetryPeriod, and returns when leadership is lost (renewals failed for RenewDeadline) or
-    /// <paramref name="ct"/> is cancelled. Like client-go, it does not campaign again: restart the process (or call
-    /// RunAsync again) after a loss.
+    /// ends, renews every RetryPeriod, and returns when leadership is lost or <paramref name="ct"/> is cancelled. Like
+    /// client-go, it does not campaign again: restart the process (or call RunAsync again) after a loss.
+    /// Leadership lasts RenewDeadline from the start of the last successful write of the lease (others count their
+    /// LeaseDuration from a later moment: when they see that write). Every API call is bounded by what remains of that
+    /// deadline, and the moment it passes the work's token is cancelled and IsLeader turns false, even while a request
+    /// hangs: a slow API server cannot keep a leader acting after another candidate may have taken over.
     /// </summary>
     public async Task RunAsync(Func<CancellationToken, Task> onStartedLeading, Action? onStoppedLeading = null, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(onStartedLeading);
         var time = _options.TimeProvider;
+        DateTimeOffset lastRenew;
         try
         {
-            while (!await TryAcquireOrRenewAsync(ct).ConfigureAwait(false))
+            while (true)
             {
+                lastRenew = time.GetUtcNow();
+                // An acquisition that completes after RenewDeadline would start a leadership that has already ended.
+                using var bounded = new CancellationTokenSource(_options.RenewDeadline, time);
+                using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct, bounded.Token);
+                try
+                {
+                    if (await TryAcquireOrRenewAsync(attempt.Token).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                }
+                catch (OperationCanceledException) when (bounded.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    _options.OnError?.Invoke(new TimeoutException($"acquiring lease {_options.LeaseNamespace}/{_options.LeaseName} took longer than the renew deadline ({_options.RenewDeadline})"));
+                }
                 await Task.Delay(_options.RetryPeriod, time, ct).ConfigureAwait(false);
             }
         }
@@ -138,19 +157,26 @@ public sealed class LeaderElector
             return;
         }
 
-        using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Fires RenewDeadline after the last successful renewal started, wherever the loop below happens to be.
+        using var expiry = new CancellationTokenSource(Remaining(lastRenew), time);
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(ct, expiry.Token);
+        using var stepDown = expiry.Token.UnsafeRegister(_ => _isLeader = false, null);
         var work = Task.Run(() => onStartedLeading(leading.Token), CancellationToken.None);
-        var lastRenew = time.GetUtcNow();
         try
         {
             while (true)
             {
-                await Task.Delay(_options.RetryPeriod, time, ct).ConfigureAwait(false);
-                if (await TryAcquireOrRenewAsync(ct).ConfigureAwait(false))
+                await Task.Delay(_options.RetryPeriod, time, leading.Token).ConfigureAwait(false);
+                var attemptStart = time.GetUtcNow();
+                var renewed = await TryAcquireOrRenewAsync(leading.Token).ConfigureAwait(false);
+                // A success that lands after the deadline fired does not revive a leadership already given up.
+                expiry.Token.ThrowIfCancellationRequested();
+                if (renewed)
                 {
-                    lastRenew = time.GetUtcNow();
+                    lastRenew = attemptStart;
+                    expiry.CancelAfter(Remaining(lastRenew));
                 }
-                else if (time.GetUtcNow() - lastRenew >= _options.RenewDeadline || ObservedLeader != _options.Identity)
+                else if (ObservedLeader != _options.Identity)
                 {
                     break;
                 }
@@ -160,8 +186,12 @@ public sealed class LeaderElector
         {
             if (_options.ReleaseOnCancel)
             {
-                await ReleaseAsync(CancellationToken.None).ConfigureAwait(false);
+                await ReleaseBoundedAsync().ConfigureAwait(false);
             }
+        }
+        catch (OperationCanceledException) when (expiry.IsCancellationRequested)
+        {
+            _options.OnError?.Invoke(new TimeoutException($"lease {_options.LeaseNamespace}/{_options.LeaseName} not renewed within the renew deadline ({_options.RenewDeadline}); stopped leading"));
         }
         finally
         {
@@ -176,6 +206,23 @@ public sealed class LeaderElector
                 // The leader's work stopping because its token fired is the expected way out.
             }
             onStoppedLeading?.Invoke();
+        }
+
+        TimeSpan Remaining(DateTimeOffset renewed) =>
+            TimeSpan.FromTicks(Math.Max(1, (renewed + _options.RenewDeadline - time.GetUtcNow()).Ticks));
+    }
+
+    /// <summary>Releases on shutdown without letting a hung API server hold the process up for long.</summary>
+    private async Task ReleaseBoundedAsync()
+    {
+        using var bounded = new CancellationTokenSource(_options.RenewDeadline, _options.TimeProvider);
+        try
+        {
+            await ReleaseAsync(bounded.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (bounded.IsCancellationRequested)
+        {
+            // The lease expires on its own.
         }
     }
 

@@ -7,7 +7,7 @@ public sealed class OperatorSettings
 {
     /// <summary>Namespace to watch; null watches all namespaces.</summary>
     public string? WatchNamespace { get; init; }
-    public string BrokerImage { get; init; } = "ghcr.io/kafkaoperator/broker:latest";
+    public string BrokerImage { get; init; } = Models.ModelOptions.BuiltInBrokerImage;
     /// <summary>HTTP port for /metrics, /healthz, /readyz; 0 picks a free port.</summary>
     public int Port { get; init; } = 8080;
     public bool LeaderElection { get; init; } = true;

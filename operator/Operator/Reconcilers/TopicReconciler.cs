@@ -39,8 +39,18 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             await SetStatusAsync(topic, false, "ClusterNotFound", $"KafkaCluster {topic.Spec.Cluster} not found in namespace {topic.Metadata.Namespace}", null, ct).ConfigureAwait(false);
             return ReconcileResult.Success(ClusterMissingRetry);
         }
+        if (topic.Spec.ReplicationFactor > cluster.Spec.Replicas)
+        {
+            // Known from the two specs: asking the brokers would only add a wait (or BrokerNotAvailable when they
+            // cannot be reached) before the same answer. Both fields are immutable, so there is nothing to retry.
+            var why = $"replicationFactor {topic.Spec.ReplicationFactor} is larger than KafkaCluster {cluster.Metadata.Name}'s {cluster.Spec.Replicas} brokers (spec.replicas); the topic was not created";
+            await ReportOnceAsync(topic, EventTypes.Warning, "InvalidReplicationFactor", why, ct).ConfigureAwait(false);
+            await SetStatusAsync(topic, false, "InvalidReplicationFactor", why, null, ct).ConfigureAwait(false);
+            return ReconcileResult.Success();
+        }
         var bootstrap = Bootstrap(cluster);
         var name = topic.TopicName;
+        var insyncWarning = MinInsyncReplicasCheck.Warning(topic, cluster);
 
         try
         {
@@ -50,14 +60,16 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
                 var brokers = await admin.CountBrokersAsync(bootstrap, ct).ConfigureAwait(false);
                 if (topic.Spec.ReplicationFactor > brokers)
                 {
-                    await SetStatusAsync(topic, false, "InvalidReplicationFactor",
-                        $"replicationFactor {topic.Spec.ReplicationFactor} is larger than the number of brokers ({brokers}); the topic was not created", null, ct).ConfigureAwait(false);
+                    var why = $"replicationFactor {topic.Spec.ReplicationFactor} is larger than the number of registered brokers ({brokers}); the topic was not created";
+                    await ReportOnceAsync(topic, EventTypes.Warning, "InvalidReplicationFactor", why, ct).ConfigureAwait(false);
+                    await SetStatusAsync(topic, false, "InvalidReplicationFactor", why, null, ct).ConfigureAwait(false);
                     // The cluster may grow; look again later without hammering it.
                     return ReconcileResult.Success(ClusterMissingRetry);
                 }
                 var id = await admin.CreateTopicAsync(bootstrap, name, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic), ct).ConfigureAwait(false);
                 await events.RecordAsync(topic, EventTypes.Normal, "Created", $"created topic {name} with {topic.Spec.Partitions} partitions", ct).ConfigureAwait(false);
-                await SetStatusAsync(topic, true, "Created", null, new TopicState(name, id, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic)), ct).ConfigureAwait(false);
+                await WarnMinInsyncAsync(topic, insyncWarning, ct).ConfigureAwait(false);
+                await SetStatusAsync(topic, true, "Created", insyncWarning, new TopicState(name, id, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic)), ct).ConfigureAwait(false);
                 return ReconcileResult.Success(DriftCheckInterval);
             }
 
@@ -82,7 +94,9 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
                 await events.RecordAsync(topic, EventTypes.Normal, "PartitionsAdded", $"partitions {state.Partitions} → {topic.Spec.Partitions}", ct).ConfigureAwait(false);
                 partitions = topic.Spec.Partitions;
             }
-            await SetStatusAsync(topic, true, "Ready", message, state with { Partitions = partitions }, ct).ConfigureAwait(false);
+            await WarnMinInsyncAsync(topic, insyncWarning, ct).ConfigureAwait(false);
+            message = string.Join("; ", new[] { message, insyncWarning }.Where(m => m is not null));
+            await SetStatusAsync(topic, true, "Ready", message.Length == 0 ? null : message, state with { Partitions = partitions }, ct).ConfigureAwait(false);
             return ReconcileResult.Success(DriftCheckInterval);
         }
         catch (TopicAdminException e)
@@ -91,6 +105,31 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             await SetStatusAsync(topic, false, e.ErrorCode ?? "KafkaError", e.Message, null, ct).ConfigureAwait(false);
             return ReconcileResult.Failure(e.Message);
         }
+    }
+
+    private async Task WarnMinInsyncAsync(KafkaTopic topic, string? warning, CancellationToken ct)
+    {
+        if (warning is null)
+        {
+            return;
+        }
+        await ReportOnceAsync(topic, EventTypes.Warning, "MinInsyncReplicasAboveReplicationFactor", warning, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Records an event unless the Ready condition already says the same for this generation, so a
+    /// problem that persists across passes is announced once, not on every resync.</summary>
+    private async Task ReportOnceAsync(KafkaTopic topic, string type, string reason, string message, CancellationToken ct)
+    {
+        var ready = Conditions.Find(topic.Status?.Conditions, ConditionTypes.Ready);
+        if (ready?.ObservedGeneration == topic.Metadata.Generation && (ready.Message?.Contains(message, StringComparison.Ordinal) ?? false))
+        {
+            return;
+        }
+        if (type == EventTypes.Warning)
+        {
+            logger.LogWarning("Topic {Namespace}/{Name}: {Message}", topic.Metadata.Namespace, topic.Metadata.Name, message);
+        }
+        await events.RecordAsync(topic, type, reason, message, ct).ConfigureAwait(false);
     }
 
     public static string Bootstrap(KafkaCluster cluster) => cluster.Status?.BootstrapServers ?? new ClusterNames(cluster).BootstrapServers;

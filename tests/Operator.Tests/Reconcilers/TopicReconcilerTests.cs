@@ -77,14 +77,90 @@ public sealed class TopicReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Replication_factor_above_broker_count_creates_nothing()
+    public async Task Replication_factor_above_the_registered_broker_count_creates_nothing()
     {
-        await CreateTopicAsync("too-wide", rf: 4);
+        // spec.replicas is 3 but only two brokers have registered (one pod is still starting).
+        _admin.Brokers = 2;
+        await CreateTopicAsync("too-wide", rf: 3);
         var t = await ReconcileAsync("too-wide");
         Assert.Equal("False", Ready(t).Status);
         Assert.Equal("InvalidReplicationFactor", Ready(t).Reason);
         Assert.Null(_admin.Get("too-wide"));
         Assert.Empty(_admin.Mutations);
+    }
+
+    [Fact]
+    public async Task Replication_factor_above_the_cluster_spec_replicas_is_refused_without_contacting_a_broker()
+    {
+        // The real admin client, pointed at a port nothing listens on: any broker call would end in
+        // BrokerNotAvailable instead of the answer the specs already give.
+        var cluster = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        cluster.Status = new KafkaClusterStatus { BootstrapServers = "127.0.0.1:1" };
+        await _server.Client.ReplaceStatusAsync(cluster);
+        await using var admin = new KafkaTopicAdmin();
+        var reconciler = new TopicReconciler(_server.Client, admin, _events, NullLogger<TopicReconciler>.Instance);
+        await CreateTopicAsync("too-wide", rf: 4);
+
+        var result = await reconciler.ReconcileAsync((await _server.Client.GetAsync<KafkaTopic>(Ns, "too-wide"))!, CancellationToken.None);
+
+        Assert.True(result.Succeeded, result.Error);
+        var t = (await _server.Client.GetAsync<KafkaTopic>(Ns, "too-wide"))!;
+        Assert.Equal("False", Ready(t).Status);
+        Assert.Equal("InvalidReplicationFactor", Ready(t).Reason);
+        Assert.Contains("spec.replicas", Ready(t).Message, StringComparison.Ordinal);
+        var warning = Assert.Single(_events.Events, e => e.Reason == "InvalidReplicationFactor");
+        Assert.Equal(EventTypes.Warning, warning.Type);
+
+        // A later pass (resync) neither contacts a broker nor repeats the event.
+        result = await reconciler.ReconcileAsync(t, CancellationToken.None);
+        Assert.True(result.Succeeded, result.Error);
+        Assert.Single(_events.Events, e => e.Reason == "InvalidReplicationFactor");
+    }
+
+    private async Task SetClusterConfigAsync(Dictionary<string, string> config)
+    {
+        var cluster = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        cluster.Spec.Config = config;
+        await _server.Client.ReplaceAsync(cluster);
+    }
+
+    [Fact]
+    public async Task Cluster_min_insync_replicas_above_the_replication_factor_is_warned_about_once()
+    {
+        await SetClusterConfigAsync(new() { ["min.insync.replicas"] = "2" });
+        await CreateTopicAsync("acks-all", rf: 1);
+
+        var t = await ReconcileAsync("acks-all");
+
+        // Kafka creates such a topic (acks=1 producers work), so the operator does too, and says why acks=all fails.
+        Assert.NotNull(_admin.Get("acks-all"));
+        Assert.Equal("True", Ready(t).Status);
+        Assert.Contains("min.insync.replicas 2", Ready(t).Message, StringComparison.Ordinal);
+        Assert.Contains("replicationFactor 1", t.Status!.Message, StringComparison.Ordinal);
+        var warning = Assert.Single(_events.Events, e => e.Reason == "MinInsyncReplicasAboveReplicationFactor");
+        Assert.Equal(EventTypes.Warning, warning.Type);
+        Assert.Contains("KafkaCluster demo", warning.Message, StringComparison.Ordinal);
+
+        // Later passes keep the message without repeating the event.
+        t = await ReconcileAsync("acks-all");
+        Assert.Contains("min.insync.replicas 2", Ready(t).Message, StringComparison.Ordinal);
+        Assert.Single(_events.Events, e => e.Reason == "MinInsyncReplicasAboveReplicationFactor");
+    }
+
+    [Fact]
+    public async Task Topic_min_insync_replicas_overrides_the_cluster_value()
+    {
+        await SetClusterConfigAsync(new() { ["min.insync.replicas"] = "2" });
+        await CreateTopicAsync("lenient", rf: 1, config: new() { ["min.insync.replicas"] = "1" });
+        await CreateTopicAsync("strict", rf: 2, config: new() { ["min.insync.replicas"] = "3" });
+
+        var lenient = await ReconcileAsync("lenient");
+        var strict = await ReconcileAsync("strict");
+
+        Assert.Null(Ready(lenient).Message);
+        Assert.Contains("topic's spec.config", Ready(strict).Message, StringComparison.Ordinal);
+        Assert.Single(_events.Events, e => e.Reason == "MinInsyncReplicasAboveReplicationFactor" && e.Object == "KafkaTopic/strict");
+        Assert.DoesNotContain(_events.Events, e => e.Object == "KafkaTopic/lenient" && e.Type == EventTypes.Warning);
     }
 
     [Fact]

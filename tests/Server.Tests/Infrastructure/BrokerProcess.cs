@@ -21,12 +21,14 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private readonly Lock _logLock = new();
     private readonly string _workDir;
+    private readonly string? _executable;
     private Process? _process;
     private int _generation;
 
-    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides)
+    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides, string? executable)
     {
         _output = output;
+        _executable = executable;
         _overrides = overrides ?? new Dictionary<string, string>();
         _workDir = Path.Combine(Path.GetTempPath(), "ko-broker-" + Guid.NewGuid().ToString("N")[..12]);
         DataDir = Path.Combine(_workDir, "data");
@@ -63,9 +65,11 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public static async Task<BrokerProcess> StartAsync(
         ITestOutputHelper? output = null,
         IReadOnlyDictionary<string, string>? overrides = null,
-        TimeSpan? readyTimeout = null)
+        TimeSpan? readyTimeout = null,
+        string? executable = null)
     {
-        var broker = new BrokerProcess(output, overrides);
+        // executable: a published broker (the image's apphost) run as is; null runs the built dll with `dotnet`.
+        var broker = new BrokerProcess(output, overrides, executable);
         try
         {
             await broker.LaunchAsync(port: 0, readyTimeout ?? DefaultReadyTimeout);
@@ -203,7 +207,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
         await File.WriteAllLinesAsync(propertiesPath, settings.Select(kv => $"{kv.Key}={kv.Value}"));
 
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(_executable ?? "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -211,7 +215,11 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _workDir,
         };
-        start.ArgumentList.Add(RepoPaths.BrokerDll);
+        if (_executable is null)
+        {
+            start.ArgumentList.Add(RepoPaths.BrokerDll);
+        }
+
         start.ArgumentList.Add(propertiesPath);
         foreach (var (key, value) in settings)
         {
@@ -248,7 +256,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         process.Exited += (_, _) => ready.TrySetException(
             new InvalidOperationException("exited"));
 
-        AppendLog($"[test] starting broker generation {generation}: dotnet {string.Join(' ', start.ArgumentList)}");
+        AppendLog($"[test] starting broker generation {generation}: {start.FileName} {string.Join(' ', start.ArgumentList)}");
         process.Start();
         _process = process;
         ChildProcesses.Track(process);

@@ -1,0 +1,32 @@
+using KafkaOperator.Operator.Crds;
+using KafkaOperator.Operator.Reconcilers;
+using KafkaOperator.Operator.Tests.Support;
+
+namespace KafkaOperator.Operator.Tests.Crds;
+
+/// <summary>config/samples is what a new user applies first: it must parse as the CRD types and work with default clients.</summary>
+public sealed class SampleManifestTests
+{
+    private static List<System.Text.Json.Nodes.JsonObject> All() =>
+        [.. Directory.GetFiles(Path.Combine(RepoPaths.Root, "config", "samples"), "*.yaml").Order(StringComparer.Ordinal).SelectMany(YamlManifests.Load)];
+
+    private static List<T> OfKind<T>(string kind) =>
+        [.. All().Where(o => o["kind"]?.GetValue<string>() == kind).Select(o => OperatorJson.FromNode<T>(o))];
+
+    [Fact]
+    public void Sample_topics_can_be_created_and_accept_acks_all_producers()
+    {
+        var clusters = OfKind<KafkaCluster>("KafkaCluster");
+        var topics = OfKind<KafkaTopic>("KafkaTopic");
+        Assert.NotEmpty(clusters);
+        Assert.NotEmpty(topics);
+        foreach (var topic in topics)
+        {
+            var cluster = Assert.Single(clusters, c => c.Metadata.Name == topic.Spec.Cluster && c.Metadata.Namespace == topic.Metadata.Namespace);
+            Assert.True(topic.Spec.ReplicationFactor <= cluster.Spec.Replicas, $"{topic.Metadata.Name}: replicationFactor above spec.replicas");
+            // The brokers do not replicate partitions yet: a higher factor is refused.
+            Assert.Equal(1, topic.Spec.ReplicationFactor);
+            Assert.Null(MinInsyncReplicasCheck.Warning(topic, cluster));
+        }
+    }
+}
