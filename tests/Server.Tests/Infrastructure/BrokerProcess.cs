@@ -18,16 +18,18 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     private readonly ITestOutputHelper? _output;
     private readonly IReadOnlyDictionary<string, string> _overrides;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly StringBuilder _log = new();
     private readonly Lock _logLock = new();
     private readonly string _workDir;
     private Process? _process;
     private int _generation;
 
-    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides)
+    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides, IReadOnlyDictionary<string, string>? environment)
     {
         _output = output;
         _overrides = overrides ?? new Dictionary<string, string>();
+        _environment = environment ?? new Dictionary<string, string>();
         _workDir = Path.Combine(Path.GetTempPath(), "ko-broker-" + Guid.NewGuid().ToString("N")[..12]);
         DataDir = Path.Combine(_workDir, "data");
         Directory.CreateDirectory(DataDir);
@@ -63,9 +65,10 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     public static async Task<BrokerProcess> StartAsync(
         ITestOutputHelper? output = null,
         IReadOnlyDictionary<string, string>? overrides = null,
-        TimeSpan? readyTimeout = null)
+        TimeSpan? readyTimeout = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var broker = new BrokerProcess(output, overrides);
+        var broker = new BrokerProcess(output, overrides, environment);
         try
         {
             await broker.LaunchAsync(port: 0, readyTimeout ?? DefaultReadyTimeout);
@@ -198,6 +201,10 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in _environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var ready = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
         var generation = _generation;
