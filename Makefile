@@ -11,8 +11,9 @@ all: build
 build:
 	$(DOTNET) build KafkaOperator.sln -c $(CONFIG) -nologo -clp:NoSummary
 
-# A local 3-broker cluster (one quorum, clients on 127.0.0.1:9092-9094, data under ./data/broker-N); BROKERS=1 runs a
-# single node. Extra overrides for every broker: make run ARGS="--override num.partitions=6"
+# A local 3-broker cluster (one quorum, clients on 127.0.0.1:9092-9094, data under ./data/cluster/broker-N); BROKERS=1
+# runs a single node (./data/single); NODE=1 starts (or restarts) only broker 1 of the cluster, with the same settings.
+# Extra overrides for every broker: make run ARGS="--override num.partitions=6". Fails when a broker cannot start.
 run:
 	$(DOTNET) build broker/Server/KafkaOperator.Server.csproj -c $(CONFIG) -nologo -clp:NoSummary
 	BROKER_DLL=$(BROKER_DLL) bash scripts/run-cluster.sh $(ARGS)
