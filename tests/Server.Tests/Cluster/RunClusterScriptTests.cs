@@ -51,6 +51,19 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
         }
     }
 
+    [Fact]
+    public async Task Make_run_builds_the_kafkactl_the_readmes_name()
+    {
+        var dryRun = await ClientScript.RunAsync("make", ["-n", "run"], TimeSpan.FromSeconds(30), output, RepoPaths.Root);
+        Assert.Equal(0, dryRun.ExitCode);
+        Assert.Contains("build tools/Admin/KafkaOperator.Admin.csproj -c Release", dryRun.Stdout, StringComparison.Ordinal);
+        const string kafkactl = "dotnet tools/Admin/bin/Release/net10.0/kafkactl.dll ";
+        Assert.Contains(kafkactl, await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "README.md")), StringComparison.Ordinal);
+        var adminReadme = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "tools", "Admin", "README.md"));
+        Assert.Contains(kafkactl, adminReadme, StringComparison.Ordinal);
+        Assert.DoesNotContain("bin/Debug", adminReadme, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try
