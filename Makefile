@@ -12,10 +12,11 @@ build:
 	$(DOTNET) build KafkaOperator.sln -c $(CONFIG) -nologo -clp:NoSummary
 
 # A local 3-broker cluster (one quorum, clients on 127.0.0.1:9092-9094, data under ./data/cluster/broker-N); BROKERS=1
-# runs a single node (data under ./data/single, as in server.properties). The two never share a directory.
-# Extra overrides for every broker: make run ARGS="--override num.partitions=6"
+# runs a single node (./data/single, as in server.properties; the two layouts never share a directory); kafkactl is built too (tools/Admin/bin/$(CONFIG)). NODE=1 starts (or restarts) only broker 1 of the cluster, with the same settings.
+# Extra overrides for every broker: make run ARGS="--override num.partitions=6". Fails when a broker cannot start.
 run:
 	$(DOTNET) build broker/Server/KafkaOperator.Server.csproj -c $(CONFIG) -nologo -clp:NoSummary
+	$(DOTNET) build tools/Admin/KafkaOperator.Admin.csproj -c $(CONFIG) -nologo -clp:NoSummary -v:q
 	BROKER_DLL=$(BROKER_DLL) bash scripts/run-cluster.sh $(ARGS)
 
 # Installs the real Kafka clients the tests drive (Debian and npm), then runs format check and every test.

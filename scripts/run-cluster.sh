@@ -1,41 +1,118 @@
 #!/usr/bin/env bash
 # `make run`: a local cluster without Kubernetes. BROKERS brokers (default 3) in combined mode: each is also a
-# metadata quorum voter, as in a KafkaCluster. Broker i listens for clients on 127.0.0.1:(9092+i) and for the
-# quorum on 127.0.0.1:(9192+i); its data is under ./data/cluster/broker-i. BROKERS=1 runs one single-node broker
-# (data under ./data/single). Extra arguments go to every broker (e.g. --override num.partitions=6). Ctrl-C stops all
-# brokers cleanly.
+# metadata quorum voter, as in a KafkaCluster. Broker i listens for clients on 127.0.0.1:(PORT+i) and for the
+# quorum on 127.0.0.1:(CONTROLLER_PORT+i) (defaults 9092 and 9192); its data is under DATA_DIR/cluster/broker-i
+# (DATA_DIR defaults to ./data). BROKERS=1 runs one single-node broker (data under DATA_DIR/single).
+# NODE=i (or --node i) starts only broker i of the cluster, with the same settings: to restart one broker that was
+# stopped or crashed while the others run. Extra arguments go to every broker (e.g. --override num.partitions=6).
+# Ctrl-C stops all brokers cleanly and shows each one's shutdown. Exit code: 0 when every broker stopped cleanly;
+# otherwise the first failing broker's (a broker that fails to start, e.g. on a bad --override, stops the others).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DOTNET=${DOTNET:-dotnet}
 DLL=${BROKER_DLL:-broker/Server/bin/Release/net10.0/KafkaOperator.Server.dll}
 BROKERS=${BROKERS:-3}
+PORT=${PORT:-9092}
+CONTROLLER_PORT=${CONTROLLER_PORT:-9192}
+DATA_DIR=${DATA_DIR:-./data}
+NODE=${NODE:-}
+if [ "${1:-}" = "--node" ]; then
+  NODE=${2:?--node needs a broker id}
+  shift 2
+fi
 
 if [ "$BROKERS" -le 1 ]; then
-  exec "$DOTNET" "$DLL" broker/server.properties --override log.dirs=./data/single "$@"
+  mkdir -p "$DATA_DIR/single"
+  echo "single broker: pid $$, bootstrap 127.0.0.1:$PORT, data $DATA_DIR/single (Ctrl-C stops it)"
+  exec "$DOTNET" "$DLL" broker/server.properties --override listeners="PLAINTEXT://127.0.0.1:$PORT" \
+    --override log.dirs="$DATA_DIR/single" "$@"
+fi
+
+if [ -n "$NODE" ]; then
+  if ! [[ "$NODE" =~ ^[0-9]+$ ]] || [ "$NODE" -ge "$BROKERS" ]; then
+    echo "NODE must be a broker id from 0 to $((BROKERS - 1)), not '$NODE'" >&2
+    exit 2
+  fi
+  nodes=("$NODE")
+else
+  nodes=($(seq 0 $((BROKERS - 1))))
 fi
 
 voters=""
-for ((i = 0; i < BROKERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$((9192 + i))"; done
+for ((i = 0; i < BROKERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$((CONTROLLER_PORT + i))"; done
 
-pids=()
-# SIGTERM is each broker's clean shutdown (it fences itself, flushes and checkpoints); the script waits for all.
-stop() { kill -TERM "${pids[@]}" 2>/dev/null || true; }
+piddir=$(mktemp -d)
+declare -A broker_of # wrapper pid -> broker id
+wrappers=()
+stopping=0
+# SIGTERM is each broker's clean shutdown (it fences itself, flushes and checkpoints). The wrappers ignore SIGINT,
+# so Ctrl-C (sent to the whole process group) reaches neither them nor the log-prefixing sed: each broker's last
+# lines still show, and the script waits for them.
+stop() {
+  stopping=1
+  for f in "$piddir"/*; do [ -f "$f" ] && kill -TERM "$(cat "$f")" 2>/dev/null || true; done
+}
 trap stop INT TERM
-for ((i = 0; i < BROKERS; i++)); do
-  mkdir -p "data/cluster/broker-$i"
-  "$DOTNET" "$DLL" broker/server.properties \
-    --override node.id=$i \
-    --override cluster.id=local-cluster \
-    --override process.roles=broker,controller \
-    --override controller.quorum.voters="$voters" \
-    --override controller.listener.names=CONTROLLER \
-    --override listeners="PLAINTEXT://127.0.0.1:$((9092 + i)),CONTROLLER://127.0.0.1:$((9192 + i))" \
-    --override advertised.listeners="PLAINTEXT://127.0.0.1:$((9092 + i))" \
-    --override log.dirs="data/cluster/broker-$i" \
-    "$@" > >(sed -u "s/^/[broker-$i] /") 2>&1 &
-  pids+=($!) # the broker's own pid, not the prefixing sed's
+trap 'rm -rf "$piddir"' EXIT
+
+for i in "${nodes[@]}"; do
+  mkdir -p "$DATA_DIR/cluster/broker-$i"
+  (
+    trap '' INT
+    # The broker records its own pid, then becomes the broker process (exec), so TERM reaches it directly.
+    bash -c 'echo $$ > "$0"; exec "$@"' "$piddir/$i" "$DOTNET" "$DLL" broker/server.properties \
+      --override node.id="$i" \
+      --override cluster.id=local-cluster \
+      --override process.roles=broker,controller \
+      --override controller.quorum.voters="$voters" \
+      --override controller.listener.names=CONTROLLER \
+      --override listeners="PLAINTEXT://127.0.0.1:$((PORT + i)),CONTROLLER://127.0.0.1:$((CONTROLLER_PORT + i))" \
+      --override advertised.listeners="PLAINTEXT://127.0.0.1:$((PORT + i))" \
+      --override log.dirs="$DATA_DIR/cluster/broker-$i" \
+      "$@" 2>&1 | sed -u "s/^/[broker-$i] /"
+  ) 2>/dev/null & # the wrapper's own "Terminated" notices; the broker's stderr goes through sed above
+  broker_of[$!]=$i
+  wrappers+=($!)
 done
-echo "local cluster: $BROKERS brokers, bootstrap 127.0.0.1:9092 (Ctrl-C stops them)"
-# A trapped signal ends the first wait early; the second waits for the brokers' clean shutdown.
-wait "${pids[@]}" || true
-wait "${pids[@]}" 2>/dev/null || true
+
+for i in "${nodes[@]}"; do
+  while [ ! -s "$piddir/$i" ]; do sleep 0.05; done
+  echo "broker-$i: pid $(cat "$piddir/$i"), client 127.0.0.1:$((PORT + i)), controller 127.0.0.1:$((CONTROLLER_PORT + i)), data $DATA_DIR/cluster/broker-$i"
+done
+if [ -n "$NODE" ]; then
+  echo "broker $NODE of a $BROKERS-broker cluster (Ctrl-C stops it)"
+else
+  echo "local cluster: $BROKERS brokers, bootstrap 127.0.0.1:$PORT (Ctrl-C stops them)"
+fi
+
+# Until Ctrl-C, a broker that exits failed (a bad override, a port in use): the others are stopped and its exit code
+# is the script's. After Ctrl-C, every broker is waited for and any unclean exit makes the result non-zero.
+result=0
+remaining=${#wrappers[@]}
+while [ "$remaining" -gt 0 ]; do
+  set +e
+  wait -n -p ended "${wrappers[@]}"
+  code=$?
+  set -e
+  if [ -z "${ended:-}" ]; then
+    continue # a trapped signal interrupted the wait
+  fi
+  remaining=$((remaining - 1))
+  i=${broker_of[$ended]}
+  rm -f "$piddir/$i"
+  left=()
+  for w in "${wrappers[@]}"; do [ "$w" = "$ended" ] || left+=("$w"); done
+  wrappers=("${left[@]}")
+  unset ended
+  if [ "$code" -ne 0 ] && { [ "$stopping" -eq 0 ] || [ "$code" -ne 143 ]; }; then
+    # (143: a broker stopped by SIGTERM before it could handle it, while it was still starting)
+    echo "broker-$i exited with code $code" >&2
+    [ "$result" -eq 0 ] && result=$code
+    [ "$stopping" -eq 0 ] && stop
+  elif [ "$stopping" -eq 0 ]; then
+    echo "broker-$i exited by itself" >&2
+    [ "$result" -eq 0 ] && result=1
+    stop
+  fi
+done
+exit "$result"

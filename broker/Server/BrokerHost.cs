@@ -20,6 +20,10 @@ namespace KafkaOperator.Server;
 /// </summary>
 public sealed class BrokerHost : IAsyncDisposable
 {
+    private static readonly TimeSpan ControlledShutdownTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan ConnectionDrainTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan StepSlack = TimeSpan.FromSeconds(1);
+
     private readonly SocketServer _server;
     private readonly QuorumHost? _quorum;
     private readonly LogDirLock _dirLock;
@@ -135,7 +139,12 @@ public sealed class BrokerHost : IAsyncDisposable
         return new BrokerHost(config, metadata, services, server, quorum, dirLock);
     }
 
-    /// <summary>Stops accepting, answers in-flight requests (long polls return early), flushes logs, writes checkpoints.</summary>
+    /// <summary>
+    /// Stops accepting, answers in-flight requests (long polls return early), flushes logs, writes checkpoints.
+    /// Every step before the flush is bounded and its failure logged, so nothing (a quorum that cannot answer, a
+    /// connection that will not close) keeps the logs from being flushed and checkpointed; only a failure of the
+    /// flush itself is thrown, after the quorum is closed too.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
@@ -143,17 +152,29 @@ public sealed class BrokerHost : IAsyncDisposable
         try
         {
             if (_quorum is not null)
-                await _quorum.ShutdownBrokerAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-            Services.Groups.ReleaseWaiters();
-            await _server.StopAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            Services.Dispose();
-            if (_quorum is not null)
-                await _quorum.DisposeAsync().ConfigureAwait(false);
+                await BoundedAsync("controlled shutdown", () => _quorum.ShutdownBrokerAsync(ControlledShutdownTimeout), 2 * ControlledShutdownTimeout + StepSlack).ConfigureAwait(false);
+            await BoundedAsync("releasing group waiters", () => { Services.Groups.ReleaseWaiters(); return Task.CompletedTask; }, StepSlack).ConfigureAwait(false);
+            await BoundedAsync("closing connections", () => _server.StopAsync(ConnectionDrainTimeout), ConnectionDrainTimeout + StepSlack).ConfigureAwait(false);
         }
         finally
         {
-            // Last: until the logs are closed, the directories are still this broker's.
-            _dirLock.Dispose();
+            try
+            {
+                Services.Dispose(); // flushes the partition logs and writes the checkpoints
+            }
+            finally
+            {
+                try
+                {
+                    if (_quorum is not null)
+                        await BoundedAsync("closing the metadata quorum", () => _quorum.DisposeAsync().AsTask(), ConnectionDrainTimeout).ConfigureAwait(false);
+                }
+                finally
+                {
+                    // Last: until the logs are closed, the directories are still this broker's.
+                    _dirLock.Dispose();
+                }
+            }
         }
     }
 
@@ -161,5 +182,21 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static async Task BoundedAsync(string step, Func<Task> run, TimeSpan bound)
+    {
+        try
+        {
+            await run().WaitAsync(bound).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Log.Warn($"shutdown: {step} did not finish within {bound.TotalSeconds:0.#} s; going on without it");
+        }
+        catch (Exception ex)
+        {
+            Log.Warn($"shutdown: {step} failed ({ex.GetType().Name}: {ex.Message}); going on without it");
+        }
     }
 }

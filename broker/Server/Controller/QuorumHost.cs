@@ -196,24 +196,37 @@ public sealed class QuorumHost : IAsyncDisposable
     /// Controlled shutdown, as far as one replica allows: fences this broker at once, so clients stop being sent
     /// here instead of waiting out the session timeout, then hands the quorum's leadership over if this node has it
     /// (EndQuorumEpoch), so the others elect a controller now rather than after their fetch timeout. The hand-over
-    /// goes out while the broker closes its listeners and flushes its logs. Best effort within <paramref name="timeout"/>.
+    /// goes out while the broker closes its listeners and flushes its logs. Best effort: each step gets
+    /// <paramref name="timeout"/> and a step that fails or runs out is logged, never thrown, because a quorum that
+    /// cannot answer must not keep the broker from flushing its logs.
     /// </summary>
     public async Task ShutdownBrokerAsync(TimeSpan timeout)
     {
-        using var cts = new CancellationTokenSource(timeout);
         if (_brokerEpoch >= 0)
         {
+            using var fence = new CancellationTokenSource(timeout);
             try
             {
-                await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch), cts.Token).ConfigureAwait(false);
+                await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch), fence.Token).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is QuorumException or OperationCanceledException)
+            catch (Exception ex) when (ex is QuorumException or MetadataStoreException or OperationCanceledException)
             {
-                Log.Info($"controlled shutdown: could not fence this broker first ({ex.Message})");
+                var why = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s" : ex.Message;
+                Log.Info($"controlled shutdown: could not fence this broker first ({why})");
             }
         }
-        if (await _node.ResignAsync().WaitAsync(cts.Token).ConfigureAwait(false))
-            Log.Info("controlled shutdown: resigned as the active controller");
+        // Its own deadline: the fence may have used all of the first, and the hand-over matters most exactly when
+        // the quorum is struggling.
+        using var resign = new CancellationTokenSource(timeout);
+        try
+        {
+            if (await _node.ResignAsync().WaitAsync(resign.Token).ConfigureAwait(false))
+                Log.Info("controlled shutdown: resigned as the active controller");
+        }
+        catch (OperationCanceledException)
+        {
+            Log.Info($"controlled shutdown: could not hand the controller role over within {timeout.TotalSeconds:0.#} s");
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -15,7 +15,9 @@ namespace KafkaOperator.Server.Network;
 /// body), copies each frame into a pooled array, and starts its handler in arrival order. The write loop answers
 /// strictly in request order from a bounded queue of pending responses, so a fast request behind a long-poll Fetch
 /// waits its turn; completed responses are written back to back and flushed together.
-/// Exception policy: anything wrong with one connection closes that connection only, with one log line.
+/// Exception policy: anything wrong with one connection closes that connection only, with one log line. A client
+/// that goes away while a response is being sent is normal (a consumer closed, a pod killed): one INFO line when
+/// the connection ends, naming both ends and the socket's reason, never a stack trace.
 /// </summary>
 internal sealed class Connection
 {
@@ -33,6 +35,7 @@ internal sealed class Connection
     private readonly int _maxRequestBytes;
     private readonly CancellationToken _stopping;
     private readonly EndPoint? _remote;
+    private readonly EndPoint? _local;
     private readonly Channel<Pending> _pending = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxInFlight)
     {
         SingleReader = true,
@@ -45,6 +48,8 @@ internal sealed class Connection
     });
 
     private volatile bool _closing;
+    private volatile bool _writeFailed;
+    private string? _clientGone; // the first socket failure's reason
     private SpliceWriter? _splice;
     private PacketSender? _sender;
 
@@ -55,6 +60,7 @@ internal sealed class Connection
         _inFlight = inFlight;
         _socket = socket;
         _remote = socket.RemoteEndPoint;
+        _local = socket.LocalEndPoint;
         _stream = new NetworkStream(socket, ownsSocket: true);
         _input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 16 * 1024, leaveOpen: true));
         _output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
@@ -79,9 +85,9 @@ internal sealed class Connection
         {
             await ReadLoopAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (IsSocketFailure(ex))
         {
-            Log.Debug($"connection {_remote}: {ex.Message}");
+            ClientGone(Reason(ex), writing: false);
         }
         catch (Exception ex)
         {
@@ -95,7 +101,15 @@ internal sealed class Connection
         _sender?.Dispose();
         _splice?.Dispose();
         await _input.CompleteAsync().ConfigureAwait(false);
-        await _output.CompleteAsync().ConfigureAwait(false);
+        try
+        {
+            // Completing flushes what is still buffered, which fails again when the client is gone.
+            await _output.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsSocketFailure(ex))
+        {
+            ClientGone(Reason(ex), writing: true);
+        }
         try
         {
             _socket.Shutdown(SocketShutdown.Both);
@@ -105,6 +119,31 @@ internal sealed class Connection
             // The peer may already be gone; closing is all that is left to do.
         }
         await _stream.DisposeAsync().ConfigureAwait(false);
+        if (_writeFailed)
+            Log.Info($"connection {_remote} -> {_local} closed by the client while a response was being sent ({_clientGone})");
+        else if (_clientGone is not null)
+            Log.Debug($"connection {_remote} -> {_local}: {_clientGone}");
+    }
+
+    private static bool IsSocketFailure(Exception ex) =>
+        ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException;
+
+    /// <summary>The socket's own words ("Broken pipe", "Connection reset by peer") rather than the stream's wrapper.</summary>
+    private static string Reason(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException socket)
+                return socket.Message;
+        }
+        return ex.Message;
+    }
+
+    private void ClientGone(string reason, bool writing)
+    {
+        Interlocked.CompareExchange(ref _clientGone, reason, null);
+        if (writing)
+            _writeFailed = true;
     }
 
     private async Task ReadLoopAsync()
@@ -219,6 +258,7 @@ internal sealed class Connection
             while (reader.TryRead(out var item))
             {
                 Response? response = null;
+                var writing = false; // a socket failure from here on is the client's, not the handler's
                 try
                 {
                     if (!failed)
@@ -226,6 +266,7 @@ internal sealed class Connection
                         response = await item.Work.ConfigureAwait(false);
                         if (response is not null)
                         {
+                            writing = true;
                             if (UseSendfile && item.Header.ApiKey == ApiKey.Fetch)
                                 failed = !await WriteSplicedAsync(response, item.Header).ConfigureAwait(false);
                             else
@@ -237,6 +278,12 @@ internal sealed class Connection
                         // Drain so the frame is no longer referenced before it goes back to the pool.
                         response = await item.Work.ConfigureAwait(false);
                     }
+                }
+                catch (Exception ex) when (writing && IsSocketFailure(ex))
+                {
+                    ClientGone(Reason(ex), writing: true);
+                    failed = true;
+                    StopReading();
                 }
                 catch (Exception ex)
                 {
@@ -280,7 +327,9 @@ internal sealed class Connection
             var elements = splice.ToElements();
             if (await _sender.SendAsync(_socket, elements, splice.TotalLength).ConfigureAwait(false))
                 return true;
-            Log.Debug($"connection {_remote}: sending a fetch response failed: {_sender.SocketError}");
+            ClientGone(_sender.SocketError == SocketError.Success
+                ? $"sent {_sender.BytesTransferred} of {splice.TotalLength} bytes"
+                : new SocketException((int)_sender.SocketError).Message, writing: true);
             StopReading();
             return false;
         }
@@ -297,13 +346,15 @@ internal sealed class Connection
             var flush = await _output.FlushAsync().ConfigureAwait(false);
             if (flush.IsCompleted)
             {
+                ClientGone("the connection was closed", writing: true);
                 StopReading();
                 return false;
             }
             return true;
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (IsSocketFailure(ex))
         {
+            ClientGone(Reason(ex), writing: true);
             StopReading();
             return false;
         }

@@ -18,6 +18,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     private readonly ITestOutputHelper? _output;
     private readonly IReadOnlyDictionary<string, string> _overrides;
+    private readonly IReadOnlyDictionary<string, string> _environment;
     private readonly StringBuilder _log = new();
     private readonly Lock _logLock = new();
     private readonly string _workDir;
@@ -25,11 +26,12 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     private Process? _process;
     private int _generation;
 
-    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides, string? executable)
+    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides, string? executable, IReadOnlyDictionary<string, string>? environment)
     {
         _output = output;
         _executable = executable;
         _overrides = overrides ?? new Dictionary<string, string>();
+        _environment = environment ?? new Dictionary<string, string>();
         _workDir = Path.Combine(Path.GetTempPath(), "ko-broker-" + Guid.NewGuid().ToString("N")[..12]);
         DataDir = Path.Combine(_workDir, "data");
         Directory.CreateDirectory(DataDir);
@@ -66,10 +68,11 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         ITestOutputHelper? output = null,
         IReadOnlyDictionary<string, string>? overrides = null,
         TimeSpan? readyTimeout = null,
-        string? executable = null)
+        string? executable = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         // executable: a published broker (the image's apphost) run as is; null runs the built dll with `dotnet`.
-        var broker = new BrokerProcess(output, overrides, executable);
+        var broker = new BrokerProcess(output, overrides, executable, environment);
         try
         {
             await broker.LaunchAsync(port: 0, readyTimeout ?? DefaultReadyTimeout);
@@ -91,7 +94,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string> overrides,
         TimeSpan? timeout = null)
     {
-        await using var broker = new BrokerProcess(output, overrides);
+        await using var broker = new BrokerProcess(output, overrides, null, null);
         try
         {
             await broker.LaunchAsync(port: 0, timeout ?? DefaultReadyTimeout);
@@ -228,6 +231,10 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         }
 
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        foreach (var (name, value) in _environment)
+        {
+            start.Environment[name] = value;
+        }
 
         var ready = new TaskCompletionSource<Match>(TaskCreationOptions.RunContinuationsAsynchronously);
         var generation = _generation;

@@ -40,6 +40,32 @@ public sealed class BrokerProcessTests(ITestOutputHelper output)
         Assert.Equal($"127.0.0.1:{broker.Port}", only.GetProperty("name").GetString());
     }
 
+    [Fact]
+    public async Task A_log_dir_that_cannot_be_created_stops_the_broker_with_the_system_message()
+    {
+        // A parent that is a regular file: mkdir fails even for root, which chmod would not stop.
+        var dir = Path.Combine(Path.GetTempPath(), "ko-logdir-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            var file = Path.Combine(dir, "not-a-dir");
+            await File.WriteAllTextAsync(file, "");
+            var logDir = Path.Combine(file, "data");
+            var result = await ClientScript.RunAsync("dotnet",
+                [RepoPaths.BrokerDll, Path.Combine(RepoPaths.Root, "broker", "server.properties"),
+                    "--override", "listeners=PLAINTEXT://127.0.0.1:0", "--override", $"log.dirs={logDir}"],
+                TimeSpan.FromSeconds(60), output);
+            Assert.Equal(1, result.ExitCode);
+            Assert.Contains($"error: broker failed to start: Could not find a part of the path '{logDir}'.", result.Stderr, StringComparison.Ordinal);
+            // Not the resource key the runtime prints when its messages are trimmed away (IO_PathNotFound_Path, ...).
+            Assert.DoesNotMatch(@"\b[A-Z][A-Za-z]*_[A-Za-z_]+, ", result.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static async Task AssertAcceptsAsync(BrokerProcess broker)
     {
         using var client = new TcpClient();

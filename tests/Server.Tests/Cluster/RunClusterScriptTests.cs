@@ -1,0 +1,216 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using KafkaOperator.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace KafkaOperator.Server.Tests.Cluster;
+
+/// <summary>
+/// scripts/run-cluster.sh (`make run`) on free base ports and a temporary data dir: a broker that cannot start makes
+/// the script fail, and Ctrl-C (SIGINT to the whole process group, as a terminal sends it) shows every broker's
+/// clean shutdown.
+/// </summary>
+[Collection(RealClientsCollection.Name)]
+public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Brokers = 3;
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "ko-run-cluster-" + Guid.NewGuid().ToString("N")[..12]);
+
+    [Fact]
+    public void A_bad_override_makes_the_script_fail_with_the_brokers_error()
+    {
+        using var script = Start("--override", "num.partitions=abc");
+        Assert.True(script.WaitForExit(TimeSpan.FromSeconds(60)), "script still running\n" + script.Output);
+        Assert.NotEqual(0, script.ExitCode);
+        Assert.Contains("] error: Invalid value abc for configuration num.partitions", script.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ctrl_c_shows_every_brokers_clean_shutdown_and_exits_0()
+    {
+        using var script = Start();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline && !script.HasExited && CountLines(script.Output, "KafkaOperator broker ready") < Brokers)
+            await Task.Delay(100);
+        Assert.Equal(Brokers, CountLines(script.Output, "KafkaOperator broker ready"));
+        for (var i = 0; i < Brokers; i++)
+            Assert.Matches($@"broker-{i}: pid \d+, client 127\.0\.0\.1:\d+", script.Output);
+
+        script.Interrupt();
+
+        Assert.True(script.WaitForExit(TimeSpan.FromSeconds(60)), "script still running after SIGINT\n" + script.Output);
+        Assert.Equal(0, script.ExitCode);
+        var lines = script.Output.Split('\n');
+        for (var i = 0; i < Brokers; i++)
+        {
+            var prefix = $"[broker-{i}] ";
+            Assert.Contains(lines, l => l.StartsWith(prefix, StringComparison.Ordinal) && l.Contains("INFO shut down cleanly", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task Make_run_builds_the_kafkactl_the_readmes_name()
+    {
+        var dryRun = await ClientScript.RunAsync("make", ["-n", "run"], TimeSpan.FromSeconds(30), output, RepoPaths.Root);
+        Assert.Equal(0, dryRun.ExitCode);
+        Assert.Contains("build tools/Admin/KafkaOperator.Admin.csproj -c Release", dryRun.Stdout, StringComparison.Ordinal);
+        const string kafkactl = "dotnet tools/Admin/bin/Release/net10.0/kafkactl.dll ";
+        Assert.Contains(kafkactl, await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "README.md")), StringComparison.Ordinal);
+        var adminReadme = await File.ReadAllTextAsync(Path.Combine(RepoPaths.Root, "tools", "Admin", "README.md"));
+        Assert.Contains(kafkactl, adminReadme, StringComparison.Ordinal);
+        Assert.DoesNotContain("bin/Debug", adminReadme, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // the script never created it
+        }
+    }
+
+    private static int CountLines(string text, string what) => text.Split('\n').Count(l => l.Contains(what, StringComparison.Ordinal));
+
+    private ScriptProcess Start(params string[] args)
+    {
+        var (client, controller) = FreeBasePorts();
+        // A new session with SIGINT at its default: the script's process group gets the signal as from a terminal,
+        // even when this test runs under a shell that started it in the background (which ignores SIGINT).
+        var start = new ProcessStartInfo(RepoPaths.RequirePython())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); os.setsid(); os.execvp(sys.argv[1], sys.argv[1:])");
+        start.ArgumentList.Add("bash");
+        start.ArgumentList.Add(Path.Combine(RepoPaths.Root, "scripts", "run-cluster.sh"));
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        start.Environment["BROKER_DLL"] = RepoPaths.BrokerDll;
+        start.Environment["BROKERS"] = Brokers.ToString(CultureInfo.InvariantCulture);
+        start.Environment["PORT"] = client.ToString(CultureInfo.InvariantCulture);
+        start.Environment["CONTROLLER_PORT"] = controller.ToString(CultureInfo.InvariantCulture);
+        start.Environment["DATA_DIR"] = _dataDir;
+        return new ScriptProcess(start, output);
+    }
+
+    /// <summary>Two runs of <see cref="Brokers"/> consecutive ports that are free now.</summary>
+    private static (int Client, int Controller) FreeBasePorts()
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var client = Random.Shared.Next(20000, 30000);
+            var controller = Random.Shared.Next(30000, 40000);
+            if (Free(client) && Free(controller))
+                return (client, controller);
+        }
+        throw new InvalidOperationException("no free port ranges");
+
+        static bool Free(int base_)
+        {
+            var listeners = new List<TcpListener>();
+            try
+            {
+                for (var i = 0; i < Brokers; i++)
+                {
+                    var l = new TcpListener(IPAddress.Loopback, base_ + i);
+                    l.Start();
+                    listeners.Add(l);
+                }
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+            finally
+            {
+                foreach (var l in listeners)
+                    l.Stop();
+            }
+        }
+    }
+
+    /// <summary>The script as a process group leader; disposal kills the group (brokers included).</summary>
+    private sealed class ScriptProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly StringBuilder _output = new();
+        private readonly ITestOutputHelper _test;
+
+        public ScriptProcess(ProcessStartInfo start, ITestOutputHelper test)
+        {
+            _test = test;
+            _process = new Process { StartInfo = start };
+            _process.OutputDataReceived += (_, e) => Append(e.Data);
+            _process.ErrorDataReceived += (_, e) => Append(e.Data);
+            _process.Start();
+            ChildProcesses.Track(_process);
+            _process.StandardInput.Close();
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Output
+        {
+            get
+            {
+                lock (_output)
+                    return _output.ToString();
+            }
+        }
+
+        public bool HasExited => _process.HasExited;
+
+        public int ExitCode => _process.ExitCode;
+
+        /// <summary>Ctrl-C: SIGINT to the script's whole process group.</summary>
+        public void Interrupt() => Signal("-INT");
+
+        public bool WaitForExit(TimeSpan timeout)
+        {
+            if (!_process.WaitForExit(timeout))
+                return false;
+            _process.WaitForExit(); // drains the output
+            return true;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Signal("-KILL");
+                _process.WaitForExit(10_000);
+            }
+            ChildProcesses.Forget(_process);
+            _test.WriteLine(Output);
+            _process.Dispose();
+        }
+
+        private void Signal(string signal)
+        {
+            using var kill = Process.Start(new ProcessStartInfo("kill", [signal, "--", "-" + _process.Id.ToString(CultureInfo.InvariantCulture)]) { UseShellExecute = false })
+                ?? throw new InvalidOperationException("could not run kill");
+            kill.WaitForExit(5_000);
+        }
+
+        private void Append(string? line)
+        {
+            if (line is null)
+                return;
+            lock (_output)
+                _output.AppendLine(line);
+        }
+    }
+}
