@@ -88,7 +88,7 @@ public class OutputTests
         Assert.Contains("t:0,1", text, StringComparison.Ordinal);
         Assert.Matches(@"t\s+0\s+5\s+9\s+4\s+m-1", text);
         Assert.Matches(@"t\s+1\s+-\s+2\s+-\s+m-1", text);
-        Assert.EndsWith("Total lag: 4\n", text, StringComparison.Ordinal);
+        Assert.EndsWith("Total lag: at least 4 (unknown for 1 of 2 partitions)\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -99,12 +99,34 @@ public class OutputTests
         var root = doc.RootElement;
 
         Assert.Equal("g", root.GetProperty("groupId").GetString());
-        Assert.Equal(4, root.GetProperty("totalLag").GetInt64());
+        Assert.Equal(JsonValueKind.Null, root.GetProperty("totalLag").ValueKind);
+        Assert.Equal(4, root.GetProperty("knownLag").GetInt64());
+        Assert.Equal(1, root.GetProperty("lagUnknownPartitions").GetInt32());
         var partitions = root.GetProperty("partitions");
         Assert.Equal(5, partitions[0].GetProperty("committedOffset").GetInt64());
         Assert.Equal(JsonValueKind.Null, partitions[1].GetProperty("committedOffset").ValueKind);
         Assert.Equal(JsonValueKind.Null, partitions[1].GetProperty("lag").ValueKind);
         Assert.Equal("t", root.GetProperty("members")[0].GetProperty("assignment")[0].GetProperty("topic").GetString());
+    }
+
+    [Fact]
+    public void NothingCommittedIsUnknownLagNotZero()
+    {
+        var member = new GroupMemberView("m-1", null, "client-1", "/127.0.0.1", [new TopicPartitions("t", [0, 1])], ["t"]);
+        var logEnd = new Dictionary<TopicPartition, long> { [new TopicPartition("t", 0)] = 7, [new TopicPartition("t", 1)] = 3 };
+        var detail = new GroupDetail("g", "Stable", "consumer", "range", "0", [member], GroupViews.Lags([], logEnd, [member]));
+        using var writer = new StringWriter { NewLine = "\n" };
+
+        GroupViews.WriteDetail(writer, detail);
+        var text = writer.ToString();
+
+        Assert.Matches(@"t\s+0\s+-\s+7\s+-\s+m-1", text);
+        Assert.EndsWith("Total lag: - (unknown for every partition: no committed offset or no log end offset)\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Total lag: 0", text, StringComparison.Ordinal);
+        var json = JsonDocument.Parse(JsonOutput.Serialize(detail)).RootElement;
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("totalLag").ValueKind);
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("partitions")[0].GetProperty("lag").ValueKind);
+        Assert.Equal(2, json.GetProperty("lagUnknownPartitions").GetInt32());
     }
 
     [Fact]
@@ -152,6 +174,6 @@ public class OutputTests
         [
             new PartitionLag("t", 0, 5, 9, 4, "m-1", "client-1", "/127.0.0.1"),
             new PartitionLag("t", 1, null, 2, null, "m-1", "client-1", "/127.0.0.1"),
-        ], 4);
+        ]);
     }
 }

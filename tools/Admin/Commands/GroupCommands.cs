@@ -85,7 +85,7 @@ public static class GroupCommands
 
         var lags = GroupViews.Lags(committed, logEnd, members);
         return new GroupDetail(groupId, description.State, description.ProtocolType, description.Protocol,
-            description.CoordinatorId >= 0 ? description.CoordinatorId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, members, lags, lags.Sum(l => l.Lag ?? 0));
+            description.CoordinatorId >= 0 ? description.CoordinatorId.ToString(System.Globalization.CultureInfo.InvariantCulture) : null, members, lags);
     }
 
     private static Command Delete(CommandRunner runner)

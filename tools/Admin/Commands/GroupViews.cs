@@ -15,7 +15,19 @@ public sealed record PartitionLag(string Topic, int Partition, long? CommittedOf
     string? MemberId, string? ClientId, string? Host);
 
 public sealed record GroupDetail(string GroupId, string State, string ProtocolType, string Protocol, string? Coordinator,
-    IReadOnlyList<GroupMemberView> Members, IReadOnlyList<PartitionLag> Partitions, long TotalLag);
+    IReadOnlyList<GroupMemberView> Members, IReadOnlyList<PartitionLag> Partitions)
+{
+    /// <summary>
+    /// The group's lag, or null when any partition's is unknown (no committed offset, or no log end offset): an
+    /// unread topic with nothing committed is not "lag 0".
+    /// </summary>
+    public long? TotalLag => LagUnknownPartitions == 0 ? KnownLag : null;
+
+    /// <summary>The sum over the partitions whose lag is known: a lower bound when some are not.</summary>
+    public long KnownLag => Partitions.Sum(p => p.Lag ?? 0);
+
+    public int LagUnknownPartitions => Partitions.Count(p => p.Lag is null);
+}
 
 public sealed record ResetRow(string Topic, int Partition, long? CurrentOffset, long NewOffset);
 
@@ -109,7 +121,12 @@ public static class GroupViews
 
         table.WriteTo(writer);
         writer.WriteLine();
-        writer.WriteLine($"Total lag: {group.TotalLag}");
+        writer.WriteLine(group switch
+        {
+            { TotalLag: { } total } => $"Total lag: {total}",
+            _ when group.LagUnknownPartitions == group.Partitions.Count => $"Total lag: - (unknown for every partition: no committed offset or no log end offset)",
+            _ => $"Total lag: at least {group.KnownLag} (unknown for {group.LagUnknownPartitions} of {group.Partitions.Count} partitions)",
+        });
     }
 
     public static void WriteReset(TextWriter writer, ResetResult reset)
