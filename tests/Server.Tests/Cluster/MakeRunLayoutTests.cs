@@ -26,6 +26,9 @@ public sealed class MakeRunLayoutTests(ITestOutputHelper output)
                 #!/usr/bin/env bash
                 printf '%s\n' "$@" > "$(mktemp "$FAKE_ARGS_DIR/broker.XXXXXX")"
                 echo "KafkaOperator broker ready: listening on 127.0.0.1:9092 (1 ms)"
+                # Stay up until every broker has recorded its arguments: the script stops the others when one exits.
+                for _ in $(seq 600); do [ "$(ls "$FAKE_ARGS_DIR" | wc -l)" -ge "$BROKERS" ] && exit 0; sleep 0.05; done
+                exit 0
                 """.Replace("\r", "", StringComparison.Ordinal));
             File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
@@ -57,7 +60,10 @@ public sealed class MakeRunLayoutTests(ITestOutputHelper output)
         Directory.CreateDirectory(argsDir);
         var result = await ClientScript.RunAsync("bash", [Path.Combine(root, "scripts", "run-cluster.sh")], TimeSpan.FromSeconds(30), output, root,
             new Dictionary<string, string> { ["DOTNET"] = fake, ["BROKERS"] = $"{brokers}", ["FAKE_ARGS_DIR"] = argsDir });
-        Assert.True(result.ExitCode == 0, result.Stderr);
+        // A fake broker exits once all have started, which the cluster script reports as a failure; only the
+        // arguments each broker was given matter here.
+        Assert.True(brokers > 1 || result.ExitCode == 0, result.Stderr);
+        Assert.Equal(brokers, Directory.GetFiles(argsDir).Length);
         var dirs = new List<string>();
         foreach (var file in Directory.GetFiles(argsDir))
         {
