@@ -72,4 +72,10 @@ public sealed class KafkaConnectionException : IOException
         : base(message, inner)
     {
     }
+
+    /// <summary>The broker that could not be reached, when the client knew which one it wanted (-1: a bootstrap address).</summary>
+    public int NodeId { get; init; } = -1;
+
+    /// <summary>host:port of that broker, when known.</summary>
+    public string? Endpoint { get; init; }
 }

@@ -326,9 +326,23 @@ public sealed class KafkaCluster : IAsyncDisposable
     private async Task<KafkaConnection> OpenAsync(string host, int port, int nodeId)
     {
         var factory = Options.ConnectionFactory;
-        var connection = factory is null
-            ? await KafkaConnection.ConnectAsync(host, port, ConnectionOptions).ConfigureAwait(false)
-            : await factory(host, port, ConnectionOptions, CancellationToken.None).ConfigureAwait(false);
+        KafkaConnection connection;
+        try
+        {
+            connection = factory is null
+                ? await KafkaConnection.ConnectAsync(host, port, ConnectionOptions).ConfigureAwait(false)
+                : await factory(host, port, ConnectionOptions, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (KafkaConnectionException ex) when (nodeId >= 0)
+        {
+            // Callers (and users) need to know which broker is down, not only that "the cluster" is.
+            throw new KafkaConnectionException($"broker {nodeId} at {host}:{port}: {ex.Message}", ex)
+            {
+                NodeId = nodeId,
+                Endpoint = $"{host}:{port}",
+            };
+        }
+
         if (nodeId >= 0)
         {
             connection.BrokerId = nodeId;

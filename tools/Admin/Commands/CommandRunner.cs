@@ -44,6 +44,10 @@ public sealed class CommandRunner(GlobalOptions options, TextWriter output, Text
             {
                 return Fail(ex.Message, ExitCodes.Failed);
             }
+            catch (KafkaConnectionException ex) when (ex.NodeId >= 0)
+            {
+                return Fail($"cannot reach {ex.Message}", ExitCodes.Failed);
+            }
             catch (KafkaConnectionException ex)
             {
                 return Fail($"cannot reach the cluster: {ex.Message}", ExitCodes.Failed);
