@@ -1,7 +1,15 @@
 namespace KafkaOperator.Server.Cluster;
 
-/// <summary>One partition's placement. On a single node the leader, replicas and ISR are all this node.</summary>
-public sealed record PartitionMetadata(int Partition, int Leader, int LeaderEpoch, int[] Replicas, int[] Isr);
+/// <summary>
+/// One partition's replicas and their state as the active controller last decided it. LeaderEpoch grows with every
+/// leadership change (fencing stale leaders and their appends); PartitionEpoch grows with every change of leader or
+/// ISR, so that an AlterPartition based on an older state is refused (INVALID_UPDATE_VERSION). On a single node the
+/// leader, replicas and ISR are all this node.
+/// </summary>
+public sealed record PartitionMetadata(int Partition, int Leader, int LeaderEpoch, int[] Replicas, int[] Isr, int PartitionEpoch = 0)
+{
+    public bool IsUnderReplicated => Isr.Length < Replicas.Length;
+}
 
 /// <summary>A topic as the metadata store records it: identity, partitions and per-topic config overrides.</summary>
 public sealed record TopicMetadata(string Name, Guid TopicId, PartitionMetadata[] Partitions, IReadOnlyDictionary<string, string> Configs);
@@ -13,7 +21,8 @@ public sealed record BrokerEndpoint(string Name, string Host, int Port);
 /// A registered broker. Fenced brokers are registered but not alive (no heartbeat within
 /// broker.session.timeout.ms, or still catching up): they lead nothing and Metadata does not list them.
 /// </summary>
-public sealed record BrokerInfo(int Id, long Epoch, IReadOnlyList<BrokerEndpoint> Endpoints, string? Rack, bool Fenced);
+/// <remarks>ShuttingDown: the broker fenced itself to stop (controlled shutdown); it stays fenced until it registers again.</remarks>
+public sealed record BrokerInfo(int Id, long Epoch, IReadOnlyList<BrokerEndpoint> Endpoints, string? Rack, bool Fenced, bool ShuttingDown = false);
 
 /// <summary>
 /// An immutable view of the cluster metadata at one point. Readers take <see cref="IMetadataStore.Image"/> once

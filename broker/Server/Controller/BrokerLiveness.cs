@@ -45,7 +45,7 @@ public sealed class BrokerLiveness
             var silentMs = voter.LastFetchMs < 0 ? leaderForMs : self.LastFetchMs - voter.LastFetchMs;
             if (!broker.Fenced && silentMs > _sessionTimeoutMs)
                 records.Add(new FenceBrokerRecord(broker.Id, broker.Epoch));
-            else if (broker.Fenced && voter.LastFetchMs >= 0 && silentMs <= 2 * _heartbeatIntervalMs)
+            else if (broker.Fenced && !broker.ShuttingDown && voter.LastFetchMs >= 0 && silentMs <= 2 * _heartbeatIntervalMs)
                 records.Add(new UnfenceBrokerRecord(broker.Id, broker.Epoch));
         }
         return records;

@@ -20,6 +20,8 @@ namespace KafkaOperator.Server.Controller;
 [JsonDerivedType(typeof(TopicConfigsRecord), "topicConfigs")]
 [JsonDerivedType(typeof(BrokerConfigsRecord), "brokerConfigs")]
 [JsonDerivedType(typeof(ProducerIdsRecord), "producerIds")]
+[JsonDerivedType(typeof(PartitionChangeRecord), "partitionChange")]
+[JsonDerivedType(typeof(BatchRecord), "batch")]
 public abstract record MetadataRecord;
 
 /// <summary>Changes nothing; a node that has applied it has applied everything committed before it.</summary>
@@ -31,11 +33,12 @@ public sealed record RegisterBrokerRecord(int BrokerId, List<EndpointRecord> End
 public sealed record EndpointRecord(string Name, string Host, int Port);
 
 /// <summary>The controller saw no sign of life within broker.session.timeout.ms; Epoch guards against a re-registered broker.</summary>
-public sealed record FenceBrokerRecord(int BrokerId, long Epoch) : MetadataRecord;
+/// ShuttingDown: the broker asked for it itself (controlled shutdown), so it is not unfenced while it still answers.
+public sealed record FenceBrokerRecord(int BrokerId, long Epoch, bool ShuttingDown = false) : MetadataRecord;
 
 public sealed record UnfenceBrokerRecord(int BrokerId, long Epoch) : MetadataRecord;
 
-/// <summary>A new topic with its replica placement; leaders are chosen at apply time among unfenced replicas.</summary>
+/// <summary>A new topic with its replica placement; each partition starts led by its first unfenced replica, all unfenced replicas in sync.</summary>
 public sealed record CreateTopicRecord(string Name, Guid TopicId, List<int[]> Replicas, Dictionary<string, string> Configs) : MetadataRecord;
 
 public sealed record DeleteTopicRecord(Guid TopicId) : MetadataRecord;
@@ -49,6 +52,17 @@ public sealed record BrokerConfigsRecord(Dictionary<string, string> Configs) : M
 
 /// <summary>Reserves Count producer ids; the block starts at the image's NextProducerId when applied.</summary>
 public sealed record ProducerIdsRecord(int BrokerId, int Count) : MetadataRecord;
+
+/// <summary>
+/// The active controller's decision for one partition (KRaft's PartitionChangeRecord): a new leader (null: unchanged,
+/// -1: none) and/or ISR (null: unchanged). It applies only to the partition epoch it was decided on, so a decision
+/// made on a state that changed since is refused, never applied on top of it. A new leader bumps the leader epoch.
+/// Unclean marks a leader chosen outside the ISR (possible loss of committed records, logged as such).
+/// </summary>
+public sealed record PartitionChangeRecord(Guid TopicId, int Partition, int PartitionEpoch, int? Leader, int[]? Isr, bool Unclean = false) : MetadataRecord;
+
+/// <summary>Records applied all or nothing: a fenced broker and the leaderships and ISRs that move off it, in one step.</summary>
+public sealed record BatchRecord(List<MetadataRecord> Records) : MetadataRecord;
 
 public static class MetadataRecordCodec
 {

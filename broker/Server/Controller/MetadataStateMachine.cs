@@ -15,8 +15,8 @@ public readonly record struct ApplyResult(ErrorCode Error, string? Message, long
 /// Applies committed metadata records to a working copy of the image. Deterministic: the result depends only on
 /// the image and the record (and the record's offset), so every node computes the same image and the same
 /// results. A record that no longer fits (a topic created twice by two brokers at once, a fence for an old broker
-/// epoch) changes nothing and reports why. Partition leadership follows broker liveness here: with one replica a
-/// partition has a leader exactly while its broker is unfenced.
+/// epoch, a partition change decided on an older partition epoch) changes nothing and reports why. Nothing is
+/// decided here: leaders and ISRs change only by the active controller's <see cref="PartitionChangeRecord"/>s.
 /// </summary>
 public sealed class MetadataStateMachine
 {
@@ -47,72 +47,89 @@ public sealed class MetadataStateMachine
     {
         BarrierRecord => ApplyResult.Ok,
         RegisterBrokerRecord r => Register(r, offset),
-        FenceBrokerRecord r => SetFenced(r.BrokerId, r.Epoch, fenced: true),
-        UnfenceBrokerRecord r => SetFenced(r.BrokerId, r.Epoch, fenced: false),
+        FenceBrokerRecord r => SetFenced(r.BrokerId, r.Epoch, fenced: true, r.ShuttingDown),
+        UnfenceBrokerRecord r => SetFenced(r.BrokerId, r.Epoch, fenced: false, shuttingDown: false),
         CreateTopicRecord r => CreateTopic(r),
         DeleteTopicRecord r => _topics.Remove(r.TopicId) ? ApplyResult.Ok : UnknownTopic(r.TopicId),
         AddPartitionsRecord r => AddPartitions(r),
         TopicConfigsRecord r => EditTopic(r.TopicId, t => t with { Configs = new Dictionary<string, string>(r.Configs, StringComparer.Ordinal) }),
         BrokerConfigsRecord r => SetBrokerConfigs(r),
         ProducerIdsRecord r => AllocateProducerIds(r),
+        PartitionChangeRecord r => ChangePartition(r),
+        BatchRecord r => ApplyBatch(r, offset),
         _ => ApplyResult.Fail(ErrorCode.UnknownServerError, $"unknown metadata record {record.GetType().Name}"),
     };
 
     private ApplyResult Register(RegisterBrokerRecord r, long offset)
     {
         var endpoints = r.Endpoints.Select(e => new BrokerEndpoint(e.Name, e.Host, e.Port)).ToList();
-        _brokers[r.BrokerId] = new BrokerInfo(r.BrokerId, offset, endpoints, r.Rack, Fenced: false);
-        ElectLeaderless(r.BrokerId);
+        // A broker that registers again restarted: until the controller has moved its leaderships away (new leader
+        // epochs, so that what it lost in the crash cannot mix with what others appended since), it is fenced.
+        var restarted = _brokers.ContainsKey(r.BrokerId);
+        _brokers[r.BrokerId] = new BrokerInfo(r.BrokerId, offset, endpoints, r.Rack, Fenced: restarted);
         return new ApplyResult(ErrorCode.None, null, offset);
     }
 
-    private ApplyResult SetFenced(int brokerId, long epoch, bool fenced)
+    private ApplyResult SetFenced(int brokerId, long epoch, bool fenced, bool shuttingDown)
     {
         if (!_brokers.TryGetValue(brokerId, out var broker) || broker.Epoch != epoch)
             return ApplyResult.Fail(ErrorCode.StaleBrokerEpoch, $"broker {brokerId} is not registered with epoch {epoch}");
-        if (broker.Fenced == fenced)
-            return ApplyResult.Ok;
-        _brokers[brokerId] = broker with { Fenced = fenced };
-        if (fenced)
-            MoveLeadershipOff(brokerId);
-        else
-            ElectLeaderless(brokerId);
+        if (!fenced && broker.ShuttingDown)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"broker {brokerId} is shutting down");
+        _brokers[brokerId] = broker with { Fenced = fenced, ShuttingDown = broker.ShuttingDown || shuttingDown };
         return ApplyResult.Ok;
     }
 
-    /// <summary>Partitions led by a fenced broker go to another live replica, or to no leader (the ISR keeps its last member, as in Kafka).</summary>
-    private void MoveLeadershipOff(int brokerId) => Reelect(p => p.Leader == brokerId);
-
-    /// <summary>Leaderless partitions that <paramref name="brokerId"/> holds a replica of get a leader again.</summary>
-    private void ElectLeaderless(int brokerId) => Reelect(p => p.Leader < 0 && Array.IndexOf(p.Replicas, brokerId) >= 0);
-
-    /// <summary>Elects a leader anew, in a new leader epoch, for every partition <paramref name="affected"/> selects.</summary>
-    private void Reelect(Func<PartitionMetadata, bool> affected)
+    private ApplyResult ChangePartition(PartitionChangeRecord r)
     {
-        foreach (var topic in _topics.Values.ToList())
+        if (!_topics.TryGetValue(r.TopicId, out var topic) || (uint)r.Partition >= (uint)topic.Partitions.Length)
+            return ApplyResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Unknown partition {r.Partition} of topic id {r.TopicId}");
+        var p = topic.Partitions[r.Partition];
+        if (p.PartitionEpoch != r.PartitionEpoch)
+            return ApplyResult.Fail(ErrorCode.InvalidUpdateVersion, $"partition {topic.Name}-{r.Partition} is at partition epoch {p.PartitionEpoch}, not {r.PartitionEpoch}");
+        var leader = r.Leader ?? p.Leader;
+        var isr = r.Isr ?? p.Isr;
+        if (leader >= 0 && Array.IndexOf(p.Replicas, leader) < 0)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"broker {leader} is not a replica of {topic.Name}-{r.Partition}");
+        if (isr.Length == 0 || isr.Any(b => Array.IndexOf(p.Replicas, b) < 0) || isr.Distinct().Count() != isr.Length)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"ISR [{string.Join(',', isr)}] is not a non-empty set of replicas of {topic.Name}-{r.Partition}");
+        if (leader >= 0 && Array.IndexOf(isr, leader) < 0)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"leader {leader} of {topic.Name}-{r.Partition} is not in the ISR [{string.Join(',', isr)}]");
+        var parts = (PartitionMetadata[])topic.Partitions.Clone();
+        parts[r.Partition] = p with
         {
-            PartitionMetadata[]? parts = null;
-            for (var i = 0; i < topic.Partitions.Length; i++)
-            {
-                var p = topic.Partitions[i];
-                if (!affected(p))
-                    continue;
-                parts ??= (PartitionMetadata[])topic.Partitions.Clone();
-                parts[i] = p with { Leader = ElectLeader(p.Replicas), LeaderEpoch = p.LeaderEpoch + 1 };
-            }
-            if (parts is not null)
-                _topics[topic.TopicId] = topic with { Partitions = parts };
-        }
+            Leader = leader,
+            LeaderEpoch = leader != p.Leader ? p.LeaderEpoch + 1 : p.LeaderEpoch,
+            Isr = isr,
+            PartitionEpoch = p.PartitionEpoch + 1,
+        };
+        _topics[r.TopicId] = topic with { Partitions = parts };
+        return ApplyResult.Ok;
     }
 
-    private int ElectLeader(int[] replicas)
+    /// <summary>All or nothing: a failing record undoes the ones before it (the state is copied first; batches are rare).</summary>
+    private ApplyResult ApplyBatch(BatchRecord r, long offset)
     {
-        foreach (var r in replicas)
+        var topics = new Dictionary<Guid, TopicMetadata>(_topics);
+        var brokers = new Dictionary<int, BrokerInfo>(_brokers);
+        var configs = _brokerConfigs;
+        var next = _nextProducerId;
+        foreach (var record in r.Records)
         {
-            if (_brokers.TryGetValue(r, out var b) && !b.Fenced)
-                return r;
+            var result = record is BatchRecord ? ApplyResult.Fail(ErrorCode.InvalidRequest, "nested batch") : Apply(record, offset);
+            if (result.Error == ErrorCode.None)
+                continue;
+            _topics.Clear();
+            foreach (var (k, v) in topics)
+                _topics[k] = v;
+            _brokers.Clear();
+            foreach (var (k, v) in brokers)
+                _brokers[k] = v;
+            _brokerConfigs = configs;
+            _nextProducerId = next;
+            return result;
         }
-        return -1;
+        return ApplyResult.Ok;
     }
 
     private ApplyResult CreateTopic(CreateTopicRecord r)
@@ -142,8 +159,14 @@ public sealed class MetadataStateMachine
         return ApplyResult.Ok;
     }
 
-    private PartitionMetadata NewPartition(int index, int[] replicas) =>
-        new(index, ElectLeader(replicas), 0, replicas, replicas);
+    /// <summary>A new partition starts led by its first unfenced replica, with every unfenced replica in sync (all are empty).</summary>
+    private PartitionMetadata NewPartition(int index, int[] replicas)
+    {
+        var live = replicas.Where(r => _brokers.Count == 0 || (_brokers.TryGetValue(r, out var b) && !b.Fenced)).ToArray();
+        return live.Length == 0
+            ? new PartitionMetadata(index, -1, 0, replicas, replicas)
+            : new PartitionMetadata(index, live[0], 0, replicas, live);
+    }
 
     private ApplyResult EditTopic(Guid id, Func<TopicMetadata, TopicMetadata> edit)
     {

@@ -14,7 +14,7 @@ namespace KafkaOperator.Server.Controller;
 /// This node's member of the metadata quorum (combined mode: every broker is also a controller voter, as the
 /// operator runs a KafkaCluster): the Raft node with its log in <c>__cluster_metadata-0</c> of the first log dir,
 /// its TCP server on the controller listener, the metadata store on top, broker registration, and, while this node
-/// is the active controller, broker liveness.
+/// is the active controller, the controller's decisions (<see cref="ActiveController"/>).
 /// Exception policy: start-up config errors throw <see cref="ConfigException"/>; a quorum that is not reachable yet
 /// is waited for (logged every few seconds), as Kafka's brokers wait for their controller; liveness failures are
 /// logged and retried on the next tick.
@@ -31,9 +31,7 @@ public sealed class QuorumHost : IAsyncDisposable
     private readonly TcpRaftTransport _transport;
     private readonly RaftTcpServer _server;
     private readonly FileRaftLog _log;
-    private readonly BrokerLiveness _liveness;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task? _livenessLoop;
+    private readonly ActiveController _controller;
     private long _brokerEpoch = -1;
 
     private QuorumHost(BrokerConfig config, QuorumMetadataStore store, QuorumNode node, TcpRaftTransport transport, RaftTcpServer server, FileRaftLog log)
@@ -44,7 +42,7 @@ public sealed class QuorumHost : IAsyncDisposable
         _transport = transport;
         _server = server;
         _log = log;
-        _liveness = new BrokerLiveness(config.NodeId, config.BrokerSessionTimeoutMs, config.BrokerHeartbeatIntervalMs);
+        _controller = new ActiveController(config, store, () => node.Leader, node.DescribeVoters);
     }
 
     public QuorumMetadataStore Store { get; }
@@ -131,7 +129,7 @@ public sealed class QuorumHost : IAsyncDisposable
         var endpoints = advertised.Select(l => new EndpointRecord(l.Name, l.Host, l.Port)).ToList();
         var result = await RetryAsync(new RegisterBrokerRecord(_config.NodeId, endpoints, _config.Rack), "registering with the controller", cancellationToken).ConfigureAwait(false);
         _brokerEpoch = result.Value;
-        _livenessLoop ??= Task.Run(LivenessLoopAsync);
+        _controller.Start();
     }
 
     private async Task<ApplyResult> RetryAsync(MetadataRecord record, string what, CancellationToken cancellationToken)
@@ -157,48 +155,14 @@ public sealed class QuorumHost : IAsyncDisposable
         }
     }
 
-    private async Task LivenessLoopAsync()
-    {
-        var led = default(LeaderAndEpoch);
-        var leaderSince = Stopwatch.StartNew();
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(_config.BrokerHeartbeatIntervalMs, token).ConfigureAwait(false);
-                var leader = _node.Leader;
-                if (leader != led)
-                {
-                    led = leader;
-                    leaderSince.Restart();
-                }
-                if (leader.LeaderId != _config.NodeId)
-                    continue;
-                foreach (var record in _liveness.Decide(Store.Image, _node.DescribeVoters(), leaderSince.ElapsedMilliseconds))
-                {
-                    Log.Info($"controller: {record}");
-                    await Store.ProposeAsync(record, token).ConfigureAwait(false);
-                }
-            }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is QuorumException or MetadataStoreException)
-            {
-                Log.Info($"controller: broker liveness: {ex.Message}");
-            }
-        }
-    }
-
     /// <summary>
-    /// Controlled shutdown, as far as one replica allows: fences this broker at once, so clients stop being sent
-    /// here instead of waiting out the session timeout, then hands the quorum's leadership over if this node has it
-    /// (EndQuorumEpoch), so the others elect a controller now rather than after their fetch timeout. The hand-over
-    /// goes out while the broker closes its listeners and flushes its logs. Best effort: each step gets
-    /// <paramref name="timeout"/> and a step that fails or runs out is logged, never thrown, because a quorum that
-    /// cannot answer must not keep the broker from flushing its logs.
+    /// Controlled shutdown: fences this broker as shutting down, so the active controller moves its leaderships to
+    /// in-sync followers and takes it out of the ISRs, and waits until the published metadata shows it leading
+    /// nothing (clients and followers then go to the new leaders before this broker stops answering); then hands the
+    /// quorum's leadership over if this node has it (EndQuorumEpoch), so the others elect a controller now rather
+    /// than after their fetch timeout. Best effort: each step gets <paramref name="timeout"/> and a step that fails
+    /// or runs out is logged, never thrown, because a quorum that cannot answer must not keep the broker from
+    /// flushing its logs.
     /// </summary>
     public async Task ShutdownBrokerAsync(TimeSpan timeout)
     {
@@ -207,12 +171,14 @@ public sealed class QuorumHost : IAsyncDisposable
             using var fence = new CancellationTokenSource(timeout);
             try
             {
-                await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch), fence.Token).ConfigureAwait(false);
+                await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch, ShuttingDown: true), fence.Token).ConfigureAwait(false);
+                await WaitLeadingNothingAsync(fence.Token).ConfigureAwait(false);
+                Log.Info("controlled shutdown: this broker leads no partition any more");
             }
             catch (Exception ex) when (ex is QuorumException or MetadataStoreException or OperationCanceledException)
             {
                 var why = ex is OperationCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s" : ex.Message;
-                Log.Info($"controlled shutdown: could not fence this broker first ({why})");
+                Log.Info($"controlled shutdown: could not move this broker's leaderships first ({why})");
             }
         }
         // Its own deadline: the fence may have used all of the first, and the hand-over matters most exactly when
@@ -229,17 +195,49 @@ public sealed class QuorumHost : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits for a published image in which this broker leads nothing (a partition whose only in-sync replica is this one keeps no leader).</summary>
+    private async Task WaitLeadingNothingAsync(CancellationToken cancellationToken)
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(MetadataImage image)
+        {
+            if (!Leads(image))
+                changed.TrySetResult();
+        }
+        Store.Changed += OnChanged;
+        try
+        {
+            if (!Leads(Store.Image))
+                return;
+            await changed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Store.Changed -= OnChanged;
+        }
+    }
+
+    private bool Leads(MetadataImage image)
+    {
+        foreach (var topic in image.TopicsById.Values)
+        {
+            foreach (var p in topic.Partitions)
+            {
+                if (p.Leader == _config.NodeId)
+                    return true;
+            }
+        }
+        return false;
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        if (_livenessLoop is not null)
-            await _livenessLoop.ConfigureAwait(false);
+        await _controller.DisposeAsync().ConfigureAwait(false);
         await _node.DisposeAsync().ConfigureAwait(false);
         await _server.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         _log.Dispose();
         await Store.DisposeAsync().ConfigureAwait(false);
-        _stopping.Dispose();
     }
 
     /// <summary>The broker's <see cref="IMetadataQuorum"/> over the Raft node.</summary>

@@ -42,7 +42,7 @@ public sealed class CleanStopTests(ITestOutputHelper output)
         cluster.Brokers[1].Kill();
         Assert.Equal(0, await last.StopAsync(TimeSpan.FromSeconds(30)));
 
-        Assert.Contains("could not fence this broker first", last.Log, StringComparison.Ordinal);
+        Assert.Contains("could not move this broker's leaderships first", last.Log, StringComparison.Ordinal);
         Assert.Contains("shut down cleanly", last.Log, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", last.Log, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(last.DataDir, ".kafka_cleanshutdown")), "clean shutdown marker");

@@ -57,27 +57,60 @@ public sealed class QuorumMetadataStoreTests
     }
 
     [Fact]
-    public async Task A_fenced_broker_loses_its_leaderships_and_gets_them_back_when_it_registers_again()
+    public async Task A_fence_decides_nothing_and_the_controllers_batch_moves_leaderships_atomically()
     {
         var (store, _) = ScriptedQuorum.Create();
         await using var _store = store;
         await RegisterAsync(store, 0, 1, 2);
-        await store.CreateTopicAsync(Topic("t", [0], [1], [2], [1]));
+        await store.CreateTopicAsync(Topic("t", [0], [1], [2], [1, 0]));
         var epoch = store.Image.Brokers[1].Epoch;
 
-        Assert.Equal(ErrorCode.None, (await store.ProposeAsync(new FenceBrokerRecord(1, epoch))).Error);
-        var fenced = store.Image.Topic("t")!;
-        Assert.True(store.Image.Brokers[1].Fenced);
-        Assert.Equal([0, -1, 2, -1], fenced.Partitions.Select(p => p.Leader));
-        Assert.Equal([0, 1, 0, 1], fenced.Partitions.Select(p => p.LeaderEpoch));
-        Assert.Equal([1], fenced.Partitions[1].Isr);
+        // Applying a fence alone changes no partition: only the controller's records do.
+        var machine = new MetadataStateMachine(store.Image);
+        Assert.Equal(ErrorCode.None, machine.Apply(new FenceBrokerRecord(1, epoch), 100).Error);
+        var fencedOnly = machine.ToImage(-1);
+        Assert.Equal([0, 1, 2, 1], fencedOnly.Topic("t")!.Partitions.Select(p => p.Leader));
 
+        var moves = PartitionElection.DecideAll(fencedOnly, _ => false);
+        Assert.Equal(ErrorCode.None, (await store.ProposeAsync(new BatchRecord([new FenceBrokerRecord(1, epoch), .. moves]))).Error);
+
+        var t = store.Image.Topic("t")!;
+        Assert.True(store.Image.Brokers[1].Fenced);
+        Assert.Equal([0, -1, 2, 0], t.Partitions.Select(p => p.Leader));
+        Assert.Equal([0, 1, 0, 1], t.Partitions.Select(p => p.LeaderEpoch));
+        Assert.Equal([1], t.Partitions[1].Isr);
+        Assert.Equal([0], t.Partitions[3].Isr);
+        Assert.Equal([0, 1, 0, 1], t.Partitions.Select(p => p.PartitionEpoch));
+
+        // Registering again leaves it fenced (a restart); once unfenced, the controller elects it where it is the ISR.
         await RegisterAsync(store, 1);
+        Assert.True(store.Image.Brokers[1].Fenced);
+        Assert.Equal(ErrorCode.None, (await store.ProposeAsync(new UnfenceBrokerRecord(1, store.Image.Brokers[1].Epoch))).Error);
+        var elect = PartitionElection.DecideAll(store.Image, _ => false);
+        Assert.Equal(ErrorCode.None, (await store.ProposeAsync(new BatchRecord([.. elect]))).Error);
         var back = store.Image.Topic("t")!;
-        Assert.False(store.Image.Brokers[1].Fenced);
-        Assert.True(store.Image.Brokers[1].Epoch > epoch);
-        Assert.Equal([0, 1, 2, 1], back.Partitions.Select(p => p.Leader));
-        Assert.Equal([0, 2, 0, 2], back.Partitions.Select(p => p.LeaderEpoch));
+        Assert.Equal([0, 1, 2, 0], back.Partitions.Select(p => p.Leader));
+        Assert.Equal([0, 2, 0, 1], back.Partitions.Select(p => p.LeaderEpoch));
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_failing_record_applies_nothing()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        await RegisterAsync(store, 0, 1);
+        await store.CreateTopicAsync(Topic("t", [0, 1]));
+        var before = store.Image.Topic("t")!.Partitions[0];
+        var id = store.Image.Topic("t")!.TopicId;
+
+        var result = await store.ProposeAsync(new BatchRecord(
+        [
+            new PartitionChangeRecord(id, 0, 0, null, [0]),
+            new PartitionChangeRecord(id, 0, 0, 1, null), // decided on partition epoch 0, which the first record ended
+        ]));
+
+        Assert.Equal(ErrorCode.InvalidUpdateVersion, result.Error);
+        Assert.Equal(before, store.Image.Topic("t")!.Partitions[0]);
     }
 
     [Fact]
@@ -92,7 +125,7 @@ public sealed class QuorumMetadataStoreTests
         var result = await store.ProposeAsync(new FenceBrokerRecord(1, old));
 
         Assert.Equal(ErrorCode.StaleBrokerEpoch, result.Error);
-        Assert.False(store.Image.Brokers[1].Fenced);
+        Assert.NotEqual(old, store.Image.Brokers[1].Epoch);
     }
 
     [Fact]
