@@ -155,6 +155,7 @@ public sealed class BrokerHost : IAsyncDisposable
                 await BoundedAsync("controlled shutdown", () => _quorum.ShutdownBrokerAsync(ControlledShutdownTimeout), 2 * ControlledShutdownTimeout + StepSlack).ConfigureAwait(false);
             await BoundedAsync("releasing group waiters", () => { Services.Groups.ReleaseWaiters(); return Task.CompletedTask; }, StepSlack).ConfigureAwait(false);
             await BoundedAsync("closing connections", () => _server.StopAsync(ConnectionDrainTimeout), ConnectionDrainTimeout + StepSlack).ConfigureAwait(false);
+            await BoundedAsync("stopping replica fetchers", Services.StopReplicationAsync, ConnectionDrainTimeout).ConfigureAwait(false);
         }
         finally
         {

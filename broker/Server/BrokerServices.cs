@@ -126,11 +126,38 @@ public sealed class BrokerServices : IDisposable
         return dispatcher;
     }
 
+    /// <summary>Followers' fetchers and leaders' ISR requests; null on a single node, where nothing is replicated.</summary>
+    public Replication.ReplicaFetcherManager? Fetchers { get; private set; }
+
+    public Replication.AlterPartitionSender? IsrChanges { get; private set; }
+
+    private Replication.ReplicaFetcherManager? _fetchersToStop;
+    private Replication.AlterPartitionSender? _isrToStop;
+
     public void Start()
     {
         Configs.LoadDynamic();
+        if (Quorum is { } quorum)
+        {
+            Fetchers = new Replication.ReplicaFetcherManager(Config, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch);
+            IsrChanges = new Replication.AlterPartitionSender(Config, Metadata, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch, () => Replicas.Hosted);
+            Replicas.Fetchers = Fetchers;
+            Replicas.IsrChannel = IsrChanges;
+            IsrChanges.Start();
+            _fetchersToStop = Fetchers;
+            _isrToStop = IsrChanges;
+        }
         Replicas.Start();
         Groups.Start();
+    }
+
+    /// <summary>Stops fetching and ISR requests (before the logs close).</summary>
+    public async Task StopReplicationAsync()
+    {
+        if (Interlocked.Exchange(ref _fetchersToStop, null) is { } fetchers)
+            await fetchers.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref _isrToStop, null) is { } isr)
+            await isr.DisposeAsync().ConfigureAwait(false);
     }
 
     public void SetBoundListeners(IReadOnlyList<Listener> bound)
@@ -150,6 +177,7 @@ public sealed class BrokerServices : IDisposable
 
     public void Dispose()
     {
+        StopReplicationAsync().GetAwaiter().GetResult();
         Groups.Dispose();
         Replicas.Dispose();
     }

@@ -6,8 +6,13 @@ using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Groups.Persistence;
 
-/// <summary>The log of one __consumer_offsets partition this node leads, with the leader epoch to stamp appends with.</summary>
-public readonly record struct OffsetsPartitionLog(PartitionLog Log, int LeaderEpoch);
+/// <summary>
+/// The log of one __consumer_offsets partition this node leads, with the leader epoch to stamp appends with. With
+/// <paramref name="Append"/> the server appends as the partition's leader (so that followers replicate it and the
+/// high watermark follows the ISR); without it (tests) the log is appended to directly and is its own ISR.
+/// </summary>
+public readonly record struct OffsetsPartitionLog(PartitionLog Log, int LeaderEpoch,
+    Func<Memory<byte>, (bool Ok, ErrorCode Error, long LastOffset)>? Append = null);
 
 /// <summary>
 /// The coordinator's view of __consumer_offsets: appends its records as the partition leader and replays a
@@ -37,6 +42,13 @@ public sealed class OffsetsTopicLogs(int partitionCount, Func<int, OffsetsPartit
             foreach (var (key, value) in records)
                 builder.Add(nowMs, key, value);
             batch = builder.ToArray();
+        }
+        if (target.Append is { } append)
+        {
+            var (ok, error, _) = append(batch);
+            if (ok)
+                appended?.Invoke(partition);
+            return ok ? ErrorCode.None : error;
         }
         AppendResult result;
         try

@@ -61,15 +61,6 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
         return h;
     }
 
-    /// <summary>
-    /// Until brokers replicate partitions, a replica set of more than one broker cannot be served: refuse it
-    /// clearly rather than create partitions whose followers never catch up.
-    /// </summary>
-    private static string? Unreplicable(int replicas) => replicas > 1
-        ? $"Unable to replicate the partition {replicas} time(s): this broker does not replicate partitions yet, so the replication factor must be 1."
-        : null;
-
-
     public async Task<TopicResult> CreateAsync(
         string name,
         int numPartitions,
@@ -99,8 +90,6 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                     if (!IsRegistered(store.Image, n))
                         return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Replica assignment for partition {p} refers to unknown broker {n}");
                 }
-                if (Unreplicable(nodes.Length) is { } single)
-                    return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, single);
                 replicas[p] = nodes;
             }
             numPartitions = replicas.Length;
@@ -118,8 +107,6 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             var live = PlaceableBrokers(store.Image).Count;
             if (replicationFactor > live)
                 return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {replicationFactor} time(s): The target replication factor of {replicationFactor} cannot be reached because only {live} broker(s) are registered.");
-            if (Unreplicable(replicationFactor) is { } single)
-                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, single);
         }
         var overrides = new Dictionary<string, string>(StringComparer.Ordinal);
         if (configs is not null)
@@ -216,8 +203,8 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                     if (!IsRegistered(image, n))
                         return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes broker {n}, but no such broker is registered.");
                 }
-                if (Unreplicable(nodes.Length) is { } single)
-                    return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, single);
+                if (nodes.Length == 0 || nodes.Distinct().Count() != nodes.Length)
+                    return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Duplicate or empty replica assignment for partition {i}");
                 added.Add(new PartitionMetadata(i, nodes[0], 0, nodes, nodes));
             }
             var policyRequest = new TopicPolicyRequest(name, newCount, rf, assignments, new Dictionary<string, string>(), current);

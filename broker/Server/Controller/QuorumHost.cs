@@ -47,6 +47,9 @@ public sealed class QuorumHost : IAsyncDisposable
 
     public QuorumMetadataStore Store { get; }
 
+    /// <summary>This broker's epoch from its registration (-1 before it registered): replica fetches and AlterPartition carry it.</summary>
+    public long BrokerEpoch => Interlocked.Read(ref _brokerEpoch);
+
     public LeaderAndEpoch Leader => _node.Leader;
 
     /// <summary>The quorum as this node sees it, for DescribeQuorum: leader, epoch, high watermark, voters (on the leader).</summary>
@@ -128,7 +131,7 @@ public sealed class QuorumHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(advertised);
         var endpoints = advertised.Select(l => new EndpointRecord(l.Name, l.Host, l.Port)).ToList();
         var result = await RetryAsync(new RegisterBrokerRecord(_config.NodeId, endpoints, _config.Rack), "registering with the controller", cancellationToken).ConfigureAwait(false);
-        _brokerEpoch = result.Value;
+        Interlocked.Exchange(ref _brokerEpoch, result.Value);
         _controller.Start();
     }
 

@@ -11,7 +11,9 @@ namespace KafkaOperator.Server.Handlers;
 /// Fetch 4–16, sessionless (SessionId 0: clients keep sending full requests). Records are file slices written
 /// into the socket pipe as they are on disk. Long polling: when less than MinBytes is available the request
 /// waits on the partitions' append signals (no polling) until enough data arrives, MaxWaitMs passes, or the broker
-/// stops. Topic ids from v13.
+/// stops. Topic ids from v13. A fetch from a follower (ReplicaId, or ReplicaState from v15) reads up to the log end
+/// instead of the high watermark, moves the leader's view of that follower (and so the HW and the ISR), and gets a
+/// DivergingEpoch when its log has gone past where its last epoch ended here.
 /// </summary>
 public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequest, FetchResponse>
 {
@@ -28,6 +30,9 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
             return new(new FetchResponse { ErrorCode = (short)ErrorCode.FetchSessionIdNotFound, SessionId = 0 });
         }
         var version = context.Version;
+        var replicaId = version >= 15 ? request.ReplicaState.ReplicaId : request.ReplicaId;
+        var replicaError = replicaId >= 0 ? CheckReplica(replicaId, version >= 15 ? request.ReplicaState.ReplicaEpoch : -1) : ErrorCode.None;
+        var now = Environment.TickCount64;
         var plan = new List<Entry>();
         foreach (var topic in request.Topics)
         {
@@ -35,6 +40,7 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
             {
                 var partition = version >= 13 ? services.Replicas.Get(topic.TopicId, p.Partition) : services.Replicas.Get(topic.Topic, p.Partition);
                 var error = ErrorCode.None;
+                FetchResponse.EpochEndOffset? diverging = null;
                 if (partition is null)
                 {
                     error = version < 13 ? services.Replicas.MissingError(topic.Topic, p.Partition)
@@ -44,7 +50,11 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 {
                     error = p.CurrentLeaderEpoch > partition.LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch;
                 }
-                plan.Add(new Entry(topic, p, error == ErrorCode.None ? partition : null, error));
+                else if (replicaId >= 0)
+                {
+                    error = replicaError != ErrorCode.None ? replicaError : FollowerFetch(partition, replicaId, p, now, out diverging);
+                }
+                plan.Add(new Entry(topic, p, error == ErrorCode.None ? partition : null, error, replicaId >= 0, diverging));
             }
         }
 
@@ -53,6 +63,37 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
         if (request.MaxWaitMs <= 0 || bytes >= Math.Max(1, request.MinBytes) || hasError || plan.Count == 0)
             return new(first);
         return LongPollAsync(context, request, plan, version);
+    }
+
+    /// <summary>
+    /// A fetch that claims to come from replica <paramref name="replicaId"/> must come from a registered, live broker
+    /// (with its current broker epoch when it sends one, v15+): a client posing as a replica gets nothing beyond the HW.
+    /// </summary>
+    private ErrorCode CheckReplica(int replicaId, long replicaEpoch)
+    {
+        var image = services.Metadata.Image;
+        if (!image.Brokers.TryGetValue(replicaId, out var broker) || replicaId == services.Config.NodeId)
+            return ErrorCode.NotLeaderOrFollower;
+        return replicaEpoch >= 0 && replicaEpoch != broker.Epoch ? ErrorCode.StaleBrokerEpoch : ErrorCode.None;
+    }
+
+    /// <summary>
+    /// The leader's side of a follower's fetch: records its position (moving the HW and maybe the ISR) and, when the
+    /// follower's last fetched epoch ends earlier here than its log does, tells it where to truncate (KIP-320).
+    /// </summary>
+    private static ErrorCode FollowerFetch(Partition partition, int replicaId, FetchRequest.FetchPartition p, long now, out FetchResponse.EpochEndOffset? diverging)
+    {
+        diverging = null;
+        if (p.LastFetchedEpoch >= 0)
+        {
+            var (epoch, end) = partition.Log.EndOffsetForEpoch(p.LastFetchedEpoch);
+            if (epoch >= 0 && end >= 0 && (epoch < p.LastFetchedEpoch || end < p.FetchOffset))
+            {
+                diverging = new FetchResponse.EpochEndOffset { Epoch = epoch, EndOffset = end };
+                return partition.IsLeader ? ErrorCode.None : ErrorCode.NotLeaderOrFollower;
+            }
+        }
+        return partition.UpdateFollowerFetch(replicaId, p.FetchOffset, now);
     }
 
     private static async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<Entry> plan, short version)
@@ -110,10 +151,21 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 hasError = true;
                 continue;
             }
+            if (entry.Diverging is { } diverging)
+            {
+                data.DivergingEpoch = diverging;
+                data.HighWatermark = partition.HighWatermark;
+                data.LastStableOffset = data.HighWatermark;
+                data.LogStartOffset = partition.LogStartOffset;
+                hasError = true; // answer at once: the follower must truncate before anything else
+                continue;
+            }
             try
             {
                 var maxBytes = (int)Math.Min(Math.Max(0, entry.Request.PartitionMaxBytes), budget);
-                var read = partition.Log.Read(entry.Request.FetchOffset, maxBytes, partition.HighWatermark, minOne);
+                // Followers copy the whole log; consumers see only what the ISR has (below the HW).
+                var upTo = entry.Replica ? long.MaxValue : partition.HighWatermark;
+                var read = partition.Log.Read(entry.Request.FetchOffset, maxBytes, upTo, minOne);
                 data.ErrorCode = (short)read.Error;
                 data.HighWatermark = read.HighWatermark;
                 data.LastStableOffset = read.HighWatermark;
@@ -147,5 +199,6 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
         return response;
     }
 
-    private sealed record Entry(FetchRequest.FetchTopic Topic, FetchRequest.FetchPartition Request, Partition? Partition, ErrorCode Error);
+    private sealed record Entry(FetchRequest.FetchTopic Topic, FetchRequest.FetchPartition Request, Partition? Partition, ErrorCode Error,
+        bool Replica = false, FetchResponse.EpochEndOffset? Diverging = null);
 }

@@ -8,8 +8,8 @@ namespace KafkaOperator.Server.Handlers;
 /// <summary>
 /// Produce 3–11 (advertised 0–11, see <see cref="AdvertisedMinVersion"/>). Appends synchronously on the connection's
 /// read loop, so requests on one connection take effect in order and the records (a slice of the pooled request
-/// frame) are rewritten in place and written once. On a single node acks=1 and acks=all complete when the append
-/// returns; acks=0 sends no response. Unknown topics are UNKNOWN_TOPIC_OR_PARTITION per partition, never
+/// frame) are rewritten in place and written once. acks=1 completes when the leader's append returns, acks=all when
+/// the in-sync replicas have the records too (at once on a single replica); acks=0 sends no response. Unknown topics are UNKNOWN_TOPIC_OR_PARTITION per partition, never
 /// auto-created: as in Kafka, only Metadata creates topics, so a typo in a producer's topic cannot silently make a
 /// new topic.
 /// </summary>
@@ -33,6 +33,7 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
         var acks = request.Acks;
         var validAcks = acks is -1 or 0 or 1;
         var response = new ProduceResponse { Responses = new List<ProduceResponse.TopicProduceResponse>(request.TopicData.Count) };
+        List<Waiting>? waiting = null;
         foreach (var topic in request.TopicData)
         {
             var topicResponse = new ProduceResponse.TopicProduceResponse
@@ -41,10 +42,41 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
                 PartitionResponses = new List<ProduceResponse.PartitionProduceResponse>(topic.PartitionData.Count),
             };
             response.Responses.Add(topicResponse);
-            AppendTopic(topic, topicResponse, acks, validAcks);
+            AppendTopic(topic, topicResponse, acks, validAcks, ref waiting);
         }
-        return new(Finish(response, acks));
+        if (waiting is null)
+            return new(Finish(response, acks));
+        return AwaitReplicationAsync(response, waiting, request.TimeoutMs, context.Stopping);
     }
+
+    /// <summary>
+    /// acks=all, as Kafka's delayed produce: the appends are done; the answer waits, without holding the connection's
+    /// reader or a thread, until the ISR has every batch (HW past it), the leadership moves, or the timeout passes.
+    /// </summary>
+    private static async ValueTask<ProduceResponse?> AwaitReplicationAsync(ProduceResponse response, List<Waiting> waiting, int timeoutMs, CancellationToken stopping)
+    {
+        var tasks = new Task<ErrorCode>[waiting.Count];
+        for (var i = 0; i < waiting.Count; i++)
+            tasks[i] = waiting[i].Partition.WaitForHighWatermarkAsync(waiting[i].EndOffset, timeoutMs, stopping);
+        await Task.WhenAll(tasks).ConfigureAwait(false);
+        for (var i = 0; i < waiting.Count; i++)
+        {
+            var error = tasks[i].Result;
+            if (error == ErrorCode.None)
+                continue;
+            var result = waiting[i].Result;
+            result.ErrorCode = (short)error;
+            result.ErrorMessage = error switch
+            {
+                ErrorCode.RequestTimedOut => $"The in-sync replicas did not confirm the records within {timeoutMs} ms",
+                ErrorCode.NotEnoughReplicasAfterAppend => "The records were written to the leader, but the ISR shrank below min.insync.replicas before they were replicated",
+                _ => "The leadership moved before the records were replicated",
+            };
+        }
+        return response;
+    }
+
+    private sealed record Waiting(Partitions.Partition Partition, long EndOffset, ProduceResponse.PartitionProduceResponse Result);
 
     /// <summary>acks=0 gets no response; a failure then closes the connection (as Kafka does) so the producer notices.</summary>
     private static ProduceResponse? Finish(ProduceResponse response, short acks)
@@ -62,7 +94,8 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
         return null;
     }
 
-    private void AppendTopic(ProduceRequest.TopicProduceData topic, ProduceResponse.TopicProduceResponse topicResponse, short acks, bool validAcks)
+    private void AppendTopic(ProduceRequest.TopicProduceData topic, ProduceResponse.TopicProduceResponse topicResponse, short acks, bool validAcks,
+        ref List<Waiting>? waiting)
     {
         foreach (var data in topic.PartitionData)
         {
@@ -87,6 +120,8 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
             {
                 result.BaseOffset = outcome.BaseOffset;
                 result.LogAppendTimeMs = outcome.LogAppendTime;
+                if (acks == -1 && partition.HighWatermark <= outcome.LastOffset)
+                    (waiting ??= []).Add(new Waiting(partition, outcome.LastOffset + 1, result));
             }
             else
             {

@@ -10,31 +10,39 @@ namespace KafkaOperator.Server.Partitions;
 /// <summary>The broker-side outcome of a produce append to one partition.</summary>
 public readonly record struct ProduceResult(
     ErrorCode Error, long BaseOffset, long LogAppendTime, long LogStartOffset, string? ErrorMessage = null, int FailedBatchIndex = -1,
-    IReadOnlyList<RecordError>? RecordErrors = null);
+    IReadOnlyList<RecordError>? RecordErrors = null, long LastOffset = -1);
 
 /// <summary>One rejected record of a produce batch: its index in the batch and why (a produce response's record_errors).</summary>
 public readonly record struct RecordError(int BatchIndex, string Message);
 
 /// <summary>
-/// One partition this node leads: the log, the topic's effective config and the signal that wakes long-poll
-/// fetches. On a single node the leader is the whole ISR, so the high watermark follows every append.
+/// One partition this node holds a replica of, for the life of the process, as Kafka's Partition: the log, the
+/// topic's effective config, the signal that wakes long-poll fetches, and the replica's role. The role (leader or
+/// follower, leader epoch, ISR) changes only when the metadata the controller committed says so
+/// (<see cref="ApplyMetadata"/>), under the same lock that appends take, so an append never carries an epoch older
+/// than one already applied. As leader it tracks each follower's log end offset (HW = the lowest LEO in the ISR),
+/// asks the controller to add caught-up followers to the ISR and to remove lagging ones (AlterPartition), and
+/// completes acks=all produces once the HW passes them.
 /// Exception policy: storage failures (KafkaStorageException, IOException) become KAFKA_STORAGE_ERROR results.
 /// </summary>
-public sealed class Partition
+public sealed partial class Partition
 {
     private static readonly RecordValidationOptions ProduceValidation = new() { RequireSingleBatch = true };
     private static readonly RecordValidationOptions CompactedProduceValidation = ProduceValidation with { RequireKeys = true };
     private static volatile bool _anyFlushesOnAppend;
+    private readonly Lock _lock = new();
     private volatile TopicConfig _config;
+    private volatile ReplicaRole _role;
 
-    public Partition(string topic, Guid topicId, int index, int leaderEpoch, PartitionLog log, TopicConfig config)
+    public Partition(string topic, Guid topicId, int index, int localBrokerId, PartitionLog log, TopicConfig config)
     {
         Topic = topic;
         TopicId = topicId;
         Index = index;
-        LeaderEpoch = leaderEpoch;
+        LocalBrokerId = localBrokerId;
         Log = log;
         _config = config;
+        _role = ReplicaRole.None;
         NoteFlushPolicy(log.Config.FlushMessages);
         NoteFlushPolicy(config.FlushMessages);
     }
@@ -51,7 +59,14 @@ public sealed class Partition
 
     public int Index { get; }
 
-    public int LeaderEpoch { get; }
+    public int LocalBrokerId { get; }
+
+    /// <summary>The role the last applied metadata gave this replica (immutable; replaced as a whole).</summary>
+    public ReplicaRole Role => _role;
+
+    public int LeaderEpoch => _role.LeaderEpoch;
+
+    public bool IsLeader => _role.IsLeader;
 
     public PartitionLog Log { get; }
 
@@ -85,6 +100,11 @@ public sealed class Partition
     public ProduceResult Append(Memory<byte> records, short requiredAcks)
     {
         var config = _config;
+        if (!_role.IsLeader)
+        {
+            return new ProduceResult(ErrorCode.NotLeaderOrFollower, -1, -1, -1,
+                $"This broker ({LocalBrokerId}) is not the leader of {Topic}-{Index}");
+        }
         var minInsyncReplicas = config.MinInsyncReplicas;
         var validation = RecordBatchValidator.Validate(records.Span, config.MaxMessageBytes, null,
             config.Compact ? CompactedProduceValidation : ProduceValidation);
@@ -92,11 +112,6 @@ public sealed class Partition
             return KeylessRecordsRejected(keyless);
         if (validation.ErrorCode != ErrorCode.None)
             return new ProduceResult(validation.ErrorCode, -1, -1, Log.LogStartOffset, validation.ErrorMessage, validation.FailedBatchIndex);
-        if (requiredAcks == -1 && minInsyncReplicas > 1)
-        {
-            return new ProduceResult(ErrorCode.NotEnoughReplicas, -1, -1, Log.LogStartOffset,
-                $"The size of the current ISR [1] is insufficient to satisfy the min.isr requirement of {minInsyncReplicas} for partition {Topic}-{Index}");
-        }
         if (!config.LogAppendTime && ViolatesTimestampBounds(validation.FirstBatch, config) is { } message)
             return new ProduceResult(ErrorCode.InvalidTimestamp, -1, -1, Log.LogStartOffset, message, 0);
         if (!config.LogAppendTime)
@@ -105,16 +120,28 @@ public sealed class Partition
         try
         {
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            result = Log.AppendAsLeader(records, LeaderEpoch, config.LogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime, now);
-            if (result.Error == ErrorCode.None && !result.Duplicate)
+            lock (_lock)
             {
-                // flush.messages is a durability promise, as in Kafka's append path: the acknowledgement waits for
-                // the fsync that covers it. The background flusher only serves flush.ms.
-                // Counted in offsets above the recovery point, not by the log's unflushed counter, which the
-                // background flusher may reset before its fsync has finished.
-                if (result.LastOffset + 1 - Log.RecoveryPoint >= Log.Config.FlushMessages)
-                    Log.Flush(result.LastOffset + 1);
-                Log.HighWatermark = result.LastOffset + 1;
+                // Under the role lock: the epoch stamped on the batch is the current one, never one replaced already.
+                var role = _role;
+                if (!role.IsLeader)
+                    return new ProduceResult(ErrorCode.NotLeaderOrFollower, -1, -1, -1, $"This broker ({LocalBrokerId}) is not the leader of {Topic}-{Index}");
+                if (requiredAcks == -1 && role.Isr.Length < minInsyncReplicas)
+                {
+                    return new ProduceResult(ErrorCode.NotEnoughReplicas, -1, -1, Log.LogStartOffset,
+                        $"The size of the current ISR [{string.Join(", ", role.Isr)}] is insufficient to satisfy the min.isr requirement of {minInsyncReplicas} for partition {Topic}-{Index}");
+                }
+                result = Log.AppendAsLeader(records, role.LeaderEpoch, config.LogAppendTime ? TimestampType.LogAppendTime : TimestampType.CreateTime, now);
+                if (result.Error == ErrorCode.None && !result.Duplicate)
+                {
+                    // flush.messages is a durability promise, as in Kafka's append path: the acknowledgement waits for
+                    // the fsync that covers it. The background flusher only serves flush.ms.
+                    // Counted in offsets above the recovery point, not by the log's unflushed counter, which the
+                    // background flusher may reset before its fsync has finished.
+                    if (result.LastOffset + 1 - Log.RecoveryPoint >= Log.Config.FlushMessages)
+                        Log.Flush(result.LastOffset + 1);
+                    MaybeAdvanceHighWatermarkLocked();
+                }
             }
         }
         catch (Exception ex) when (ex is KafkaStorageException or IOException)
@@ -125,7 +152,7 @@ public sealed class Partition
         if (result.Error != ErrorCode.None)
             return new ProduceResult(result.Error, -1, -1, result.LogStartOffset);
         Signal.Notify();
-        return new ProduceResult(ErrorCode.None, result.FirstOffset, result.LogAppendTime, result.LogStartOffset);
+        return new ProduceResult(ErrorCode.None, result.FirstOffset, result.LogAppendTime, result.LogStartOffset, LastOffset: result.LastOffset);
     }
 
     /// <summary>

@@ -10,8 +10,8 @@ namespace KafkaOperator.Server.Partitions;
 /// The partitions this node hosts, kept in step with the metadata image: a new topic or partition opens its log,
 /// a deleted topic removes its logs, a config change reaches the live logs. Lookups read an immutable snapshot (no
 /// locks on the produce/fetch path). In a multi-broker cluster a node opens the logs of the partitions it holds a
-/// replica of, and serves (<see cref="Get(string, int)"/>) only those it leads; a new leader epoch gives a new
-/// <see cref="Partition"/> over the same log, so that appends carry the epoch the metadata assigned. Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
+/// replica of, one <see cref="Partition"/> each for the life of the process, whose role follows the committed metadata;
+/// clients are served (<see cref="Get(string, int)"/>) only where it leads. Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
 /// flusher, checkpoints and the clean-shutdown marker.
 /// Exception policy: a log that cannot be opened is logged and left out; when it exists on disk but failed to load
 /// (an I/O error: the storage's offline logs) its partition answers KAFKA_STORAGE_ERROR and Metadata reports the
@@ -80,21 +80,28 @@ public sealed class ReplicaManager : IDisposable
         }
     }
 
-    public Partition? Get(string topic, int partition)
+    /// <summary>The partition if this node leads it now (what produce, consumer fetches and the coordinator use).</summary>
+    public Partition? Get(string topic, int partition) => GetHosted(topic, partition) is { IsLeader: true } p ? p : null;
+
+    public Partition? Get(Guid topicId, int partition) => GetHosted(topicId, partition) is { IsLeader: true } p ? p : null;
+
+    /// <summary>The partition if this node holds a replica of it, leader or follower.</summary>
+    public Partition? GetHosted(string topic, int partition)
     {
         if (!_snapshot.ByName.TryGetValue(topic, out var parts) || (uint)partition >= (uint)parts.Length)
             return null;
         return parts[partition];
     }
 
-    public Partition? Get(Guid topicId, int partition)
+    public Partition? GetHosted(Guid topicId, int partition)
     {
         if (!_snapshot.ById.TryGetValue(topicId, out var parts) || (uint)partition >= (uint)parts.Length)
             return null;
         return parts[partition];
     }
 
-    public Partition?[]? GetTopic(string topic) => _snapshot.ByName.GetValueOrDefault(topic);
+    /// <summary>Every partition this node holds a replica of.</summary>
+    public IEnumerable<Partition> Hosted => _snapshot.ByName.Values.SelectMany(parts => parts).OfType<Partition>();
 
     /// <summary>Whether the partition's log is on disk but failed to load (its requests answer KAFKA_STORAGE_ERROR).</summary>
     public bool IsOffline(string topic, int partition) => _logs?.IsOffline(topic, partition) == true;
@@ -110,9 +117,6 @@ public sealed class ReplicaManager : IDisposable
             ? ErrorCode.NotLeaderOrFollower
             : ErrorCode.UnknownTopicOrPartition;
     }
-
-    private bool Leads(MetadataImage image, PartitionMetadata partition) =>
-        image.Brokers.Count == 0 || partition.Leader == _config.NodeId;
 
     private bool HoldsReplica(MetadataImage image, PartitionMetadata partition) =>
         image.Brokers.Count == 0 || Array.IndexOf(partition.Replicas, _config.NodeId) >= 0;
@@ -188,18 +192,16 @@ public sealed class ReplicaManager : IDisposable
                 {
                     var meta = topic.Partitions[i];
                     var current = existing is not null && i < existing.Length ? existing[i] : null;
-                    if (!HoldsReplica(image, meta) || !Leads(image, meta))
+                    if (!HoldsReplica(image, meta))
                     {
-                        // Not served here. A replica's log stays open in the LogManager (its data is kept for when
-                        // this node leads again); only topics that left the metadata are deleted.
-                        current?.Signal.Notify();
+                        // No replica here (any more). The log stays open in the LogManager; only topics that left
+                        // the metadata are deleted.
+                        if (current is not null)
+                        {
+                            Fetchers?.Remove(current);
+                            current.Signal.Notify();
+                        }
                         continue;
-                    }
-                    if (current is not null && current.LeaderEpoch != meta.LeaderEpoch)
-                    {
-                        // Long polls on the old epoch's partition return; the log stays open and is reused.
-                        current.Signal.Notify();
-                        current = new Partition(topic.Name, topic.TopicId, meta.Partition, meta.LeaderEpoch, current.Log, current.Config);
                     }
                     if (current is not null)
                     {
@@ -208,12 +210,15 @@ public sealed class ReplicaManager : IDisposable
                             current.SetConfig(config);
                             configChanged = true;
                         }
-                        parts[i] = current;
                     }
                     else
                     {
-                        parts[i] = Open(topic, meta, config);
+                        current = Open(topic, meta, config);
+                        if (current is null)
+                            continue;
                     }
+                    parts[i] = current;
+                    ApplyRole(current, image, meta);
                 }
                 if (configChanged)
                     _logs.UpdateTopicConfig(topic.Name, ToLogConfig(config));
@@ -224,6 +229,36 @@ public sealed class ReplicaManager : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes the replica what the metadata says. Fetching stops before a replica becomes leader (no follower append
+    /// can land after it leads) and starts, from the new leader, once it follows.
+    /// </summary>
+    private void ApplyRole(Partition partition, MetadataImage image, PartitionMetadata meta)
+    {
+        if (image.Brokers.Count == 0)
+        {
+            // A single node: it is the partition's only replica, its leader in every epoch.
+            meta = meta with { Leader = _config.NodeId, Isr = [_config.NodeId], Replicas = [_config.NodeId] };
+        }
+        var leads = meta.Leader == _config.NodeId;
+        if (leads)
+            Fetchers?.Remove(partition);
+        partition.IsrChannel = IsrChannel;
+        var change = partition.ApplyMetadata(meta, Environment.TickCount64);
+        if (change is RoleChange.BecameFollower or RoleChange.NewLeaderToFollow)
+        {
+            Fetchers?.Remove(partition);
+            if (meta.Leader >= 0)
+                Fetchers?.Add(partition, meta.Leader, meta.LeaderEpoch);
+        }
+    }
+
+    /// <summary>Set by the broker in a cluster: the replica fetchers that make followers copy their leaders.</summary>
+    public Replication.ReplicaFetcherManager? Fetchers { get; set; }
+
+    /// <summary>Set by the broker in a cluster: where leaders send ISR changes.</summary>
+    public IIsrChangeChannel? IsrChannel { get; set; }
+
     private Partition? Open(TopicMetadata topic, PartitionMetadata meta, TopicConfig config)
     {
         if (_logs!.IsOffline(topic.Name, meta.Partition))
@@ -231,9 +266,7 @@ public sealed class ReplicaManager : IDisposable
         try
         {
             var log = _logs!.GetOrCreateLog(topic.Name, meta.Partition, ToLogConfig(config));
-            // A single replica is the whole ISR: everything in its log is committed.
-            log.HighWatermark = log.LogEndOffset;
-            return new Partition(topic.Name, topic.TopicId, meta.Partition, meta.LeaderEpoch, log, config);
+            return new Partition(topic.Name, topic.TopicId, meta.Partition, _config.NodeId, log, config);
         }
         catch (Exception ex)
         {

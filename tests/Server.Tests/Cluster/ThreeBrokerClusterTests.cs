@@ -69,8 +69,9 @@ public sealed class ThreeBrokerClusterTests(ITestOutputHelper output)
         {
             var created = await admin.CreateTopicsAsync([new NewTopic(Topic, 6, 1)]);
             created.ThrowIfAnyFailed();
-            var rf2 = Assert.Single(await admin.CreateTopicsAsync([new NewTopic("needs-replication", 3, 2)]));
-            Assert.Equal(ErrorCode.InvalidReplicationFactor, rf2.Error?.Code);
+            var rf4 = Assert.Single(await admin.CreateTopicsAsync([new NewTopic("too-many-replicas", 3, 4)]));
+            Assert.Equal(ErrorCode.InvalidReplicationFactor, rf4.Error?.Code);
+            Assert.Contains("replication factor of 4 cannot be reached because only 3 broker(s)", rf4.Error?.Message, StringComparison.Ordinal);
         }
 
         // Created through broker 0, visible through broker 2.

@@ -47,23 +47,32 @@ public sealed class TopicPlacementTests
     }
 
     [Fact]
-    public async Task Replication_factor_above_one_is_refused_until_brokers_replicate()
+    public async Task Replicas_go_to_distinct_brokers_with_leaders_spread_and_too_many_are_refused()
     {
         var (topics, store) = await ClusterAsync(0, 1, 2);
         await using var _store = store;
 
-        var two = await topics.CreateAsync("rf2", 3, 2, null, null, false);
+        var three = await topics.CreateAsync("rf3", 6, 3, null, null, false);
         var four = await topics.CreateAsync("rf4", 3, 4, null, null, false);
         var manual = await topics.CreateAsync("manual", -1, -1, new Dictionary<string, int[]> { ["0"] = [0, 1] }, null, false);
         var unknown = await topics.CreateAsync("unknown", -1, -1, new Dictionary<string, int[]> { ["0"] = [7] }, null, false);
+        var zero = await topics.CreateAsync("rf0", 1, 0, null, null, false);
+        var negative = await topics.CreateAsync("rf-2", 1, -2, null, null, false);
+        var negativeWithAssignment = await topics.CreateAsync("rf-2a", -1, -2, new Dictionary<string, int[]> { ["0"] = [0] }, null, false);
 
-        Assert.Equal(ErrorCode.InvalidReplicationFactor, two.Error);
-        Assert.Contains("does not replicate partitions yet", two.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.None, three.Error);
+        Assert.All(three.Topic!.Partitions, p => Assert.Equal(3, p.Replicas.Distinct().Count()));
+        Assert.All(three.Topic!.Partitions, p => Assert.Equal(p.Replicas, p.Isr));
+        Assert.Equal([2, 2, 2], three.Topic!.Partitions.GroupBy(p => p.Leader).Select(g => g.Count()));
         Assert.Equal(ErrorCode.InvalidReplicationFactor, four.Error);
-        Assert.Contains("only 3 broker(s)", four.Message, StringComparison.Ordinal);
-        Assert.Equal(ErrorCode.InvalidReplicationFactor, manual.Error);
+        Assert.Contains("replication factor of 4 cannot be reached because only 3 broker(s)", four.Message, StringComparison.Ordinal);
+        Assert.Equal(ErrorCode.None, manual.Error);
+        Assert.Equal([0, 1], manual.Topic!.Partitions[0].Replicas);
         Assert.Equal(ErrorCode.InvalidReplicaAssignment, unknown.Error);
-        Assert.Empty(store.Image.TopicsByName);
+        Assert.Equal(ErrorCode.InvalidReplicationFactor, zero.Error);
+        Assert.Equal(ErrorCode.InvalidReplicationFactor, negative.Error);
+        Assert.Equal(ErrorCode.InvalidRequest, negativeWithAssignment.Error);
+        Assert.Equal(["manual", "rf3"], store.Image.TopicsByName.Keys.Order(StringComparer.Ordinal));
     }
 
     [Fact]

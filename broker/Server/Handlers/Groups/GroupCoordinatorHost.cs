@@ -93,8 +93,10 @@ public sealed class GroupCoordinatorHost : IDisposable
                     ["compression.type"] = "producer",
                     ["segment.bytes"] = _services.Config.GetInt("offsets.topic.segment.bytes").ToString(CultureInfo.InvariantCulture),
                 };
-                // One node can hold one replica whatever offsets.topic.replication.factor asks.
-                var created = await _services.Topics.CreateAsync(OffsetsPartitioner.OffsetsTopic, coordinator.OffsetsPartitionCount, 1, null, configs, false, cancellationToken).ConfigureAwait(false);
+                // One node can hold one replica whatever offsets.topic.replication.factor asks; a cluster with fewer
+                // live brokers than it asks for has no coordinator yet (COORDINATOR_NOT_AVAILABLE), as in Kafka.
+                var rf = _services.Metadata.Image.Brokers.Count == 0 ? (short)1 : (short)_services.Config.GetInt("offsets.topic.replication.factor");
+                var created = await _services.Topics.CreateAsync(OffsetsPartitioner.OffsetsTopic, coordinator.OffsetsPartitionCount, rf, null, configs, false, cancellationToken).ConfigureAwait(false);
                 if (created.Error is not (ErrorCode.None or ErrorCode.TopicAlreadyExists))
                 {
                     Log.Error($"creating {OffsetsPartitioner.OffsetsTopic} failed: {created.Error} {created.Message}");
@@ -180,7 +182,9 @@ public sealed class GroupCoordinatorHost : IDisposable
     }
 
     private OffsetsPartitionLog? Resolve(int partition) =>
-        _services.Replicas.Get(OffsetsPartitioner.OffsetsTopic, partition) is { } p ? new OffsetsPartitionLog(p.Log, p.LeaderEpoch) : null;
+        _services.Replicas.Get(OffsetsPartitioner.OffsetsTopic, partition) is { } p
+            ? new OffsetsPartitionLog(p.Log, p.LeaderEpoch, records => (p.Append(records, 1) is var r && r.Error == ErrorCode.None, r.Error, r.LastOffset))
+            : null;
 
     private bool PartitionExists(TopicPartition tp) =>
         _services.Metadata.Image.Topic(tp.Topic) is { } topic && tp.Partition >= 0 && tp.Partition < topic.Partitions.Length;

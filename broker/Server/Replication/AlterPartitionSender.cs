@@ -1,0 +1,216 @@
+using System.Threading.Channels;
+using KafkaOperator.Client;
+using KafkaOperator.Client.Network;
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Codec;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Server.Cluster;
+using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Partitions;
+
+namespace KafkaOperator.Server.Replication;
+
+/// <summary>
+/// The leaders' ISR change requests, sent as AlterPartition to the active controller (as Kafka's
+/// AlterPartitionManager), batched: whatever is queued when a send starts goes in one request. The outcome reaches
+/// the partition as committed metadata; a refusal or a failed send clears the partition's pending change so that
+/// it decides again from the state it has then. Also runs the leaders' ISR shrink check every half
+/// replica.lag.time.max.ms, as Kafka's isr-expiration task.
+/// Exception policy: connection failures and errors are logged at INFO and retried with the next change.
+/// </summary>
+public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
+{
+    private static readonly ApiVersionRange Versions = new(2, 3);
+
+    private readonly BrokerConfig _config;
+    private readonly IMetadataStore _store;
+    private readonly Func<int, BrokerAddress?> _resolve;
+    private readonly Func<long> _brokerEpoch;
+    private readonly Func<IEnumerable<Partition>> _hosted;
+    private readonly Channel<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> _queue =
+        Channel.CreateUnbounded<(Partition, ReplicaRole, int[])>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _sender;
+    private Task? _expiry;
+    private KafkaConnection? _connection;
+    private int _connectionBroker = -1;
+
+    public AlterPartitionSender(BrokerConfig config, IMetadataStore store, Func<int, BrokerAddress?> resolve, Func<long> brokerEpoch, Func<IEnumerable<Partition>> hosted)
+    {
+        _config = config;
+        _store = store;
+        _resolve = resolve;
+        _brokerEpoch = brokerEpoch;
+        _hosted = hosted;
+    }
+
+    public void Start()
+    {
+        _sender = Task.Run(SendLoopAsync);
+        _expiry = Task.Run(ExpiryLoopAsync);
+    }
+
+    public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr) => _queue.Writer.TryWrite((partition, basedOn, newIsr));
+
+    private async Task ExpiryLoopAsync()
+    {
+        var maxLag = _config.GetLong("replica.lag.time.max.ms");
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(10, maxLag / 2)), token).ConfigureAwait(false);
+                var now = Environment.TickCount64;
+                foreach (var p in _hosted())
+                    p.MaybeShrinkIsr(now, maxLag);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        var token = _stopping.Token;
+        var reader = _queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                var batch = new List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)>();
+                while (reader.TryRead(out var item))
+                    batch.Add(item);
+                await SendAsync(batch, token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
+    private async Task SendAsync(List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> batch, CancellationToken token)
+    {
+        try
+        {
+            var controller = _store.Image.ControllerId;
+            var connection = await ConnectAsync(controller, token).ConfigureAwait(false);
+            if (connection is null)
+            {
+                Fail(batch, $"no controller to send to (controller id {controller})");
+                return;
+            }
+            var epoch = _brokerEpoch();
+            var image = _store.Image;
+            var response = await connection.SendAsync<AlterPartitionRequest, AlterPartitionResponse>(version => Build(version, batch, epoch, image), Versions, token)
+                .ConfigureAwait(false);
+            if (response.ErrorCode != 0)
+            {
+                Fail(batch, $"the controller answered {(ErrorCode)response.ErrorCode}");
+                return;
+            }
+            foreach (var topic in response.Topics)
+            {
+                foreach (var p in topic.Partitions)
+                {
+                    if (p.ErrorCode == 0)
+                        continue;
+                    foreach (var item in batch.Where(b => b.Partition.TopicId == topic.TopicId && b.Partition.Index == p.PartitionIndex))
+                    {
+                        Log.Info($"ISR change of {item.Partition.Topic}-{item.Partition.Index} to [{string.Join(',', item.NewIsr)}] refused: {(ErrorCode)p.ErrorCode}");
+                        item.Partition.ClearPendingIsr(item.BasedOn.PartitionEpoch);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is KafkaConnectionException or KafkaException or TimeoutException or IOException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            await DropAsync().ConfigureAwait(false);
+            Fail(batch, ex.Message);
+        }
+    }
+
+    private static AlterPartitionRequest Build(short version, List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> batch, long epoch, MetadataImage image)
+    {
+        var request = new AlterPartitionRequest { BrokerId = batch[0].Partition.LocalBrokerId, BrokerEpoch = epoch };
+        foreach (var group in batch.GroupBy(b => b.Partition.TopicId))
+        {
+            var topic = new AlterPartitionRequest.TopicData { TopicId = group.Key, TopicName = group.First().Partition.Topic };
+            foreach (var (partition, basedOn, newIsr) in group)
+            {
+                topic.Partitions.Add(new AlterPartitionRequest.PartitionData
+                {
+                    PartitionIndex = partition.Index,
+                    LeaderEpoch = basedOn.LeaderEpoch,
+                    PartitionEpoch = basedOn.PartitionEpoch,
+                    NewIsr = [.. newIsr],
+                    NewIsrWithEpochs = [.. newIsr.Select(b => new AlterPartitionRequest.BrokerState
+                    {
+                        BrokerId = b,
+                        BrokerEpoch = image.Brokers.TryGetValue(b, out var info) ? info.Epoch : -1,
+                    })],
+                });
+            }
+            request.Topics.Add(topic);
+        }
+        return request;
+    }
+
+    private static void Fail(List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> batch, string why)
+    {
+        Log.Info($"ISR change of {batch.Count} partition(s) not sent: {why}; deciding again later");
+        foreach (var item in batch)
+            item.Partition.ClearPendingIsr(item.BasedOn.PartitionEpoch);
+    }
+
+    private async Task<KafkaConnection?> ConnectAsync(int controller, CancellationToken token)
+    {
+        if (controller < 0)
+            return null;
+        if (_connection is { IsConnected: true } open && _connectionBroker == controller)
+            return open;
+        await DropAsync().ConfigureAwait(false);
+        if (_resolve(controller) is not { } address)
+            return null;
+        _connection = await KafkaConnection.ConnectAsync(address.Host, address.Port, new KafkaConnectionOptions
+        {
+            ClientId = $"broker-{_config.NodeId}-alter-partition",
+            RequestTimeout = TimeSpan.FromMilliseconds(_config.GetInt("request.timeout.ms")),
+        }, token).ConfigureAwait(false);
+        _connectionBroker = controller;
+        return _connection;
+    }
+
+    private async Task DropAsync()
+    {
+        var c = _connection;
+        _connection = null;
+        _connectionBroker = -1;
+        if (c is not null)
+            await c.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var t in new[] { _sender, _expiry })
+        {
+            if (t is null)
+                continue;
+            try
+            {
+                await t.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+        }
+        await DropAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,290 @@
+using System.Buffers.Binary;
+using KafkaOperator.Client;
+using KafkaOperator.Client.Network;
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Codec;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Protocol.Records;
+using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Partitions;
+
+namespace KafkaOperator.Server.Replication;
+
+/// <summary>
+/// One fetcher: a loop that sends Fetch requests, as a replica (ReplicaId / ReplicaState with this broker's epoch),
+/// to one leader broker for the partitions it follows there, appends what comes back as follower, and truncates
+/// where the leader reports a divergence (Fetch v12+ DivergingEpoch, KIP-320), never by HW alone. The leader holds
+/// the request up to replica.fetch.wait.max.ms until there is something new.
+/// Exception policy: connection failures and errors back off replica.fetch.backoff.ms and retry; a partition's error
+/// (the leader moved, an epoch changed) leaves it to the next metadata update, which re-adds or removes it.
+/// </summary>
+internal sealed class ReplicaFetcher : IAsyncDisposable
+{
+    private static readonly ApiVersionRange FetchVersions = new(12, 16);
+
+    private readonly BrokerConfig _config;
+    private readonly int _leaderId;
+    private readonly Func<int, BrokerAddress?> _resolve;
+    private readonly Func<long> _brokerEpoch;
+    private readonly Dictionary<Partition, int> _partitions = [];
+    private readonly Lock _lock = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _changed = new(0, 1);
+    private Task? _loop;
+    private KafkaConnection? _connection;
+
+    public ReplicaFetcher(BrokerConfig config, int leaderId, int index, Func<int, BrokerAddress?> resolve, Func<long> brokerEpoch)
+    {
+        _config = config;
+        _leaderId = leaderId;
+        Index = index;
+        _resolve = resolve;
+        _brokerEpoch = brokerEpoch;
+    }
+
+    public int Index { get; }
+
+    public void Start() => _loop = Task.Run(RunAsync);
+
+    public void Add(Partition partition, int leaderEpoch)
+    {
+        lock (_lock)
+            _partitions[partition] = leaderEpoch;
+        Wake();
+    }
+
+    public void Remove(Partition partition)
+    {
+        lock (_lock)
+            _partitions.Remove(partition);
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            _changed.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken.
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var token = _stopping.Token;
+        var backoff = TimeSpan.FromMilliseconds(_config.GetInt("replica.fetch.backoff.ms"));
+        while (!token.IsCancellationRequested)
+        {
+            KeyValuePair<Partition, int>[] work;
+            lock (_lock)
+                work = [.. _partitions];
+            try
+            {
+                if (work.Length == 0)
+                {
+                    await _changed.WaitAsync(token).ConfigureAwait(false);
+                    continue;
+                }
+                var connection = await ConnectAsync(token).ConfigureAwait(false);
+                if (connection is null)
+                {
+                    await _changed.WaitAsync(backoff, token).ConfigureAwait(false);
+                    continue;
+                }
+                var failed = await FetchOnceAsync(connection, work, token).ConfigureAwait(false);
+                if (failed)
+                    await _changed.WaitAsync(backoff, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is KafkaConnectionException or TimeoutException or IOException or KafkaException or OperationCanceledException)
+            {
+                Log.Info($"replica fetcher {_leaderId}/{Index}: {ex.Message}; retrying in {backoff.TotalMilliseconds:0} ms");
+                await DropConnectionAsync().ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(backoff, token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task<KafkaConnection?> ConnectAsync(CancellationToken token)
+    {
+        if (_connection is { IsConnected: true } open)
+            return open;
+        await DropConnectionAsync().ConfigureAwait(false);
+        if (_resolve(_leaderId) is not { } address)
+            return null;
+        var timeout = TimeSpan.FromMilliseconds(_config.GetInt("replica.socket.timeout.ms") + _config.GetInt("replica.fetch.wait.max.ms"));
+        _connection = await KafkaConnection.ConnectAsync(address.Host, address.Port, new KafkaConnectionOptions
+        {
+            ClientId = $"broker-{_config.NodeId}-fetcher-{Index}",
+            RequestTimeout = timeout,
+            ConnectTimeout = TimeSpan.FromMilliseconds(_config.GetInt("replica.socket.timeout.ms")),
+        }, token).ConfigureAwait(false);
+        return _connection;
+    }
+
+    private async Task DropConnectionAsync()
+    {
+        var connection = _connection;
+        _connection = null;
+        if (connection is not null)
+            await connection.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>One Fetch round; true when it failed as a whole or every partition erred (back off before the next).</summary>
+    private async Task<bool> FetchOnceAsync(KafkaConnection connection, KeyValuePair<Partition, int>[] work, CancellationToken token)
+    {
+        var replicaId = _config.NodeId;
+        var brokerEpoch = _brokerEpoch();
+        var response = await connection.SendAsync<FetchRequest, FetchResponse>(version => Build(version, work, replicaId, brokerEpoch), FetchVersions, token)
+            .ConfigureAwait(false);
+        if (response.ErrorCode != 0)
+        {
+            Log.Info($"replica fetcher {_leaderId}/{Index}: fetch failed with {(ErrorCode)response.ErrorCode}");
+            return true;
+        }
+        var byId = work.ToDictionary(w => (w.Key.TopicId, w.Key.Index));
+        var byName = work.ToDictionary(w => (w.Key.Topic, w.Key.Index));
+        var errors = 0;
+        var total = 0;
+        foreach (var topic in response.Responses)
+        {
+            foreach (var data in topic.Partitions)
+            {
+                total++;
+                KeyValuePair<Partition, int> entry;
+                if (!(topic.TopicId != Guid.Empty ? byId.TryGetValue((topic.TopicId, data.PartitionIndex), out entry) : byName.TryGetValue((topic.Topic, data.PartitionIndex), out entry)))
+                    continue;
+                if (!Handle(entry.Key, entry.Value, data))
+                    errors++;
+            }
+        }
+        return total > 0 && errors == total;
+    }
+
+    private FetchRequest Build(short version, KeyValuePair<Partition, int>[] work, int replicaId, long brokerEpoch)
+    {
+        var request = new FetchRequest
+        {
+            ReplicaId = replicaId,
+            ReplicaState = new FetchRequest.ReplicaStateData { ReplicaId = replicaId, ReplicaEpoch = brokerEpoch },
+            MaxWaitMs = _config.GetInt("replica.fetch.wait.max.ms"),
+            MinBytes = _config.GetInt("replica.fetch.min.bytes"),
+            MaxBytes = _config.GetInt("replica.fetch.response.max.bytes"),
+            IsolationLevel = 0,
+            SessionId = 0,
+            SessionEpoch = -1,
+        };
+        var maxBytes = _config.GetInt("replica.fetch.max.bytes");
+        foreach (var group in work.GroupBy(w => w.Key.TopicId))
+        {
+            var first = group.First().Key;
+            var topic = new FetchRequest.FetchTopic { Topic = version < 13 ? first.Topic : "", TopicId = version >= 13 ? first.TopicId : Guid.Empty };
+            foreach (var (partition, leaderEpoch) in group)
+            {
+                var log = partition.Log;
+                topic.Partitions.Add(new FetchRequest.FetchPartition
+                {
+                    Partition = partition.Index,
+                    CurrentLeaderEpoch = leaderEpoch,
+                    FetchOffset = log.LogEndOffset,
+                    LastFetchedEpoch = log.EpochCache.LatestEpoch,
+                    LogStartOffset = log.LogStartOffset,
+                    PartitionMaxBytes = maxBytes,
+                });
+            }
+            request.Topics.Add(topic);
+        }
+        return request;
+    }
+
+    /// <summary>Applies one partition's answer; false for an error.</summary>
+    private bool Handle(Partition partition, int leaderEpoch, FetchResponse.PartitionData data)
+    {
+        var error = (ErrorCode)data.ErrorCode;
+        if (error == ErrorCode.OffsetOutOfRange)
+        {
+            // Below the leader's log start: start over there. Above its end (cannot be committed): back to its HW.
+            var log = partition.Log;
+            if (data.LogStartOffset >= 0 && log.LogEndOffset < data.LogStartOffset)
+                return partition.TruncateAsFollower(leaderEpoch, data.LogStartOffset, restartAt: true);
+            if (data.HighWatermark >= 0 && data.HighWatermark < log.LogEndOffset)
+                return partition.TruncateAsFollower(leaderEpoch, data.HighWatermark);
+            return false;
+        }
+        if (error != ErrorCode.None)
+        {
+            if (error is not (ErrorCode.NotLeaderOrFollower or ErrorCode.FencedLeaderEpoch or ErrorCode.UnknownLeaderEpoch))
+                Log.Info($"replica fetcher {_leaderId}/{Index}: {partition.Topic}-{partition.Index}: {error}");
+            return false;
+        }
+        if (data.DivergingEpoch is { Epoch: >= 0, EndOffset: >= 0 } diverging)
+            return partition.TruncateAsFollower(leaderEpoch, TruncationOffset(partition, diverging.Epoch, diverging.EndOffset));
+        var bytes = data.Records is MemoryRecordSet m ? WholeBatches(m.Bytes) : ReadOnlyMemory<byte>.Empty;
+        if (!partition.AppendAsFollower(leaderEpoch, bytes, data.HighWatermark, out var appendError))
+            return false;
+        if (appendError != ErrorCode.None)
+        {
+            Log.Warn($"replica fetcher {_leaderId}/{Index}: appending to {partition.Topic}-{partition.Index} failed: {appendError}");
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>KIP-279: where to cut, given the leader's end offset for the largest epoch up to ours.</summary>
+    internal static long TruncationOffset(Partition partition, int leaderEpoch, long leaderEndOffset)
+    {
+        var log = partition.Log;
+        var (epoch, endOffset) = log.EndOffsetForEpoch(leaderEpoch);
+        if (epoch < 0)
+            return Math.Min(leaderEndOffset, log.LogEndOffset);
+        return epoch == leaderEpoch
+            ? Math.Min(Math.Min(endOffset, leaderEndOffset), log.LogEndOffset)
+            : Math.Min(endOffset, log.LogEndOffset); // we do not know that epoch: cut to our end of the one below, and ask again
+    }
+
+    /// <summary>A response may end in a partial batch (a size limit): keep the whole batches before it.</summary>
+    private static ReadOnlyMemory<byte> WholeBatches(ReadOnlyMemory<byte> bytes)
+    {
+        var span = bytes.Span;
+        var position = 0;
+        while (span.Length - position >= RecordBatchHeader.LogOverhead)
+        {
+            var size = BinaryPrimitives.ReadInt32BigEndian(span[(position + 8)..]) + RecordBatchHeader.LogOverhead;
+            if (size <= RecordBatchHeader.LogOverhead || size > span.Length - position)
+                break;
+            position += size;
+        }
+        return bytes[..position];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        if (_loop is not null)
+        {
+            try
+            {
+                await _loop.ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped.
+            }
+        }
+        await DropConnectionAsync().ConfigureAwait(false);
+        _stopping.Dispose();
+        _changed.Dispose();
+    }
+}

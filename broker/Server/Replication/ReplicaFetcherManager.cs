@@ -1,0 +1,84 @@
+using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Partitions;
+
+namespace KafkaOperator.Server.Replication;
+
+/// <summary>
+/// The followers' side of replication, as Kafka's ReplicaFetcherManager: for each leader broker,
+/// num.replica.fetchers fetchers, each pulling a fixed share of the partitions that broker leads (by partition
+/// hash). A partition is added when its replica becomes a follower and removed before it becomes leader.
+/// </summary>
+public sealed class ReplicaFetcherManager : IAsyncDisposable
+{
+    private readonly BrokerConfig _config;
+    private readonly Func<int, BrokerAddress?> _resolve;
+    private readonly Func<long> _brokerEpoch;
+    private readonly Dictionary<(int Leader, int Index), ReplicaFetcher> _fetchers = [];
+    private readonly Dictionary<Partition, ReplicaFetcher> _assigned = [];
+    private readonly Lock _lock = new();
+    private bool _disposed;
+
+    public ReplicaFetcherManager(BrokerConfig config, Func<int, BrokerAddress?> resolveBroker, Func<long> brokerEpoch)
+    {
+        _config = config;
+        _resolve = resolveBroker;
+        _brokerEpoch = brokerEpoch;
+    }
+
+    public void Add(Partition partition, int leaderId, int leaderEpoch)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        lock (_lock)
+        {
+            if (_disposed)
+                return;
+            RemoveLocked(partition);
+            var index = (int)((uint)HashCode.Combine(partition.TopicId, partition.Index) % (uint)Math.Max(1, _config.GetInt("num.replica.fetchers")));
+            if (!_fetchers.TryGetValue((leaderId, index), out var fetcher))
+            {
+                fetcher = new ReplicaFetcher(_config, leaderId, index, _resolve, _brokerEpoch);
+                _fetchers[(leaderId, index)] = fetcher;
+                fetcher.Start();
+            }
+            fetcher.Add(partition, leaderEpoch);
+            _assigned[partition] = fetcher;
+        }
+    }
+
+    public void Remove(Partition partition)
+    {
+        ArgumentNullException.ThrowIfNull(partition);
+        lock (_lock)
+            RemoveLocked(partition);
+    }
+
+    private void RemoveLocked(Partition partition)
+    {
+        if (_assigned.Remove(partition, out var fetcher))
+            fetcher.Remove(partition);
+    }
+
+    /// <summary>The partitions each fetcher serves, for tests and diagnostics.</summary>
+    public int FetcherCount
+    {
+        get
+        {
+            lock (_lock)
+                return _fetchers.Count;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        List<ReplicaFetcher> all;
+        lock (_lock)
+        {
+            _disposed = true;
+            all = [.. _fetchers.Values];
+            _fetchers.Clear();
+            _assigned.Clear();
+        }
+        foreach (var f in all)
+            await f.DisposeAsync().ConfigureAwait(false);
+    }
+}
