@@ -110,6 +110,7 @@ public sealed class BrokerServices : IDisposable
             new IncrementalAlterConfigsHandler(this),
             new DescribeClusterHandler(this),
             new DescribeQuorumHandler(this),
+            new AlterPartitionHandler(this),
             new FindCoordinatorHandler(this),
             new JoinGroupHandler(this),
             new SyncGroupHandler(this),

@@ -60,7 +60,7 @@ public sealed class BrokerCluster : IAsyncDisposable
             await b.DisposeAsync();
     }
 
-    private static int[] FreePorts(int count)
+    internal static int[] FreePorts(int count)
     {
         var listeners = new List<TcpListener>();
         try

@@ -168,4 +168,22 @@ public sealed class AdminTests
             Assert.Equal(3, r.Topics[1].Partitions[0].PartitionIndex);
         }
     }
+
+    [Fact]
+    public async Task AlterPartition_on_a_single_node_answers_not_controller()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var conn = broker.Connect();
+        await conn.RequestAsync<CreateTopicsRequest, CreateTopicsResponse>(ApiKey.CreateTopics, 7, Create("alone"));
+        foreach (short v in new short[] { 0, 1, 2, 3 })
+        {
+            var r = await conn.RequestAsync<AlterPartitionRequest, AlterPartitionResponse>(ApiKey.AlterPartition, v, new AlterPartitionRequest
+            {
+                BrokerId = 0,
+                Topics = [new() { TopicName = v < 2 ? "alone" : "", Partitions = [new() { PartitionIndex = 0 }] }],
+            });
+            Assert.Equal((short)ErrorCode.NotController, r.ErrorCode);
+            Assert.Empty(r.Topics);
+        }
+    }
 }
