@@ -126,8 +126,11 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
                 }
             }
         }
-        catch (Exception ex) when (ex is KafkaConnectionException or KafkaException or TimeoutException or IOException or OperationCanceledException && !token.IsCancellationRequested)
+        catch (Exception ex) when (!token.IsCancellationRequested)
         {
+            // Whatever failed, the partitions must be free to ask again; unexpected failures are bugs, at WARN.
+            if (ex is not (KafkaConnectionException or KafkaException or TimeoutException or IOException or OperationCanceledException))
+                Log.Warn($"AlterPartition send failed: {ex.GetType().Name}: {ex.Message}");
             await DropAsync().ConfigureAwait(false);
             Fail(batch, ex.Message);
         }
@@ -138,7 +141,9 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
         var request = new AlterPartitionRequest { BrokerId = batch[0].Partition.LocalBrokerId, BrokerEpoch = epoch };
         foreach (var group in batch.GroupBy(b => b.Partition.TopicId))
         {
-            var topic = new AlterPartitionRequest.TopicData { TopicId = group.Key, TopicName = group.First().Partition.Topic };
+            var topic = version >= 2
+                ? new AlterPartitionRequest.TopicData { TopicId = group.Key }
+                : new AlterPartitionRequest.TopicData { TopicName = group.First().Partition.Topic };
             foreach (var (partition, basedOn, newIsr) in group)
             {
                 topic.Partitions.Add(new AlterPartitionRequest.PartitionData
@@ -146,12 +151,14 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
                     PartitionIndex = partition.Index,
                     LeaderEpoch = basedOn.LeaderEpoch,
                     PartitionEpoch = basedOn.PartitionEpoch,
-                    NewIsr = [.. newIsr],
-                    NewIsrWithEpochs = [.. newIsr.Select(b => new AlterPartitionRequest.BrokerState
-                    {
-                        BrokerId = b,
-                        BrokerEpoch = image.Brokers.TryGetValue(b, out var info) ? info.Epoch : -1,
-                    })],
+                    NewIsr = version < 3 ? [.. newIsr] : [],
+                    NewIsrWithEpochs = version >= 3
+                        ? [.. newIsr.Select(b => new AlterPartitionRequest.BrokerState
+                        {
+                            BrokerId = b,
+                            BrokerEpoch = image.Brokers.TryGetValue(b, out var info) ? info.Epoch : -1,
+                        })]
+                        : [],
                 });
             }
             request.Topics.Add(topic);

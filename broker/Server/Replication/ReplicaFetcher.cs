@@ -101,9 +101,14 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             {
                 return;
             }
-            catch (Exception ex) when (ex is KafkaConnectionException or TimeoutException or IOException or KafkaException or OperationCanceledException)
+            catch (Exception ex) when (!token.IsCancellationRequested)
             {
-                Log.Info($"replica fetcher {_leaderId}/{Index}: {ex.Message}; retrying in {backoff.TotalMilliseconds:0} ms");
+                // Expected failures (the leader went away, a timeout) at INFO; anything else is a bug worth a WARN,
+                // but the fetcher must keep running either way or its partitions stop replicating.
+                if (ex is KafkaConnectionException or TimeoutException or IOException or KafkaException or OperationCanceledException)
+                    Log.Info($"replica fetcher {_leaderId}/{Index}: {ex.Message}; retrying in {backoff.TotalMilliseconds:0} ms");
+                else
+                    Log.Warn($"replica fetcher {_leaderId}/{Index}: {ex.GetType().Name}: {ex.Message}; retrying in {backoff.TotalMilliseconds:0} ms");
                 await DropConnectionAsync().ConfigureAwait(false);
                 try
                 {
@@ -177,8 +182,8 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     {
         var request = new FetchRequest
         {
-            ReplicaId = replicaId,
-            ReplicaState = new FetchRequest.ReplicaStateData { ReplicaId = replicaId, ReplicaEpoch = brokerEpoch },
+            ReplicaId = version < 15 ? replicaId : -1,
+            ReplicaState = version >= 15 ? new FetchRequest.ReplicaStateData { ReplicaId = replicaId, ReplicaEpoch = brokerEpoch } : new(),
             MaxWaitMs = _config.GetInt("replica.fetch.wait.max.ms"),
             MinBytes = _config.GetInt("replica.fetch.min.bytes"),
             MaxBytes = _config.GetInt("replica.fetch.response.max.bytes"),
