@@ -102,6 +102,7 @@ public sealed class DescribeTopicPartitionsHandler(BrokerServices services) : Ap
     {
         ErrorCode = (short)(TopicNames.IsValid(name) ? ErrorCode.UnknownTopicOrPartition : ErrorCode.InvalidTopicException),
         Name = name,
+        IsInternal = TopicNames.IsInternal(name),
         TopicAuthorizedOperations = MetadataHandler.AllTopicOperations,
     };
 
