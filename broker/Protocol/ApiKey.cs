@@ -72,4 +72,5 @@ public enum ApiKey : short
     ListTransactions = 66,
     AllocateProducerIds = 67,
     ConsumerGroupHeartbeat = 68,
+    DescribeTopicPartitions = 75,
 }

@@ -109,6 +109,7 @@ public sealed class BrokerServices : IDisposable
             new CreatePartitionsHandler(this),
             new IncrementalAlterConfigsHandler(this),
             new DescribeClusterHandler(this),
+            new DescribeTopicPartitionsHandler(this),
             new DescribeQuorumHandler(this),
             new AlterPartitionHandler(this),
             new FindCoordinatorHandler(this),

@@ -33,6 +33,12 @@ public sealed class FakeKafka : IAsyncDisposable
     /// <summary>Answers a decoded request on broker <c>brokerId</c>; return null to fall back to the default behaviour.</summary>
     public Func<int, object, object?>? Handler { get; set; }
 
+    /// <summary>APIs left out of the ApiVersions answer, as an older broker would.</summary>
+    public HashSet<ApiKey> HiddenApis { get; } = [];
+
+    /// <summary>The broker's cap on partitions per DescribeTopicPartitions response (max.request.partition.size.limit).</summary>
+    public int DescribePartitionLimit { get; set; } = 2000;
+
     public int Calls(ApiKey key) => _calls.GetValueOrDefault(key);
 
     public int ConnectionCount => _connections.Count;
@@ -121,12 +127,66 @@ public sealed class FakeKafka : IAsyncDisposable
                 : m.Topics.Select(t => Metadata.Topics.FirstOrDefault(x => x.Name == t.Name)
                     ?? new MetadataResponse.MetadataResponseTopic { Name = t.Name, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition }).ToList(),
         },
+        DescribeTopicPartitionsRequest d => DescribeTopicPartitions(d),
         _ => throw new InvalidOperationException($"The test has no answer for {request.GetType().Name}."),
     };
 
-    private static byte[] ApiVersionsV0()
+    /// <summary>DescribeTopicPartitions from <see cref="Metadata"/>, paginated as Kafka does (topics in name order).</summary>
+    private DescribeTopicPartitionsResponse DescribeTopicPartitions(DescribeTopicPartitionsRequest request)
     {
-        var apis = ApiRegistry.All.ToList();
+        var names = (request.Topics.Count == 0 ? Metadata.Topics.Select(t => t.Name!) : request.Topics.Select(t => t.Name))
+            .Where(n => string.CompareOrdinal(n, request.Cursor?.TopicName ?? "") >= 0)
+            .Distinct()
+            .Order(StringComparer.Ordinal);
+        var response = new DescribeTopicPartitionsResponse();
+        var remaining = Math.Min(request.ResponsePartitionLimit, DescribePartitionLimit);
+        foreach (var name in names)
+        {
+            if (remaining == 0)
+            {
+                response.NextCursor = new DescribeTopicPartitionsCursor { TopicName = name };
+                break;
+            }
+
+            var topic = Metadata.Topics.FirstOrDefault(t => t.Name == name);
+            if (topic is null)
+            {
+                response.Topics.Add(new DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic { Name = name, ErrorCode = (short)ErrorCode.UnknownTopicOrPartition });
+                continue;
+            }
+
+            var first = name == request.Cursor?.TopicName ? request.Cursor.PartitionIndex : 0;
+            var partitions = topic.Partitions.OrderBy(p => p.PartitionIndex).Skip(first).Take(remaining).ToList();
+            response.Topics.Add(new DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponseTopic
+            {
+                Name = name,
+                TopicId = topic.TopicId,
+                IsInternal = topic.IsInternal,
+                Partitions = [.. partitions.Select(p => new DescribeTopicPartitionsResponse.DescribeTopicPartitionsResponsePartition
+                {
+                    PartitionIndex = p.PartitionIndex,
+                    LeaderId = p.LeaderId,
+                    LeaderEpoch = p.LeaderEpoch,
+                    ReplicaNodes = p.ReplicaNodes,
+                    IsrNodes = p.IsrNodes,
+                    OfflineReplicas = p.OfflineReplicas,
+                })],
+            });
+            if (first + partitions.Count < topic.Partitions.Count)
+            {
+                response.NextCursor = new DescribeTopicPartitionsCursor { TopicName = name, PartitionIndex = first + partitions.Count };
+                break;
+            }
+
+            remaining -= partitions.Count;
+        }
+
+        return response;
+    }
+
+    private byte[] ApiVersionsV0()
+    {
+        var apis = ApiRegistry.All.Where(a => !HiddenApis.Contains(a.ApiKey)).ToList();
         var body = new byte[6 + (apis.Count * 6)];
         BinaryPrimitives.WriteInt32BigEndian(body.AsSpan(2), apis.Count);
         for (var i = 0; i < apis.Count; i++)

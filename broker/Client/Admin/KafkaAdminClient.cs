@@ -118,24 +118,46 @@ public sealed partial class KafkaAdminClient : IAsyncDisposable
             : Missing(n))).ToList();
     }
 
-    /// <summary>Topic id, partitions with leader/replicas/ISR, from a fresh Metadata request; per-topic errors.</summary>
+    /// <summary>
+    /// Topic id and partitions with leader, leader epoch, replicas, ISR and offline replicas, as the broker reports
+    /// them now; per-topic errors. Asks DescribeTopicPartitions where the broker has it (as Kafka's admin client does
+    /// since 3.8), else Metadata.
+    /// </summary>
     public async Task<IReadOnlyList<TopicDescription>> DescribeTopicsAsync(IEnumerable<string> names,
         CancellationToken cancellationToken = default)
     {
         var list = names.ToList();
-        var response = await Cluster.FetchMetadataAsync(list, cancellationToken).ConfigureAwait(false);
-        return list.Select(name =>
+        if (list.Count == 0)
         {
-            var topic = response.Topics.FirstOrDefault(t => t.Name == name);
-            if (topic is null)
-            {
-                return new TopicDescription(name, Guid.Empty, false, [], Missing(name));
-            }
+            return [];
+        }
 
-            var metadata = KafkaCluster.ToTopicMetadata(topic);
-            return new TopicDescription(name, metadata.TopicId, metadata.IsInternal,
-                topic.ErrorCode == 0 ? metadata.Partitions : [], Error(topic.ErrorCode, $"Topic '{name}'"));
-        }).ToList();
+        IReadOnlyDictionary<string, TopicDescription> described;
+        if (await SupportsDescribeTopicPartitionsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            described = await DescribeTopicPartitionsAsync([.. list.Distinct(StringComparer.Ordinal)], cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var response = await Cluster.FetchMetadataAsync(list, cancellationToken).ConfigureAwait(false);
+            described = FromMetadata(response);
+        }
+
+        return list.Select(name => described.TryGetValue(name, out var d) ? d : new TopicDescription(name, Guid.Empty, false, [], Missing(name)))
+            .ToList();
+    }
+
+    /// <summary>Every topic (internal ones when <paramref name="includeInternal"/>) described as by <see cref="DescribeTopicsAsync"/>, in name order.</summary>
+    public async Task<IReadOnlyList<TopicDescription>> DescribeAllTopicsAsync(bool includeInternal = false,
+        CancellationToken cancellationToken = default)
+    {
+        var described = await SupportsDescribeTopicPartitionsAsync(cancellationToken).ConfigureAwait(false)
+            ? await DescribeTopicPartitionsAsync([], cancellationToken).ConfigureAwait(false)
+            : FromMetadata(await Cluster.FetchMetadataAsync(null, cancellationToken).ConfigureAwait(false));
+        return described.Values
+            .Where(t => includeInternal || !t.IsInternal)
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .ToList();
     }
 
     public async Task<TopicDescription> DescribeTopicAsync(string name, CancellationToken cancellationToken = default) =>

@@ -276,12 +276,7 @@ internal sealed class StructPlan
 
         if (StructInfo.IsStruct(type))
         {
-            if (nullable)
-            {
-                throw new InvalidOperationException($"Nullable struct field {name} is not supported.");
-            }
-
-            var wireType = typeof(StructWire<>).MakeGenericType(type);
+            var wireType = (nullable ? typeof(NullableStructWire<>) : typeof(StructWire<>)).MakeGenericType(type);
             return Activator.CreateInstance(wireType, For(type, version, flexible))!;
         }
 

@@ -255,3 +255,24 @@ internal sealed class StructWire<TStruct>(StructPlan plan) : WireType<TStruct?>
     public override int Size(TStruct? value) =>
         plan.Size(value ?? throw new KafkaProtocolException($"Struct {typeof(TStruct).Name} is null."));
 }
+
+/// <summary>A struct field with nullableVersions (DescribeTopicPartitions' Cursor): an int8 marker, -1 for null, 1 before the struct.</summary>
+internal sealed class NullableStructWire<TStruct>(StructPlan plan) : WireType<TStruct?>
+    where TStruct : class
+{
+    public override TStruct? Read(ref KafkaReader reader) => reader.ReadInt8() < 0 ? null : (TStruct)plan.Read(ref reader);
+
+    public override void Write(ref KafkaWriter writer, TStruct? value)
+    {
+        if (value is null)
+        {
+            writer.WriteInt8(-1);
+            return;
+        }
+
+        writer.WriteInt8(1);
+        plan.Write(ref writer, value);
+    }
+
+    public override int Size(TStruct? value) => value is null ? 1 : 1 + plan.Size(value);
+}

@@ -34,6 +34,7 @@ public static class BrokerConfigDefs
         new("socket.receive.buffer.bytes", ConfigType.Int, "102400"),
         new("socket.request.max.bytes", ConfigType.Int, "104857600") { Min = 1 },
         new("queued.max.requests", ConfigType.Int, "500") { Min = 1 },
+        new("max.request.partition.size.limit", ConfigType.Int, "2000") { Min = 1 },
         new("connections.max.idle.ms", ConfigType.Long, "600000"),
         new("num.partitions", ConfigType.Int, "1") { Min = 1, Dynamic = true },
         new("default.replication.factor", ConfigType.Int, "1") { Min = 1 },

@@ -6,8 +6,9 @@ namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
 /// Metadata 0–12: the live brokers (this node alone when it is a single-node cluster), the active controller,
-/// topics with ids (v10+) and partitions with their leaders. Unknown topics are auto-created when auto.create.topics.enable and the client allows it (v4+ flag). A
-/// partition whose log failed to load has no leader and its replica is listed offline.
+/// topics with ids (v10+) and partitions with their leaders, leader epochs, replicas, ISR and offline replicas (see
+/// <see cref="PartitionState"/>). Unknown topics are auto-created when auto.create.topics.enable and the client allows
+/// it (v4+ flag). A partition whose log failed to load here has no leader here and its replica is listed offline.
 /// </summary>
 public sealed class MetadataHandler(BrokerServices services) : ApiHandler<MetadataRequest, MetadataResponse>
 {
@@ -38,7 +39,7 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
         if (all)
         {
             foreach (var t in image.TopicsByName.Values)
-                response.Topics.Add(Describe(t, request.IncludeTopicAuthorizedOperations));
+                response.Topics.Add(Describe(image, t, request.IncludeTopicAuthorizedOperations));
             return new(response);
         }
         return Specific(context, request, response);
@@ -54,7 +55,7 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
             {
                 var byId = image.Topic(requested.TopicId);
                 response.Topics.Add(byId is not null
-                    ? Describe(byId, request.IncludeTopicAuthorizedOperations)
+                    ? Describe(image, byId, request.IncludeTopicAuthorizedOperations)
                     : new MetadataResponse.MetadataResponseTopic { ErrorCode = (short)ErrorCode.UnknownTopicId, Name = null, TopicId = requested.TopicId });
                 continue;
             }
@@ -74,7 +75,7 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
             }
             response.Topics.Add(topic is null
                 ? Error(requested.Name, ErrorCode.UnknownTopicOrPartition)
-                : Describe(topic, request.IncludeTopicAuthorizedOperations));
+                : Describe(services.Metadata.Image, topic, request.IncludeTopicAuthorizedOperations));
         }
         return response;
     }
@@ -82,7 +83,7 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
     private static MetadataResponse.MetadataResponseTopic Error(string name, ErrorCode error) =>
         new() { ErrorCode = (short)error, Name = name };
 
-    private MetadataResponse.MetadataResponseTopic Describe(TopicMetadata topic, bool includeOperations)
+    private MetadataResponse.MetadataResponseTopic Describe(MetadataImage image, TopicMetadata topic, bool includeOperations)
     {
         var result = new MetadataResponse.MetadataResponseTopic
         {
@@ -94,30 +95,17 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
         };
         foreach (var p in topic.Partitions)
         {
-            if (services.Replicas.IsOffline(topic.Name, p.Partition))
-            {
-                // As Kafka reports a partition whose only replica sits on an offline log dir: no leader.
-                result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
-                {
-                    ErrorCode = (short)ErrorCode.LeaderNotAvailable,
-                    PartitionIndex = p.Partition,
-                    LeaderId = -1,
-                    LeaderEpoch = p.LeaderEpoch,
-                    ReplicaNodes = [.. p.Replicas],
-                    IsrNodes = [],
-                    OfflineReplicas = [.. p.Replicas],
-                });
-                continue;
-            }
+            var state = PartitionState.Of(services, image, topic.Name, p);
             result.Partitions.Add(new MetadataResponse.MetadataResponsePartition
             {
-                // No leader while the partition's replicas are all fenced: clients retry, as against Kafka.
-                ErrorCode = p.Leader < 0 ? (short)ErrorCode.LeaderNotAvailable : (short)0,
+                // No leader (all replicas fenced, or the leader's log offline here): clients retry, as against Kafka.
+                ErrorCode = state.Leader < 0 ? (short)ErrorCode.LeaderNotAvailable : (short)0,
                 PartitionIndex = p.Partition,
-                LeaderId = p.Leader,
-                LeaderEpoch = p.LeaderEpoch,
-                ReplicaNodes = [.. p.Replicas],
-                IsrNodes = [.. p.Isr],
+                LeaderId = state.Leader,
+                LeaderEpoch = state.LeaderEpoch,
+                ReplicaNodes = [.. state.Replicas],
+                IsrNodes = [.. state.Isr],
+                OfflineReplicas = [.. state.OfflineReplicas],
             });
         }
         return result;

@@ -40,11 +40,14 @@ public class TopicCommandTests(BrokerFixture broker)
         Assert.Equal(broker.Host.NodeId, partitions[1].GetProperty("leader").GetInt32());
         Assert.Equal([broker.Host.NodeId], partitions[1].GetProperty("replicas").EnumerateArray().Select(r => r.GetInt32()));
         Assert.Equal([broker.Host.NodeId], partitions[1].GetProperty("isr").EnumerateArray().Select(r => r.GetInt32()));
+        Assert.Equal(0, partitions[1].GetProperty("leaderEpoch").GetInt32());
+        Assert.Equal(0, partitions[1].GetProperty("offline").GetArrayLength());
         Assert.Equal("60000", detail.GetProperty("configs").GetProperty("retention.ms").GetString());
         Assert.False(detail.GetProperty("sizesReported").GetBoolean());
 
         var table = await broker.RunAsync("topics", "describe", topic);
-        Assert.Matches(@"(?m)^\s+1\s+0\s+0\s+0\s+0\s+5\s+5\s+-$", table.Out);
+        Assert.Matches(@"(?m)^PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+OFFLINE\s+LOG-START\s+LOG-END\s+MESSAGES\s+SIZE$", table.Out);
+        Assert.Matches(@"(?m)^\s+1\s+0\s+0\s+0\s+0\s+-\s+0\s+5\s+5\s+-$", table.Out);
         Assert.Contains("SIZE: not reported", table.Out, StringComparison.Ordinal);
 
         var altered = await broker.RunAsync("topics", "alter-config", topic, "--set", "retention.ms=120000",
@@ -67,6 +70,32 @@ public class TopicCommandTests(BrokerFixture broker)
         Assert.True(deleted.ExitCode == 0, deleted.ToString());
         Assert.DoesNotContain(topic, (await broker.RunAsync("topics", "list")).Out, StringComparison.Ordinal);
         Cli.AssertCleanFailure(await broker.RunAsync("topics", "describe", topic), "does not exist");
+    }
+
+    [Fact]
+    public async Task UnderReplicatedAndUnavailableFindNothingOnAHealthyBroker()
+    {
+        var topic = $"healthy-{Guid.NewGuid():N}";
+        Assert.Equal(0, (await broker.RunAsync("topics", "create", topic, "--partitions", "2")).ExitCode);
+
+        foreach (var args in new[] { new[] { "--under-replicated" }, ["--under-replicated", topic], ["--unavailable"], [topic, "--unavailable"] })
+        {
+            var table = await broker.RunAsync(["topics", "describe", .. args]);
+            Assert.True(table.ExitCode == 0, table.ToString());
+            Assert.Matches(@"^No (under-replicated|unavailable) partitions\.\n$", table.Out);
+
+            var json = await broker.RunAsync(["topics", "describe", .. args, "-o", "json"]);
+            Assert.True(json.ExitCode == 0, json.ToString());
+            Assert.Equal(0, JsonDocument.Parse(json.Out).RootElement.GetArrayLength());
+        }
+
+        Cli.AssertCleanFailure(await broker.RunAsync("topics", "describe", $"missing-{Guid.NewGuid():N}", "--under-replicated"), "does not exist");
+        var nothing = await broker.RunAsync("topics", "describe");
+        Cli.AssertCleanFailure(nothing, "give a topic");
+        Assert.Equal(ExitCodes.Usage, nothing.ExitCode);
+        var both = await broker.RunAsync("topics", "describe", "--under-replicated", "--unavailable");
+        Cli.AssertCleanFailure(both, "cannot be combined");
+        Assert.Equal(ExitCodes.Usage, both.ExitCode);
     }
 
     [Fact]

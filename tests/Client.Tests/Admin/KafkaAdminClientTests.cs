@@ -86,6 +86,7 @@ public class KafkaAdminClientTests
     public async Task DescribeTopics_and_ListTopics_come_from_metadata()
     {
         await using var fake = new FakeKafka(brokers: 2);
+        fake.HiddenApis.Add(ApiKey.DescribeTopicPartitions);
         fake.AddTopic("orders", 1, 2);
         fake.Partition("orders", 1).ReplicaNodes = [2, 1];
         fake.Partition("orders", 1).IsrNodes = [2];
@@ -108,6 +109,80 @@ public class KafkaAdminClientTests
         Assert.Equal(["orders"], listed.Select(t => t.Name));
         Assert.Equal(2, listed[0].PartitionCount);
         Assert.Equal(2, all.Count);
+    }
+
+    private static FakeKafka SpreadTopics()
+    {
+        var fake = new FakeKafka(brokers: 3);
+        fake.AddTopic("orders", 1, 2, 3);
+        var p1 = fake.Partition("orders", 1);
+        (p1.LeaderEpoch, p1.ReplicaNodes, p1.IsrNodes, p1.OfflineReplicas) = (4, [2, 3, 1], [2], [3]);
+        fake.AddTopic("audit", 2);
+        fake.AddTopic("__consumer_offsets", 1);
+        fake.Metadata.Topics[2].IsInternal = true;
+        return fake;
+    }
+
+    private static void AssertOrders(TopicDescription orders)
+    {
+        Assert.True(orders.Succeeded);
+        Assert.Equal([0, 1, 2], orders.Partitions.Select(p => p.Partition));
+        var p1 = orders.Partitions[1];
+        Assert.Equal((2, 4), (p1.LeaderId, p1.LeaderEpoch));
+        Assert.Equal([2, 3, 1], p1.Replicas);
+        Assert.Equal([2], p1.Isr);
+        Assert.Equal([3], p1.OfflineReplicas);
+    }
+
+    [Fact]
+    public async Task DescribeTopics_follows_the_DescribeTopicPartitions_cursor_and_joins_split_topics()
+    {
+        await using var fake = SpreadTopics();
+        fake.DescribePartitionLimit = 2;
+        await using var admin = await Connect(fake);
+
+        var described = await admin.DescribeTopicsAsync(["orders", "nope", "audit"]);
+
+        Assert.Equal(["orders", "nope", "audit"], described.Select(d => d.Name));
+        AssertOrders(described[0]);
+        Assert.Equal(fake.Metadata.Topics[0].TopicId, described[0].TopicId);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, described[1].Error!.Code);
+        Assert.Equal([2], described[2].Partitions.Select(p => p.LeaderId));
+        // audit-0 and orders-0, then orders-1 and orders-2 from the cursor.
+        Assert.Equal(2, fake.Calls(ApiKey.DescribeTopicPartitions));
+
+        var all = await admin.DescribeAllTopicsAsync();
+        Assert.Equal(["audit", "orders"], all.Select(t => t.Name));
+        AssertOrders(all[1]);
+        Assert.Equal(3, (await admin.DescribeAllTopicsAsync(includeInternal: true)).Count);
+    }
+
+    [Fact]
+    public async Task Without_DescribeTopicPartitions_the_same_description_comes_from_metadata()
+    {
+        await using var fake = SpreadTopics();
+        fake.HiddenApis.Add(ApiKey.DescribeTopicPartitions);
+        await using var admin = await Connect(fake);
+
+        AssertOrders(await admin.DescribeTopicAsync("orders"));
+        var all = await admin.DescribeAllTopicsAsync();
+        Assert.Equal(["audit", "orders"], all.Select(t => t.Name));
+        AssertOrders(all[1]);
+        Assert.Equal(0, fake.Calls(ApiKey.DescribeTopicPartitions));
+    }
+
+    [Fact]
+    public async Task A_cursor_that_does_not_advance_is_an_error_not_a_loop()
+    {
+        await using var fake = SpreadTopics();
+        fake.Handler = (_, request) => request is DescribeTopicPartitionsRequest
+            ? new DescribeTopicPartitionsResponse { NextCursor = new DescribeTopicPartitionsCursor { TopicName = "orders", PartitionIndex = 1 } }
+            : null;
+        await using var admin = await Connect(fake);
+
+        var error = await Assert.ThrowsAsync<KafkaException>(() => admin.DescribeTopicAsync("orders"));
+        Assert.Contains("cursor orders/1", error.Message, StringComparison.Ordinal);
+        Assert.Equal(2, fake.Calls(ApiKey.DescribeTopicPartitions));
     }
 
     [Fact]

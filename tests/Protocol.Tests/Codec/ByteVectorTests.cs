@@ -176,4 +176,28 @@ public class ByteVectorTests
         // ... PreferredReadReplica=-1, Records=null (00), tags: count 1, tag 1, size 9 (two int32 + empty tag buffer)
         Assert.Equal(Hex("FFFFFFFF 00 01 01 09 00000001 00000002 00 00 00"), bytes[^19..]);
     }
+
+    [Fact]
+    public void DescribeTopicPartitionsCursorIsANullableStructWithAnInt8Marker()
+    {
+        // Empty compact array, limit 2000, cursor null (-1), tag buffer.
+        Assert.Equal(Hex("01 000007D0 FF 00"), Body(new DescribeTopicPartitionsRequest(), 0));
+
+        // topics [{"t", tags}], limit 2, cursor present (1) {"t", 1, tags}, tags.
+        var resume = new DescribeTopicPartitionsRequest
+        {
+            Topics = [new() { Name = "t" }],
+            ResponsePartitionLimit = 2,
+            Cursor = new() { TopicName = "t", PartitionIndex = 1 },
+        };
+        var bytes = Hex("02 02 74 00 00000002 01 02 74 00000001 00 00");
+        Assert.Equal(bytes, Body(resume, 0));
+
+        var reader = new KafkaReader(bytes);
+        var read = MessageCodec.Read<DescribeTopicPartitionsRequest>(ref reader, 0);
+        Assert.True(reader.IsAtEnd);
+        Assert.Equal(("t", 1), (read.Cursor!.TopicName, read.Cursor.PartitionIndex));
+        reader = new KafkaReader(Hex("01 000007D0 FF 00"));
+        Assert.Null(MessageCodec.Read<DescribeTopicPartitionsRequest>(ref reader, 0).Cursor);
+    }
 }

@@ -47,12 +47,49 @@ public static class TopicCommands
 
     private static Command Describe(CommandRunner runner)
     {
-        var topic = TopicArgument();
-        var command = new Command("describe", "Partitions with leader, replicas, ISR, log start/end offsets; non-default configs.") { topic };
+        var topic = new Argument<string?>("topic")
+        {
+            Description = "Topic name; optional with --under-replicated or --unavailable (then every topic is checked).",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var underReplicated = new Option<bool>("--under-replicated")
+        {
+            Description = "List only partitions with fewer in-sync replicas than replicas (kafka-topics.sh --under-replicated-partitions).",
+        };
+        var unavailable = new Option<bool>("--unavailable")
+        {
+            Description = "List only partitions without a live leader (kafka-topics.sh --unavailable-partitions).",
+        };
+        var command = new Command("describe", "Partitions with leader, leader epoch, replicas, ISR, offline replicas, log start/end offsets; non-default configs.")
+        {
+            topic, underReplicated, unavailable,
+        };
         runner.Bind(command, async (ctx, ct) =>
         {
+            var name = ctx.Parse.GetValue(topic);
+            var filter = Filter(ctx.Value(underReplicated), ctx.Value(unavailable));
+            if (filter is null && string.IsNullOrEmpty(name))
+            {
+                throw new CommandException("give a topic, or --under-replicated / --unavailable to check every topic.");
+            }
+
             await using var admin = await ctx.ConnectAsync(ct);
-            var detail = await DescribeAsync(admin, ctx.Value(topic), ct);
+            if (filter is { } selected)
+            {
+                var partitions = await SelectAsync(admin, name, selected, ct);
+                if (partitions.Count == 0 && !ctx.Json)
+                {
+                    ctx.Out.WriteLine(selected == PartitionFilter.UnderReplicated ? "No under-replicated partitions." : "No unavailable partitions.");
+                }
+                else
+                {
+                    ctx.Write(partitions, TopicViews.WriteHealth);
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            var detail = await DescribeAsync(admin, name!, ct);
             ctx.Write(detail, TopicViews.WriteDetail);
 
             return ExitCodes.Ok;
@@ -60,15 +97,57 @@ public static class TopicCommands
         return command;
     }
 
-    public static async Task<TopicDetail> DescribeAsync(KafkaAdminClient admin, string name, CancellationToken ct)
+    // kafka-topics.sh accepts one report option at a time; so does kafkactl.
+    private static PartitionFilter? Filter(bool underReplicated, bool unavailable) => (underReplicated, unavailable) switch
     {
-        var description = await admin.DescribeTopicAsync(name, ct);
+        (true, true) => throw new CommandException("--under-replicated and --unavailable cannot be combined; run one, then the other."),
+        (true, false) => PartitionFilter.UnderReplicated,
+        (false, true) => PartitionFilter.Unavailable,
+        _ => null,
+    };
+
+    /// <summary>The partitions of <paramref name="name"/> (every topic, internal ones included, when null) that <paramref name="filter"/> selects.</summary>
+    public static async Task<IReadOnlyList<PartitionHealth>> SelectAsync(KafkaAdminClient admin, string? name, PartitionFilter filter, CancellationToken ct)
+    {
+        IReadOnlyList<TopicDescription> topics;
+        if (string.IsNullOrEmpty(name))
+        {
+            topics = await admin.DescribeAllTopicsAsync(includeInternal: true, ct);
+        }
+        else
+        {
+            var description = await admin.DescribeTopicAsync(name, ct);
+            ThrowIfFailed(description, name);
+            topics = [description];
+        }
+
+        // A topic deleted between listing and describing is not a problem of the cluster's.
+        var failed = topics.FirstOrDefault(t => t.Error is { } e && e.Code != ErrorCode.UnknownTopicOrPartition);
+        if (failed is not null)
+        {
+            ThrowIfFailed(failed, failed.Name);
+        }
+
+        var live = filter == PartitionFilter.Unavailable
+            ? (await admin.DescribeClusterAsync(ct)).Brokers.Select(b => b.NodeId).ToHashSet()
+            : [];
+        return TopicViews.Select(topics.Where(t => t.Succeeded), filter, live);
+    }
+
+    private static void ThrowIfFailed(TopicDescription description, string name)
+    {
         if (description.Error is { } error)
         {
             throw error.Code == ErrorCode.UnknownTopicOrPartition
                 ? new KafkaException(error.Code, $"topic '{name}' does not exist")
                 : error;
         }
+    }
+
+    public static async Task<TopicDetail> DescribeAsync(KafkaAdminClient admin, string name, CancellationToken ct)
+    {
+        var description = await admin.DescribeTopicAsync(name, ct);
+        ThrowIfFailed(description, name);
 
         var partitions = description.Partitions.Select(p => new TopicPartition(name, p.Partition)).ToList();
         var earliest = await admin.ListOffsetsAsync(partitions, OffsetSpec.Earliest, ct);
@@ -78,8 +157,8 @@ public static class TopicCommands
             var start = earliest[i];
             var end = latest[i];
             var failure = start.Error ?? end.Error ?? (p.Error != ErrorCode.None ? new KafkaException(p.Error) : null);
-            return new PartitionDetail(p.Partition, p.LeaderId, p.Replicas, p.Isr, start.Succeeded ? start.Offset : null,
-                end.Succeeded ? end.Offset : null, null, failure?.Message);
+            return new PartitionDetail(p.Partition, p.LeaderId, p.LeaderEpoch, p.Replicas, p.Isr, p.OfflineReplicas,
+                start.Succeeded ? start.Offset : null, end.Succeeded ? end.Offset : null, null, failure?.Message);
         }).OrderBy(p => p.Partition).ToList();
 
         var configs = await admin.DescribeTopicConfigsAsync(name, ct);
