@@ -50,7 +50,17 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
         _expiry = Task.Run(ExpiryLoopAsync);
     }
 
-    public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr) => _queue.Writer.TryWrite((partition, basedOn, newIsr));
+    /// <summary>
+    /// Holds every ISR change request (they stay pending, so none is made) while set: for tests that drive
+    /// AlterPartition by hand and must not race the leaders' own requests.
+    /// </summary>
+    public bool Paused { get; set; }
+
+    public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr)
+    {
+        if (!Paused)
+            _queue.Writer.TryWrite((partition, basedOn, newIsr));
+    }
 
     private async Task ExpiryLoopAsync()
     {

@@ -18,6 +18,8 @@ public sealed class InProcessReplicationTests(ITestOutputHelper output)
         await using (var admin = await KafkaAdminClient.ConnectAsync(bootstrap))
             (await admin.CreateTopicsAsync([new NewTopic("copied", 1, 3)])).ThrowIfAnyFailed();
         await using var client = await KafkaCluster.ConnectAsync(bootstrap);
+        await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(20), () => client.GetTopicAsync("copied", refresh: true),
+            t => t.Partitions.Single().Isr.Count == 3, "the topic on every broker");
         await using (var producer = await KafkaProducer.CreateAsync(client, new KafkaProducerOptions { Acks = -1, AckTimeout = TimeSpan.FromSeconds(10) }))
         {
             for (var i = 0; i < 20; i++)
