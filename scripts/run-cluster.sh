@@ -38,6 +38,8 @@ else
   nodes=($(seq 0 $((BROKERS - 1))))
 fi
 
+# Topics and __consumer_offsets are replicated as far as the cluster allows (Kafka's default for the latter is 3).
+rf=$((BROKERS < 3 ? BROKERS : 3))
 voters=""
 for ((i = 0; i < BROKERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$((CONTROLLER_PORT + i))"; done
 
@@ -69,6 +71,8 @@ for i in "${nodes[@]}"; do
       --override listeners="PLAINTEXT://127.0.0.1:$((PORT + i)),CONTROLLER://127.0.0.1:$((CONTROLLER_PORT + i))" \
       --override advertised.listeners="PLAINTEXT://127.0.0.1:$((PORT + i))" \
       --override log.dirs="$DATA_DIR/cluster/broker-$i" \
+      --override default.replication.factor="$rf" \
+      --override offsets.topic.replication.factor="$rf" \
       "$@" 2>&1 | sed -u "s/^/[broker-$i] /"
   ) 2>/dev/null & # the wrapper's own "Terminated" notices; the broker's stderr goes through sed above
   broker_of[$!]=$i

@@ -81,13 +81,14 @@ public static class ClusterModel
     public static string ServerProperties(KafkaCluster cluster, ClusterNames names)
     {
         var replicas = cluster.Spec.Replicas;
-        // The brokers do not replicate partitions yet, so every topic has one replica; the defaults become
-        // min(3, brokers) once they do. The user may still override them (a higher factor is then refused).
+        // Replicated by default as far as the cluster allows (Kafka's default for internal topics is 3, more than a
+        // small cluster has). The user may still override them (a factor above the broker count is then refused).
+        var rf = Math.Clamp(replicas, 1, 3).ToString(System.Globalization.CultureInfo.InvariantCulture);
         var props = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
-            ["default.replication.factor"] = "1",
-            ["offsets.topic.replication.factor"] = "1",
-            ["transaction.state.log.replication.factor"] = "1",
+            ["default.replication.factor"] = rf,
+            ["offsets.topic.replication.factor"] = rf,
+            ["transaction.state.log.replication.factor"] = rf,
         };
         foreach (var (k, v) in cluster.Spec.Config ?? [])
         {

@@ -53,6 +53,21 @@ public sealed class ClusterModelTests
         Assert.Equal(["log.dirs", "node.id"], ClusterModel.ForbiddenConfigKeys(c));
     }
 
+    [Theory]
+    [InlineData(1, "1")]
+    [InlineData(2, "2")]
+    [InlineData(3, "3")]
+    [InlineData(5, "3")]
+    public void Replication_defaults_follow_the_cluster_size_up_to_three(int brokers, string expected)
+    {
+        var c = Samples.Cluster();
+        c.Spec.Replicas = brokers;
+        c.Spec.Config = [];
+        var props = ClusterModel.ServerProperties(c, new ClusterNames(c));
+        Assert.Contains($"default.replication.factor={expected}\n", props, StringComparison.Ordinal);
+        Assert.Contains($"offsets.topic.replication.factor={expected}\n", props, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Every_object_is_owned_by_the_cluster()
     {

@@ -1,12 +1,15 @@
 """Produce storm for the durability test: an idempotent confluent-kafka producer with acks=all writes records
 "<tag>-<i>-..." round-robin over the partitions of TOPIC and appends one line "<partition> <offset> <i>" to
-ACK_FILE for every acknowledged record (line-buffered, so a SIGKILL loses at most a line the verifier ignores).
+ACK_FILE for every acknowledged record (line-buffered, so a SIGKILL loses at most a line the verifier ignores),
+followed by the wall-clock time of the acknowledgement in ms (the verifier reads only the first three fields).
 Prints "ACKED <n>" once n >= NOTIFY acknowledgements, and stops after COUNT records (0: until killed).
+--rf N creates the topic with N replicas; --min-isr N sets its min.insync.replicas.
 
-usage: durability_storm.py BOOTSTRAP TOPIC TAG ACK_FILE NOTIFY COUNT [--create PARTITIONS]
+usage: durability_storm.py BOOTSTRAP TOPIC TAG ACK_FILE NOTIFY COUNT [--create PARTITIONS [--rf N] [--min-isr N]]
 """
 import json
 import sys
+import time
 
 from confluent_kafka import KafkaException, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
@@ -23,12 +26,24 @@ def main():
         partitions = int(sys.argv[sys.argv.index("--create") + 1])
         admin = AdminClient({"bootstrap.servers": bootstrap})
         try:
-            admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(20)
+            rf = int(sys.argv[sys.argv.index("--rf") + 1]) if "--rf" in sys.argv else 1
+            config = {"min.insync.replicas": sys.argv[sys.argv.index("--min-isr") + 1]} if "--min-isr" in sys.argv else {}
+            admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=rf, config=config)])[topic].result(20)
         except KafkaException as e:
             print(json.dumps({"ok": False, "error": f"create_topics: {e}"}))
             return
-    meta = Producer({"bootstrap.servers": bootstrap}).list_topics(topic, timeout=10)
-    partitions = len(meta.topics[topic].partitions)
+    # In a cluster another broker may not have applied the new topic yet: wait until every partition has a leader.
+    probe = Producer({"bootstrap.servers": bootstrap})
+    deadline = time.monotonic() + 30
+    while True:
+        meta = probe.list_topics(topic, timeout=10).topics[topic]
+        if meta.error is None and meta.partitions and all(p.leader >= 0 for p in meta.partitions.values()):
+            break
+        if time.monotonic() > deadline:
+            print(json.dumps({"ok": False, "error": f"topic {topic} not ready: {meta.error}"}))
+            return
+        time.sleep(0.1)
+    partitions = len(meta.partitions)
 
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
                          "linger.ms": 2, "message.timeout.ms": 60_000, "queue.buffering.max.messages": 200_000})
@@ -40,7 +55,7 @@ def main():
             state["failed"] += 1
             return
         i = int(msg.value().split(b"-", 2)[1])
-        acks.write(f"{msg.partition()} {msg.offset()} {i}\n")
+        acks.write(f"{msg.partition()} {msg.offset()} {i} {int(time.time() * 1000)}\n")
         state["acked"] += 1
         if not state["notified"] and state["acked"] >= notify:
             state["notified"] = True

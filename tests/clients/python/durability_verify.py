@@ -18,7 +18,7 @@ def read_acks(path):
     with open(path, "rb") as f:
         data = f.read()
     lines = data.split(b"\n")[:-1]  # a line cut by SIGKILL has no newline: not acknowledged as far as we know
-    return [tuple(int(x) for x in line.split()) for line in lines]
+    return [tuple(int(x) for x in line.split()[:3]) for line in lines]
 
 
 def main():

@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text.Json;
+using KafkaOperator.Client.Network;
+using KafkaOperator.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace KafkaOperator.Server.Tests.RealClients;
+
+/// <summary>
+/// Three broker processes, a topic with RF 3 and min.insync.replicas=2, and an idempotent acks=all librdkafka
+/// producer storm (confluent-kafka-python) while a broker is killed with SIGKILL or every broker is restarted in
+/// turn with SIGTERM. Afterwards every acknowledged record must be in the log exactly once, at its acknowledged
+/// offset, in order per partition. A kill reports the time from the kill to the first acknowledgement on the
+/// partitions the killed broker led.
+/// </summary>
+[Collection(RealClientsCollection.Name)]
+public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
+{
+    private const int PartitionCount = 6;
+    private const int Total = 40_000;
+
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["broker.session.timeout.ms"] = "3000",
+        ["broker.heartbeat.interval.ms"] = "500",
+        ["offsets.topic.replication.factor"] = "3",
+        ["default.replication.factor"] = "3",
+        ["min.insync.replicas"] = "2",
+    };
+
+    public enum Victim
+    {
+        PartitionLeader,
+        ActiveController,
+    }
+
+    [Theory]
+    [InlineData(Victim.PartitionLeader)]
+    [InlineData(Victim.ActiveController)]
+    public async Task Acknowledged_records_survive_a_kill_9(Victim victim)
+    {
+        var python = RepoPaths.RequirePython();
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings);
+        var topic = "replicated-" + Guid.NewGuid().ToString("N")[..8];
+        var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks.txt");
+        using var storm = StartStorm(python, cluster, topic, acks);
+        await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
+
+        await using var client = await KafkaCluster.ConnectAsync(cluster.BootstrapServers);
+        var meta = await client.RefreshMetadataAsync([topic]);
+        var killed = victim == Victim.PartitionLeader ? meta.Topics[topic].Partitions[0].LeaderId : meta.ControllerId;
+        Assert.InRange(killed, 0, 2);
+        var led = meta.Topics[topic].Partitions.Where(p => p.LeaderId == killed).Select(p => p.Partition).ToHashSet();
+        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        cluster.Brokers[killed].Kill();
+
+        var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        AssertStormOk(exit, storm, cluster);
+        var failoverMs = FirstAckAfter(acks, killedAtMs, led) - killedAtMs;
+        output.WriteLine($"kill -9 of broker {killed} ({victim}, leader of {led.Count} partition(s)): first acknowledged write on its partitions {failoverMs} ms later (broker.session.timeout.ms=3000)");
+
+        await cluster.Brokers[killed].RestartAsync();
+        await VerifyAsync(python, cluster, topic, acks);
+    }
+
+    [Fact]
+    public async Task A_rolling_restart_with_sigterm_fails_no_send()
+    {
+        var python = RepoPaths.RequirePython();
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings);
+        var topic = "rolling-" + Guid.NewGuid().ToString("N")[..8];
+        var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks-rolling.txt");
+        using var storm = StartStorm(python, cluster, topic, acks);
+        await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
+
+        await using var client = await KafkaCluster.ConnectAsync(cluster.BootstrapServers);
+        foreach (var broker in cluster.Brokers)
+        {
+            Assert.Equal(0, await broker.StopAsync(TimeSpan.FromSeconds(30)));
+            await broker.RestartAsync();
+            // The next broker goes only once every partition has its full ISR again, as an operator's roll does.
+            await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(60), () => client.RefreshMetadataAsync([topic]),
+                m => m.Topics[topic].Partitions.All(p => p.Isr.Count == 3), "every partition back to a full ISR");
+        }
+
+        var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        AssertStormOk(exit, storm, cluster);
+        await VerifyAsync(python, cluster, topic, acks);
+    }
+
+    private static RunningScript StartStorm(string python, BrokerCluster cluster, string topic, string acks) =>
+        RunningScript.Start(python,
+        [
+            Path.Combine(RepoPaths.PythonDir, "durability_storm.py"), cluster.BootstrapServers, topic, "storm", acks,
+            $"{Total / 4}", $"{Total}", "--create", $"{PartitionCount}", "--rf", "3", "--min-isr", "2",
+        ]);
+
+    private static void AssertStormOk(int exit, RunningScript storm, BrokerCluster cluster)
+    {
+        var summary = storm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        Assert.True(exit == 0 && summary.Contains("\"ok\": true", StringComparison.Ordinal),
+            $"storm: {summary}\n{Tail(storm.Stderr)}\n{string.Join("\n", cluster.Brokers.Select(b => Tail(b.Log)))}");
+    }
+
+    private async Task VerifyAsync(string python, BrokerCluster cluster, string topic, string acks)
+    {
+        var verify = await ClientScript.RunAsync(python,
+            [Path.Combine(RepoPaths.PythonDir, "durability_verify.py"), cluster.BootstrapServers, topic, $"storm={acks}"],
+            TimeSpan.FromMinutes(2), output);
+        var summary = verify.RequireSummary();
+        Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
+        Assert.Equal(Total, summary.GetProperty("acked").GetProperty("storm").GetInt32());
+        Assert.Equal(Total, summary.GetProperty("in_log").GetProperty("storm").GetInt32());
+        output.WriteLine(JsonSerializer.Serialize(summary));
+    }
+
+    /// <summary>The wall-clock time of the first acknowledgement after <paramref name="afterMs"/> on one of <paramref name="partitions"/>.</summary>
+    private static long FirstAckAfter(string acks, long afterMs, HashSet<int> partitions)
+    {
+        var first = long.MaxValue;
+        foreach (var line in File.ReadLines(acks))
+        {
+            var f = line.Split(' ');
+            if (f.Length < 4 || !partitions.Contains(int.Parse(f[0], CultureInfo.InvariantCulture)))
+                continue;
+            var at = long.Parse(f[3], CultureInfo.InvariantCulture);
+            if (at > afterMs)
+                first = Math.Min(first, at);
+        }
+        return first == long.MaxValue ? -1 : first;
+    }
+
+    private static string Tail(string text) => text.Length <= 3000 ? text : "..." + text[^3000..];
+}
