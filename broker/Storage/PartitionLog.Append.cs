@@ -16,7 +16,8 @@ public sealed partial class PartitionLog
     /// LogAppendTime) the timestamp are rewritten IN PLACE in <paramref name="batches"/>, which the caller must
     /// own and must not reuse for anything else. Returns CorruptMessage for bad framing, MessageTooLarge for a
     /// batch over max.message.bytes, InvalidProducerEpoch/OutOfOrderSequenceNumber per the producer rules; a
-    /// duplicate idempotent batch returns its original offsets and appends nothing.
+    /// duplicate idempotent batch returns its original offsets and appends nothing. An epoch older than the latest
+    /// one in the log is FencedLeaderEpoch.
     /// </summary>
     public AppendResult AppendAsLeader(Memory<byte> batches, int leaderEpoch, TimestampType topicTimestampType, long nowMs)
     {
@@ -36,6 +37,13 @@ public sealed partial class PartitionLog
             {
                 ThrowIfDisposed();
                 var state = _state;
+                // A leader of an older epoch must never append after a newer one did (its batches would sit above
+                // records of a later epoch, and followers could not find where they diverge).
+                if (leaderEpoch < EpochCache.LatestEpoch)
+                {
+                    return AppendResult.Failed(ErrorCode.FencedLeaderEpoch, state.LogStartOffset);
+                }
+
                 _staged.Clear();
                 var offset = state.LogEndOffset;
                 var position = 0;

@@ -60,6 +60,22 @@ public sealed class PartitionLogTests
     }
 
     [Fact]
+    public void AnAppendWithAnOlderLeaderEpochThanTheLogHasIsFencedAndWritesNothing()
+    {
+        using var dir = new TempDir();
+        using var log = PartitionLog.Open(dir.Path, "t", 0, LogConfig.Default);
+        Assert.Equal(ErrorCode.None, log.AppendAsLeader(Batches.Make(2), 5, TimestampType.CreateTime, 1).Error);
+
+        var stale = log.AppendAsLeader(Batches.Make(3), 4, TimestampType.CreateTime, 1);
+
+        Assert.Equal(ErrorCode.FencedLeaderEpoch, stale.Error);
+        Assert.Equal(2, log.LogEndOffset);
+        Assert.Equal(ErrorCode.None, log.AppendAsLeader(Batches.Make(1), 5, TimestampType.CreateTime, 1).Error);
+        Assert.Equal(ErrorCode.None, log.AppendAsLeader(Batches.Make(1), 6, TimestampType.CreateTime, 1).Error);
+        Assert.Equal(4, log.LogEndOffset);
+    }
+
+    [Fact]
     public void LogAppendTimeIsStampedAndReturned()
     {
         using var dir = new TempDir();

@@ -137,12 +137,21 @@ public sealed class KafkaCluster : IAsyncDisposable
             : throw new KafkaException(ErrorCode.UnknownTopicOrPartition, $"Topic '{topic}' does not exist.");
     }
 
-    /// <summary>A connection to broker <paramref name="nodeId"/>, opened on first use and reopened after a failure.</summary>
-    public Task<KafkaConnection> GetConnectionAsync(int nodeId, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A connection to broker <paramref name="nodeId"/>, opened on first use and reopened after a failure. A broker
+    /// the snapshot does not list (its broker list came from a broker that had not yet seen it come back) is looked
+    /// up once more before giving up.
+    /// </summary>
+    public async Task<KafkaConnection> GetConnectionAsync(int nodeId, CancellationToken cancellationToken = default)
     {
-        var node = Metadata.Broker(nodeId)
-            ?? throw new KafkaException(ErrorCode.BrokerNotAvailable, $"Broker {nodeId} is not in the cluster metadata.");
-        return GetConnectionAsync(node.Host, node.Port, nodeId, cancellationToken);
+        var node = Metadata.Broker(nodeId);
+        if (node is null)
+        {
+            await RefreshMetadataAsync([], cancellationToken).ConfigureAwait(false);
+            node = Metadata.Broker(nodeId)
+                ?? throw new KafkaException(ErrorCode.BrokerNotAvailable, $"Broker {nodeId} is not in the cluster metadata.");
+        }
+        return await GetConnectionAsync(node.Host, node.Port, nodeId, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A connection to any broker: an open one if there is one, else the known brokers, else the bootstrap list.</summary>
