@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using KafkaOperator.Client.Network;
 using KafkaOperator.Server.Tests.Infrastructure;
@@ -10,14 +9,15 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// Three broker processes, a topic with RF 3 and min.insync.replicas=2, and an idempotent acks=all librdkafka
 /// producer storm (confluent-kafka-python) while a broker is killed with SIGKILL or every broker is restarted in
 /// turn with SIGTERM. Afterwards every acknowledged record must be in the log exactly once, at its acknowledged
-/// offset, in order per partition. A kill reports the time from the kill to the first acknowledgement on the
-/// partitions the killed broker led.
+/// offset, in order per partition. (The time from a kill to the first acknowledgement on the moved partitions is a
+/// figure of make bench: the storm's delivery callbacks run when it polls, so their times are not acknowledgement times.)
 /// </summary>
 [Collection(RealClientsCollection.Name)]
 public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
 {
     private const int PartitionCount = 6;
-    private const int Total = 40_000;
+    private const int Total = 150_000;
+    private const int AckedBeforeKill = 20_000;
 
     private static readonly Dictionary<string, string> Settings = new()
     {
@@ -51,13 +51,11 @@ public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
         var killed = victim == Victim.PartitionLeader ? meta.Topics[topic].Partitions[0].LeaderId : meta.ControllerId;
         Assert.InRange(killed, 0, 2);
         var led = meta.Topics[topic].Partitions.Where(p => p.LeaderId == killed).Select(p => p.Partition).ToHashSet();
-        var killedAtMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         cluster.Brokers[killed].Kill();
 
         var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
         AssertStormOk(exit, storm, cluster);
-        var failoverMs = FirstAckAfter(acks, killedAtMs, led) - killedAtMs;
-        output.WriteLine($"kill -9 of broker {killed} ({victim}, leader of {led.Count} partition(s)): first acknowledged write on its partitions {failoverMs} ms later (broker.session.timeout.ms=3000)");
+        output.WriteLine($"kill -9 of broker {killed} ({victim}, leader of {led.Count} partition(s)); failover times are measured by make bench");
 
         await cluster.Brokers[killed].RestartAsync();
         await VerifyAsync(python, cluster, topic, acks);
@@ -92,7 +90,7 @@ public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
         RunningScript.Start(python,
         [
             Path.Combine(RepoPaths.PythonDir, "durability_storm.py"), cluster.BootstrapServers, topic, "storm", acks,
-            $"{Total / 4}", $"{Total}", "--create", $"{PartitionCount}", "--rf", "3", "--min-isr", "2",
+            $"{AckedBeforeKill}", $"{Total}", "--create", $"{PartitionCount}", "--rf", "3", "--min-isr", "2",
         ]);
 
     private static void AssertStormOk(int exit, RunningScript storm, BrokerCluster cluster)
@@ -112,22 +110,6 @@ public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
         Assert.Equal(Total, summary.GetProperty("acked").GetProperty("storm").GetInt32());
         Assert.Equal(Total, summary.GetProperty("in_log").GetProperty("storm").GetInt32());
         output.WriteLine(JsonSerializer.Serialize(summary));
-    }
-
-    /// <summary>The wall-clock time of the first acknowledgement after <paramref name="afterMs"/> on one of <paramref name="partitions"/>.</summary>
-    private static long FirstAckAfter(string acks, long afterMs, HashSet<int> partitions)
-    {
-        var first = long.MaxValue;
-        foreach (var line in File.ReadLines(acks))
-        {
-            var f = line.Split(' ');
-            if (f.Length < 4 || !partitions.Contains(int.Parse(f[0], CultureInfo.InvariantCulture)))
-                continue;
-            var at = long.Parse(f[3], CultureInfo.InvariantCulture);
-            if (at > afterMs)
-                first = Math.Min(first, at);
-        }
-        return first == long.MaxValue ? -1 : first;
     }
 
     private static string Tail(string text) => text.Length <= 3000 ? text : "..." + text[^3000..];

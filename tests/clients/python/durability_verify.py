@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 
 
 def read_acks(path):
@@ -19,6 +19,18 @@ def read_acks(path):
         data = f.read()
     lines = data.split(b"\n")[:-1]  # a line cut by SIGKILL has no newline: not acknowledged as far as we know
     return [tuple(int(x) for x in line.split()[:3]) for line in lines]
+
+
+def watermarks(consumer, topic, partition):
+    """Right after a leader change librdkafka may still ask the old leader: retry until its metadata catches up."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+        except KafkaException as e:
+            if time.monotonic() > deadline or not e.args[0].retriable() and e.args[0].code() != KafkaError.NOT_LEADER_FOR_PARTITION:
+                raise
+            time.sleep(0.2)
 
 
 def main():
@@ -34,7 +46,7 @@ def main():
                          "enable.auto.commit": False})
     meta = consumer.list_topics(topic, timeout=10)
     partitions = sorted(meta.topics[topic].partitions)
-    ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in partitions}
+    ends = {p: watermarks(consumer, topic, p) for p in partitions}
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
     log = {p: [] for p in partitions}  # (offset, tag, i)
     deadline = time.monotonic() + 60
