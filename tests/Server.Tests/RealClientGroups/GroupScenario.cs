@@ -16,15 +16,23 @@ public sealed class GroupScenario : IDisposable
     public const int SessionTimeoutMs = 6000;
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(40);
 
-    private readonly BrokerProcess _broker;
+    private readonly string _bootstrap;
+    private readonly Func<string> _brokerLog;
     private readonly ITestOutputHelper _output;
     private readonly string _stopFile;
     private readonly List<GroupMemberProcess> _members = [];
     private long _produced;
 
     public GroupScenario(BrokerProcess broker, ITestOutputHelper output, string group, string? topic = null, int partitions = 6)
+        : this(broker.BootstrapServers, () => broker.Log, output, group, topic, partitions)
     {
-        _broker = broker;
+    }
+
+    /// <summary>A scenario against any cluster: <paramref name="brokerLog"/> supplies the broker output shown on failure.</summary>
+    public GroupScenario(string bootstrap, Func<string> brokerLog, ITestOutputHelper output, string group, string? topic = null, int partitions = 6)
+    {
+        _bootstrap = bootstrap;
+        _brokerLog = brokerLog;
         _output = output;
         Group = group;
         Topic = topic ?? "groups-" + Guid.NewGuid().ToString("N")[..8];
@@ -44,19 +52,23 @@ public sealed class GroupScenario : IDisposable
 
     public IReadOnlyList<GroupMemberProcess> Members => _members;
 
+    /// <summary>Replicas of the topic <see cref="ProduceAsync"/> creates.</summary>
+    public int ReplicationFactor { get; init; } = 1;
+
     public IEnumerable<GroupMemberProcess> Live => _members.Where(m => !m.Killed && !m.Stopped);
 
     public async Task ProduceAsync(int count, bool create = false)
     {
         var python = RepoPaths.RequirePython();
-        List<string> args = [Path.Combine(RepoPaths.PythonDir, "groups_produce.py"), _broker.BootstrapServers, Topic,
+        List<string> args = [Path.Combine(RepoPaths.PythonDir, "groups_produce.py"), _bootstrap, Topic,
             _produced.ToString(CultureInfo.InvariantCulture), count.ToString(CultureInfo.InvariantCulture)];
         if (create)
         {
             args.AddRange(["--create", Partitions.ToString(CultureInfo.InvariantCulture)]);
         }
 
-        var result = await ClientScript.RunAsync(python, args, TimeSpan.FromSeconds(60), _output);
+        var result = await ClientScript.RunAsync(python, args, TimeSpan.FromSeconds(60), _output,
+            environment: new Dictionary<string, string> { ["TEST_REPLICATION_FACTOR"] = ReplicationFactor.ToString(CultureInfo.InvariantCulture) });
         var summary = result.RequireSummary();
         Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
         foreach (var end in summary.GetProperty("ends").EnumerateObject())
@@ -71,7 +83,7 @@ public sealed class GroupScenario : IDisposable
     /// <summary>Starts a python member (confluent-kafka-python unless <paramref name="client"/> says kafka-python).</summary>
     public GroupMemberProcess StartPython(string name, string client = "confluent", string strategy = "range", string? instance = null, string? group = null)
     {
-        List<string> args = [Path.Combine(RepoPaths.PythonDir, "groups_member.py"), _broker.BootstrapServers, Topic,
+        List<string> args = [Path.Combine(RepoPaths.PythonDir, "groups_member.py"), _bootstrap, Topic,
             group ?? Group, name, _stopFile, "--client", client, "--strategy", strategy,
             "--session-ms", SessionTimeoutMs.ToString(CultureInfo.InvariantCulture)];
         if (instance != null)
@@ -89,7 +101,7 @@ public sealed class GroupScenario : IDisposable
         var node = RepoPaths.RequireTool("node");
         RepoPaths.RequireNodeModule(client == "kafkajs" ? "kafkajs" : "@confluentinc/kafka-javascript");
         return Add(GroupMemberProcess.Start(name, node,
-            [Path.Combine(RepoPaths.NodeDir, "groups_member.js"), _broker.BootstrapServers, Topic, group ?? Group, name,
+            [Path.Combine(RepoPaths.NodeDir, "groups_member.js"), _bootstrap, Topic, group ?? Group, name,
              _stopFile, client, SessionTimeoutMs.ToString(CultureInfo.InvariantCulture)]));
     }
 
@@ -240,7 +252,7 @@ public sealed class GroupScenario : IDisposable
         }
 
         text.AppendLine("--- broker (tail) ---");
-        text.AppendLine(Tail(_broker.Log, 2000));
+        text.AppendLine(Tail(_brokerLog(), 2000));
         return text.ToString();
     }
 

@@ -65,7 +65,7 @@ async function main() {
   const codec = lat ? 'none' : tag;
   const topic = `ckjs-${tag}-${crypto.randomBytes(4).toString('hex')}`;
   const { errors: createErrors, listed } = await createTopics(bootstrap, [{
-    topic, num_partitions: PARTITIONS, replication_factor: 1,
+    topic, num_partitions: PARTITIONS, replication_factor: Number(process.env.TEST_REPLICATION_FACTOR || 1),
     config: lat ? { 'message.timestamp.type': 'LogAppendTime' } : {},
   }]);
   const t0 = Date.now();

@@ -9,7 +9,7 @@ const { Kafka, logLevel } = require('kafkajs');
 
 async function main() {
   const [bootstrap, topic, group] = process.argv.slice(2);
-  const kafka = new Kafka({ clientId: 'groups-kafkajs', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'groups-kafkajs', brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const ends = Object.fromEntries((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, Number(o.high)]));

@@ -124,7 +124,7 @@ async function runKafkaJsStyle(consumer, onJoin) {
 
 async function runKafkaJs() {
   const { Kafka, logLevel } = require('kafkajs');
-  const kafka = new Kafka({ clientId: name, brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: name, brokers: bootstrap.split(','), logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: group, sessionTimeout: sessionMs, heartbeatInterval: 500, maxWaitTimeInMs: 100 });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     stats.assignments++;
@@ -135,7 +135,7 @@ async function runKafkaJs() {
 
 async function runCkjs() {
   const { Kafka } = require('@confluentinc/kafka-javascript').KafkaJS;
-  const kafka = new Kafka({ kafkaJS: { clientId: name, brokers: [bootstrap], logLevel: 0 } });
+  const kafka = new Kafka({ kafkaJS: { clientId: name, brokers: bootstrap.split(','), logLevel: 0 } });
   const consumer = kafka.consumer({
     kafkaJS: { groupId: group, sessionTimeout: sessionMs, heartbeatInterval: 500, autoCommit: false, fromBeginning: true },
     'fetch.wait.max.ms': 100,

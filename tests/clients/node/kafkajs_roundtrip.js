@@ -107,7 +107,7 @@ async function main() {
   const lat = tag === 'lat';
   const topic = `kjs-${tag}-${crypto.randomBytes(4).toString('hex')}`;
   const logDir = process.env.KAFKAJS_LOG_DIR;
-  const kafka = new Kafka({ clientId: 'kafkajs-roundtrip', brokers: [bootstrap], retry: { retries: 2 },
+  const kafka = new Kafka({ clientId: 'kafkajs-roundtrip', brokers: bootstrap.split(','), retry: { retries: 2 },
     ...(logDir ? { logLevel: logLevel.DEBUG, logCreator: logCreator(path.join(logDir, `${topic}.log`)) } : { logLevel: logLevel.ERROR }),
   });
   const admin = kafka.admin();
@@ -115,7 +115,7 @@ async function main() {
   const created = await admin.createTopics({
     waitForLeaders: true,
     topics: [{
-      topic, numPartitions: PARTITIONS, replicationFactor: 1,
+      topic, numPartitions: PARTITIONS, replicationFactor: Number(process.env.TEST_REPLICATION_FACTOR || 1),
       configEntries: lat ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : [],
     }],
   });

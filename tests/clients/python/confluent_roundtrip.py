@@ -4,6 +4,7 @@ required by the client but no group protocol is used). Prints one JSON summary l
 
 usage: confluent_roundtrip.py BOOTSTRAP CODEC|lat RECORDS   (lat: a LogAppendTime topic, uncompressed)
 """
+import os
 import sys
 import time
 import uuid
@@ -16,6 +17,11 @@ from roundtrip_common import PARTITIONS, Checker, emit, now_ms, spec
 
 TS_TYPES = {TIMESTAMP_CREATE_TIME: "create", TIMESTAMP_LOG_APPEND_TIME: "logappend"}
 
+
+
+def replication_factor():
+    """Topics the script creates get TEST_REPLICATION_FACTOR replicas (1 unless a cluster test sets it)."""
+    return int(os.environ.get("TEST_REPLICATION_FACTOR", "1"))
 
 def produce(bootstrap, topic, tag, count, codec):
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
@@ -82,7 +88,7 @@ def main():
     admin = AdminClient({"bootstrap.servers": bootstrap})
     config = {"message.timestamp.type": "LogAppendTime"} if lat else {}
     create_errors = []
-    new = [NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1, config=config)]
+    new = [NewTopic(topic, num_partitions=PARTITIONS, replication_factor=replication_factor(), config=config)]
     for name, future in admin.create_topics(new, operation_timeout=15, request_timeout=15).items():
         try:
             future.result(timeout=20)

@@ -4,6 +4,7 @@ the high watermark of every partition afterwards.
 
 usage: groups_produce.py BOOTSTRAP TOPIC START COUNT [--create PARTITIONS]
 """
+import os
 import json
 import sys
 
@@ -11,13 +12,18 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 
+
+def replication_factor():
+    """Topics the script creates get TEST_REPLICATION_FACTOR replicas (1 unless a cluster test sets it)."""
+    return int(os.environ.get("TEST_REPLICATION_FACTOR", "1"))
+
 def main():
     bootstrap, topic, start, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     partitions = 6
     if "--create" in sys.argv:
         partitions = int(sys.argv[sys.argv.index("--create") + 1])
         admin = AdminClient({"bootstrap.servers": bootstrap})
-        for future in admin.create_topics([NewTopic(topic, partitions, 1)], operation_timeout=15).values():
+        for future in admin.create_topics([NewTopic(topic, partitions, replication_factor())], operation_timeout=15).values():
             future.result(timeout=20)
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all", "linger.ms": 5})
     failures = []

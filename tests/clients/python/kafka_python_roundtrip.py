@@ -3,6 +3,7 @@ KafkaConsumer with assign/seek (no group). Prints one JSON summary line.
 
 usage: kafka_python_roundtrip.py BOOTSTRAP CODEC|lat RECORDS   (lat: a LogAppendTime topic, uncompressed)
 """
+import os
 import sys
 import time
 import uuid
@@ -15,6 +16,11 @@ from roundtrip_common import PARTITIONS, Checker, emit, now_ms, spec
 
 SUPPORTED = {"none": True, "gzip": has_gzip(), "snappy": has_snappy(), "lz4": has_lz4(), "zstd": has_zstd()}
 
+
+
+def replication_factor():
+    """Topics the script creates get TEST_REPLICATION_FACTOR replicas (1 unless a cluster test sets it)."""
+    return int(os.environ.get("TEST_REPLICATION_FACTOR", "1"))
 
 def produce(bootstrap, topic, tag, count, codec):
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=5, batch_size=256 * 1024,
@@ -58,7 +64,7 @@ def main():
     topic = f"kp-{codec}-{uuid.uuid4().hex[:8]}"
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15_000)
     configs = {"message.timestamp.type": "LogAppendTime"} if lat else {}
-    response = admin.create_topics([NewTopic(topic, PARTITIONS, 1, topic_configs=configs)], timeout_ms=15_000)
+    response = admin.create_topics([NewTopic(topic, PARTITIONS, replication_factor(), topic_configs=configs)], timeout_ms=15_000)
     create_errors = [str(e) for e in getattr(response, "topic_errors", []) if e[1] != 0]
     listed = topic in admin.list_topics()
     admin.close()

@@ -6,6 +6,7 @@ is created with confluent-kafka's AdminClient. Prints one JSON summary line.
 
 usage: kcat_roundtrip.py BOOTSTRAP CODEC|lat RECORDS
 """
+import os
 import json
 import shutil
 import subprocess
@@ -19,6 +20,11 @@ KCAT = shutil.which("kcat") or shutil.which("kafkacat")
 FMT = "%p|%o|%T|%k|%h|%s\\n"
 HEADERS = "h1=v1,h2=v2"
 
+
+
+def replication_factor():
+    """Topics the script creates get TEST_REPLICATION_FACTOR replicas (1 unless a cluster test sets it)."""
+    return int(os.environ.get("TEST_REPLICATION_FACTOR", "1"))
 
 def kcat(*args, stdin=None, timeout=60):
     p = subprocess.run([KCAT, *args], input=stdin, capture_output=True, timeout=timeout)
@@ -125,7 +131,7 @@ def query_offset(bootstrap, topic, partition, ts):
 def log_append_time(bootstrap, topic, count):
     from confluent_kafka.admin import AdminClient, NewTopic
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1,
+    admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=replication_factor(),
                                   config={"message.timestamp.type": "LogAppendTime"})])[topic].result(timeout=20)
     start = now_ms()
     kcat("-P", "-b", bootstrap, "-t", topic, "-K", ":", stdin="\n".join(line("lat", i) for i in range(count)).encode())
