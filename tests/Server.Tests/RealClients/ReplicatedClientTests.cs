@@ -78,7 +78,8 @@ public sealed class ReplicatedClientTests(ReplicatedClusterFixture fixture, ITes
     {
         var cluster = fixture.Cluster;
         using var s = new GroupScenario(cluster.BootstrapServers, () => string.Join("\n", cluster.Brokers.Select(b => b.Log)), output,
-            "replicated-" + Guid.NewGuid().ToString("N")[..8]) { ReplicationFactor = 3 };
+            "replicated-" + Guid.NewGuid().ToString("N")[..8])
+        { ReplicationFactor = 3 };
         await s.ProduceAsync(3000, create: true);
         GroupMemberProcess[] members = [s.StartPython("a"), s.StartPython("b")];
         await s.WaitForBalancedAsync(members, also: () => members.All(m => m.Assignment.Count == 3));
