@@ -57,6 +57,7 @@ public sealed partial class LogManager : IDisposable
             WritebackBytes = _options.WritebackBytes,
             ProducerIdExpirationMs = _options.ProducerIdExpirationMs,
             FlushRequested = EnqueueFlush,
+            Warn = _options.Warn,
         };
         Load();
         if (_options.StartBackgroundJobs)

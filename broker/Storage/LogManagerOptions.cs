@@ -35,6 +35,9 @@ public sealed class LogManagerOptions
     /// <summary>producer.id.expiration.ms</summary>
     public long ProducerIdExpirationMs { get; init; } = 86_400_000;
 
+    /// <summary>WARN-level messages about damage the logs work around (see <see cref="PartitionLogOptions.Warn"/>).</summary>
+    public Action<string>? Warn { get; init; }
+
     /// <summary>False in tests that drive the jobs by hand (RunRetention, RunFlusher, WriteCheckpoints, RunCleaner).</summary>
     public bool StartBackgroundJobs { get; init; } = true;
 

@@ -234,21 +234,29 @@ public sealed partial class PartitionLog
         _segments.Add(next);
         PublishSegmentsLocked(state.LogEndOffset, state.LogStartOffset, state.HighWatermark);
 
-        // As Kafka: the rolled segment is fsynced in the background and the recovery point moves to the new base.
+        // As Kafka: the producer state after the rolled segment is snapshotted at the new base; it and the rolled
+        // segment are fsynced in the background (not under the lock appends wait on), and the recovery point moves
+        // to the new base.
         var upTo = next.BaseOffset;
-        ThreadPool.UnsafeQueueUserWorkItem(static s => s.log.TryFlushInBackground(s.upTo), (log: this, upTo), preferLocal: false);
+        var snapshot = TakeProducerSnapshotLocked(upTo, durable: false);
+        ThreadPool.UnsafeQueueUserWorkItem(static s => s.log.TryFlushInBackground(s.upTo, s.snapshot), (log: this, upTo, snapshot), preferLocal: false);
         return next;
     }
 
-    private void TryFlushInBackground(long upTo)
+    private void TryFlushInBackground(long upTo, bool snapshot)
     {
         try
         {
             Flush(upTo);
+            if (snapshot)
+            {
+                SyncProducerSnapshot(upTo);
+            }
         }
         catch (Exception e) when (e is Io.KafkaStorageException or ObjectDisposedException or IOException or UnauthorizedAccessException)
         {
-            // The recovery point stays behind; the next flush or a recovery on restart covers the segment.
+            // The recovery point stays behind; the next flush or a recovery on restart covers the segment. A snapshot
+            // a crash then tears fails its CRC, and the load starts from an older one.
         }
     }
 

@@ -1,11 +1,15 @@
 using System.Globalization;
 using KafkaOperator.Protocol.Records;
 using KafkaOperator.Storage.Io;
+using KafkaOperator.Storage.Producers;
 using KafkaOperator.Storage.Segments;
 
 namespace KafkaOperator.Storage;
 
-/// <summary>Loading a partition directory: leftover cleanup, swap completion, recovery, state rebuild.</summary>
+/// <summary>
+/// Loading a partition directory: leftover cleanup (including snapshot temp files), swap completion, recovery, and
+/// the producer state rebuild from the newest usable snapshot.
+/// </summary>
 public sealed partial class PartitionLog
 {
     private void Load(bool hadCleanShutdown, long recoveryPoint, long logStartOffset, long highWatermark)
@@ -20,6 +24,8 @@ public sealed partial class PartitionLog
                 {
                     _segments.Add(LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false));
                 }
+
+                _snapshotOffsets.AddRange(ListBaseOffsets(ProducerSnapshotFile.Suffix));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -56,7 +62,7 @@ public sealed partial class PartitionLog
             _recoveryPoint = hadCleanShutdown || recovered ? leo : Math.Min(recoveryPoint, leo);
             EpochCache.TruncateFromEnd(leo);
             EpochCache.TruncateFromStart(lso);
-            RebuildProducerState(lso);
+            RebuildProducerState(lso, leo);
             PublishSegmentsLocked(leo, lso, highWatermark);
         }
     }
@@ -127,47 +133,6 @@ public sealed partial class PartitionLog
         }
 
         return true;
-    }
-
-    /// <summary>
-    /// Rebuilds the idempotent producer state from batch headers. Segments whose newest batch is older than
-    /// producer.id.expiration.ms are skipped: their producers would expire anyway (Kafka snapshots instead).
-    /// </summary>
-    private void RebuildProducerState(long fromOffset)
-    {
-        _producers.Clear();
-        var horizon = _options.NowMs - _options.ProducerIdExpirationMs;
-        for (var i = 0; i < _segments.Count; i++)
-        {
-            var segment = _segments[i];
-            if (i < _segments.Count - 1 && segment.LargestTimestamp() < horizon)
-            {
-                continue;
-            }
-
-            var handle = segment.File.Acquire();
-            try
-            {
-                using var reader = new BatchReader(handle, 0, segment.Size);
-                while (reader.Next(false, out var h, out _))
-                {
-                    if (h.LastOffset >= fromOffset && h.HasProducerId)
-                    {
-                        _producers.Update(h, h.MaxTimestamp);
-                    }
-
-                    reader.Advance(h);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new KafkaStorageException($"Cannot read {segment.File.Path}: {e.Message}", e);
-            }
-            finally
-            {
-                segment.File.Release();
-            }
-        }
     }
 
     /// <summary>

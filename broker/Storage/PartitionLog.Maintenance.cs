@@ -109,6 +109,8 @@ public sealed partial class PartitionLog
                 return true;
             }
 
+            // Before the segments change: a failure leaves the log as it was.
+            DeleteProducerSnapshotsLocked(o => o > offset, strict: true);
             var nowMs = _options.NowMs;
             var removed = _segments.Where(s => s.BaseOffset > offset).ToList();
             if (removed.Count == _segments.Count)
@@ -132,7 +134,7 @@ public sealed partial class PartitionLog
             }
 
             EpochCache.TruncateFromEnd(leo);
-            RebuildProducerState(st.LogStartOffset);
+            RebuildProducerState(Math.Min(st.LogStartOffset, leo), leo);
             PublishSegmentsLocked(leo, Math.Min(st.LogStartOffset, leo), Math.Min(st.HighWatermark, leo));
             foreach (var s in removed)
             {
@@ -176,6 +178,7 @@ public sealed partial class PartitionLog
             }
 
             DeleteSegmentsLocked((s, next, _) => next is not null && next.BaseOffset <= _state.LogStartOffset, _options.NowMs);
+            DeleteProducerSnapshotsLocked(o => o < _state.LogStartOffset, strict: false);
             return (ErrorCode.None, _state.LogStartOffset);
         }
     }
@@ -275,11 +278,15 @@ public sealed partial class PartitionLog
             ScheduleDeleteLocked(s, nowMs);
         }
 
+        // The snapshots the deleted segments led to: state of records that are gone.
+        DeleteProducerSnapshotsLocked(o => o < lso, strict: false);
         return deletable.Count;
     }
 
     private void TruncateFullyLocked(long offset)
     {
+        // First: a failure leaves the log as it was.
+        DeleteProducerSnapshotsLocked(_ => true, strict: true);
         var nowMs = _options.NowMs;
         var old = _segments.ToList();
         foreach (var s in old)

@@ -8,11 +8,14 @@ namespace KafkaOperator.Storage;
 
 // Exception policy: I/O failures throw KafkaStorageException (the server answers KafkaStorageError); bad offsets
 // and protocol-level problems are returned as ErrorCode in AppendResult/LogReadResult (never thrown). Using a log
-// after Dispose throws ObjectDisposedException.
+// after Dispose throws ObjectDisposedException. Producer state snapshots are an optimisation: a failed write (roll,
+// close) or a corrupt or unreadable file (load, truncation) is a warning through PartitionLogOptions.Warn and a
+// longer scan of the log, never a failed operation; only failing to delete a snapshot above a truncation point or
+// the recovered log end throws, since using it later would give producers a history the log no longer has.
 
 /// <summary>
 /// The log of one partition: a directory `topic-partition` of segments, the leader epoch cache, the idempotent
-/// producer state and the offsets replication needs (log start, log end, high watermark, recovery point).
+/// producer state (with its snapshots) and the offsets replication needs (log start, log end, high watermark, recovery point).
 /// Writers serialize on one lock per partition; readers take an immutable snapshot and read files without it.
 /// </summary>
 public sealed partial class PartitionLog : IDisposable
@@ -158,7 +161,10 @@ public sealed partial class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>Flushes, closes every file; the log object is unusable afterwards.</summary>
+    /// <summary>
+    /// Flushes, snapshots the producer state at the log end (the next load reads it instead of the log), closes
+    /// every file; the log object is unusable afterwards.
+    /// </summary>
     public void Dispose()
     {
         lock (_lock)
@@ -172,6 +178,17 @@ public sealed partial class PartitionLog : IDisposable
         Flush();
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return;
+            }
+
+            var st = _state;
+            if (_producers.Count > 0 || st.LogEndOffset > st.LogStartOffset)
+            {
+                TakeProducerSnapshotLocked(st.LogEndOffset, durable: true);
+            }
+
             _disposed = true;
             foreach (var s in _segments)
             {

@@ -24,5 +24,11 @@ public sealed class PartitionLogOptions
     /// </summary>
     public Action<PartitionLog>? FlushRequested { get; init; }
 
+    /// <summary>
+    /// WARN-level messages about damage storage works around without failing (a corrupt producer state snapshot,
+    /// say); null drops them.
+    /// </summary>
+    public Action<string>? Warn { get; init; }
+
     internal long NowMs => Time.GetUtcNow().ToUnixTimeMilliseconds();
 }

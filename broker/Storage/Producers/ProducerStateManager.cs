@@ -105,6 +105,34 @@ internal sealed class ProducerStateManager
 
     public void Clear() => _producers.Clear();
 
+    /// <summary>Every producer's state, for a snapshot file.</summary>
+    public List<ProducerSnapshotEntry> ToSnapshot() =>
+        [.. _producers.Select(p => new ProducerSnapshotEntry(p.Key, p.Value.Epoch, p.Value.CoordinatorEpoch, p.Value.LastTimestamp, p.Value.Batches()))];
+
+    /// <summary>
+    /// Replaces the state with a snapshot's, without the producers idle longer than producer.id.expiration.ms
+    /// (the retention pass would forget them anyway; Kafka drops them when loading too).
+    /// </summary>
+    public void Load(IEnumerable<ProducerSnapshotEntry> entries, long nowMs, long expirationMs)
+    {
+        _producers.Clear();
+        foreach (var e in entries)
+        {
+            if (nowMs - e.LastTimestamp > expirationMs)
+            {
+                continue;
+            }
+
+            var entry = new ProducerEntry { Epoch = e.Epoch, CoordinatorEpoch = e.CoordinatorEpoch, LastTimestamp = e.LastTimestamp };
+            foreach (var b in e.Batches)
+            {
+                entry.Add(b);
+            }
+
+            _producers[e.ProducerId] = entry;
+        }
+    }
+
     /// <summary>producer id → offset of its last batch (the cleaner keeps that batch even when emptied).</summary>
     public Dictionary<long, long> LastOffsets() =>
         _producers.Where(p => p.Value.Count > 0).ToDictionary(p => p.Key, p => p.Value.Last.LastOffset);
@@ -137,6 +165,9 @@ internal sealed class ProducerStateManager
 
         public long LastTimestamp { get; set; }
 
+        /// <summary>Kept for the snapshot format (transaction markers set it in Kafka); -1 until they exist here.</summary>
+        public int CoordinatorEpoch { get; set; } = -1;
+
         public int Count { get; private set; }
 
         public BatchMetadata Last => _ring[(_next + BatchesToRetain - 1) % BatchesToRetain];
@@ -152,6 +183,18 @@ internal sealed class ProducerStateManager
         {
             Count = 0;
             _next = 0;
+        }
+
+        /// <summary>The retained batches, oldest first.</summary>
+        public BatchMetadata[] Batches()
+        {
+            var result = new BatchMetadata[Count];
+            for (var i = 0; i < Count; i++)
+            {
+                result[i] = _ring[(_next + BatchesToRetain - Count + i) % BatchesToRetain];
+            }
+
+            return result;
         }
 
         public BatchMetadata? FindDuplicate(int firstSeq, int lastSeq)
