@@ -43,6 +43,7 @@ public sealed class ReplicaManager : IDisposable
             RetentionCheckIntervalMs = _config.LogRetentionCheckIntervalMs,
             ProducerIdExpirationMs = _config.GetInt("producer.id.expiration.ms"),
             TopicConfig = topic => _store.Image.Topic(topic) is { } t ? ToLogConfig(TopicConfig.Create(_config, t.Configs)) : null,
+            Warn = Log.Warn,
         });
         var image = _store.Image;
         foreach (var ((topic, partition), offline) in _logs.OfflineLogs)
