@@ -56,7 +56,7 @@ spec:
 apiVersion: kafka.kafkaoperator.io/v1alpha1
 kind: KafkaTopic
 metadata: {name: $TOPIC, namespace: $NS}
-spec: {cluster: $CLUSTER, partitions: 3, replicationFactor: 1, config: {retention.ms: "3600000"}}
+spec: {cluster: $CLUSTER, partitions: 3, replicationFactor: 3, config: {retention.ms: "3600000", min.insync.replicas: "2"}}
 YAML
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkatopic/$TOPIC" --timeout="$TIMEOUT"
@@ -72,10 +72,12 @@ seq 1 100 | sed 's/^/message-/' | kcat -b "$BOOTSTRAP" -t "$TOPIC" -P
 count=$(kcat -b "$BOOTSTRAP" -t "$TOPIC" -C -o beginning -e -q | grep -c '^message-' || true)
 [ "$count" = 100 ] || fail "consumed $count messages, expected 100"
 
-step "delete broker 1 and see it return with its data"
+step "delete broker 1: its partitions fail over, writes go on, and it returns with its data"
 pvc_uid=$($KUBECTL -n "$NS" get pvc "data-$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}')
 pod_uid=$($KUBECTL -n "$NS" get pod "$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}')
 $KUBECTL -n "$NS" delete pod "$CLUSTER-broker-1" --wait=true
+# RF 3, min.insync.replicas 2: with broker 1 gone every partition has a leader and acks=all (kcat's default) succeeds.
+seq 101 200 | sed 's/^/message-/' | kcat -b "$BOOTSTRAP" -t "$TOPIC" -P || fail "producing while broker 1 was down failed"
 for _ in $(seq 1 120); do
   new_uid=$($KUBECTL -n "$NS" get pod "$CLUSTER-broker-1" -o jsonpath='{.metadata.uid}' 2>/dev/null || true)
   [ -n "$new_uid" ] && [ "$new_uid" != "$pod_uid" ] && break
@@ -87,7 +89,7 @@ dirs=$($KUBECTL -n "$NS" exec "$CLUSTER-broker-1" -- ls /var/lib/kafka/data)
 grep -q "^$TOPIC-" <<<"$dirs" || fail "broker 1 lost its partition directories"
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
 count=$(kcat -b "$BOOTSTRAP" -t "$TOPIC" -C -o beginning -e -q | grep -c '^message-' || true)
-[ "$count" = 100 ] || fail "after the restart consumed $count messages, expected 100"
+[ "$count" = 200 ] || fail "after the restart consumed $count messages, expected 200"
 
 step "config change rolls the brokers one at a time"
 pods_before=$($KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
