@@ -24,8 +24,8 @@ public sealed class SampleManifestTests
         {
             var cluster = Assert.Single(clusters, c => c.Metadata.Name == topic.Spec.Cluster && c.Metadata.Namespace == topic.Metadata.Namespace);
             Assert.True(topic.Spec.ReplicationFactor <= cluster.Spec.Replicas, $"{topic.Metadata.Name}: replicationFactor above spec.replicas");
-            // The brokers do not replicate partitions yet: a higher factor is refused.
-            Assert.Equal(1, topic.Spec.ReplicationFactor);
+            // Replicated, with room for one broker to be down without failing acks=all.
+            Assert.True(topic.Spec.ReplicationFactor >= 3, $"{topic.Metadata.Name}: replicationFactor below 3");
             Assert.Null(MinInsyncReplicasCheck.Warning(topic, cluster));
         }
     }
