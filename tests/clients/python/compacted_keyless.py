@@ -24,8 +24,9 @@ def main():
         value = msg.value().decode()
         reports[value] = None if err is None else {"code": err.code(), "name": err.name(), "message": err.str()}
 
-    # One batch: linger long enough that all four messages leave together; no retries, so the first answer stands.
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 200, "retries": 0, "acks": "all"})
+    # One batch: linger long enough that all four messages leave together even on a loaded machine; no retries, so
+    # the first answer stands.
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 2000, "retries": 0, "acks": "all"})
     for i, key in enumerate([b"k0", None, b"k2", None]):
         producer.produce(topic, key=key, value=b"v%d" % i, partition=0, on_delivery=report)
     remaining = producer.flush(30)
