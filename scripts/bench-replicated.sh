@@ -9,13 +9,6 @@
 #   D (broker.session.timeout.ms=2000): 10,000 partitions: kill -9, fencing to leaderships moved; restart to ready
 
 cdir="$work/cluster"
-read -r -a cports < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(6)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
-cvoters="0@127.0.0.1:${cports[3]},1@127.0.0.1:${cports[4]},2@127.0.0.1:${cports[5]}"
-cbs="127.0.0.1:${cports[0]},127.0.0.1:${cports[1]},127.0.0.1:${cports[2]}"
 declare -A cgen cstart_ns # broker id -> start count (one log file per start), start time
 csession=9000
 cheartbeat=2000
@@ -65,6 +58,15 @@ cluster_up() { # phase name: a fresh 3-broker cluster; R[<phase>_ready_ms] is wh
   local i ms max=0
   cluster_down
   rm -rf "$cdir"; mkdir -p "$cdir"
+  # Fixed before the start, because every broker's configuration names every voter's CONTROLLER port; free
+  # ports picked per cluster, so a port another process took since the last one cannot stop the run.
+  read -r -a cports < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(6)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in ss))')
+  cvoters="0@127.0.0.1:${cports[3]},1@127.0.0.1:${cports[4]},2@127.0.0.1:${cports[5]}"
+  cbs="127.0.0.1:${cports[0]},127.0.0.1:${cports[1]},127.0.0.1:${cports[2]}"
   for i in 0 1 2; do cstart "$i"; done
   for i in 0 1 2; do ms=$(cready "$i" 60); [ "$ms" -gt "$max" ] && max=$ms; done
   R[$1_ready_ms]=$max

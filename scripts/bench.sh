@@ -153,42 +153,5 @@ results="$work/results.json"
   printf '"only": "%s", "iperf": "%s"}\n' "$only" "$iperf"
 } > "$results"
 
-python3 - "$results" "$work/rkp-latency.txt" > out/bench.md <<'PY'
-import json, platform, os, sys, datetime
-r = json.load(open(sys.argv[1]))
-def num(key, default=0.0):
-    try: return float(r.get(key) or default)
-    except ValueError: return default
-rk = sorted(int(x) for x in open(sys.argv[2]).read().split()) if os.path.exists(sys.argv[2]) else []
-pct = lambda xs, q: xs[min(len(xs) - 1, max(0, int(len(xs) * q + 0.999999) - 1))] if xs else float("nan")
-def fails(name):
-    n = r.get(name + "_failed") or ""
-    return "" if n in ("", "0") else f" ({n} failed deliveries)"
-disk, loop = r["disk"]["mb_per_s"], r["loop"]["mb_per_s"]
-loop_txt = f"loopback TCP {loop:.0f} MB/s (1 connection)" + (f", iperf3 {r['iperf']} MB/s" if r.get("iperf") else "")
-disk_txt = f"disk {disk:.0f} MB/s (buffered, fdatasync/64 MiB)"
-def ok(v, target, higher=True):
-    if v is None: return "**failed**"
-    return "yes" if (v >= target if higher else v <= target) else "**no**"
-floor_txt = "loopback round trip with a responder that does nothing: " + " / ".join("failed" if r["floor"][k] is None else f"{r['floor'][k]:.0f}" for k in ("p50_us", "p99_us", "p999_us")) + " µs"
-def lat(d): return " / ".join("failed" if d[k] is None else f"{d[k]:.0f}" for k in ("p50_us", "p99_us", "p999_us")) + " µs"
-rows = [
-  ("produce 1 KiB, acks=1", f"{num('p1k_a1_mbps'):.0f} MB/s ({num('p1k_a1_mps'):,.0f} rec/s)", "≥ 330 MB/s", ok(num('p1k_a1_mbps'), 330) + fails('p1k_a1'), f"{disk_txt}; {loop_txt}"),
-  ("produce 1 KiB, acks=all", f"{num('p1k_all_mbps'):.0f} MB/s ({num('p1k_all_mps'):,.0f} rec/s)", "≥ 330 MB/s", ok(num('p1k_all_mbps'), 330) + fails('p1k_all'), disk_txt),
-  ("produce 100 B, acks=1", f"{num('p100_a1_mps'):,.0f} rec/s ({num('p100_a1_mbps'):.0f} MB/s)", "≥ 800k rec/s", ok(num('p100_a1_mps'), 800_000) + fails('p100_a1'), loop_txt),
-  ("produce 100 B, acks=all", f"{num('p100_all_mps'):,.0f} rec/s ({num('p100_all_mbps'):.0f} MB/s)", "≥ 800k rec/s", ok(num('p100_all_mps'), 800_000) + fails('p100_all'), loop_txt),
-  ("consume 1 KiB (6 partitions)", f"{num('c1k_mbps'):.0f} MB/s ({num('c1k_mps'):,.0f} rec/s)", "≥ 1200 MB/s", ok(num('c1k_mbps'), 1200), loop_txt),
-  ("produce latency p50 / p99 / p99.9, 1k rec/s, acks=1 (raw protocol)", lat(r['lat1']), "p50 ≤ 100 µs, p99 ≤ 1000 µs", ok(r['lat1']['p50_us'], 100, False) + " / " + ok(r['lat1']['p99_us'], 1000, False), floor_txt),
-  ("produce latency p50 / p99 / p99.9, 1k rec/s, acks=all (raw protocol)", lat(r['latall']), "p50 ≤ 100 µs, p99 ≤ 1000 µs", ok(r['latall']['p50_us'], 100, False) + " / " + ok(r['latall']['p99_us'], 1000, False), floor_txt),
-  ("produce latency p50 / p99 / p99.9, 1k rec/s (librdkafka delivery report)", f"{pct(rk, .5)} / {pct(rk, .99)} / {pct(rk, .999)} µs ({len(rk)} samples)", "(client view, informative)", "-", "includes librdkafka queueing"),
-  ("time to ready (process start → ready line)", f"{num('ready_ms'):.0f} ms (broker reports {r.get('ready_reported')} ms)", "< 1000 ms", ok(num('ready_ms'), 1000, False), "includes .NET runtime start"),
-  ("idle RSS 2 s after ready", f"{num('rss_idle_mb'):.0f} MB (at ready {num('rss_ready_mb'):.0f} MB)", "< 150 MB", ok(num('rss_idle_mb'), 150, False), "-"),
-]
-load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.platform()}, load average at the end {load}.")
-print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")
-print("Load: rdkafka_performance (librdkafka 2.0.2) on the same machine; latency: KafkaOperator.Bench (one Produce v7 in flight).\n")
-print("| figure | result | target | met | machine limit |\n|---|---|---|---|---|")
-for row in rows: print("| " + " | ".join(row) + " |")
-PY
+python3 scripts/bench_table.py "$results" "$work/rkp-latency.txt" > out/bench.md
 cat out/bench.md
