@@ -59,6 +59,7 @@ public static class Program
                     Required(options, "bootstrap"),
                     Required(options, "topic"),
                     Int(options, "broker", -1),
+                    Int(options, "observer", -1),
                     Probes.ClusterOptions.ParsePids(Required(options, "pids")),
                     Probes.Signals.Parse(options.GetValueOrDefault("signal") ?? "TERM"),
                     TimeSpan.FromSeconds(Int(options, "timeout-s", 60))).GetAwaiter().GetResult(),
@@ -89,7 +90,7 @@ public static class Program
                    KafkaOperator.Bench loopback [--seconds 3]
                    KafkaOperator.Bench create-topic --bootstrap H:P --topic T [--partitions 6] [--rf 3] [--config k=v,k=v] [--timeout-s 120]
                    KafkaOperator.Bench failover --bootstrap H:P --topic T --pids 0=PID,1=PID,.. [--partition N] [--warmup-ms 1000] [--timeout-s 60]
-                   KafkaOperator.Bench leaders-moved --bootstrap H:P --topic T --pids 0=PID,.. [--broker N] [--signal TERM|KILL] [--timeout-s 60]
+                   KafkaOperator.Bench leaders-moved --bootstrap H:P --topic T --pids 0=PID,.. [--broker N] [--observer N] [--signal TERM|KILL] [--timeout-s 60]
             """);
         return 2;
     }

@@ -9,7 +9,9 @@
 #   D (broker.session.timeout.ms=2000): 10,000 partitions: kill -9, fencing to leaderships moved; restart to ready
 
 cdir="$work/cluster"
-declare -A cgen cstart_ns # broker id -> start count (one log file per start), start time
+declare -A cgen cstart_ns cwrap # broker id -> start count (one log file per start), start time, wrapper pid
+logs=out/bench-logs # each cluster's broker output, kept for a look at what the figures do not show
+rm -rf "$logs"
 csession=9000
 cheartbeat=2000
 
@@ -37,9 +39,15 @@ auto.create.topics.enable=false
 broker.session.timeout.ms=$csession
 broker.heartbeat.interval.ms=$cheartbeat
 PROPS
+  rm -f "$cdir/broker-$i.pid"
   cstart_ns[$i]=$(now_ns)
-  dotnet "$broker_dll" "$cdir/broker-$i.properties" > "$(clog "$i" out)" 2> "$(clog "$i" err)" &
-  cpid[$i]=$!
+  # A wrapper subshell is the script's child, so that a broker a probe kills on purpose is not announced as
+  # "Killed" by this shell; its exit status still comes through the wrapper's.
+  ( dotnet "$broker_dll" "$cdir/broker-$i.properties" & echo $! > "$cdir/broker-$i.pid"; wait $! ) \
+    > "$(clog "$i" out)" 2> "$(clog "$i" err)" &
+  cwrap[$i]=$!
+  until [ -s "$cdir/broker-$i.pid" ]; do sleep 0.001; done
+  cpid[$i]=$(cat "$cdir/broker-$i.pid")
 }
 
 cready() { # broker id, timeout in s: waits for its ready line; prints ms from process start to it
@@ -57,6 +65,7 @@ cready() { # broker id, timeout in s: waits for its ready line; prints ms from p
 cluster_up() { # phase name: a fresh 3-broker cluster; R[<phase>_ready_ms] is when the last one was ready
   local i ms max=0
   cluster_down
+  cphase=$1
   rm -rf "$cdir"; mkdir -p "$cdir"
   # Fixed before the start, because every broker's configuration names every voter's CONTROLLER port; free
   # ports picked per cluster, so a port another process took since the last one cannot stop the run.
@@ -73,15 +82,16 @@ print(" ".join(str(s.getsockname()[1]) for s in ss))')
   echo "bench: $1: 3-broker cluster ready in $max ms (session timeout $csession ms, heartbeat $cheartbeat ms), bootstrap $cbs"
 }
 
-cluster_down() {
+cluster_down() { # kills the cluster's brokers and keeps their output under out/bench-logs/<phase>
   local i
-  for i in "${!cpid[@]}"; do kill -9 "${cpid[$i]}" 2>/dev/null || true; wait "${cpid[$i]}" 2>/dev/null || true; done
+  for i in "${!cpid[@]}"; do kill -9 "${cpid[$i]}" 2>/dev/null || true; wait "${cwrap[$i]}" 2>/dev/null || true; done
   cpid=()
+  if [ -n "${cphase:-}" ] && [ -d "$cdir" ]; then mkdir -p "$logs/$cphase"; cp "$cdir"/*.out "$cdir"/*.err "$logs/$cphase/" 2>/dev/null || true; fi
 }
 
 gone() { # broker id: a broker a probe killed or stopped on purpose; sets gone_status to its exit status
   gone_status=0
-  wait "${cpid[$1]}" 2>/dev/null || gone_status=$?
+  wait "${cwrap[$1]}" 2>/dev/null || gone_status=$?
   unset "cpid[$1]"
 }
 

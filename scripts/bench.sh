@@ -33,7 +33,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ko-bench.XXXXXX")
 broker_pid=""
 iperf_pid=""
 load_pid=""
-declare -A cpid # cluster broker id -> pid, for the brokers that should be running
+declare -A cpid cwrap # cluster broker id -> pid (and its wrapper's), for the brokers that should be running
 cleanup() {
   [ -n "$broker_pid" ] && kill -9 "$broker_pid" 2>/dev/null || true
   [ -n "$iperf_pid" ] && kill -9 "$iperf_pid" 2>/dev/null || true
@@ -56,7 +56,7 @@ alive() {
   fi
   for i in "${!cpid[@]}"; do
     kill -0 "${cpid[$i]}" 2>/dev/null && continue
-    wait "${cpid[$i]}" 2>/dev/null; code=$?
+    wait "${cwrap[$i]}" 2>/dev/null; code=$?
     echo "bench: cluster broker $i exited (status $code) during: $1"; tail -30 "$(clog "$i" out)" "$(clog "$i" err)"; exit 1
   done
 }

@@ -117,7 +117,8 @@ if has("shut"):
     moved, polls = get("shut", "moved_ms"), get("shut", "polls") or 1
     rows.append((f"RF 3 controlled shutdown (SIGTERM) of a broker leading {get('shut', 'led_before')} of "
                  f"{get('shut', 'partitions'):,} partitions → all its leaderships moved (Metadata from another broker)",
-                 f"{moved:.0f} ms (process exited after {get('shut', 'exit_ms'):.0f} ms, status {r.get('shut_exit')})",
+                 f"{moved:.0f} ms (its fencing seen after {get('shut', 'fenced_ms') or 0:.0f} ms; process exited after "
+                 f"{get('shut', 'exit_ms'):.0f} ms, status {r.get('shut_exit')})",
                  "< 200 ms", ok(moved, 200, False),
                  f"two metadata commits (the broker's fence, then the controller's moves); one Metadata poll "
                  f"≈ {moved / polls:.0f} ms here; {cpus}"))

@@ -17,7 +17,7 @@ public static class LeadershipProbe
 {
     private static readonly ApiVersionRange MetadataVersions = new(1, 12);
 
-    public static async Task<string> RunAsync(string bootstrap, string topic, int broker, Dictionary<int, int> pids,
+    public static async Task<string> RunAsync(string bootstrap, string topic, int broker, int observerId, Dictionary<int, int> pids,
         int signal, TimeSpan deadline)
     {
         using var cts = new CancellationTokenSource(deadline);
@@ -33,8 +33,8 @@ public static class LeadershipProbe
         // Preferably neither the signalled broker nor the controller: its view comes through metadata replication,
         // as most clients' does.
         var others = cluster.Metadata.Brokers.Where(b => b.NodeId != victim).ToList();
-        var observerNode = others.FirstOrDefault(b => b.NodeId != controller) ?? others.FirstOrDefault()
-            ?? throw new ArgumentException("no other broker to observe from");
+        var observerNode = (observerId >= 0 ? others.FirstOrDefault(b => b.NodeId == observerId) : others.FirstOrDefault(b => b.NodeId != controller))
+            ?? others.FirstOrDefault() ?? throw new ArgumentException("no other broker to observe from");
         var pid = ClusterOptions.PidOf(pids, victim);
         await using var observer = await KafkaConnection.ConnectAsync(observerNode.Host, observerNode.Port,
             new KafkaConnectionOptions { ClientId = "ko-bench", RequestTimeout = TimeSpan.FromSeconds(10) }, cts.Token);
@@ -50,11 +50,18 @@ public static class LeadershipProbe
         Signals.Send(pid, signal);
         var exited = WaitForExitAsync(pid, signalledAt, cts.Token);
         double? firstMoveMs = null;
+        double? fencedMs = null;
         var polls = 0;
         while (true)
         {
             var response = await observer.SendAsync<MetadataRequest, MetadataResponse>(request, MetadataVersions, cts.Token);
             polls++;
+            // Metadata lists live brokers only: the signalled one leaves the list once its fencing is committed.
+            if (fencedMs is null && response.Brokers.All(b => b.NodeId != victim))
+            {
+                fencedMs = Stopwatch.GetElapsedTime(signalledAt).TotalMilliseconds;
+            }
+
             var partitions = response.Topics.Single(t => t.Name == topic).Partitions;
             var stillLed = partitions.Count(p => p.LeaderId == victim);
             if (stillLed < led && firstMoveMs is null)
@@ -75,7 +82,8 @@ public static class LeadershipProbe
         return string.Create(CultureInfo.InvariantCulture,
             $"{{\"probe\":\"leaders-moved\",\"topic\":\"{topic}\",\"partitions\":{before.Partitions.Count},\"broker\":{victim}," +
             $"\"was_controller\":{(victim == controller ? "true" : "false")},\"observer\":{observerNode.NodeId},\"signal\":{signal}," +
-            $"\"led_before\":{led},\"first_move_ms\":{firstMoveMs ?? movedMs:0},\"moved_ms\":{movedMs:0}," +
+            $"\"led_before\":{led},\"fenced_ms\":{(fencedMs is { } f ? f.ToString("0", CultureInfo.InvariantCulture) : "null")}," +
+            $"\"first_move_ms\":{firstMoveMs ?? movedMs:0},\"moved_ms\":{movedMs:0}," +
             $"\"moved_at_unix_ms\":{movedAtUnixMs},\"exit_ms\":{exitMs:0},\"polls\":{polls}}}");
     }
 
