@@ -3,7 +3,8 @@
 # combined mode (each also a metadata quorum voter, as scripts/run-cluster.sh starts them), topics with RF 3 and
 # min.insync.replicas=2. Each phase starts a fresh cluster, so one phase's leftovers (a killed broker, thousands
 # of partitions) do not colour the next:
-#   A (defaults): RF 3 produce throughput, produce latency idle and under about 50 MB/s, failover after kill -9
+#   A (defaults): RF 3 produce throughput (acks=all, and acks=1 for comparison), produce latency idle and under
+#     about 50 MB/s, failover after kill -9
 #   B (broker.session.timeout.ms=2000): failover after kill -9
 #   C (defaults): SIGTERM of a broker leading about 1,000 of 3,000 partitions: time until its leaderships moved
 #   D (broker.session.timeout.ms=2000): 10,000 partitions: kill -9, fencing to leaderships moved; restart to ready
@@ -156,6 +157,10 @@ R[rload_mbps]=$(sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p' <<< "$load")
 R[rload_failed]=$(sed -n 's/.*, \([0-9]*\) failed).*/\1/p' <<< "$load")
 echo "bench: RF 3 latency acks=all at 1k rec/s under load: ${J[rlat_load]}; load: $load"
 alive "RF 3 latency under load"
+# The same produce with acks=1: what replication costs in bandwidth, apart from waiting for the followers (after
+# the latency runs, which it would disturb while the followers catch up; the failover probe's acks=all warm-up
+# waits for them).
+produce r1k_a1 bench-rf3 1024 1000000 1 "$cbs"
 failover fo9000
 
 # ---- B: failover with broker.session.timeout.ms=2000 (heartbeat 500 ms: the controller checks every 250 ms)

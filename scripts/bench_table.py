@@ -97,6 +97,10 @@ if has("rep_a_ready_ms"):
          + (f"{ratio:.0%} of single-node acks=1 ({single:.0f} MB/s)" if ratio is not None else "no single-node figure"),
          "≥ 50 % of single-node acks=1", ok(ratio, 0.5) + fails("r1k_all"),
          f"{disk_txt}, ÷ 3 copies = {disk / 3:.0f} MB/s; {cpus}"),
+        ("RF 3 produce 1 KiB, acks=1 (same topic; followers still copy everything, the producer does not wait for them)",
+         f"{num('r1k_a1_mbps'):.0f} MB/s ({num('r1k_a1_mps'):,.0f} rec/s) = "
+         + (f"{num('r1k_a1_mbps') / single:.0%} of single-node acks=1" if single else "no single-node figure"),
+         "(informative)", "-" + fails("r1k_a1"), f"{disk_txt}, ÷ 3 copies = {disk / 3:.0f} MB/s; {cpus}"),
         ("RF 3 produce latency p50 / p99 / p99.9, 1k rec/s, acks=all (raw protocol)", lat(r["rlat"]), "p99 ≤ 5 ms",
          ok(get("rlat", "p99_us"), 5000, False), floor_txt),
         (f"RF 3 produce latency p50 / p99 / p99.9, 1k rec/s, acks=all, under rdkafka_performance load "

@@ -19,7 +19,8 @@ public static class FailoverProbe
         TimeSpan warmup, TimeSpan deadline)
     {
         using var cts = new CancellationTokenSource(deadline);
-        var options = ClusterOptions.For(bootstrap, requestTimeout: TimeSpan.FromSeconds(1));
+        // The broker's own ack timeout (1 s) answers before the client gives up on a request (2 s).
+        var options = ClusterOptions.For(bootstrap, requestTimeout: TimeSpan.FromSeconds(2));
         options.MaxRetries = int.MaxValue;
         options.RetryBackoff = TimeSpan.FromMilliseconds(5);
         options.MaxRetryBackoff = TimeSpan.FromMilliseconds(20);
@@ -37,30 +38,24 @@ public static class FailoverProbe
         var producerOptions = new KafkaProducerOptions { Acks = -1, Linger = TimeSpan.Zero, AckTimeout = TimeSpan.FromSeconds(1) };
         await using var producer = await KafkaProducer.CreateAsync(cluster, producerOptions, cts.Token);
         var value = new byte[100];
+        // Until the partition acknowledges steadily: the first records may wait for followers still catching up.
         var acknowledged = 0;
         var warm = Stopwatch.StartNew();
-        while (warm.Elapsed < warmup)
+        while (warm.Elapsed < warmup || acknowledged == 0)
         {
-            await producer.ProduceAsync(topic, chosen.Partition, null, value, cancellationToken: cts.Token);
-            acknowledged++;
+            if (await TryProduceAsync(producer, topic, chosen.Partition, value, cts.Token))
+            {
+                acknowledged++;
+            }
         }
 
         var killedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var killedAt = Stopwatch.GetTimestamp();
         Signals.Send(pid, Signals.Kill);
         var failures = 0;
-        while (true)
+        while (!await TryProduceAsync(producer, topic, chosen.Partition, value, cts.Token))
         {
-            try
-            {
-                await producer.ProduceAsync(topic, chosen.Partition, null, value, cancellationToken: cts.Token);
-                break;
-            }
-            catch (Exception e) when (e is KafkaException or KafkaConnectionException or TimeoutException)
-            {
-                // The client gave up on this record; the next one goes through the same retries.
-                failures++;
-            }
+            failures++;
         }
 
         var gapMs = Stopwatch.GetElapsedTime(killedAt).TotalMilliseconds;
@@ -70,5 +65,20 @@ public static class FailoverProbe
             $"\"killed_pid\":{pid},\"was_controller\":{(victim == controller ? "true" : "false")},\"acks_before\":{acknowledged}," +
             $"\"killed_at_unix_ms\":{killedAtUnixMs},\"kill_to_ack_ms\":{gapMs:0},\"failed_records\":{failures}," +
             $"\"new_leader\":{after.LeaderId},\"leader_epoch\":[{chosen.LeaderEpoch},{after.LeaderEpoch}]}}");
+    }
+
+    private static async Task<bool> TryProduceAsync(KafkaProducer producer, string topic, int partition, byte[] value,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            await producer.ProduceAsync(topic, partition, null, value, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is KafkaException or KafkaConnectionException or TimeoutException)
+        {
+            // The client gave up on this record; the next one goes through the same retries.
+            return false;
+        }
     }
 }
