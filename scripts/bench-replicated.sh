@@ -192,9 +192,14 @@ victim=$(jget "$out" broker)
 gone "$victim"
 J[big]=$out
 alive "10k fencing"
-fenced=$(fenced_at "$victim" "$(( $(jget "$out" moved_at_unix_ms) - $(jget "$out" moved_ms) ))")
+killed_at=$(( $(jget "$out" moved_at_unix_ms) - $(jget "$out" moved_ms) ))
+fenced=$(fenced_at "$victim" "$killed_at")
 R[big_fence_to_moved_ms]=""
-[ -n "$fenced" ] && R[big_fence_to_moved_ms]=$(( $(jget "$out" moved_at_unix_ms) - fenced ))
+R[big_fence_to_writable_ms]=""
+if [ -n "$fenced" ]; then
+  R[big_fence_to_moved_ms]=$(( $(jget "$out" moved_at_unix_ms) - fenced ))
+  R[big_fence_to_writable_ms]=$(( killed_at + $(jget "$out" writable_ms) - fenced ))
+fi
 cstart "$victim"
 R[big_restart_ms]=$(cready "$victim" 120)
 R[big_restart_reported]=$(sed -n 's/.*(\([0-9.]*\) ms).*/\1/p' "$(clog "$victim" out)" | head -1)

@@ -121,7 +121,8 @@ if has("shut"):
     moved, polls = get("shut", "moved_ms"), get("shut", "polls") or 1
     rows.append((f"RF 3 controlled shutdown (SIGTERM) of a broker leading {get('shut', 'led_before')} of "
                  f"{get('shut', 'partitions'):,} partitions → all its leaderships moved (Metadata from another broker)",
-                 f"{moved:.0f} ms (its fencing seen after {get('shut', 'fenced_ms') or 0:.0f} ms; process exited after "
+                 f"{moved:.0f} ms (its fencing seen after {get('shut', 'fenced_ms') or 0:.0f} ms; an acks=all write "
+                 f"acknowledged on every new leader after {get('shut', 'writable_ms'):.0f} ms; process exited after "
                  f"{get('shut', 'exit_ms'):.0f} ms, status {r.get('shut_exit')})",
                  "< 200 ms", ok(moved, 200, False),
                  f"two metadata commits (the broker's fence, then the controller's moves); one Metadata poll "
@@ -131,8 +132,9 @@ if has("big"):
     rows += [
         (f"RF 3, {get('big', 'partitions'):,} partitions: kill -9 of a broker leading {get('big', 'led_before'):,} → "
          f"its leaderships moved, from its fencing (broker.session.timeout.ms=2000)",
-         (f"{fence_to_moved:.0f} ms after the fencing" if fence_to_moved >= 0 else "fencing not found in the logs")
-         + f" ({get('big', 'moved_ms'):.0f} ms after the kill)",
+         (f"{fence_to_moved:.0f} ms after the fencing ({get('big', 'moved_ms'):.0f} ms after the kill); an acks=all write "
+          f"acknowledged on every new leader {num('big_fence_to_writable_ms'):.0f} ms after the fencing"
+          if fence_to_moved >= 0 else f"fencing not found in the logs ({get('big', 'moved_ms'):.0f} ms after the kill)"),
          "< 1 s", ok(fence_to_moved if fence_to_moved >= 0 else None, 1000, False),
          f"one metadata commit of {get('big', 'partitions'):,} partition changes; {cpus}"),
         (f"RF 3, {get('big', 'partitions'):,} partitions: restart of the killed broker → ready",

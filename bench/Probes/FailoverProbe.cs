@@ -11,7 +11,6 @@ namespace KafkaOperator.Bench.Probes;
 /// partition's leader (sent by this probe, between two records, so none is in flight), then records again until
 /// the first one is acknowledged. The gap from the kill to that acknowledgement is the partition's outage: the
 /// controller's fencing after broker.session.timeout.ms, the new leader's election, and this client finding it.
-/// The client retries every 5–20 ms with short timeouts, so it adds little to the gap.
 /// </summary>
 public static class FailoverProbe
 {
@@ -19,12 +18,8 @@ public static class FailoverProbe
         TimeSpan warmup, TimeSpan deadline)
     {
         using var cts = new CancellationTokenSource(deadline);
-        // The broker's own ack timeout (1 s) answers before the client gives up on a request (2 s).
-        var options = ClusterOptions.For(bootstrap, requestTimeout: TimeSpan.FromSeconds(2));
-        options.MaxRetries = int.MaxValue;
-        options.RetryBackoff = TimeSpan.FromMilliseconds(5);
-        options.MaxRetryBackoff = TimeSpan.FromMilliseconds(20);
-        await using var cluster = await KafkaCluster.ConnectAsync(options, cts.Token);
+        await using var producer = await AckedWrites.CreateAsync(bootstrap, cts.Token);
+        var cluster = producer.Cluster;
         var before = await cluster.GetTopicAsync(topic, refresh: true, cts.Token);
         var controller = cluster.Metadata.ControllerId;
         // The partition asked for, or (-1) the first whose leader is not the active controller: killing the
@@ -35,15 +30,12 @@ public static class FailoverProbe
         var victim = chosen.LeaderId;
         var pid = ClusterOptions.PidOf(pids, victim);
 
-        var producerOptions = new KafkaProducerOptions { Acks = -1, Linger = TimeSpan.Zero, AckTimeout = TimeSpan.FromSeconds(1) };
-        await using var producer = await KafkaProducer.CreateAsync(cluster, producerOptions, cts.Token);
-        var value = new byte[100];
         // Until the partition acknowledges steadily: the first records may wait for followers still catching up.
         var acknowledged = 0;
         var warm = Stopwatch.StartNew();
         while (warm.Elapsed < warmup || acknowledged == 0)
         {
-            if (await TryProduceAsync(producer, topic, chosen.Partition, value, cts.Token))
+            if (await AckedWrites.TryProduceAsync(producer, topic, chosen.Partition, cts.Token))
             {
                 acknowledged++;
             }
@@ -53,7 +45,7 @@ public static class FailoverProbe
         var killedAt = Stopwatch.GetTimestamp();
         Signals.Send(pid, Signals.Kill);
         var failures = 0;
-        while (!await TryProduceAsync(producer, topic, chosen.Partition, value, cts.Token))
+        while (!await AckedWrites.TryProduceAsync(producer, topic, chosen.Partition, cts.Token))
         {
             failures++;
         }
@@ -65,20 +57,5 @@ public static class FailoverProbe
             $"\"killed_pid\":{pid},\"was_controller\":{(victim == controller ? "true" : "false")},\"acks_before\":{acknowledged}," +
             $"\"killed_at_unix_ms\":{killedAtUnixMs},\"kill_to_ack_ms\":{gapMs:0},\"failed_records\":{failures}," +
             $"\"new_leader\":{after.LeaderId},\"leader_epoch\":[{chosen.LeaderEpoch},{after.LeaderEpoch}]}}");
-    }
-
-    private static async Task<bool> TryProduceAsync(KafkaProducer producer, string topic, int partition, byte[] value,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            await producer.ProduceAsync(topic, partition, null, value, cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (Exception e) when (e is KafkaException or KafkaConnectionException or TimeoutException)
-        {
-            // The client gave up on this record; the next one goes through the same retries.
-            return false;
-        }
     }
 }

@@ -12,6 +12,8 @@ namespace KafkaOperator.Bench.Probes;
 /// after broker.session.timeout.ms): signals the broker, then asks another broker for the topic's metadata in a
 /// tight loop until no partition is led by the signalled broker and none is without a leader. Another broker,
 /// because what matters is what clients are told; the signalled one may answer from a stale view or not at all.
+/// Then, since a leader named in the metadata may not have taken the role yet, one acks=all record to a moved
+/// partition on each new leader: the time until all are acknowledged is when the moved partitions are writable.
 /// </summary>
 public static class LeadershipProbe
 {
@@ -45,6 +47,7 @@ public static class LeadershipProbe
         };
         // One round trip first, so the connection and the codec are warm when the clock runs.
         _ = await observer.SendAsync<MetadataRequest, MetadataResponse>(request, MetadataVersions, cts.Token);
+        await using var producer = await AckedWrites.CreateAsync(bootstrap, cts.Token);
 
         var signalledAt = Stopwatch.GetTimestamp();
         Signals.Send(pid, signal);
@@ -52,6 +55,7 @@ public static class LeadershipProbe
         double? firstMoveMs = null;
         double? fencedMs = null;
         var polls = 0;
+        List<MetadataResponse.MetadataResponsePartition> partitions;
         while (true)
         {
             var response = await observer.SendAsync<MetadataRequest, MetadataResponse>(request, MetadataVersions, cts.Token);
@@ -62,7 +66,7 @@ public static class LeadershipProbe
                 fencedMs = Stopwatch.GetElapsedTime(signalledAt).TotalMilliseconds;
             }
 
-            var partitions = response.Topics.Single(t => t.Name == topic).Partitions;
+            partitions = response.Topics.Single(t => t.Name == topic).Partitions;
             var stillLed = partitions.Count(p => p.LeaderId == victim);
             if (stillLed < led && firstMoveMs is null)
             {
@@ -77,13 +81,26 @@ public static class LeadershipProbe
 
         var movedMs = Stopwatch.GetElapsedTime(signalledAt).TotalMilliseconds;
         var movedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var wasLed = before.Partitions.Where(p => p.LeaderId == victim).Select(p => p.Partition).ToHashSet();
+        var samples = partitions.Where(p => wasLed.Contains(p.PartitionIndex)).GroupBy(p => p.LeaderId)
+            .Select(g => g.First().PartitionIndex).ToList();
+        var writes = await Task.WhenAll(samples.Select(async p =>
+        {
+            while (!await AckedWrites.TryProduceAsync(producer, topic, p, cts.Token))
+            {
+            }
+
+            return Stopwatch.GetElapsedTime(signalledAt).TotalMilliseconds;
+        }));
+        var writableMs = writes.Length > 0 ? writes.Max() : movedMs;
         // A stopping broker's own exit is part of the story (SIGTERM: it waits to lead nothing, then flushes).
         var exitMs = await exited;
         return string.Create(CultureInfo.InvariantCulture,
             $"{{\"probe\":\"leaders-moved\",\"topic\":\"{topic}\",\"partitions\":{before.Partitions.Count},\"broker\":{victim}," +
             $"\"was_controller\":{(victim == controller ? "true" : "false")},\"observer\":{observerNode.NodeId},\"signal\":{signal}," +
             $"\"led_before\":{led},\"fenced_ms\":{(fencedMs is { } f ? f.ToString("0", CultureInfo.InvariantCulture) : "null")}," +
-            $"\"first_move_ms\":{firstMoveMs ?? movedMs:0},\"moved_ms\":{movedMs:0}," +
+            $"\"first_move_ms\":{firstMoveMs ?? movedMs:0},\"moved_ms\":{movedMs:0},\"writable_ms\":{writableMs:0}," +
+            $"\"write_samples\":{samples.Count}," +
             $"\"moved_at_unix_ms\":{movedAtUnixMs},\"exit_ms\":{exitMs:0},\"polls\":{polls}}}");
     }
 
