@@ -49,6 +49,7 @@ public static class LeadershipProbe
         _ = await observer.SendAsync<MetadataRequest, MetadataResponse>(request, MetadataVersions, cts.Token);
         await using var producer = await AckedWrites.CreateAsync(bootstrap, cts.Token);
 
+        var signalledAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var signalledAt = Stopwatch.GetTimestamp();
         Signals.Send(pid, signal);
         var exited = WaitForExitAsync(pid, signalledAt, cts.Token);
@@ -101,7 +102,7 @@ public static class LeadershipProbe
             $"\"led_before\":{led},\"fenced_ms\":{(fencedMs is { } f ? f.ToString("0", CultureInfo.InvariantCulture) : "null")}," +
             $"\"first_move_ms\":{firstMoveMs ?? movedMs:0},\"moved_ms\":{movedMs:0},\"writable_ms\":{writableMs:0}," +
             $"\"write_samples\":{samples.Count}," +
-            $"\"moved_at_unix_ms\":{movedAtUnixMs},\"exit_ms\":{exitMs:0},\"polls\":{polls}}}");
+            $"\"signalled_at_unix_ms\":{signalledAtUnixMs},\"moved_at_unix_ms\":{movedAtUnixMs},\"exit_ms\":{exitMs:0},\"polls\":{polls}}}");
     }
 
     private static async Task<double> WaitForExitAsync(int pid, long since, CancellationToken cancellationToken)
