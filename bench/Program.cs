@@ -3,8 +3,10 @@ using System.Globalization;
 namespace KafkaOperator.Bench;
 
 /// <summary>
-/// `make bench` helpers (scripts/bench.sh drives them): a raw-protocol produce latency probe and this machine's
-/// limits (sequential disk writes with periodic fdatasync, loopback TCP). Each command prints one JSON line.
+/// `make bench` helpers (scripts/bench.sh drives them): a raw-protocol produce latency probe, this machine's
+/// limits (sequential disk writes with periodic fdatasync, loopback TCP), and for a replicated cluster: topic
+/// creation that waits for a full ISR, failover after kill -9 of a leader as a producer sees it, and how fast
+/// leaderships move off a stopped or killed broker. Each command prints one JSON line.
 /// </summary>
 public static class Program
 {
@@ -39,6 +41,28 @@ public static class Program
                     Long(options, "mib", 2048) << 20,
                     Long(options, "sync-mib", 64) << 20),
                 "loopback" => Probes.LoopbackProbe.Run(Int(options, "seconds", 3)),
+                "create-topic" => Probes.TopicSetup.RunAsync(
+                    Required(options, "bootstrap"),
+                    Required(options, "topic"),
+                    Int(options, "partitions", 6),
+                    (short)Int(options, "rf", 3),
+                    Configs(options.GetValueOrDefault("config")),
+                    TimeSpan.FromSeconds(Int(options, "timeout-s", 120))).GetAwaiter().GetResult(),
+                "failover" => Probes.FailoverProbe.RunAsync(
+                    Required(options, "bootstrap"),
+                    Required(options, "topic"),
+                    Int(options, "partition", -1),
+                    Probes.ClusterOptions.ParsePids(Required(options, "pids")),
+                    TimeSpan.FromMilliseconds(Int(options, "warmup-ms", 1000)),
+                    TimeSpan.FromSeconds(Int(options, "timeout-s", 60))).GetAwaiter().GetResult(),
+                "leaders-moved" => Probes.LeadershipProbe.RunAsync(
+                    Required(options, "bootstrap"),
+                    Required(options, "topic"),
+                    Int(options, "broker", -1),
+                    Int(options, "observer", -1),
+                    Probes.ClusterOptions.ParsePids(Required(options, "pids")),
+                    Probes.Signals.Parse(options.GetValueOrDefault("signal") ?? "TERM"),
+                    TimeSpan.FromSeconds(Int(options, "timeout-s", 60))).GetAwaiter().GetResult(),
                 _ => null,
             };
             if (json == null)
@@ -49,7 +73,8 @@ public static class Program
             Console.WriteLine(json);
             return 0;
         }
-        catch (Exception e) when (e is ArgumentException or IOException or System.Net.Sockets.SocketException or InvalidDataException)
+        catch (Exception e) when (e is ArgumentException or IOException or System.Net.Sockets.SocketException or InvalidDataException
+            or KafkaOperator.Client.KafkaException or TimeoutException or OperationCanceledException)
         {
             Console.Error.WriteLine($"bench {args[0]}: {e.Message}");
             return 1;
@@ -63,6 +88,9 @@ public static class Program
                    KafkaOperator.Bench latency-floor [--rate 1000] [--seconds 10] [--size 100]
                    KafkaOperator.Bench disk [--dir D] [--mib 2048] [--sync-mib 64]
                    KafkaOperator.Bench loopback [--seconds 3]
+                   KafkaOperator.Bench create-topic --bootstrap H:P --topic T [--partitions 6] [--rf 3] [--config k=v,k=v] [--timeout-s 120]
+                   KafkaOperator.Bench failover --bootstrap H:P --topic T --pids 0=PID,1=PID,.. [--partition N] [--warmup-ms 1000] [--timeout-s 60]
+                   KafkaOperator.Bench leaders-moved --bootstrap H:P --topic T --pids 0=PID,.. [--broker N] [--observer N] [--signal TERM|KILL] [--timeout-s 60]
             """);
         return 2;
     }
@@ -81,6 +109,26 @@ public static class Program
         }
 
         return options;
+    }
+
+    private static string Required(Dictionary<string, string> o, string name) =>
+        o.GetValueOrDefault(name) ?? throw new ArgumentException($"--{name} is required");
+
+    private static Dictionary<string, string?> Configs(string? pairs)
+    {
+        var configs = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var pair in (pairs ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                throw new ArgumentException($"--config takes key=value pairs, not {pair}");
+            }
+
+            configs[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        return configs;
     }
 
     private static int Int(Dictionary<string, string> o, string name, int fallback) =>

@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # make bench: starts a Release broker and measures it with rdkafka_performance (built from librdkafka-dev's
-# example) and KafkaOperator.Bench, next to this machine's own limits. Prints a table and writes out/bench.md.
-# Not part of `make test`. Every step has a timeout; the broker and the data directory are removed on exit.
+# example) and KafkaOperator.Bench, next to this machine's own limits; then a 3-broker cluster on this machine
+# (replication: RF 3 throughput and latency, failover after kill -9, controlled shutdown, 10,000 partitions).
+# Prints a table and writes out/bench.md. Not part of `make test`. Every step has a timeout; the brokers and the
+# data directory are removed on exit. BENCH_ONLY=single skips the cluster; BENCH_ONLY=replicated runs the cluster
+# and, of the single node, only the 1 KiB acks=1 produce that the RF 3 throughput is compared with.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+only=${BENCH_ONLY:-}
+case "$only" in "" | single | replicated) ;; *) echo "BENCH_ONLY must be single or replicated, not '$only'" >&2; exit 2 ;; esac
+single() { [ "$only" != replicated ]; }
 
 bash scripts/install-deps.sh --bench
 mkdir -p out
@@ -26,20 +32,33 @@ bench_dll=bench/bin/Release/net10.0/KafkaOperator.Bench.dll
 work=$(mktemp -d "${TMPDIR:-/tmp}/ko-bench.XXXXXX")
 broker_pid=""
 iperf_pid=""
+load_pid=""
+declare -A cpid cwrap # cluster broker id -> pid (and its wrapper's), for the brokers that should be running
 cleanup() {
   [ -n "$broker_pid" ] && kill -9 "$broker_pid" 2>/dev/null || true
   [ -n "$iperf_pid" ] && kill -9 "$iperf_pid" 2>/dev/null || true
+  [ -n "$load_pid" ] && kill -9 "$load_pid" 2>/dev/null || true
+  for p in "${cpid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
 declare -A R  # figure -> measured value
+declare -A J  # probe -> its JSON line
+failed_probe='{"p50_us": null, "p99_us": null, "p999_us": null}'
 
 now_ns() { date +%s%N; }
-# Stops the run with the broker's own output when it is gone, instead of reporting empty figures.
+# Stops the run with a broker's own output when one is gone that should run, instead of reporting empty figures.
 alive() {
-  kill -0 "$broker_pid" 2>/dev/null && return 0
-  wait "$broker_pid" 2>/dev/null; local code=$?
-  echo "bench: the broker exited (status $code) during: $1"; tail -20 "$work/broker.out" "$work/broker.err"; exit 1
+  local i code
+  if [ -n "$broker_pid" ] && ! kill -0 "$broker_pid" 2>/dev/null; then
+    wait "$broker_pid" 2>/dev/null; code=$?
+    echo "bench: the broker exited (status $code) during: $1"; tail -20 "$work/broker.out" "$work/broker.err"; exit 1
+  fi
+  for i in "${!cpid[@]}"; do
+    kill -0 "${cpid[$i]}" 2>/dev/null && continue
+    wait "${cwrap[$i]}" 2>/dev/null; code=$?
+    echo "bench: cluster broker $i exited (status $code) during: $1"; tail -30 "$(clog "$i" out)" "$(clog "$i" err)"; exit 1
+  done
 }
 
 # ---- broker start: time to ready, idle RSS
@@ -64,9 +83,9 @@ R[rss_idle_mb]=$(( $(rss_kb) / 1024 ))
 echo "bench: broker ready at $bs in ${R[ready_ms]} ms (reported ${R[ready_reported]} ms), idle RSS ${R[rss_idle_mb]} MB"
 
 # ---- produce throughput: "% N messages produced (B bytes), D delivered (...) in T ms: R msgs/s and M MB/s"
-produce() { # name topic size count acks
+produce() { # name topic size count acks [bootstrap]
   local out
-  out=$(timeout 300 "$rkp" -P -t "$2" -b "$bs" -s "$3" -c "$4" -a "$5" -q \
+  out=$(timeout 300 "$rkp" -P -t "$2" -b "${6:-$bs}" -s "$3" -c "$4" -a "$5" -q \
         -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 | grep "messages produced" | tail -1) || true
   alive "$1"
   echo "bench: $1: $out"
@@ -75,6 +94,7 @@ produce() { # name topic size count acks
   R[$1_failed]=$(sed -n 's/.*, \([0-9]*\) failed).*/\1/p' <<< "$out")
 }
 produce p1k_a1 bench-1k-a1 1024 1000000 1
+if single; then
 produce p1k_all bench-1k-all 1024 1000000 -1
 produce p100_a1 bench-100-a1 100 5000000 1
 produce p100_all bench-100-all 100 5000000 -1
@@ -97,22 +117,24 @@ R[c1k_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
 
 # ---- produce latency at 1k records/s: raw protocol probe (the broker's own latency) and librdkafka's view
 timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
-failed_probe='{"p50_us": null, "p99_us": null, "p999_us": null}'
-lat1=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks 1) || lat1=$failed_probe
-latall=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks -1) || latall=$failed_probe
-echo "bench: latency acks=1: $lat1"; echo "bench: latency acks=all: $latall"
+J[lat1]=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks 1) || J[lat1]=$failed_probe
+J[latall]=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks -1) || J[latall]=$failed_probe
+echo "bench: latency acks=1: ${J[lat1]}"; echo "bench: latency acks=all: ${J[latall]}"
 timeout 120 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10000 -r 1000 -a 1 -l -A "$work/rkp-latency.txt" -q \
   -X linger.ms=0 > /dev/null 2>&1 || true
 alive latency
+fi # single
 
 kill -TERM "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=""
 
+[ "$only" != single ] && source scripts/bench-replicated.sh
+
 # ---- machine limits: disk (buffered, fdatasync every 64 MiB, 2 GiB) on the broker's filesystem; loopback TCP
-disk=$(timeout 600 dotnet "$bench_dll" disk --dir "$work/disk" --mib 2048 --sync-mib 64)
-loop=$(timeout 60 dotnet "$bench_dll" loopback --seconds 3)
-floor=$(timeout 60 dotnet "$bench_dll" latency-floor --rate 1000 --seconds 10) || floor=$failed_probe
-echo "bench: latency floor: $floor"
-echo "bench: $disk"; echo "bench: $loop"
+J[disk]=$(timeout 600 dotnet "$bench_dll" disk --dir "$work/disk" --mib 2048 --sync-mib 64)
+J[loop]=$(timeout 60 dotnet "$bench_dll" loopback --seconds 3)
+J[floor]=$(timeout 60 dotnet "$bench_dll" latency-floor --rate 1000 --seconds 10) || J[floor]=$failed_probe
+echo "bench: latency floor: ${J[floor]}"
+echo "bench: ${J[disk]}"; echo "bench: ${J[loop]}"
 iperf=""
 if command -v iperf3 > /dev/null; then
   port=$(( 20000 + RANDOM % 20000 ))
@@ -127,45 +149,9 @@ results="$work/results.json"
 {
   echo "{"
   for k in "${!R[@]}"; do printf '"%s": "%s",\n' "$k" "${R[$k]}"; done
-  printf '"lat1": %s, "latall": %s, "disk": %s, "loop": %s, "floor": %s, "iperf": "%s"}\n' "$lat1" "$latall" "$disk" "$loop" "$floor" "$iperf"
+  for k in "${!J[@]}"; do printf '"%s": %s,\n' "$k" "${J[$k]:-null}"; done
+  printf '"only": "%s", "iperf": "%s"}\n' "$only" "$iperf"
 } > "$results"
 
-python3 - "$results" "$work/rkp-latency.txt" > out/bench.md <<'PY'
-import json, platform, os, sys, datetime
-r = json.load(open(sys.argv[1]))
-def num(key, default=0.0):
-    try: return float(r.get(key) or default)
-    except ValueError: return default
-rk = sorted(int(x) for x in open(sys.argv[2]).read().split()) if os.path.exists(sys.argv[2]) else []
-pct = lambda xs, q: xs[min(len(xs) - 1, max(0, int(len(xs) * q + 0.999999) - 1))] if xs else float("nan")
-def fails(name):
-    n = r.get(name + "_failed") or ""
-    return "" if n in ("", "0") else f" ({n} failed deliveries)"
-disk, loop = r["disk"]["mb_per_s"], r["loop"]["mb_per_s"]
-loop_txt = f"loopback TCP {loop:.0f} MB/s (1 connection)" + (f", iperf3 {r['iperf']} MB/s" if r.get("iperf") else "")
-disk_txt = f"disk {disk:.0f} MB/s (buffered, fdatasync/64 MiB)"
-def ok(v, target, higher=True):
-    if v is None: return "**failed**"
-    return "yes" if (v >= target if higher else v <= target) else "**no**"
-floor_txt = "loopback round trip with a responder that does nothing: " + " / ".join("failed" if r["floor"][k] is None else f"{r['floor'][k]:.0f}" for k in ("p50_us", "p99_us", "p999_us")) + " µs"
-def lat(d): return " / ".join("failed" if d[k] is None else f"{d[k]:.0f}" for k in ("p50_us", "p99_us", "p999_us")) + " µs"
-rows = [
-  ("produce 1 KiB, acks=1", f"{num('p1k_a1_mbps'):.0f} MB/s ({num('p1k_a1_mps'):,.0f} rec/s)", "≥ 330 MB/s", ok(num('p1k_a1_mbps'), 330) + fails('p1k_a1'), f"{disk_txt}; {loop_txt}"),
-  ("produce 1 KiB, acks=all", f"{num('p1k_all_mbps'):.0f} MB/s ({num('p1k_all_mps'):,.0f} rec/s)", "≥ 330 MB/s", ok(num('p1k_all_mbps'), 330) + fails('p1k_all'), disk_txt),
-  ("produce 100 B, acks=1", f"{num('p100_a1_mps'):,.0f} rec/s ({num('p100_a1_mbps'):.0f} MB/s)", "≥ 800k rec/s", ok(num('p100_a1_mps'), 800_000) + fails('p100_a1'), loop_txt),
-  ("produce 100 B, acks=all", f"{num('p100_all_mps'):,.0f} rec/s ({num('p100_all_mbps'):.0f} MB/s)", "≥ 800k rec/s", ok(num('p100_all_mps'), 800_000) + fails('p100_all'), loop_txt),
-  ("consume 1 KiB (6 partitions)", f"{num('c1k_mbps'):.0f} MB/s ({num('c1k_mps'):,.0f} rec/s)", "≥ 1200 MB/s", ok(num('c1k_mbps'), 1200), loop_txt),
-  ("produce latency p50 / p99 / p99.9, 1k rec/s, acks=1 (raw protocol)", lat(r['lat1']), "p50 ≤ 100 µs, p99 ≤ 1000 µs", ok(r['lat1']['p50_us'], 100, False) + " / " + ok(r['lat1']['p99_us'], 1000, False), floor_txt),
-  ("produce latency p50 / p99 / p99.9, 1k rec/s, acks=all (raw protocol)", lat(r['latall']), "p50 ≤ 100 µs, p99 ≤ 1000 µs", ok(r['latall']['p50_us'], 100, False) + " / " + ok(r['latall']['p99_us'], 1000, False), floor_txt),
-  ("produce latency p50 / p99 / p99.9, 1k rec/s (librdkafka delivery report)", f"{pct(rk, .5)} / {pct(rk, .99)} / {pct(rk, .999)} µs ({len(rk)} samples)", "(client view, informative)", "-", "includes librdkafka queueing"),
-  ("time to ready (process start → ready line)", f"{num('ready_ms'):.0f} ms (broker reports {r.get('ready_reported')} ms)", "< 1000 ms", ok(num('ready_ms'), 1000, False), "includes .NET runtime start"),
-  ("idle RSS 2 s after ready", f"{num('rss_idle_mb'):.0f} MB (at ready {num('rss_ready_mb'):.0f} MB)", "< 150 MB", ok(num('rss_idle_mb'), 150, False), "-"),
-]
-load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
-print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.platform()}, load average at the end {load}.")
-print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")
-print("Load: rdkafka_performance (librdkafka 2.0.2) on the same machine; latency: KafkaOperator.Bench (one Produce v7 in flight).\n")
-print("| figure | result | target | met | machine limit |\n|---|---|---|---|---|")
-for row in rows: print("| " + " | ".join(row) + " |")
-PY
+python3 scripts/bench_table.py "$results" "$work/rkp-latency.txt" > out/bench.md
 cat out/bench.md
