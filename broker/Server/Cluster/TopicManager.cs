@@ -35,19 +35,29 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
         image.Brokers.Count == 0 ? id == config.NodeId : image.Brokers.ContainsKey(id);
 
     /// <summary>
-    /// Places <paramref name="count"/> new partitions from partition <paramref name="first"/> on, round robin over
-    /// the live brokers from a start that depends on the topic name, so that topics do not all put partition 0 on
-    /// the same broker (Kafka starts at a random broker; a hash keeps tests and replays reproducible).
+    /// Places <paramref name="count"/> new partitions from partition <paramref name="first"/> on, as Kafka's
+    /// rack-unaware assignment does: leaders round robin over the live brokers from a start that depends on the topic
+    /// name (Kafka picks it at random; a hash keeps tests and replays reproducible), and the followers of each
+    /// partition at a shift from its leader that grows every time the leaders wrap around the brokers, so that the
+    /// partitions a broker leads have their followers spread over the others (when it stops, its leaderships move to
+    /// several brokers, not all to the next one).
     /// </summary>
     private static int[][] Place(string name, int first, int count, short replicationFactor, IReadOnlyList<int> brokers)
     {
-        var start = (int)((uint)StableHash(name) % (uint)brokers.Count);
+        var n = brokers.Count;
+        var hash = (uint)StableHash(name);
+        var start = (int)(hash % (uint)n);
+        var shiftStart = n > 1 ? (int)((hash / (uint)n) % (uint)(n - 1)) : 0;
         var result = new int[count][];
         for (var i = 0; i < count; i++)
         {
+            var partition = first + i;
+            var leader = (start + partition) % n;
+            var shift = shiftStart + (partition / n);
             var nodes = new int[replicationFactor];
-            for (var r = 0; r < replicationFactor; r++)
-                nodes[r] = brokers[(start + first + i + r) % brokers.Count];
+            nodes[0] = brokers[leader];
+            for (var r = 1; r < replicationFactor; r++)
+                nodes[r] = brokers[(leader + 1 + ((shift + r - 1) % (n - 1))) % n];
             result[i] = nodes;
         }
         return result;

@@ -64,6 +64,9 @@ public sealed class TopicPlacementTests
         Assert.All(three.Topic!.Partitions, p => Assert.Equal(3, p.Replicas.Distinct().Count()));
         Assert.All(three.Topic!.Partitions, p => Assert.Equal(p.Replicas, p.Isr));
         Assert.Equal([2, 2, 2], three.Topic!.Partitions.GroupBy(p => p.Leader).Select(g => g.Count()));
+        // The partitions a broker leads have their first follower on different brokers (Kafka's shifted followers):
+        // a broker that stops does not hand all its leaderships to one other broker.
+        Assert.All(three.Topic!.Partitions.GroupBy(p => p.Leader), g => Assert.Equal(2, g.Select(p => p.Replicas[1]).Distinct().Count()));
         Assert.Equal(ErrorCode.InvalidReplicationFactor, four.Error);
         Assert.Contains("replication factor of 4 cannot be reached because only 3 broker(s)", four.Message, StringComparison.Ordinal);
         Assert.Equal(ErrorCode.None, manual.Error);
