@@ -138,6 +138,10 @@ public sealed partial class Partition
     {
         if (_pendingIsr is not null || Array.IndexOf(role.Isr, replicaId) >= 0)
             return;
+        // A fenced or stopping broker would be refused (INELIGIBLE_REPLICA), and while the request is pending the HW
+        // would wait for it: ask only for brokers the controller can take.
+        if (IsrChannel is { } channel && !channel.IsEligible(replicaId))
+            return;
         // As Kafka: caught up to the HW and into the current leader epoch, so it holds every committed record.
         var epochStart = Log.EpochCache.Entries.LastOrDefault(e => e.Epoch == role.LeaderEpoch).StartOffset;
         if (follower.LogEndOffset < Log.HighWatermark || follower.LogEndOffset < epochStart)

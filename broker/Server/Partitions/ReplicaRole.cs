@@ -28,4 +28,7 @@ public interface IIsrChangeChannel
 {
     /// <summary>Asks for <paramref name="newIsr"/>; the answer arrives as committed metadata, which the partition applies.</summary>
     void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr);
+
+    /// <summary>Whether broker <paramref name="brokerId"/> may join an ISR now (registered, unfenced, not shutting down: KIP-841).</summary>
+    bool IsEligible(int brokerId);
 }

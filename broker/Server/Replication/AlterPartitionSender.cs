@@ -56,6 +56,9 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
     /// </summary>
     public bool Paused { get; set; }
 
+    public bool IsEligible(int brokerId) =>
+        _store.Image.Brokers.TryGetValue(brokerId, out var broker) && !broker.Fenced && !broker.ShuttingDown;
+
     public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr)
     {
         if (!Paused)
