@@ -65,5 +65,23 @@ public sealed class MetadataImage
 
     public TopicMetadata? Topic(string name) => TopicsByName.GetValueOrDefault(name);
 
+    /// <summary>Whether broker <paramref name="brokerId"/> may join an ISR: registered, neither fenced nor shutting down (KIP-841).</summary>
+    public bool IsEligibleReplica(int brokerId) =>
+        Brokers.TryGetValue(brokerId, out var broker) && !broker.Fenced && !broker.ShuttingDown;
+
+    /// <summary>Whether broker <paramref name="brokerId"/> leads any partition in this image.</summary>
+    public bool LeadsAny(int brokerId)
+    {
+        foreach (var topic in TopicsById.Values)
+        {
+            foreach (var p in topic.Partitions)
+            {
+                if (p.Leader == brokerId)
+                    return true;
+            }
+        }
+        return false;
+    }
+
     public TopicMetadata? Topic(Guid id) => TopicsById.GetValueOrDefault(id);
 }

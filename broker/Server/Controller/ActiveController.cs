@@ -114,7 +114,7 @@ public sealed class ActiveController : IAsyncDisposable
         foreach (var unfence in liveness.OfType<UnfenceBrokerRecord>())
         {
             // A restarted broker stays fenced until its old leaderships have moved (new leader epochs) first.
-            if (LeadsAnything(image, unfence.BrokerId))
+            if (image.LeadsAny(unfence.BrokerId))
                 continue;
             Log.Info($"controller: unfencing broker {unfence.BrokerId}");
             await ProposeAsync(unfence, token).ConfigureAwait(false);
@@ -130,19 +130,6 @@ public sealed class ActiveController : IAsyncDisposable
 
     private bool UncleanAllowed(TopicMetadata topic) =>
         string.Equals(TopicConfig.Create(_config, topic.Configs).Value("unclean.leader.election.enable"), "true", StringComparison.OrdinalIgnoreCase);
-
-    private static bool LeadsAnything(MetadataImage image, int brokerId)
-    {
-        foreach (var topic in image.TopicsById.Values)
-        {
-            foreach (var p in topic.Partitions)
-            {
-                if (p.Leader == brokerId)
-                    return true;
-            }
-        }
-        return false;
-    }
 
     private static void LogUnclean(List<PartitionChangeRecord> changes, MetadataImage image)
     {

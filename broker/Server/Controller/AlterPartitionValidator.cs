@@ -115,8 +115,6 @@ public static class AlterPartitionValidator
     /// An epoch of -1 (v0–2) skips the epoch check.
     /// </summary>
     private static bool IsEligible(MetadataImage image, AlterPartitionRequest.BrokerState state) =>
-        image.Brokers.TryGetValue(state.BrokerId, out var broker)
-        && !broker.ShuttingDown
-        && !broker.Fenced
-        && (state.BrokerEpoch == -1 || state.BrokerEpoch == broker.Epoch);
+        image.IsEligibleReplica(state.BrokerId)
+        && (state.BrokerEpoch == -1 || state.BrokerEpoch == image.Brokers[state.BrokerId].Epoch);
 }

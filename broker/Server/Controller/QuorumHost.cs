@@ -204,13 +204,13 @@ public sealed class QuorumHost : IAsyncDisposable
         var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         void OnChanged(MetadataImage image)
         {
-            if (!Leads(image))
+            if (!image.LeadsAny(_config.NodeId))
                 changed.TrySetResult();
         }
         Store.Changed += OnChanged;
         try
         {
-            if (!Leads(Store.Image))
+            if (!Store.Image.LeadsAny(_config.NodeId))
                 return;
             await changed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -218,19 +218,6 @@ public sealed class QuorumHost : IAsyncDisposable
         {
             Store.Changed -= OnChanged;
         }
-    }
-
-    private bool Leads(MetadataImage image)
-    {
-        foreach (var topic in image.TopicsById.Values)
-        {
-            foreach (var p in topic.Partitions)
-            {
-                if (p.Leader == _config.NodeId)
-                    return true;
-            }
-        }
-        return false;
     }
 
     public async ValueTask DisposeAsync()

@@ -57,7 +57,7 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
     public bool Paused { get; set; }
 
     public bool IsEligible(int brokerId) =>
-        _store.Image.Brokers.TryGetValue(brokerId, out var broker) && !broker.Fenced && !broker.ShuttingDown;
+        _store.Image.IsEligibleReplica(brokerId);
 
     public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr)
     {
