@@ -121,7 +121,7 @@ internal sealed partial class ReplicationSimulator
         var topic = image.Topic(TopicId)!;
         foreach (var r in b.Replicas)
         {
-            var meta = topic.Partitions[r.Index];
+            var meta = ReplicaManager.LocalView(image, topic.Partitions[r.Index], b.Id, b.BrokerEpoch);
             if (meta.Leader == b.Id)
                 StopFetching(r);
             var change = r.Partition.ApplyMetadata(meta, Now);
@@ -144,8 +144,10 @@ internal sealed partial class ReplicationSimulator
         Call<RegisterReply>(b.Id, SimController.Id, respond => respond(new RegisterReply(Controller.Register(b.Id))), reply =>
         {
             b.RegisterInFlight = false;
-            if (reply is not null)
-                b.BrokerEpoch = reply.BrokerEpoch;
+            if (reply is null)
+                return;
+            b.BrokerEpoch = reply.BrokerEpoch;
+            ApplyImage(b, b.Image!, b.ImageOffset); // BrokerHost: Replicas.Refresh() once registered
         });
     }
 
@@ -383,7 +385,8 @@ internal sealed partial class ReplicationSimulator
         b.ShuttingDown = true;
         Trace($"{b} begins a controlled shutdown");
         var incarnation = b.Incarnation;
-        Call<ShutdownReply>(b.Id, SimController.Id, respond => respond(new ShutdownReply(Controller.ShutDown(b.Id, b.BrokerEpoch).Error)), _ => { });
+        var brokerEpoch = b.BrokerEpoch;
+        Call<ShutdownReply>(b.Id, SimController.Id, respond => respond(new ShutdownReply(Controller.ShutDown(b.Id, brokerEpoch).Error)), _ => { });
         At(Now + 600, () =>
         {
             if (b.Alive && b.Incarnation == incarnation)

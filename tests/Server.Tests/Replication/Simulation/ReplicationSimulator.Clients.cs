@@ -17,6 +17,7 @@ internal sealed partial class ReplicationSimulator
     private readonly List<Pending> _pending = [];
     private readonly CancellationTokenSource _pendingCancel = new();
     private readonly long[] _consumerPosition = new long[8];
+    private readonly int[] _consumerEpoch = new int[8];
     private long _lastProduceId;
 
     public bool Producing { get; set; } = true;
@@ -134,7 +135,8 @@ internal sealed partial class ReplicationSimulator
     private void Consume()
     {
         var p = Rng.Next(Setup.Partitions);
-        if (LeaderFor(p) is not var (leader, epoch))
+        // As Kafka's clients (KIP-320): metadata older than the leader epoch the consumer already read in is ignored.
+        if (LeaderFor(p) is not var (leader, epoch) || epoch < _consumerEpoch[p])
             return;
         var position = _consumerPosition[p];
         At(Now + Rng.Next(1, 6), () => HandleConsume(leader, p, epoch, position));
@@ -158,6 +160,7 @@ internal sealed partial class ReplicationSimulator
             Consumed += batch.LastOffset - batch.BaseOffset + 1;
             _consumerPosition[p] = Math.Max(_consumerPosition[p], batch.LastOffset + 1);
         }
+        _consumerEpoch[p] = Math.Max(_consumerEpoch[p], epoch);
     }
 }
 

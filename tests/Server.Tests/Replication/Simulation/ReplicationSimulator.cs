@@ -50,10 +50,7 @@ internal sealed partial class ReplicationSimulator : IDisposable
         var machine = new MetadataStateMachine(MetadataImage.Empty);
         long offset = 0;
         foreach (var b in Brokers)
-        {
-            b.BrokerEpoch = ++offset;
-            machine.Apply(new RegisterBrokerRecord(b.Id, [new EndpointRecord("PLAINTEXT", "sim", 9000 + b.Id)], null), offset);
-        }
+            machine.Apply(new RegisterBrokerRecord(b.Id, [new EndpointRecord("PLAINTEXT", "sim", 9000 + b.Id)], null), ++offset);
         var placement = Enumerable.Range(0, Setup.Partitions).Select(Setup.ReplicasOf).ToList();
         machine.Apply(new CreateTopicRecord(TopicName, TopicId, placement, overrides), ++offset);
         Controller = new SimController(this, machine.ToImage(SimController.Id), offset);
@@ -61,6 +58,7 @@ internal sealed partial class ReplicationSimulator : IDisposable
         {
             Directory.CreateDirectory(b.DataDir);
             StartProcess(b, hadCleanShutdown: true);
+            b.BrokerEpoch = Controller.Image.Brokers[b.Id].Epoch;
             ApplyImage(b, Controller.Image, Controller.Offset);
             StartLoops(b);
         }
@@ -173,6 +171,9 @@ internal sealed partial class ReplicationSimulator : IDisposable
         }
         At(Now + Delay(from, to), () =>
         {
+            // A sender that died meanwhile took its connection along: the request is never read.
+            if (!Up(from, incarnation))
+                return;
             if (Cut(from, to) || (to != SimController.Id && !Broker(to).Alive))
             {
                 Fail();
