@@ -47,22 +47,20 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
     [Fact]
     public void The_seeds_exercise_every_fault_and_acknowledge_records()
     {
-        long acked = 0, powerLosses = 0, crashes = 0, cuts = 0, consumed = 0;
-        for (var seed = 0; seed < 24; seed++)
-        {
-            var sim = Run(seed, null);
-            acked += sim.AckedAll;
-            powerLosses += sim.PowerLosses;
-            crashes += sim.Crashes;
-            cuts += sim.LinkCuts;
-            consumed += sim.Consumed;
-        }
-        output.WriteLine($"24 seeds: {acked} acks=all records acknowledged, {consumed} consumed, {powerLosses} power losses, {crashes} crashes, {cuts} link cuts");
-        Assert.True(acked > 24 * 20, $"only {acked} acks=all records acknowledged");
-        Assert.True(consumed > 24 * 20, $"only {consumed} records consumed");
-        Assert.True(powerLosses >= 12, $"only {powerLosses} power losses");
-        Assert.True(crashes >= 12, $"only {crashes} crashes");
-        Assert.True(cuts >= 24, $"only {cuts} link cuts");
+        var runs = Enumerable.Range(0, 24).Select(seed => Run(seed, null)).ToList();
+        long Sum(Func<Summary, long> f) => runs.Sum(f);
+        output.WriteLine($"24 seeds: {Sum(r => r.AckedAll)} acks=all and {Sum(r => r.AckedOne)} acks=1 records acknowledged, {Sum(r => r.Consumed)} consumed, " +
+            $"{Sum(r => r.PowerLosses)} power losses, {Sum(r => r.Crashes)} crashes, {Sum(r => r.QuickRestarts)} restarts before the controller noticed, " +
+            $"{Sum(r => r.LinkCuts)} link cuts, {Sum(r => r.LeaderChanges)} leader changes, {Sum(r => r.IsrShrinks)} ISR shrinks, {Sum(r => r.IsrExpansions)} expansions, " +
+            $"{Sum(r => r.Truncations)} truncations ({Sum(r => r.TruncationsBelowLastEpoch)} below the follower's last epoch), {Sum(r => r.Steps)} steps");
+        Assert.True(Sum(r => r.AckedAll) > 24 * 50, "few acks=all records acknowledged");
+        Assert.True(Sum(r => r.Consumed) > 24 * 50, "few records consumed");
+        Assert.True(Sum(r => r.PowerLosses) >= 12, "few power losses");
+        Assert.True(Sum(r => r.QuickRestarts) >= 6, "few restarts within the session timeout");
+        Assert.True(Sum(r => r.LinkCuts) >= 24, "few link cuts");
+        Assert.True(Sum(r => r.LeaderChanges) >= 48, "few leader changes");
+        Assert.True(Sum(r => r.IsrShrinks) >= 24 && Sum(r => r.IsrExpansions) >= 24, "few ISR changes");
+        Assert.True(Sum(r => r.Truncations) >= 24, "few truncations");
     }
 
     private static Summary Run(int seed, Action<string>? trace)
@@ -78,8 +76,10 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
                 $"rerun: REPLICATION_SIM_SEED={seed} (Seed_from_the_environment_with_a_step_trace){Environment.NewLine}" +
                 $"recent trace:{Environment.NewLine}{sim.RecentTrace}{Environment.NewLine}{sim.State()}");
         }
-        return new Summary(sim.AckedAll.Count, sim.AckedOne.Count, sim.Consumed, sim.PowerLosses, sim.Crashes, sim.LinkCuts, sim.Steps);
+        return new Summary(sim.AckedAll.Count, sim.AckedOne.Count, sim.Consumed, sim.PowerLosses, sim.Crashes, sim.QuickRestarts, sim.LinkCuts,
+            sim.Controller.LeaderChanges, sim.Controller.IsrShrinks, sim.Controller.IsrExpansions, sim.Truncations, sim.TruncationsBelowLastEpoch, sim.Steps);
     }
 
-    private sealed record Summary(long AckedAll, long AckedOne, long Consumed, int PowerLosses, int Crashes, int LinkCuts, long Steps);
+    private sealed record Summary(long AckedAll, long AckedOne, long Consumed, int PowerLosses, int Crashes, int QuickRestarts, int LinkCuts,
+        int LeaderChanges, int IsrShrinks, int IsrExpansions, int Truncations, int TruncationsBelowLastEpoch, long Steps);
 }

@@ -199,7 +199,12 @@ internal sealed partial class ReplicationSimulator
                 ok = FollowerFetchApply.Handle(partition, epoch, data, $"{leader}/sim");
                 records = data.Records is { SizeInBytes: > 0 };
                 if (partition.LogEndOffset < before)
+                {
+                    Truncations++;
+                    if (data.DivergingEpoch.Epoch >= 0 && data.DivergingEpoch.Epoch < request.LastFetchedEpoch)
+                        TruncationsBelowLastEpoch++;
                     Trace($"{r} truncated {before} -> {partition.LogEndOffset} (leader {leader} epoch {epoch}, diverging e{data.DivergingEpoch.Epoch}@{data.DivergingEpoch.EndOffset}, error {(ErrorCode)data.ErrorCode})");
+                }
             }
             if (generation != r.FetchGeneration)
                 return;
@@ -369,8 +374,18 @@ internal sealed partial class ReplicationSimulator
         return lost;
     }
 
+    /// <summary>Follower truncations; those below the epoch the follower fetched last took KIP-279's extra rounds.</summary>
+    public int Truncations { get; private set; }
+
+    public int TruncationsBelowLastEpoch { get; private set; }
+
+    /// <summary>Restarts before the controller noticed the broker was gone (its old leaderships still stand).</summary>
+    public int QuickRestarts { get; private set; }
+
     private void Restart(SimBroker b, bool hadCleanShutdown)
     {
+        if (Controller.Image.Brokers.TryGetValue(b.Id, out var info) && !info.Fenced)
+            QuickRestarts++;
         StartProcess(b, hadCleanShutdown);
         Trace($"{b} restarts ({(hadCleanShutdown ? "clean" : "recovering")}): {string.Join(", ", b.Replicas.Select(r => $"p{r.Index} LEO {r.Partition.LogEndOffset} HW {r.Partition.HighWatermark}"))}");
         StartLoops(b);

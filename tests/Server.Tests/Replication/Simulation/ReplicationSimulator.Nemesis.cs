@@ -76,48 +76,42 @@ internal sealed partial class ReplicationSimulator
         }
         var roll = Rng.Next(100);
         var alive = Brokers.Where(b => b.Alive && !b.ShuttingDown).ToList();
-        if (roll < 14 && alive.Count > 1)
+        if (roll < 12 && alive.Count > 1)
         {
             var victim = alive[Rng.Next(alive.Count)];
             Crash(victim, powerLoss: false);
             Crashes++;
             RestartLater(victim, Rng.Next(10, 500));
         }
-        else if (roll < 32)
+        else if (roll < 30)
         {
             var a = Rng.Next(1, Brokers.Count + 1);
             var b = Rng.Next(3) == 0 ? SimController.Id : Rng.Next(1, Brokers.Count + 1);
             if (a != b)
-            {
-                var both = Rng.Next(2) == 0;
-                _cut.Add((a, b));
-                if (both)
-                    _cut.Add((b, a));
-                LinkCuts++;
-                Trace($"link {a} -> {b}{(both ? " and back" : "")} cut");
-                At(Now + Rng.Next(100, 800), () =>
-                {
-                    _cut.Remove((a, b));
-                    _cut.Remove((b, a));
-                });
-            }
+                CutFor([(a, b)], both: Rng.Next(2) == 0, Rng.Next(100, 800));
         }
-        else if (roll < 42 && alive.Count > 0)
+        else if (roll < 42)
+        {
+            // An isolated broker: a leader there goes on alone (a zombie) while the others elect a new one.
+            var a = Rng.Next(1, Brokers.Count + 1);
+            CutFor([.. Brokers.Where(b => b.Id != a).Select(b => (a, b.Id)), (a, SimController.Id)], both: true, Rng.Next(100, 600));
+        }
+        else if (roll < 52 && alive.Count > 0)
         {
             var slow = alive[Rng.Next(alive.Count)];
             slow.SlowUntil = Now + Rng.Next(200, 800);
             Trace($"{slow} slow until {slow.SlowUntil}");
         }
-        else if (roll < 50 && alive.Count > 1)
+        else if (roll < 58 && alive.Count > 1)
         {
             ShutDown(alive[Rng.Next(alive.Count)]);
         }
-        else if (roll < 58)
+        else if (roll < 66)
         {
             _cut.Clear();
             Trace("every link healed");
         }
-        else if (roll < 75)
+        else if (roll < 74)
         {
             _mode = NemesisMode.Settling;
             _settleDeadline = Now + 1_500;
@@ -126,7 +120,21 @@ internal sealed partial class ReplicationSimulator
             At(Now + 10, Nemesis);
             return;
         }
-        At(Now + Rng.Next(40, 200), Nemesis);
+        At(Now + Rng.Next(30, 150), Nemesis);
+    }
+
+    private void CutFor(List<(int From, int To)> links, bool both, int durationMs)
+    {
+        var all = both ? [.. links, .. links.Select(l => (l.To, l.From))] : links;
+        foreach (var link in all)
+            _cut.Add(link);
+        LinkCuts++;
+        Trace($"links cut for {durationMs} ms: {string.Join(", ", all.Select(l => $"{l.From}->{l.To}"))}");
+        At(Now + durationMs, () =>
+        {
+            foreach (var link in all)
+                _cut.Remove(link);
+        });
     }
 
     private void PowerLoss()

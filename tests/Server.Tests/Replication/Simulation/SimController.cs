@@ -43,6 +43,7 @@ internal sealed class SimController
         Offset++;
         if (result.Error == ErrorCode.None)
         {
+            CountChanges(Image, record);
             Image = machine.ToImage(Id);
             _sim.Trace($"controller commits {Describe(record)} at {Offset}");
         }
@@ -51,6 +52,34 @@ internal sealed class SimController
             _sim.Trace($"controller refuses {Describe(record)}: {result.Error}");
         }
         return result;
+    }
+
+    public int LeaderChanges { get; private set; }
+
+    public int IsrShrinks { get; private set; }
+
+    public int IsrExpansions { get; private set; }
+
+    private void CountChanges(MetadataImage before, MetadataRecord record)
+    {
+        if (record is BatchRecord batch)
+        {
+            foreach (var r in batch.Records)
+                CountChanges(before, r);
+            return;
+        }
+        if (record is not PartitionChangeRecord change || before.Topic(change.TopicId) is not { } topic)
+            return;
+        var p = topic.Partitions[change.Partition];
+        if (change.Leader is { } leader && leader != p.Leader)
+            LeaderChanges++;
+        if (change.Isr is { } isr)
+        {
+            if (isr.Length < p.Isr.Length)
+                IsrShrinks++;
+            else if (isr.Length > p.Isr.Length)
+                IsrExpansions++;
+        }
     }
 
     /// <summary>One pass of ActiveController: fence the silent (with the moves off them), elect, unfence.</summary>
