@@ -175,17 +175,8 @@ internal sealed partial class ReplicationSimulator
         if (!b.Alive || generation != r.FetchGeneration || r.FollowLeader < 0)
             return;
         var partition = r.Partition;
-        var log = partition.Log;
-        var request = new FetchRequest.FetchPartition
-        {
-            Partition = r.Index,
-            CurrentLeaderEpoch = r.FollowEpoch,
-            FetchOffset = log.LogEndOffset,
-            LastFetchedEpoch = log.EpochCache.LatestEpoch,
-            LogStartOffset = log.LogStartOffset,
-            // Sometimes small, so that answers end in a partial batch.
-            PartitionMaxBytes = Rng.Next(4) == 0 ? Rng.Next(100, 600) : 1 << 20,
-        };
+        // Sometimes small, so that answers end in a partial batch.
+        var request = ReplicaFetchPath.Request(partition, r.FollowEpoch, Rng.Next(4) == 0 ? Rng.Next(100, 600) : 1 << 20);
         var epoch = r.FollowEpoch;
         var leader = r.FollowLeader;
         var brokerEpoch = b.BrokerEpoch;
@@ -213,51 +204,13 @@ internal sealed partial class ReplicationSimulator
         });
     }
 
-    /// <summary>FetchHandler for one partition of a replica's fetch (the leader's side).</summary>
+    /// <summary>FetchHandler on the leader's broker: its ReplicaManager.Get, its replica check against its own metadata.</summary>
     private FetchResponse.PartitionData LeaderFetch(SimBroker leader, int index, int replicaId, long replicaEpoch, FetchRequest.FetchPartition p)
     {
-        var data = new FetchResponse.PartitionData { PartitionIndex = index, HighWatermark = -1, LastStableOffset = -1, LogStartOffset = -1, Records = MemoryRecordSet.Empty };
-        var partition = leader.Replicas.FirstOrDefault(x => x.Index == index)?.Partition is { IsLeader: true } led ? led : null;
-        var error = ErrorCode.None;
-        FetchResponse.EpochEndOffset? diverging = null;
-        if (partition is null || leader.Image is null)
-            error = ErrorCode.NotLeaderOrFollower;
-        else if (p.CurrentLeaderEpoch >= 0 && p.CurrentLeaderEpoch != partition.LeaderEpoch)
-            error = p.CurrentLeaderEpoch > partition.LeaderEpoch ? ErrorCode.UnknownLeaderEpoch : ErrorCode.FencedLeaderEpoch;
-        else
-        {
-            var replicaError = !leader.Image.Brokers.TryGetValue(replicaId, out var info) || replicaId == leader.Id ? ErrorCode.NotLeaderOrFollower
-                : replicaEpoch >= 0 && replicaEpoch != info.Epoch ? ErrorCode.StaleBrokerEpoch : ErrorCode.None;
-            error = replicaError != ErrorCode.None ? replicaError : FetchHandler.FollowerFetch(partition, replicaId, p, Now, out diverging);
-        }
-        if (error != ErrorCode.None || partition is null)
-        {
-            data.ErrorCode = (short)error;
-            return data;
-        }
-        if (diverging is not null)
-        {
-            data.DivergingEpoch = diverging;
-            data.HighWatermark = partition.HighWatermark;
-            data.LastStableOffset = data.HighWatermark;
-            data.LogStartOffset = partition.LogStartOffset;
-            return data;
-        }
-        var read = partition.Log.Read(p.FetchOffset, p.PartitionMaxBytes, long.MaxValue, minOneBatch: true);
-        data.ErrorCode = (short)read.Error;
-        data.HighWatermark = read.HighWatermark;
-        data.LastStableOffset = read.HighWatermark;
-        data.LogStartOffset = read.LogStartOffset;
-        if (read.Error == ErrorCode.None && read.Records.SizeInBytes > 0)
-            data.Records = new MemoryRecordSet(Copy(read.Records));
-        return data;
-    }
-
-    private static byte[] Copy(RecordSet records)
-    {
-        var buffer = new ArrayBufferWriter<byte>(records.SizeInBytes);
-        records.WriteTo(buffer);
-        return buffer.WrittenSpan.ToArray();
+        var partition = leader.Image is null ? null : leader.Replicas.FirstOrDefault(x => x.Index == index)?.Partition;
+        var replicaError = leader.Image is null || !leader.Image.Brokers.TryGetValue(replicaId, out var info) || replicaId == leader.Id ? ErrorCode.NotLeaderOrFollower
+            : replicaEpoch >= 0 && replicaEpoch != info.Epoch ? ErrorCode.StaleBrokerEpoch : ErrorCode.None;
+        return ReplicaFetchPath.LeaderSide(partition, replicaId, p, Now, replicaError);
     }
 
     // ---- ISR changes --------------------------------------------------------------------------------------------

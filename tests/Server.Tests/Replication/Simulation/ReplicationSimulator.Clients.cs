@@ -152,7 +152,7 @@ internal sealed partial class ReplicationSimulator
         Require(read.Error == ErrorCode.None, $"consumer at offset {position} of p{p} got {read.Error} from {replica} (LEO {partition.LogEndOffset}, HW {partition.HighWatermark}): records it consumed are gone");
         if (read.Records.SizeInBytes == 0)
             return;
-        foreach (var batch in ParseBatches(Copy(read.Records)))
+        foreach (var batch in ParseBatches(ReplicaFetchPath.Copy(read.Records)))
         {
             if (batch.LastOffset < position)
                 continue;

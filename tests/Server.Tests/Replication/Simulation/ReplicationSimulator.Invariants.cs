@@ -142,7 +142,7 @@ internal sealed partial class ReplicationSimulator
             if (read.Error != KafkaOperator.Protocol.ErrorCode.None || read.Records.SizeInBytes == 0)
                 yield break;
             var advanced = false;
-            foreach (var batch in ParseBatches(Copy(read.Records)))
+            foreach (var batch in ParseBatches(ReplicaFetchPath.Copy(read.Records)))
             {
                 if (batch.LastOffset < position || batch.BaseOffset >= to)
                     continue;
