@@ -156,8 +156,11 @@ internal sealed class ReplicaSet : IDisposable
         var dir = Path.Combine(_root, $"broker-{id}");
         Directory.CreateDirectory(dir);
         var log = PartitionLog.Open(dir, "t", 0, ReplicaManager.ToLogConfig(_config), null, hadCleanShutdown, 0, 0, highWatermark);
-        return new Partition("t", Guid.Empty, 0, id, log, _config);
+        return new Partition("t", Guid.Empty, 0, id, log, _config) { IsrChannel = IsrRequests };
     }
+
+    /// <summary>ISR changes the leaders asked for (never answered: the tests apply the outcome as metadata).</summary>
+    public RecordingIsrChannel IsrRequests { get; } = new();
 
     /// <summary>Truncates a segment file before its first batch at or above <paramref name="offset"/>.</summary>
     private static void CutAt(string file, long offset)
@@ -176,4 +179,12 @@ internal sealed class ReplicaSet : IDisposable
 internal sealed record FetchOutcome(ErrorCode Error, bool Applied, (int Epoch, long EndOffset)? Diverging, long EndBefore, long EndAfter, long HighWatermark)
 {
     public bool Truncated => EndAfter < EndBefore;
+}
+
+/// <summary>Records the ISR changes partitions submit.</summary>
+internal sealed class RecordingIsrChannel : IIsrChangeChannel
+{
+    public List<(int Broker, ReplicaRole BasedOn, int[] NewIsr)> Requests { get; } = [];
+
+    public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr) => Requests.Add((partition.LocalBrokerId, basedOn, newIsr));
 }

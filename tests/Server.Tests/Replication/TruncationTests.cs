@@ -1,6 +1,7 @@
 using KafkaOperator.Protocol;
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Partitions;
+using KafkaOperator.Server.Replication;
 
 namespace KafkaOperator.Server.Tests.Replication;
 
@@ -143,6 +144,59 @@ public sealed class TruncationTests
         Assert.Equal(["a0", "a1", "c2", "c3", "e4", "e5", "e6"], Values(set, 2));
         Assert.Equal(set.Records(1), set.Records(2));
         Assert.Equal(set[1].Log.EpochCache.Entries, set[2].Log.EpochCache.Entries);
+    }
+
+    [Fact]
+    public void A_follower_that_led_an_epoch_without_appending_drops_it_and_catches_up()
+    {
+        using var set = new ReplicaSet(1, 2);
+        set.Elect(1, 0, [1, 2], 0);
+        set.Produce(1, "a0");
+        set.Produce(1, "a1");
+        set.CatchUp(2, 1);
+        // B leads epoch 1 (its cache gets epoch 1 at offset 2) but writes nothing; A leads epoch 2 without hearing of 1.
+        set.Elect(2, 1, [2], 1, to: 2);
+        set.Elect(1, 2, [1], 2, to: 1);
+        set.Produce(1, "b2");
+        set.Elect(1, 2, [1, 2], 3, to: 2);
+
+        // A answers B's epoch 1 with its epoch 0, ending at 2: B's own end. B has nothing to cut but epoch 1 itself.
+        var first = set.Fetch(2, 1);
+        Assert.Equal((0, 2L), first.Diverging);
+        Assert.False(first.Truncated);
+        Assert.Equal([(0, 0L)], set[2].Log.EpochCache.Entries);
+        var second = set.Fetch(2, 1);
+        Assert.Null(second.Diverging);
+        Assert.Equal(3, second.EndAfter);
+        Assert.Equal(set.Records(1), set.Records(2));
+    }
+
+    [Fact]
+    public void A_pending_ISR_expansion_holds_the_HW_for_the_follower_until_the_outcome_is_known()
+    {
+        using var set = new ReplicaSet(1, 2);
+        set.Elect(1, 0, [1], 0);
+        set.Produce(1, "m0");
+        set.CatchUp(2, 1); // caught up: A asks for ISR [1, 2]
+        Assert.Equal([1, 2], set[1].PendingIsr!);
+        set.Produce(1, "m1");
+        Assert.Equal(1, set[1].HighWatermark); // B counts already: the controller may have added it
+
+        // The answer is lost: the outcome is unknown, so the sender asks again and the change stays pending.
+        Assert.Equal(PendingIsrAction.Retry, AlterPartitionSender.AfterError(ErrorCode.RequestTimedOut));
+        Assert.Equal(PendingIsrAction.Retry, AlterPartitionSender.AfterError(ErrorCode.NotController));
+        Assert.Equal(PendingIsrAction.AwaitMetadata, AlterPartitionSender.AfterError(ErrorCode.InvalidUpdateVersion));
+        Assert.Equal(PendingIsrAction.AwaitMetadata, AlterPartitionSender.AfterError(ErrorCode.FencedLeaderEpoch));
+        // Only refusals that applied nothing let the leader go back to its committed ISR.
+        Assert.Equal(PendingIsrAction.Revert, AlterPartitionSender.AfterError(ErrorCode.IneligibleReplica));
+        Assert.Equal(PendingIsrAction.Revert, AlterPartitionSender.AfterError(ErrorCode.OperationNotAttempted));
+        Assert.Equal(1, set[1].HighWatermark);
+
+        // The committed expansion arrives as metadata: still B's fetches move the HW.
+        set.Elect(1, 0, [1, 2], 1);
+        Assert.Null(set[1].PendingIsr);
+        set.CatchUp(2, 1);
+        Assert.Equal(2, set[1].HighWatermark);
     }
 
     [Fact]

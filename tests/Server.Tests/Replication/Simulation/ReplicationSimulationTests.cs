@@ -33,6 +33,31 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}: {sim}");
     }
 
+    /// <summary>
+    /// A longer soak on demand: REPLICATION_SIM_SEEDS=1000-50000 runs those seeds (without it, the 50 after the
+    /// regular ones) and lists every failing seed.
+    /// </summary>
+    [Fact]
+    public void Seeds_from_the_environment()
+    {
+        var range = (Environment.GetEnvironmentVariable("REPLICATION_SIM_SEEDS") ?? $"{SeedCount}-{SeedCount + 50}").Split('-');
+        var first = int.Parse(range[0], CultureInfo.InvariantCulture);
+        var last = int.Parse(range[^1], CultureInfo.InvariantCulture);
+        var failures = new List<string>();
+        for (var seed = first; seed < last; seed++)
+        {
+            try
+            {
+                Run(seed, null);
+            }
+            catch (SimulationFailure failure)
+            {
+                failures.Add(failure.Message.Split(Environment.NewLine)[0]);
+            }
+        }
+        Assert.True(failures.Count == 0, $"{failures.Count} of {last - first} seeds failed:{Environment.NewLine}{string.Join(Environment.NewLine, failures)}");
+    }
+
     [Fact]
     public void A_seed_replays_exactly()
     {

@@ -1,10 +1,8 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 using KafkaOperator.Protocol.Records;
 using KafkaOperator.Server.Cluster;
-using KafkaOperator.Server.Handlers;
 using KafkaOperator.Server.Partitions;
 using KafkaOperator.Server.Replication;
 using KafkaOperator.Storage;
@@ -249,8 +247,21 @@ internal sealed partial class ReplicationSimulator
             var error = response is null ? ErrorCode.RequestTimedOut
                 : response.ErrorCode != 0 ? (ErrorCode)response.ErrorCode
                 : (ErrorCode)response.Topics.SelectMany(t => t.Partitions).First().ErrorCode;
-            if (error != ErrorCode.None)
-                partition.ClearPendingIsr(basedOn.PartitionEpoch);
+            if (error == ErrorCode.None)
+                return;
+            switch (AlterPartitionSender.AfterError(error))
+            {
+                case PendingIsrAction.Revert:
+                    partition.ClearPendingIsr(basedOn.PartitionEpoch);
+                    break;
+                case PendingIsrAction.Retry:
+                    At(Now + 100, () =>
+                    {
+                        if (ReferenceEquals(partition.PendingIsr, newIsr))
+                            SendAlterPartition(b, incarnation, partition, basedOn, newIsr);
+                    });
+                    break;
+            }
         });
     }
 
