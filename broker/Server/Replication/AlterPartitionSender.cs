@@ -136,10 +136,15 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
             if (response.ErrorCode != 0)
             {
                 var error = (ErrorCode)response.ErrorCode;
-                if (AfterError(error) == PendingIsrAction.Retry)
-                    RetryLater(batch, $"the controller answered {error}");
-                else
-                    Fail(batch, $"the controller answered {error}");
+                switch (AfterError(error))
+                {
+                    case PendingIsrAction.Revert:
+                        Fail(batch, $"the controller answered {error}");
+                        break;
+                    case PendingIsrAction.Retry:
+                        RetryLater(batch, $"the controller answered {error}");
+                        break;
+                }
                 return;
             }
             var retry = new List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)>();
