@@ -13,6 +13,9 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
 {
     public const int SeedCount = 1_000;
 
+    /// <summary>Virtual milliseconds of faults per run (then healing): a few seconds of a real cluster's life, ~20 ms of CPU.</summary>
+    private const int DefaultChaosMs = 2_000;
+
     public static TheoryData<int> Seeds()
     {
         var data = new TheoryData<int>();
@@ -35,7 +38,7 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
 
     /// <summary>
     /// A longer soak on demand: REPLICATION_SIM_SEEDS=1000-50000 runs those seeds (without it, the 50 after the
-    /// regular ones) and lists every failing seed.
+    /// regular ones) and lists every failing seed; REPLICATION_SIM_CHAOS_MS makes each run's chaos longer.
     /// </summary>
     [Fact]
     public void Seeds_from_the_environment()
@@ -43,12 +46,13 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
         var range = (Environment.GetEnvironmentVariable("REPLICATION_SIM_SEEDS") ?? $"{SeedCount}-{SeedCount + 50}").Split('-');
         var first = int.Parse(range[0], CultureInfo.InvariantCulture);
         var last = int.Parse(range[^1], CultureInfo.InvariantCulture);
+        var chaosMs = int.TryParse(Environment.GetEnvironmentVariable("REPLICATION_SIM_CHAOS_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms) ? ms : DefaultChaosMs;
         var failures = new List<string>();
         for (var seed = first; seed < last; seed++)
         {
             try
             {
-                Run(seed, null);
+                Run(seed, null, chaosMs);
             }
             catch (SimulationFailure failure)
             {
@@ -88,12 +92,12 @@ public sealed class ReplicationSimulationTests(ITestOutputHelper output)
         Assert.True(Sum(r => r.Truncations) >= 24, "few truncations");
     }
 
-    private static Summary Run(int seed, Action<string>? trace)
+    private static Summary Run(int seed, Action<string>? trace, int chaosMs = DefaultChaosMs)
     {
         using var sim = new ReplicationSimulator(seed, trace);
         try
         {
-            sim.Run();
+            sim.Run(chaosMs);
         }
         catch (SimulationFailure failure)
         {
