@@ -126,7 +126,10 @@ public sealed class BrokerHost : IAsyncDisposable
             server.Start();
             services.SetBoundListeners(server.BoundListeners);
             if (quorum is not null)
+            {
                 await quorum.RegisterAsync([services.AdvertisedListener], cancellationToken).ConfigureAwait(false);
+                services.Replicas.Refresh(); // leaderships wait for the registration (ReplicaManager.LocalView)
+            }
         }
         catch
         {

@@ -145,6 +145,7 @@ public sealed class BrokerServices : IDisposable
             IsrChanges = new Replication.AlterPartitionSender(Config, Metadata, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch, () => Replicas.Hosted);
             Replicas.Fetchers = Fetchers;
             Replicas.IsrChannel = IsrChanges;
+            Replicas.BrokerEpoch = () => quorum.BrokerEpoch;
             IsrChanges.Start();
             _fetchersToStop = Fetchers;
             _isrToStop = IsrChanges;

@@ -100,6 +100,11 @@ public sealed partial class PartitionLog
             var st = _state;
             if (offset >= st.LogEndOffset)
             {
+                // As Kafka's UnifiedLog.truncateTo: the epoch cache may still end with an epoch this replica started as
+                // leader (at its log end) without appending anything. Kept, it stays the follower's last fetched epoch,
+                // which the leader answers with a divergence at this very offset, again and again: the follower never
+                // catches up (found by the replication simulation).
+                EpochCache.TruncateFromEnd(st.LogEndOffset);
                 return false;
             }
 

@@ -250,6 +250,22 @@ public sealed class PartitionLogTests
     }
 
     [Fact]
+    public void TruncateToTheLogEndDropsAnEpochThatStartsThere()
+    {
+        // A replica that became leader of epoch 2 (cache entry at its log end) but appended nothing before it followed
+        // again: truncating to its end must drop that entry, or its fetches keep claiming epoch 2 (as Kafka).
+        using var dir = new TempDir();
+        using var log = PartitionLog.Open(dir.Path, "t", 0, LogConfig.Default);
+        log.AppendAsLeader(Batches.Make(3), 1, TimestampType.CreateTime, 1);
+        log.EpochCache.Assign(2, log.LogEndOffset);
+        Assert.False(log.TruncateTo(3));
+        Assert.Equal([(1, 0L)], log.EpochCache.Entries);
+        Assert.Equal(3, log.LogEndOffset);
+        Assert.False(log.TruncateTo(10));
+        Assert.Equal([(1, 0L)], log.EpochCache.Entries);
+    }
+
+    [Fact]
     public void FollowerAppendKeepsOffsetsAndEpochs()
     {
         using var dir = new TempDir();

@@ -80,8 +80,9 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
     /// <summary>
     /// The leader's side of a follower's fetch: records its position (moving the HW and maybe the ISR) and, when the
     /// follower's last fetched epoch ends earlier here than its log does, tells it where to truncate (KIP-320).
+    /// Public so that the replication simulation in the tests runs this very check.
     /// </summary>
-    private static ErrorCode FollowerFetch(Partition partition, int replicaId, FetchRequest.FetchPartition p, long now, out FetchResponse.EpochEndOffset? diverging)
+    public static ErrorCode FollowerFetch(Partition partition, int replicaId, FetchRequest.FetchPartition p, long now, out FetchResponse.EpochEndOffset? diverging)
     {
         diverging = null;
         if (p.LastFetchedEpoch >= 0)

@@ -241,6 +241,10 @@ public sealed class ReplicaManager : IDisposable
             // A single node: it is the partition's only replica, its leader in every epoch.
             meta = meta with { Leader = _config.NodeId, Isr = [_config.NodeId], Replicas = [_config.NodeId] };
         }
+        else if (BrokerEpoch is { } brokerEpoch)
+        {
+            meta = LocalView(image, meta, _config.NodeId, brokerEpoch());
+        }
         var leads = meta.Leader == _config.NodeId;
         if (leads)
             Fetchers?.Remove(partition);
@@ -253,6 +257,31 @@ public sealed class ReplicaManager : IDisposable
                 Fetchers?.Add(partition, meta.Leader, meta.LeaderEpoch);
         }
     }
+
+    /// <summary>
+    /// The partition as this broker may act on it. A leadership held by this broker's id is taken only once this
+    /// process has registered (the image shows <paramref name="brokerEpoch"/>) and is unfenced: until then it may be a
+    /// leadership of the previous process, which a power loss may have left without records the ISR acknowledged.
+    /// Leading in that old epoch on the shorter log would make the followers truncate to it (their divergence check
+    /// trusts the leader of the epoch) and overwrite committed offsets with new records. The controller moves such
+    /// leaderships (a restarted broker registers fenced) before it unfences the broker, so this waits for that move.
+    /// Found by the replication simulation (a power loss then a restart within the session timeout).
+    /// </summary>
+    public static PartitionMetadata LocalView(MetadataImage image, PartitionMetadata meta, int nodeId, long brokerEpoch)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        ArgumentNullException.ThrowIfNull(meta);
+        if (meta.Leader != nodeId)
+            return meta;
+        var registered = brokerEpoch >= 0 && image.Brokers.TryGetValue(nodeId, out var self) && self.Epoch == brokerEpoch && !self.Fenced;
+        return registered ? meta : meta with { Leader = -1 };
+    }
+
+    /// <summary>Applies the current image again (after this broker registered: leaderships may be taken now).</summary>
+    public void Refresh() => Reconcile(_store.Image);
+
+    /// <summary>Set by the broker in a cluster: this process's broker epoch (-1 until it registered), see <see cref="LocalView"/>.</summary>
+    public Func<long>? BrokerEpoch { get; set; }
 
     /// <summary>Set by the broker in a cluster: the replica fetchers that make followers copy their leaders.</summary>
     public Replication.ReplicaFetcherManager? Fetchers { get; set; }

@@ -10,17 +10,33 @@ using KafkaOperator.Server.Partitions;
 
 namespace KafkaOperator.Server.Replication;
 
+/// <summary>What a leader does with a pending ISR change the controller did not accept (see <see cref="AlterPartitionSender.AfterError"/>).</summary>
+public enum PendingIsrAction
+{
+    /// <summary>Nothing was applied: forget the change and decide again.</summary>
+    Revert,
+
+    /// <summary>Decided on a stale state: keep it pending until the metadata brings the partition's newer state.</summary>
+    AwaitMetadata,
+
+    /// <summary>The outcome is unknown: keep it pending and ask again.</summary>
+    Retry,
+}
+
 /// <summary>
 /// The leaders' ISR change requests, sent as AlterPartition to the active controller (as Kafka's
 /// AlterPartitionManager), batched: whatever is queued when a send starts goes in one request. The outcome reaches
-/// the partition as committed metadata; a refusal or a failed send clears the partition's pending change so that
-/// it decides again from the state it has then. Also runs the leaders' ISR shrink check every half
-/// replica.lag.time.max.ms, as Kafka's isr-expiration task.
-/// Exception policy: connection failures and errors are logged at INFO and retried with the next change.
+/// the partition as committed metadata; a refusal that applied nothing clears the partition's pending change so that
+/// it decides again from the state it has then, a change whose outcome is unknown is sent again (<see cref="AfterError"/>).
+/// Also runs the leaders' ISR shrink check every half replica.lag.time.max.ms, as Kafka's isr-expiration task.
+/// Exception policy: connection failures and errors are logged at INFO and the change is sent again after a pause.
 /// </summary>
 public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
 {
     private static readonly ApiVersionRange Versions = new(2, 3);
+
+    /// <summary>Between attempts at a change whose outcome is unknown (Kafka's retry.backoff.ms default).</summary>
+    private static readonly TimeSpan RetryBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly BrokerConfig _config;
     private readonly IMetadataStore _store;
@@ -113,7 +129,7 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
             var connection = await ConnectAsync(controller, token).ConfigureAwait(false);
             if (connection is null)
             {
-                Fail(batch, $"no controller to send to (controller id {controller})");
+                RetryLater(batch, $"no controller to send to (controller id {controller})");
                 return;
             }
             var epoch = _brokerEpoch();
@@ -122,30 +138,92 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
                 .ConfigureAwait(false);
             if (response.ErrorCode != 0)
             {
-                Fail(batch, $"the controller answered {(ErrorCode)response.ErrorCode}");
+                var error = (ErrorCode)response.ErrorCode;
+                switch (AfterError(error))
+                {
+                    case PendingIsrAction.Revert:
+                        Fail(batch, $"the controller answered {error}");
+                        break;
+                    case PendingIsrAction.Retry:
+                        RetryLater(batch, $"the controller answered {error}");
+                        break;
+                }
                 return;
             }
+            var retry = new List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)>();
             foreach (var topic in response.Topics)
             {
                 foreach (var p in topic.Partitions)
                 {
                     if (p.ErrorCode == 0)
                         continue;
+                    var error = (ErrorCode)p.ErrorCode;
                     foreach (var item in batch.Where(b => b.Partition.TopicId == topic.TopicId && b.Partition.Index == p.PartitionIndex))
                     {
-                        Log.Info($"ISR change of {item.Partition.Topic}-{item.Partition.Index} to [{string.Join(',', item.NewIsr)}] refused: {(ErrorCode)p.ErrorCode}");
-                        item.Partition.ClearPendingIsr(item.BasedOn.PartitionEpoch);
+                        Log.Info($"ISR change of {item.Partition.Topic}-{item.Partition.Index} to [{string.Join(',', item.NewIsr)}] refused: {error}");
+                        switch (AfterError(error))
+                        {
+                            case PendingIsrAction.Revert:
+                                item.Partition.ClearPendingIsr(item.BasedOn.PartitionEpoch);
+                                break;
+                            case PendingIsrAction.Retry:
+                                retry.Add(item);
+                                break;
+                        }
                     }
                 }
             }
+            if (retry.Count > 0)
+                RetryLater(retry, "refused for now");
         }
         catch (Exception ex) when (!token.IsCancellationRequested)
         {
-            // Whatever failed, the partitions must be free to ask again; unexpected failures are bugs, at WARN.
+            // Whatever failed, the request may have been committed: ask again (the partitions keep the change pending
+            // meanwhile); unexpected failures are bugs, at WARN.
             if (ex is not (KafkaConnectionException or KafkaException or TimeoutException or IOException or OperationCanceledException))
                 Log.Warn($"AlterPartition send failed: {ex.GetType().Name}: {ex.Message}");
             await DropAsync().ConfigureAwait(false);
-            Fail(batch, ex.Message);
+            RetryLater(batch, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// What a leader does with its pending ISR change after an error, as Kafka's Partition.handleAlterPartitionError.
+    /// Only a refusal that guarantees nothing was applied reverts it. Otherwise the change may have been committed (an
+    /// answer lost, a timeout, a controller change) and the leader must keep computing its HW over the maximal ISR
+    /// until it knows: had it gone back to the smaller ISR, its HW would pass records a follower the controller did add
+    /// lacks, and that follower can be elected (found by the replication simulation: records read below the HW of a
+    /// leader cut off from the controller disappeared). Stale epochs wait for the metadata, which brings the outcome
+    /// (applying it clears the pending change); anything else is asked again.
+    /// </summary>
+    public static PendingIsrAction AfterError(ErrorCode error) => error switch
+    {
+        ErrorCode.IneligibleReplica or ErrorCode.OperationNotAttempted or ErrorCode.InvalidRequest => PendingIsrAction.Revert,
+        ErrorCode.FencedLeaderEpoch or ErrorCode.InvalidUpdateVersion or ErrorCode.UnknownTopicOrPartition or ErrorCode.UnknownTopicId => PendingIsrAction.AwaitMetadata,
+        _ => PendingIsrAction.Retry,
+    };
+
+    /// <summary>Sends the changes again after a pause, those still pending (metadata may have settled them meanwhile).</summary>
+    private void RetryLater(List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> items, string why)
+    {
+        Log.Info($"ISR change of {items.Count} partition(s) not settled: {why}; asking again");
+        _ = ResendAsync(items, _stopping.Token);
+    }
+
+    private async Task ResendAsync(List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> items, CancellationToken token)
+    {
+        try
+        {
+            await Task.Delay(RetryBackoff, token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        foreach (var item in items)
+        {
+            if (!Paused && ReferenceEquals(item.Partition.PendingIsr, item.NewIsr))
+                _queue.Writer.TryWrite(item);
         }
     }
 
@@ -181,7 +259,7 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
 
     private static void Fail(List<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> batch, string why)
     {
-        Log.Info($"ISR change of {batch.Count} partition(s) not sent: {why}; deciding again later");
+        Log.Info($"ISR change of {batch.Count} partition(s) refused: {why}; deciding again later");
         foreach (var item in batch)
             item.Partition.ClearPendingIsr(item.BasedOn.PartitionEpoch);
     }

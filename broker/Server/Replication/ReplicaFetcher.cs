@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using KafkaOperator.Client;
 using KafkaOperator.Client.Network;
 using KafkaOperator.Protocol;
@@ -24,6 +23,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
 
     private readonly BrokerConfig _config;
     private readonly int _leaderId;
+    private readonly string _name;
     private readonly Func<int, BrokerAddress?> _resolve;
     private readonly Func<long> _brokerEpoch;
     private readonly Dictionary<Partition, int> _partitions = [];
@@ -38,6 +38,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         _config = config;
         _leaderId = leaderId;
         Index = index;
+        _name = $"{leaderId}/{index}";
         _resolve = resolve;
         _brokerEpoch = brokerEpoch;
     }
@@ -171,7 +172,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
                 KeyValuePair<Partition, int> entry;
                 if (!(topic.TopicId != Guid.Empty ? byId.TryGetValue((topic.TopicId, data.PartitionIndex), out entry) : byName.TryGetValue((topic.Topic, data.PartitionIndex), out entry)))
                     continue;
-                if (!Handle(entry.Key, entry.Value, data))
+                if (!FollowerFetchApply.Handle(entry.Key, entry.Value, data, _name))
                     errors++;
             }
         }
@@ -212,66 +213,6 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             request.Topics.Add(topic);
         }
         return request;
-    }
-
-    /// <summary>Applies one partition's answer; false for an error.</summary>
-    private bool Handle(Partition partition, int leaderEpoch, FetchResponse.PartitionData data)
-    {
-        var error = (ErrorCode)data.ErrorCode;
-        if (error == ErrorCode.OffsetOutOfRange)
-        {
-            // Below the leader's log start: start over there. Above its end (cannot be committed): back to its HW.
-            var log = partition.Log;
-            if (data.LogStartOffset >= 0 && log.LogEndOffset < data.LogStartOffset)
-                return partition.TruncateAsFollower(leaderEpoch, data.LogStartOffset, restartAt: true);
-            if (data.HighWatermark >= 0 && data.HighWatermark < log.LogEndOffset)
-                return partition.TruncateAsFollower(leaderEpoch, data.HighWatermark);
-            return false;
-        }
-        if (error != ErrorCode.None)
-        {
-            if (error is not (ErrorCode.NotLeaderOrFollower or ErrorCode.FencedLeaderEpoch or ErrorCode.UnknownLeaderEpoch))
-                Log.Info($"replica fetcher {_leaderId}/{Index}: {partition.Topic}-{partition.Index}: {error}");
-            return false;
-        }
-        if (data.DivergingEpoch is { Epoch: >= 0, EndOffset: >= 0 } diverging)
-            return partition.TruncateAsFollower(leaderEpoch, TruncationOffset(partition, diverging.Epoch, diverging.EndOffset));
-        var bytes = data.Records is MemoryRecordSet m ? WholeBatches(m.Bytes) : ReadOnlyMemory<byte>.Empty;
-        if (!partition.AppendAsFollower(leaderEpoch, bytes, data.HighWatermark, out var appendError))
-            return false;
-        if (appendError != ErrorCode.None)
-        {
-            Log.Warn($"replica fetcher {_leaderId}/{Index}: appending to {partition.Topic}-{partition.Index} failed: {appendError}");
-            return false;
-        }
-        return true;
-    }
-
-    /// <summary>KIP-279: where to cut, given the leader's end offset for the largest epoch up to ours.</summary>
-    internal static long TruncationOffset(Partition partition, int leaderEpoch, long leaderEndOffset)
-    {
-        var log = partition.Log;
-        var (epoch, endOffset) = log.EndOffsetForEpoch(leaderEpoch);
-        if (epoch < 0)
-            return Math.Min(leaderEndOffset, log.LogEndOffset);
-        return epoch == leaderEpoch
-            ? Math.Min(Math.Min(endOffset, leaderEndOffset), log.LogEndOffset)
-            : Math.Min(endOffset, log.LogEndOffset); // we do not know that epoch: cut to our end of the one below, and ask again
-    }
-
-    /// <summary>A response may end in a partial batch (a size limit): keep the whole batches before it.</summary>
-    private static ReadOnlyMemory<byte> WholeBatches(ReadOnlyMemory<byte> bytes)
-    {
-        var span = bytes.Span;
-        var position = 0;
-        while (span.Length - position >= RecordBatchHeader.LogOverhead)
-        {
-            var size = BinaryPrimitives.ReadInt32BigEndian(span[(position + 8)..]) + RecordBatchHeader.LogOverhead;
-            if (size <= RecordBatchHeader.LogOverhead || size > span.Length - position)
-                break;
-            position += size;
-        }
-        return bytes[..position];
     }
 
     public async ValueTask DisposeAsync()
