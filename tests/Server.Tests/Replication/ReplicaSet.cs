@@ -187,4 +187,6 @@ internal sealed class RecordingIsrChannel : IIsrChangeChannel
     public List<(int Broker, ReplicaRole BasedOn, int[] NewIsr)> Requests { get; } = [];
 
     public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr) => Requests.Add((partition.LocalBrokerId, basedOn, newIsr));
+
+    public bool IsEligible(int brokerId) => true;
 }

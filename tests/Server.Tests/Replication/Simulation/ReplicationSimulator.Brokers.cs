@@ -219,6 +219,9 @@ internal sealed partial class ReplicationSimulator
         public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr) =>
             // Called under the partition's lock: send from the event loop, as the sender's own task would.
             sim.At(sim.Now, () => sim.SendAlterPartition(broker, incarnation, partition, basedOn, newIsr));
+
+        /// <summary>As the sender: by this broker's own (possibly stale) image.</summary>
+        public bool IsEligible(int brokerId) => broker.Image?.IsEligibleReplica(brokerId) ?? false;
     }
 
     private void SendAlterPartition(SimBroker b, int incarnation, Partition partition, ReplicaRole basedOn, int[] newIsr)
