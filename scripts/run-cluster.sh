@@ -43,7 +43,8 @@ rf=$((BROKERS < 3 ? BROKERS : 3))
 voters=""
 for ((i = 0; i < BROKERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$((CONTROLLER_PORT + i))"; done
 
-piddir=$(mktemp -d)
+piddir=$(mktemp -d) # <id>: each broker's pid; ready/<id>: its ready line, once it has printed one
+mkdir "$piddir/ready"
 declare -A broker_of # wrapper pid -> broker id
 wrappers=()
 stopping=0
@@ -73,7 +74,7 @@ for i in "${nodes[@]}"; do
       --override log.dirs="$DATA_DIR/cluster/broker-$i" \
       --override default.replication.factor="$rf" \
       --override offsets.topic.replication.factor="$rf" \
-      "$@" 2>&1 | sed -u "s/^/[broker-$i] /"
+      "$@" 2>&1 | sed -u -e "s/^/[broker-$i] /" -e "/KafkaOperator broker ready/w $piddir/ready/$i"
   ) 2>/dev/null & # the wrapper's own "Terminated" notices; the broker's stderr goes through sed above
   broker_of[$!]=$i
   wrappers+=($!)
@@ -89,8 +90,10 @@ else
   echo "local cluster: $BROKERS brokers, bootstrap 127.0.0.1:$PORT (Ctrl-C stops them)"
 fi
 
-# Until Ctrl-C, a broker that exits failed (a bad override, a port in use): the others are stopped and its exit code
-# is the script's. After Ctrl-C, every broker is waited for and any unclean exit makes the result non-zero.
+# Until Ctrl-C, a broker that exits before it was ready failed to start (a bad override, a port in use): the others
+# are stopped and its exit code is the script's. A broker that exits after it was ready (killed to try a failover,
+# say) leaves the others running: restart it with NODE=i. After Ctrl-C, every broker is waited for; any unclean exit
+# makes the result non-zero.
 result=0
 remaining=${#wrappers[@]}
 while [ "$remaining" -gt 0 ]; do
@@ -108,7 +111,10 @@ while [ "$remaining" -gt 0 ]; do
   for w in "${wrappers[@]}"; do [ "$w" = "$ended" ] || left+=("$w"); done
   wrappers=("${left[@]}")
   unset ended
-  if [ "$code" -ne 0 ] && { [ "$stopping" -eq 0 ] || [ "$code" -ne 143 ]; }; then
+  if [ "$stopping" -eq 0 ] && [ -s "$piddir/ready/$i" ]; then
+    echo "broker-$i exited with code $code; the others keep running (restart it with: NODE=$i make run)" >&2
+    [ "$result" -eq 0 ] && result=$(( code == 0 ? 1 : code ))
+  elif [ "$code" -ne 0 ] && { [ "$stopping" -eq 0 ] || [ "$code" -ne 143 ]; }; then
     # (143: a broker stopped by SIGTERM before it could handle it, while it was still starting)
     echo "broker-$i exited with code $code" >&2
     [ "$result" -eq 0 ] && result=$code

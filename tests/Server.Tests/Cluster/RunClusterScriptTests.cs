@@ -52,6 +52,32 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public async Task A_broker_killed_after_it_was_ready_leaves_the_others_running()
+    {
+        using var script = Start();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (DateTime.UtcNow < deadline && !script.HasExited && CountLines(script.Output, "KafkaOperator broker ready") < Brokers)
+            await Task.Delay(100);
+        Assert.Equal(Brokers, CountLines(script.Output, "KafkaOperator broker ready"));
+        var pid = int.Parse(System.Text.RegularExpressions.Regex.Match(script.Output, @"broker-1: pid (\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+        var port0 = int.Parse(System.Text.RegularExpressions.Regex.Match(script.Output, @"broker-0: pid \d+, client 127\.0\.0\.1:(\d+)").Groups[1].Value, CultureInfo.InvariantCulture);
+
+        Process.GetProcessById(pid).Kill();
+
+        while (DateTime.UtcNow < deadline && !script.Output.Contains("broker-1 exited", StringComparison.Ordinal))
+            await Task.Delay(100);
+        Assert.Contains("broker-1 exited with code 137; the others keep running (restart it with: NODE=1 make run)", script.Output, StringComparison.Ordinal);
+        Assert.False(script.WaitForExit(TimeSpan.FromSeconds(2)), "the script stopped the cluster\n" + script.Output);
+        using (var client = new TcpClient())
+            await client.ConnectAsync(IPAddress.Loopback, port0);
+
+        script.Interrupt();
+        Assert.True(script.WaitForExit(TimeSpan.FromSeconds(60)), "script still running after SIGINT\n" + script.Output);
+        Assert.NotEqual(0, script.ExitCode); // a broker died during the run
+        Assert.Contains(script.Output.Split('\n'), l => l.StartsWith("[broker-0] ", StringComparison.Ordinal) && l.Contains("INFO shut down cleanly", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Make_run_builds_the_kafkactl_the_readmes_name()
     {
         var dryRun = await ClientScript.RunAsync("make", ["-n", "run"], TimeSpan.FromSeconds(30), output, RepoPaths.Root);
