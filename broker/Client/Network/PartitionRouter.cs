@@ -88,6 +88,10 @@ public static class PartitionRouter
                 }
                 catch (Exception ex) when (KafkaCluster.IsRetriable(ex) || ex is KafkaException)
                 {
+                    // A leader the broker list does not name (metadata caught between a broker's fencing and its
+                    // partitions' new leaders) is a leader not available yet: retried like one, as Kafka's clients do.
+                    if (ex is KafkaException { Code: ErrorCode.BrokerNotAvailable } missing)
+                        ex = new KafkaException(ErrorCode.LeaderNotAvailable, missing.Message, missing);
                     lock (gate)
                     {
                         foreach (var tp in kv.Value)

@@ -173,6 +173,20 @@ public class ProducerConsumerTests
         Assert.Single(await resetting.FetchAsync());
     }
 
+    [Fact]
+    public async Task A_leader_missing_from_the_broker_list_is_retried_as_not_available_rather_than_failing_the_fetch()
+    {
+        // Metadata caught between a broker's fencing (gone from the broker list) and its partitions' new leaders.
+        await using var fake = new FakeKafka(brokers: 1);
+        fake.AddTopic("t", 2);
+        await using var cluster = await KafkaCluster.ConnectAsync(fake.ClientOptions(maxRetries: 1));
+        await using var consumer = new KafkaConsumer(cluster);
+        consumer.Assign("t", 0, 0);
+
+        Assert.Empty(await consumer.FetchAsync());
+        Assert.Equal(0, consumer.Positions[("t", 0)]);
+    }
+
     private static async Task WaitUntil(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(10);

@@ -46,7 +46,7 @@ def main():
     partitions = len(meta.partitions)
 
     producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-                         "linger.ms": 2, "message.timeout.ms": 60_000, "queue.buffering.max.messages": 200_000})
+                         "linger.ms": 2, "message.timeout.ms": 120_000, "queue.buffering.max.messages": 200_000})
     acks = open(ack_path, "a", buffering=1)
     state = {"acked": 0, "failed": 0, "notified": False}
 
@@ -71,7 +71,9 @@ def main():
             continue
         if i % 500 == 0:
             producer.poll(0)
-    left = producer.flush(60)
+    # librdkafka 2.0.2's idempotent producer can hold a partition's batches until requests to a broker that died
+    # time out (socket.timeout.ms, 60 s) before it sends them to the new leader: wait past that, within the timeout.
+    left = producer.flush(150)
     acks.close()
     print(json.dumps({"ok": left == 0 and state["failed"] == 0, "produced": i, "acked": state["acked"],
                       "failed": state["failed"], "undelivered": left}), flush=True)
