@@ -64,7 +64,7 @@ public sealed partial class Partition
                 {
                     failed = [.. _hwWaiters.Select(w => w.Done)];
                     _hwWaiters.Clear();
-                    change = leads == old.IsLeader && !leads ? RoleChange.NewLeaderToFollow : RoleChange.BecameFollower;
+                    change = RoleChange.BecameFollower;
                 }
                 _role = role;
             }
@@ -302,7 +302,9 @@ public enum RoleChange
 {
     None,
     BecameLeader,
+
+    /// <summary>Follows a new leader epoch (from leading, or from following an earlier one): fetching restarts.</summary>
     BecameFollower,
-    NewLeaderToFollow,
+
     IsrChanged,
 }

@@ -250,11 +250,13 @@ public sealed class ReplicaManager : IDisposable
             Fetchers?.Remove(partition);
         partition.IsrChannel = IsrChannel;
         var change = partition.ApplyMetadata(meta, Environment.TickCount64);
-        if (change is RoleChange.BecameFollower or RoleChange.NewLeaderToFollow)
+        if (change is RoleChange.BecameFollower)
         {
-            Fetchers?.Remove(partition);
+            // Add replaces the partition's earlier fetcher; with no leader there is nothing to fetch from.
             if (meta.Leader >= 0)
                 Fetchers?.Add(partition, meta.Leader, meta.LeaderEpoch);
+            else
+                Fetchers?.Remove(partition);
         }
     }
 

@@ -127,7 +127,7 @@ internal sealed partial class ReplicationSimulator
                 continue;
             if (change != RoleChange.IsrChanged)
                 Trace($"{r} {change}: epoch {meta.LeaderEpoch}, leader {meta.Leader}, isr [{string.Join(',', meta.Isr)}], LEO {r.Partition.LogEndOffset}, HW {r.Partition.HighWatermark}");
-            if (change is RoleChange.BecameFollower or RoleChange.NewLeaderToFollow)
+            if (change is RoleChange.BecameFollower)
             {
                 StopFetching(r);
                 if (meta.Leader >= 0)
