@@ -22,13 +22,15 @@ def read_acks(path):
 
 
 def watermarks(consumer, topic, partition):
-    """Right after a leader change librdkafka may still ask the old leader: retry until its metadata catches up."""
+    """Right after a leader change or a restart librdkafka's metadata may still name the old leader or no leader
+    (NOT_LEADER_FOR_PARTITION, _UNKNOWN_PARTITION): retry until it catches up."""
     deadline = time.monotonic() + 30
     while True:
         try:
             return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
         except KafkaException as e:
-            if time.monotonic() > deadline or not e.args[0].retriable() and e.args[0].code() != KafkaError.NOT_LEADER_FOR_PARTITION:
+            settling = e.args[0].retriable() or e.args[0].code() in (KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError._UNKNOWN_PARTITION)
+            if time.monotonic() > deadline or not settling:
                 raise
             time.sleep(0.2)
 
