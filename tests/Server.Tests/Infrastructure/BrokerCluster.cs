@@ -18,11 +18,17 @@ public sealed class BrokerCluster : IAsyncDisposable
 
     public string BootstrapServers => string.Join(',', Brokers.Where(b => b.IsRunning).Select(b => b.BootstrapServers));
 
-    public static async Task<BrokerCluster> StartAsync(int count, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? overrides = null)
+    /// <param name="network">
+    /// Runs broker i in host i's namespace of this network, on its own address (ports 9092 and 9093), so that the
+    /// test can cut brokers off from each other; null runs every broker on 127.0.0.1 with ephemeral ports.
+    /// </param>
+    public static async Task<BrokerCluster> StartAsync(int count, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? overrides = null,
+        IsolatedNetwork? network = null)
     {
-        var kafkaPorts = FreePorts(count);
-        var controllerPorts = FreePorts(count);
-        var voters = string.Join(',', Enumerable.Range(0, count).Select(i => $"{i}@127.0.0.1:{controllerPorts[i]}"));
+        var kafkaPorts = network is null ? FreePorts(count) : [.. Enumerable.Repeat(9092, count)];
+        var controllerPorts = network is null ? FreePorts(count) : [.. Enumerable.Repeat(9093, count)];
+        string HostOf(int i) => network?.Address(i) ?? "127.0.0.1";
+        var voters = string.Join(',', Enumerable.Range(0, count).Select(i => $"{i}@{HostOf(i)}:{controllerPorts[i]}"));
         var clusterId = "test-" + Guid.NewGuid().ToString("N")[..16];
         var starts = new List<Task<BrokerProcess>>();
         for (var i = 0; i < count; i++)
@@ -34,12 +40,12 @@ public sealed class BrokerCluster : IAsyncDisposable
                 ["cluster.id"] = clusterId,
                 ["controller.quorum.voters"] = voters,
                 ["controller.listener.names"] = "CONTROLLER",
-                ["listeners"] = $"PLAINTEXT://127.0.0.1:{kafkaPorts[i]},CONTROLLER://127.0.0.1:{controllerPorts[i]}",
-                ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{kafkaPorts[i]}",
+                ["listeners"] = $"PLAINTEXT://{HostOf(i)}:{kafkaPorts[i]},CONTROLLER://{HostOf(i)}:{controllerPorts[i]}",
+                ["advertised.listeners"] = $"PLAINTEXT://{HostOf(i)}:{kafkaPorts[i]}",
             };
             foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
                 settings[k] = v;
-            starts.Add(BrokerProcess.StartAsync(output, settings));
+            starts.Add(BrokerProcess.StartAsync(output, settings, launcher: network?.Launcher(i)));
         }
         try
         {

@@ -23,13 +23,16 @@ public sealed partial class BrokerProcess : IAsyncDisposable
     private readonly Lock _logLock = new();
     private readonly string _workDir;
     private readonly string? _executable;
+    private readonly IReadOnlyList<string> _launcher;
     private Process? _process;
     private int _generation;
 
-    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides, string? executable, IReadOnlyDictionary<string, string>? environment)
+    private BrokerProcess(ITestOutputHelper? output, IReadOnlyDictionary<string, string>? overrides, string? executable,
+        IReadOnlyDictionary<string, string>? environment, IReadOnlyList<string>? launcher = null)
     {
         _output = output;
         _executable = executable;
+        _launcher = launcher ?? [];
         _overrides = overrides ?? new Dictionary<string, string>();
         _environment = environment ?? new Dictionary<string, string>();
         _workDir = Path.Combine(Path.GetTempPath(), "ko-broker-" + Guid.NewGuid().ToString("N")[..12]);
@@ -69,10 +72,13 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         IReadOnlyDictionary<string, string>? overrides = null,
         TimeSpan? readyTimeout = null,
         string? executable = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? launcher = null)
     {
         // executable: a published broker (the image's apphost) run as is; null runs the built dll with `dotnet`.
-        var broker = new BrokerProcess(output, overrides, executable, environment);
+        // launcher: a command prefix the broker runs under (`ip netns exec <ns>`), which must exec it in place so
+        // that the pid, signals and exit code stay the broker's.
+        var broker = new BrokerProcess(output, overrides, executable, environment, launcher);
         try
         {
             await broker.LaunchAsync(port: 0, readyTimeout ?? DefaultReadyTimeout);
@@ -210,7 +216,8 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
         await File.WriteAllLinesAsync(propertiesPath, settings.Select(kv => $"{kv.Key}={kv.Value}"));
 
-        var start = new ProcessStartInfo(_executable ?? "dotnet")
+        var program = _executable ?? "dotnet";
+        var start = new ProcessStartInfo(_launcher.Count > 0 ? _launcher[0] : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -218,6 +225,16 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = _workDir,
         };
+        if (_launcher.Count > 0)
+        {
+            foreach (var argument in _launcher.Skip(1))
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            start.ArgumentList.Add(program);
+        }
+
         if (_executable is null)
         {
             start.ArgumentList.Add(RepoPaths.BrokerDll);

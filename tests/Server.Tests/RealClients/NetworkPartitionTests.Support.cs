@@ -1,0 +1,122 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using KafkaOperator.Client;
+using KafkaOperator.Client.Admin;
+using KafkaOperator.Client.Network;
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Protocol.Records;
+using KafkaOperator.Server.Tests.Infrastructure;
+
+namespace KafkaOperator.Server.Tests.RealClients;
+
+public sealed partial class NetworkPartitionTests
+{
+    private readonly record struct Ack(int Partition, long Offset, long Time);
+
+    private static string AckPath(BrokerCluster cluster, string name) => Path.Combine(cluster.Brokers[0].DataDir, "..", name);
+
+    private static RunningScript StartStorm(string python, BrokerCluster cluster, string topic, string acks) =>
+        RunningScript.Start(python,
+        [
+            Path.Combine(RepoPaths.PythonDir, "durability_storm.py"), cluster.BootstrapServers, topic, "storm", acks,
+            $"{AckedBeforeCut}", $"{Total}", "--create", $"{PartitionCount}", "--rf", "3", "--min-isr", "2",
+        ]);
+
+    private static void AssertStormOk(int exit, RunningScript storm, BrokerCluster cluster)
+    {
+        var summary = storm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
+        Assert.True(exit == 0 && summary.Contains("\"ok\": true", StringComparison.Ordinal),
+            $"storm: {summary}\n{Tail(storm.Stderr)}\n{string.Join("\n", cluster.Brokers.Select(b => Tail(b.Log)))}");
+    }
+
+    private async Task<JsonElement> VerifyAsync(string python, BrokerCluster cluster, string topic, params string[] phases)
+    {
+        var verify = await ClientScript.RunAsync(python,
+            [Path.Combine(RepoPaths.PythonDir, "durability_verify.py"), cluster.BootstrapServers, topic, .. phases],
+            TimeSpan.FromMinutes(2), output);
+        var summary = verify.RequireSummary();
+        Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
+        Assert.Equal(Total, summary.GetProperty("acked").GetProperty("storm").GetInt32());
+        Assert.Equal(Total, summary.GetProperty("in_log").GetProperty("storm").GetInt32());
+        output.WriteLine(JsonSerializer.Serialize(summary));
+        return summary;
+    }
+
+    /// <summary>The storm's acknowledgements so far ("partition offset i time-ms" lines; a torn last line is skipped).</summary>
+    private static List<Ack> ReadAcks(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var text = new StreamReader(stream).ReadToEnd();
+        var lines = text.Split('\n');
+        return lines.Take(lines.Length - 1)
+            .Select(l => l.Split(' '))
+            .Select(f => new Ack(int.Parse(f[0], CultureInfo.InvariantCulture), long.Parse(f[1], CultureInfo.InvariantCulture),
+                long.Parse(f[3], CultureInfo.InvariantCulture)))
+            .ToList();
+    }
+
+    /// <summary>Per partition, the longest time without an acknowledgement after the cut (how long its writes stalled).</summary>
+    private static string Gaps(string acks, long cutAt) => string.Join(", ", ReadAcks(acks).GroupBy(a => a.Partition).OrderBy(g => g.Key)
+        .Select(g =>
+        {
+            var times = g.Select(a => a.Time).Where(t => t >= cutAt).Order().Prepend(cutAt).ToList();
+            var gap = times.Zip(times.Skip(1), (a, b) => b - a).DefaultIfEmpty(0).Max();
+            return $"p{g.Key} {gap} ms";
+        }));
+
+    /// <summary>Latest offsets (the high watermark) as the broker <paramref name="view"/> is connected to reports them.</summary>
+    private static async Task<Dictionary<int, long>> HighWatermarksAsync(KafkaCluster view, string topic, IEnumerable<int> partitions)
+    {
+        await using var admin = new KafkaAdminClient(view);
+        var offsets = await admin.ListOffsetsAsync(partitions.Select(p => new TopicPartition(topic, p)), OffsetSpec.Latest);
+        return offsets.ToDictionary(o => o.Partition.Partition, o => o.Error is null ? o.Offset : throw o.Error);
+    }
+
+    /// <summary>One acks=all record sent to <paramref name="broker"/> itself with a 2 s timeout; its error code.</summary>
+    private static async Task<ErrorCode> ProduceToAsync(KafkaCluster view, int broker, string topic, int partition, string value)
+    {
+        byte[] batch;
+        using (var builder = new RecordBatchBuilder())
+        {
+            builder.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), null, Encoding.UTF8.GetBytes(value));
+            batch = builder.ToArray();
+        }
+
+        var connection = await view.GetConnectionAsync(broker);
+        var response = await connection.SendAsync<ProduceRequest, ProduceResponse>(new ProduceRequest
+        {
+            Acks = -1,
+            TimeoutMs = 2000,
+            TopicData = [new() { Name = topic, PartitionData = [new() { Index = partition, Records = new MemoryRecordSet(batch) }] }],
+        });
+        return (ErrorCode)response.Responses[0].PartitionResponses[0].ErrorCode;
+    }
+
+    private static string Tail(string text) => text.Length <= 3000 ? text : "..." + text[^3000..];
+
+    /// <summary>
+    /// One client per broker that talks to that broker only, so the test reads each broker's own metadata (an
+    /// isolated broker keeps answering from what it last knew).
+    /// </summary>
+    private sealed class Views : IAsyncDisposable
+    {
+        private readonly KafkaCluster[] _clients;
+
+        private Views(KafkaCluster[] clients) => _clients = clients;
+
+        public static async Task<Views> ConnectAsync(BrokerCluster cluster) =>
+            new(await Task.WhenAll(cluster.Brokers.Select(b => KafkaCluster.ConnectAsync(b.BootstrapServers))));
+
+        public KafkaCluster Of(int broker) => _clients[broker];
+
+        public Task<TopicMetadata> TopicAsync(int broker, string topic) => _clients[broker].GetTopicAsync(topic, refresh: true);
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var client in _clients)
+                await client.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,184 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Server.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace KafkaOperator.Server.Tests.RealClients;
+
+/// <summary>
+/// Three broker processes, each in its own network namespace, a topic with RF 3 and min.insync.replicas=2, and an
+/// idempotent acks=all librdkafka producer storm while the network between brokers is cut (clients still reach
+/// every broker, as when only the brokers' own links fail). Afterwards the cut is healed, every partition's ISR must
+/// be full again in every broker's metadata, and every acknowledged record must be in the log exactly once, at its
+/// acknowledged offset, in order per partition.
+/// </summary>
+[Collection(RealClientsCollection.Name)]
+public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
+{
+    private const int PartitionCount = 6;
+    private const int Total = 150_000;
+    private const int AckedBeforeCut = 20_000;
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(90);
+
+    private static readonly Dictionary<string, string> Settings = new()
+    {
+        ["broker.session.timeout.ms"] = "3000",
+        ["broker.heartbeat.interval.ms"] = "500",
+        ["replica.lag.time.max.ms"] = "3000",
+        ["offsets.topic.replication.factor"] = "3",
+        ["offsets.topic.num.partitions"] = "3",
+        ["default.replication.factor"] = "3",
+        ["min.insync.replicas"] = "2",
+    };
+
+    public enum Cut
+    {
+        /// <summary>Between a leader and one follower, both ways (neither is the controller).</summary>
+        LeaderAndFollowerBothWays,
+
+        /// <summary>Only the leader's packets to one follower are lost (neither is the controller).</summary>
+        LeaderToFollowerOneWay,
+    }
+
+    /// <summary>
+    /// A partition leader (not the controller) loses every link to the other brokers, the controller among them:
+    /// its quorum fetches stop, so it is fenced and its leaderships move to the in-sync followers, while producers
+    /// still reach it. Its acks=all writes can only time out; after healing it truncates what only it had and
+    /// rejoins every ISR.
+    /// </summary>
+    [Fact]
+    public async Task An_isolated_leader_is_fenced_and_loses_no_acknowledged_record()
+    {
+        var python = RepoPaths.RequirePython();
+        using var network = IsolatedNetwork.Create(3);
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings, network);
+        var topic = "isolated-" + Guid.NewGuid().ToString("N")[..8];
+        var acks = AckPath(cluster, "acks-isolated.txt");
+        using var storm = StartStorm(python, cluster, topic, acks);
+        await storm.WaitForLineAsync("ACKED", Deadline);
+
+        await using var views = await Views.ConnectAsync(cluster);
+        var before = await views.TopicAsync(0, topic);
+        var controller = (await views.Of(0).RefreshMetadataAsync([])).ControllerId;
+        var victim = before.Partitions.Select(p => p.LeaderId).First(l => l != controller);
+        var moved = before.Partitions.Where(p => p.LeaderId == victim).Select(p => p.Partition).ToList();
+        var witness = controller;
+
+        network.Isolate(victim);
+        var cutAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        output.WriteLine($"cut broker {victim} (leader of partitions {string.Join(',', moved)}) off from the others; controller {controller}");
+
+        // The majority fences it and moves its leaderships to in-sync followers.
+        var after = await WaitForAsync(() => views.TopicAsync(witness, topic),
+            t => t.Partitions.All(p => p.LeaderId >= 0 && p.LeaderId != victim && !p.Isr.Contains(victim) && p.Isr.Count == 2),
+            $"broker {victim} out of every ISR and leading nothing, as broker {witness} sees it");
+        var movedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        foreach (var p in moved)
+            Assert.True(after.Partitions[p].LeaderEpoch > before.Partitions[p].LeaderEpoch);
+
+        // The isolated broker still believes it leads; its high watermark stopped at the cut, and an acks=all
+        // write to it cannot be acknowledged.
+        var frozen = await HighWatermarksAsync(views.Of(victim), topic, moved);
+        var probe = await ProduceToAsync(views.Of(victim), victim, topic, moved[0], "probe-0-never-acknowledged");
+        Assert.True(probe is ErrorCode.RequestTimedOut or ErrorCode.NotEnoughReplicas or ErrorCode.NotEnoughReplicasAfterAppend or ErrorCode.NotLeaderOrFollower,
+            $"an acks=all write to the isolated leader answered {probe}");
+
+        // The storm's writes continue on the new leaders: an acknowledgement above the old leader's high watermark
+        // on every moved partition can only come from a new leader.
+        var firstAcks = await WaitForAsync(() => Task.FromResult(ReadAcks(acks)),
+            a => moved.All(p => a.Any(x => x.Partition == p && x.Offset >= frozen[p])),
+            "acknowledgements from the new leaders of every moved partition");
+        var firstAckAfterCut = moved.Select(p => firstAcks.First(x => x.Partition == p && x.Offset >= frozen[p]).Time - cutAt).ToList();
+
+        network.HealAll();
+        var healedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await WaitForConvergenceAsync(views);
+        var convergedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        AssertStormOk(exit, storm, cluster);
+        var empty = AckPath(cluster, "acks-probe.txt");
+        File.WriteAllText(empty, "");
+        var summary = await VerifyAsync(python, cluster, topic, $"storm={acks}", $"probe={empty}");
+        Assert.Equal(0, summary.GetProperty("in_log").GetProperty("probe").GetInt32());
+
+        output.WriteLine($"cut -> leaderships moved (seen by broker {witness}): {movedAt - cutAt} ms; cut -> first storm write acknowledged by " +
+            $"a new leader, per moved partition: {string.Join(", ", moved.Zip(firstAckAfterCut, (p, t) => $"p{p} {t} ms"))}; " +
+            $"heal -> every ISR full on every broker: {convergedAt - healedAt} ms; longest gap between acknowledgements per partition: {Gaps(acks, cutAt)}");
+    }
+
+    /// <summary>
+    /// A leader and one of its followers lose their link (the controller still reaches both, so nobody is fenced):
+    /// each drops the other from the ISRs of the partitions it leads with AlterPartition, and acks=all writes go on
+    /// with the two replicas left, min.insync.replicas being 2. Partitions the controller leads see a cut between
+    /// their two followers only, which changes nothing for them.
+    /// </summary>
+    [Theory]
+    [InlineData(Cut.LeaderAndFollowerBothWays)]
+    [InlineData(Cut.LeaderToFollowerOneWay)]
+    public async Task A_cut_between_two_brokers_shrinks_the_isr_and_writes_go_on(Cut cut)
+    {
+        var python = RepoPaths.RequirePython();
+        using var network = IsolatedNetwork.Create(3);
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings, network);
+        var topic = "cut-" + Guid.NewGuid().ToString("N")[..8];
+        var acks = AckPath(cluster, "acks-cut.txt");
+        using var storm = StartStorm(python, cluster, topic, acks);
+        await storm.WaitForLineAsync("ACKED", Deadline);
+
+        await using var views = await Views.ConnectAsync(cluster);
+        var before = await views.TopicAsync(0, topic);
+        var controller = (await views.Of(0).RefreshMetadataAsync([])).ControllerId;
+        var leader = before.Partitions.Select(p => p.LeaderId).First(l => l != controller);
+        var follower = 3 - controller - leader;
+
+        if (cut == Cut.LeaderAndFollowerBothWays)
+            network.CutBetween(leader, follower);
+        else
+            network.Cut(leader, follower);
+        var cutAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        output.WriteLine($"cut {cut} between leader {leader} and follower {follower}; controller {controller}");
+
+        var shrunk = await WaitForAsync(() => views.TopicAsync(controller, topic),
+            t => t.Partitions.All(p => p.Isr.Count == (p.LeaderId == controller ? 3 : 2) && !p.Isr.Contains(p.LeaderId == leader ? follower : leader)),
+            $"brokers {leader} and {follower} out of the ISRs of each other's partitions");
+        var shrunkAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        Assert.Equal(before.Partitions.Select(p => p.LeaderId), shrunk.Partitions.Select(p => p.LeaderId)); // nobody fenced
+
+        // Writes go on with min.insync.replicas=2: the storm finishes, everything acknowledged, while still cut.
+        var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        AssertStormOk(exit, storm, cluster);
+        var affected = before.Partitions.Where(p => p.LeaderId != controller).Select(p => p.Partition).ToHashSet();
+        var ackedWhileShrunk = ReadAcks(acks).Count(a => affected.Contains(a.Partition) && a.Time > shrunkAt);
+        Assert.True(ackedWhileShrunk > 0, "no write acknowledged on the affected partitions while their ISR was shrunk");
+
+        network.HealAll();
+        var healedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await WaitForConvergenceAsync(views);
+        var convergedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await VerifyAsync(python, cluster, topic, $"storm={acks}");
+
+        output.WriteLine($"cut -> ISRs shrunk (seen by the controller): {shrunkAt - cutAt} ms; {ackedWhileShrunk} records acknowledged on the " +
+            $"affected partitions after that, still cut; heal -> every ISR full on every broker: {convergedAt - healedAt} ms; " +
+            $"longest gap between acknowledgements per partition: {Gaps(acks, cutAt)}");
+    }
+
+    private Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.WaitForAsync(output, Deadline, read, done, what);
+
+    /// <summary>Every broker's metadata shows every partition of every topic led, with its full ISR, at one leader epoch.</summary>
+    private async Task WaitForConvergenceAsync(Views views)
+    {
+        for (var broker = 0; broker < 3; broker++)
+        {
+            var b = broker;
+            await WaitForAsync(() => views.Of(b).RefreshMetadataAsync(null),
+                m => m.Brokers.Count == 3 && m.Topics.Values.All(t => t.Partitions.All(p => p.LeaderId >= 0 && p.Isr.Count == p.Replicas.Count)),
+                $"every ISR full in broker {b}'s metadata");
+        }
+
+        await WaitForAsync(async () => await Task.WhenAll(Enumerable.Range(0, 3).Select(b => views.Of(b).RefreshMetadataAsync(null))),
+            all => all.Select(m => string.Join(';', m.Topics.Values.OrderBy(t => t.Name, StringComparer.Ordinal)
+                .SelectMany(t => t.Partitions.Select(p => $"{t.Name}-{p.Partition}:{p.LeaderId}@{p.LeaderEpoch}/{p.Isr.Count}")))).Distinct().Count() == 1,
+            "the same leaders, epochs and ISRs in every broker's metadata");
+    }
+}
