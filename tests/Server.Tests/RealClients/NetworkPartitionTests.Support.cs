@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using KafkaOperator.Client;
 using KafkaOperator.Client.Admin;
+using KafkaOperator.Client.Consumer;
 using KafkaOperator.Client.Network;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
@@ -94,7 +95,72 @@ public sealed partial class NetworkPartitionTests
         return (ErrorCode)response.Responses[0].PartitionResponses[0].ErrorCode;
     }
 
-    private static string Tail(string text) => text.Length <= 3000 ? text : "..." + text[^3000..];
+    /// <summary>Every value in a partition, read from its leader up to the high watermark.</summary>
+    private static async Task<List<string>> ReadValuesAsync(KafkaCluster view, string topic, int partition)
+    {
+        await using var consumer = new KafkaConsumer(view);
+        consumer.Assign(topic, partition);
+        var values = new List<string>();
+        using var deadline = new CancellationTokenSource(Deadline);
+        while (!consumer.HighWatermarks.TryGetValue((topic, partition), out var hw) || consumer.Positions[(topic, partition)] < hw)
+        {
+            foreach (var record in await consumer.FetchAsync(deadline.Token))
+                values.Add(Encoding.UTF8.GetString(record.Value ?? []));
+        }
+
+        return values;
+    }
+
+    /// <summary>
+    /// Followers append the leader's batches as they are, so once writes stop every replica's segments, read end to
+    /// end, must hold the same bytes: an old leader that kept records the others never had (not truncated after the
+    /// cut) would differ forever.
+    /// </summary>
+    private async Task AssertReplicasIdenticalAsync(BrokerCluster cluster, IReadOnlyList<(string Topic, int Partitions)> topics)
+    {
+        var until = DateTime.UtcNow + Deadline;
+        while (true)
+        {
+            var differing = topics.SelectMany(t => Enumerable.Range(0, t.Partitions).Select(p => $"{t.Topic}-{p}"))
+                .Select(dir => (dir, copies: cluster.Brokers.Select(b => ReplicaBytes(Path.Combine(b.DataDir, dir))).ToList()))
+                .Where(x => x.copies.Any(c => !c.AsSpan().SequenceEqual(x.copies[0])))
+                .Select(x => $"{x.dir}: {string.Join(" / ", x.copies.Select(c => c.Length))} bytes")
+                .ToList();
+            if (differing.Count == 0)
+                return;
+            if (DateTime.UtcNow > until)
+                Assert.Fail($"replicas still differ after {Deadline.TotalSeconds} s: {string.Join("; ", differing)}");
+            output.WriteLine($"replicas differ (yet): {string.Join("; ", differing)}");
+            await Task.Delay(200);
+        }
+    }
+
+    private static byte[] ReplicaBytes(string dir)
+    {
+        using var all = new MemoryStream();
+        foreach (var segment in Directory.GetFiles(dir, "*.log").Order(StringComparer.Ordinal))
+        {
+            using var file = new FileStream(segment, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            file.CopyTo(all);
+        }
+
+        return all.ToArray();
+    }
+
+    /// <summary>The storm's own output joins a timeout's message: what librdkafka was doing meanwhile.</summary>
+    private static async Task<T> WithStormOutput<T>(RunningScript storm, Task<T> wait)
+    {
+        try
+        {
+            return await wait;
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\nstorm stdout:\n{Tail(storm.Stdout)}\nstorm stderr:\n{Tail(storm.Stderr, 20_000)}", e);
+        }
+    }
+
+    private static string Tail(string text, int length = 3000) => text.Length <= length ? text : "..." + text[^length..];
 
     /// <summary>
     /// One client per broker that talks to that broker only, so the test reads each broker's own metadata (an

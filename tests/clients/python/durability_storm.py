@@ -3,11 +3,13 @@
 ACK_FILE for every acknowledged record (line-buffered, so a SIGKILL loses at most a line the verifier ignores),
 followed by the wall-clock time of the acknowledgement in ms (the verifier reads only the first three fields).
 Prints "ACKED <n>" once n >= NOTIFY acknowledgements, and stops after COUNT records (0: until killed).
---rf N creates the topic with N replicas; --min-isr N sets its min.insync.replicas.
+--rf N creates the topic with N replicas; --min-isr N sets its min.insync.replicas. RDKAFKA_DEBUG in the environment
+sets the producer's librdkafka `debug` contexts (e.g. eos,protocol,broker,topic,msg), logged to stderr.
 
 usage: durability_storm.py BOOTSTRAP TOPIC TAG ACK_FILE NOTIFY COUNT [--create PARTITIONS [--rf N] [--min-isr N]]
 """
 import json
+import os
 import sys
 import time
 
@@ -45,8 +47,11 @@ def main():
         time.sleep(0.1)
     partitions = len(meta.partitions)
 
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-                         "linger.ms": 2, "message.timeout.ms": 120_000, "queue.buffering.max.messages": 200_000})
+    config = {"bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
+              "linger.ms": 2, "message.timeout.ms": 120_000, "queue.buffering.max.messages": 200_000}
+    if os.environ.get("RDKAFKA_DEBUG"):
+        config["debug"] = os.environ["RDKAFKA_DEBUG"]
+    producer = Producer(config)
     acks = open(ack_path, "a", buffering=1)
     state = {"acked": 0, "failed": 0, "notified": False}
 
