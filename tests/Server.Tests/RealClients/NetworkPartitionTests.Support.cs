@@ -14,6 +14,8 @@ namespace KafkaOperator.Server.Tests.RealClients;
 
 public sealed partial class NetworkPartitionTests
 {
+    private string _lastNoted = "";
+
     private readonly record struct Ack(int Partition, long Offset, long Time);
 
     private static string AckPath(BrokerCluster cluster, string name) => Path.Combine(cluster.Brokers[0].DataDir, "..", name);
@@ -93,6 +95,16 @@ public sealed partial class NetworkPartitionTests
             TopicData = [new() { Name = topic, PartitionData = [new() { Index = partition, Records = new MemoryRecordSet(batch) }] }],
         });
         return (ErrorCode)response.Responses[0].PartitionResponses[0].ErrorCode;
+    }
+
+    /// <summary>Logs each partition's leader, epoch and ISR once they change: what a wait that times out last saw.</summary>
+    private TopicMetadata Note(TopicMetadata topic)
+    {
+        var text = string.Join(" ", topic.Partitions.Select(p => $"p{p.Partition}:{p.LeaderId}@{p.LeaderEpoch}[{string.Join(',', p.Isr)}]"));
+        if (text != _lastNoted)
+            output.WriteLine($"{DateTimeOffset.UtcNow:HH:mm:ss.fff} {topic.Name}: {text}");
+        _lastNoted = text;
+        return topic;
     }
 
     /// <summary>Every value in a partition, read from its leader up to the high watermark.</summary>

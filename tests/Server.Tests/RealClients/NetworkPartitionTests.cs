@@ -77,7 +77,7 @@ public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
         // The majority fences it and moves its leaderships to in-sync followers; the first acks=all write on a moved
         // partition is acknowledged by the new leader.
         var after = await WaitForAsync(() => views.TopicAsync(controller, probes),
-            t => t.Partitions.All(p => p.LeaderId >= 0 && p.LeaderId != victim && !p.Isr.Contains(victim) && p.Isr.Count == 2),
+            t => Note(t).Partitions.All(p => p.LeaderId >= 0 && p.LeaderId != victim && !p.Isr.Contains(victim) && p.Isr.Count == 2),
             $"broker {victim} out of every ISR and leading nothing, as the controller sees it");
         var movedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var newLeader = after.Partitions[probePartition].LeaderId;
@@ -150,8 +150,10 @@ public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
         output.WriteLine($"cut {cut} between leader {leader} and follower {follower}; controller {controller}");
 
         var shrunk = await WaitForAsync(() => views.TopicAsync(controller, topic),
-            t => t.Partitions.All(p => p.Isr.Count == (p.LeaderId == controller ? 3 : 2) && !p.Isr.Contains(p.LeaderId == leader ? follower : leader)),
-            $"brokers {leader} and {follower} out of the ISRs of each other's partitions");
+            t => Note(t).Partitions.All(p => p.LeaderId == controller
+                ? p.Isr.Count == 3
+                : p.Isr.Count == 2 && !p.Isr.Contains(p.LeaderId == leader ? follower : leader)),
+            $"brokers {leader} and {follower} out of the ISRs of each other's partitions (the controller's partitions keep all three)");
         var shrunkAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         Assert.Equal(before.Partitions.Select(p => p.LeaderId), shrunk.Partitions.Select(p => p.LeaderId)); // nobody fenced
 
