@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3-snappy/-lz4/-zstandard give kafka-python its snappy, lz4 and zstd codecs; nodejs/npm run the node clients.
+# python3-snappy/-lz4/-zstandard give kafka-python its snappy, lz4 and zstd codecs; nodejs/npm run the node clients;
+# iproute2 (`ip netns`, veth, bridge) puts brokers in network namespaces for the network partition tests.
 apt_pkgs=(kafkacat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard librdkafka-dev
-          liblz4-1 libzstd1 libsnappy1v5 nodejs
+          liblz4-1 libzstd1 libsnappy1v5 nodejs iproute2
           build-essential python3 pkg-config libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev)
 # `--bench` adds what only `make bench` needs: iperf3 for the loopback limit (gcc/librdkafka-dev are above).
 [ "${1:-}" = "--bench" ] && apt_pkgs+=(iperf3)

@@ -4,7 +4,8 @@ ACK_FILE for every acknowledged record (line-buffered, so a SIGKILL loses at mos
 followed by the wall-clock time of the acknowledgement in ms (the verifier reads only the first three fields).
 Prints "ACKED <n>" once n >= NOTIFY acknowledgements, and stops after COUNT records (0: until killed).
 --rf N creates the topic with N replicas; --min-isr N sets its min.insync.replicas. RDKAFKA_DEBUG in the environment
-sets the producer's librdkafka `debug` contexts (e.g. eos,protocol,broker,topic,msg), logged to stderr.
+sets the producer's librdkafka `debug` contexts (e.g. eos,protocol,broker,topic,msg), logged to stderr, or appended to
+the file RDKAFKA_LOG names.
 
 usage: durability_storm.py BOOTSTRAP TOPIC TAG ACK_FILE NOTIFY COUNT [--create PARTITIONS [--rf N] [--min-isr N]]
 """
@@ -51,6 +52,8 @@ def main():
               "linger.ms": 2, "message.timeout.ms": 120_000, "queue.buffering.max.messages": 200_000}
     if os.environ.get("RDKAFKA_DEBUG"):
         config["debug"] = os.environ["RDKAFKA_DEBUG"]
+        if os.environ.get("RDKAFKA_LOG"):
+            os.dup2(os.open(os.environ["RDKAFKA_LOG"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), 2)
     producer = Producer(config)
     acks = open(ack_path, "a", buffering=1)
     state = {"acked": 0, "failed": 0, "notified": False}
