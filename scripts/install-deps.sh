@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# python3-snappy/-lz4/-zstandard give kafka-python its snappy, lz4 and zstd codecs; nodejs/npm run the node clients.
+# python3-snappy/-lz4/-zstandard give kafka-python its snappy, lz4 and zstd codecs; nodejs/npm run the node clients;
+# libsnappy1v5 is the reference `make bench` compares the broker's managed snappy (Snappier) with.
 apt_pkgs=(kafkacat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard librdkafka-dev
           liblz4-1 libzstd1 libsnappy1v5 nodejs
           build-essential python3 pkg-config libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev)
