@@ -41,6 +41,7 @@ public static class Program
                     Long(options, "mib", 2048) << 20,
                     Long(options, "sync-mib", 64) << 20),
                 "loopback" => Probes.LoopbackProbe.Run(Int(options, "seconds", 3)),
+                "codecs" => Probes.CodecProbe.Run(Int(options, "seconds", 1)),
                 "create-topic" => Probes.TopicSetup.RunAsync(
                     Required(options, "bootstrap"),
                     Required(options, "topic"),

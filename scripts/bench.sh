@@ -135,6 +135,9 @@ J[loop]=$(timeout 60 dotnet "$bench_dll" loopback --seconds 3)
 J[floor]=$(timeout 60 dotnet "$bench_dll" latency-floor --rate 1000 --seconds 10) || J[floor]=$failed_probe
 echo "bench: latency floor: ${J[floor]}"
 echo "bench: ${J[disk]}"; echo "bench: ${J[loop]}"
+# The codec switches (issue #13): System.IO.Hashing's CRC-32C and Snappier against the code they replaced.
+J[codecs]=$(timeout 300 dotnet "$bench_dll" codecs --seconds 2) || J[codecs]=null
+echo "bench: codecs: ${J[codecs]}"
 iperf=""
 if command -v iperf3 > /dev/null; then
   port=$(( 20000 + RANDOM % 20000 ))

@@ -147,6 +147,19 @@ if has("shut_topic") or has("big_topic"):
     rows.append(("RF 3 topic creation → every partition led, ISR full", "; ".join(made), "(informative)", "-", cpus))
 
 load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+codecs = r.get("codecs") or {}
+for size in ("1kib", "16kib", "64kib", "1mib"):
+    a, b = codecs.get(f"crc32c_{size}_sse42_mbs"), codecs.get(f"crc32c_{size}_system_io_hashing_mbs")
+    if a and b:
+        rows.append((f"CRC-32C of {size.replace('kib', ' KiB').replace('mib', ' MiB')}: System.IO.Hashing (used) vs the SSE4.2 loop it replaced",
+                     f"{b:,.0f} vs {a:,.0f} MB/s ({b / a:.2f}×)", "≥ 1× (within noise)", ok(b / a, 0.95), "best of 10 alternating rounds each"))
+for size in ("16kib", "64kib", "1mib"):
+    for op in ("compress", "decompress"):
+        a, b = codecs.get(f"snappy_{size}_{op}_libsnappy_mbs"), codecs.get(f"snappy_{size}_{op}_snappier_mbs")
+        if a and b:
+            rows.append((f"snappy {op} {size.replace('kib', ' KiB').replace('mib', ' MiB')} of JSON-like records: Snappier (used) vs Debian's libsnappy",
+                         f"{b:,.0f} vs {a:,.0f} MB/s ({b / a:.2f}×)", "≥ 1× (within noise)", ok(b / a, 0.95),
+                         "best of 10 alternating rounds each; the produce path validates by decompressing"))
 print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
       f"{platform.platform()}, load average at the end {load}.")
 print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")

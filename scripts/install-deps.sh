@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # python3-snappy/-lz4/-zstandard give kafka-python its snappy, lz4 and zstd codecs; nodejs/npm run the node clients;
+# libsnappy1v5 is the reference `make bench` compares the broker's managed snappy (Snappier) with.
 # iproute2 (`ip netns`, veth, bridge) puts brokers in network namespaces for the network partition tests.
 apt_pkgs=(kafkacat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard librdkafka-dev
           liblz4-1 libzstd1 libsnappy1v5 nodejs iproute2

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -179,7 +180,7 @@ public static class LatencyProbe
         w.Slice(at, valueSize).Fill((byte)'v');
         at += valueSize;
         w[at] = 0; // no headers
-        BinaryPrimitives.WriteUInt32BigEndian(w[17..], Crc32C.Compute(w[21..]));
+        BinaryPrimitives.WriteUInt32BigEndian(w[17..], Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, w[21..]));
         return batch;
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace KafkaOperator.Protocol.Records;
 
@@ -107,7 +108,7 @@ public readonly struct RecordBatchHeader
     public static bool CrcMatches(ReadOnlySpan<byte> batch)
     {
         var stored = BinaryPrimitives.ReadUInt32BigEndian(batch[CrcOffset..]);
-        return stored == Crc32C.Compute(batch[AttributesOffset..]);
+        return stored == Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, batch[AttributesOffset..]);
     }
 
     public static void WriteBaseOffset(Span<byte> batch, long baseOffset) =>
@@ -118,7 +119,7 @@ public readonly struct RecordBatchHeader
 
     /// <summary>Recomputes and stores the CRC after a change to a covered field (attributes, timestamps).</summary>
     public static void WriteCrc(Span<byte> batch) =>
-        BinaryPrimitives.WriteUInt32BigEndian(batch[CrcOffset..], Crc32C.Compute(batch[AttributesOffset..]));
+        BinaryPrimitives.WriteUInt32BigEndian(batch[CrcOffset..], Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, batch[AttributesOffset..]));
 
     /// <summary>Sets the LogAppendTime timestamp type and max timestamp, as a broker does, then rewrites the CRC.</summary>
     public static void SetLogAppendTime(Span<byte> batch, long timestamp)

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 using KafkaOperator.Protocol.Records;
 using Microsoft.Win32.SafeHandles;
 
@@ -159,7 +160,13 @@ public sealed class FileRaftLog : IRaftLog, IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(target[12..], Checksum(target));
     }
 
-    private static uint Checksum(ReadOnlySpan<byte> entry) => Crc32C.Append(Crc32C.Compute(entry[..12]), entry[16..]);
+    private static uint Checksum(ReadOnlySpan<byte> entry)
+    {
+        var crc = new Crc32(Crc32ParameterSet.Crc32C);
+        crc.Append(entry[..12]);
+        crc.Append(entry[16..]);
+        return crc.GetCurrentHashAsUInt32();
+    }
 
     private void Recover()
     {

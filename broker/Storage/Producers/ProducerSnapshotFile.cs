@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Globalization;
+using System.IO.Hashing;
 using KafkaOperator.Protocol.Records;
 using KafkaOperator.Storage.Io;
 
@@ -119,7 +120,7 @@ internal static class ProducerSnapshotFile
         }
 
         var stored = BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(1));
-        var computed = Crc32C.Compute(bytes.AsSpan(5));
+        var computed = Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, bytes.AsSpan(5));
         if (stored != computed)
         {
             error = $"CRC mismatch (stored {stored:x8}, computed {computed:x8})";
@@ -214,7 +215,7 @@ internal static class ProducerSnapshotFile
             }
         }
 
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), Crc32C.Compute(bytes.AsSpan(5)));
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(1), Crc32.HashToUInt32(Crc32ParameterSet.Crc32C, bytes.AsSpan(5)));
         return bytes;
     }
 }

@@ -1,12 +1,12 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics.X86;
 
-namespace KafkaOperator.Protocol.Records;
+namespace KafkaOperator.Bench.Probes;
 
 /// <summary>
-/// CRC-32C (Castagnoli), as RecordBatch v2 uses it. SSE4.2's crc32 instruction where the CPU has it, a table otherwise.
+/// The broker's CRC-32C before System.IO.Hashing (SSE4.2 crc32 instruction, else a table), kept as the reference.
 /// </summary>
-public static class Crc32C
+internal static class Sse42Crc32C
 {
     private const uint Polynomial = 0x82F63B78;
     private static readonly uint[] Table = BuildTable();
