@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
+using k8s;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaOperator.Kube.Testing;
@@ -26,7 +27,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<InjectedFailure> _failures = [];
     private readonly List<HungRequests> _hangs = [];
-    private readonly List<KubeClient> _clients = [];
+    private readonly List<KubeApi> _clients = [];
     private Task _bookmarkLoop = Task.CompletedTask;
 
     private FakeApiServer(WebApplication app, FakeApiServerOptions options)
@@ -41,7 +42,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     /// <summary>http(s)://127.0.0.1:{port}/</summary>
     public Uri BaseAddress { get; private set; }
 
-    /// <summary>A real <see cref="KubeClient"/> connected to this server over HTTP.</summary>
+    /// <summary>A real <see cref="KubeApi"/> (KubernetesClient underneath) connected to this server over HTTP.</summary>
     public IKubeClient Client { get; private set; }
 
     /// <summary>The latest resourceVersion handed out.</summary>
@@ -78,9 +79,9 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>Another client to this server, e.g. with a token or TLS settings; disposed with the server.</summary>
-    public KubeClient CreateClient(Func<Uri, KubeClientOptions>? configure = null)
+    public KubeApi CreateClient(Func<Uri, KubernetesClientConfiguration>? configure = null)
     {
-        var client = new KubeClient(configure?.Invoke(BaseAddress) ?? new KubeClientOptions { BaseAddress = BaseAddress, RequestTimeout = TimeSpan.FromSeconds(30) });
+        var client = new KubeApi(configure?.Invoke(BaseAddress) ?? new KubernetesClientConfiguration { Host = BaseAddress.ToString(), HttpClientTimeout = TimeSpan.FromSeconds(30) });
         lock (_requestsLock)
         {
             _clients.Add(client);
