@@ -126,6 +126,35 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Steady_state_writes_nothing_although_the_server_normalises_quantities()
+    {
+        var c = Samples.Cluster("demo", 3, Ns);
+        c.Metadata.Uid = null;
+        c.Spec.Resources = System.Text.Json.Nodes.JsonNode.Parse("""{"requests":{"cpu":"0.5","memory":"1Gi"},"limits":{"cpu":"1000m"}}""")!.AsObject();
+        c.Spec.Storage = new KafkaStorage { Size = "10Gi" };
+        await _server.Client.CreateAsync(c);
+        await ReconcileAsync();
+        var stored = _server.GetStored("apps", "statefulsets", Ns, "demo-broker")!;
+        Assert.Equal("500m", (string?)stored["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["requests"]!["cpu"]);
+        Assert.Equal("1", (string?)stored["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["limits"]!["cpu"]);
+
+        var before = Writes();
+        await ReconcileAsync();
+        await ReconcileAsync();
+        Assert.Equal(before, Writes());
+
+        // A change by someone else is put back by the next pass, and then it is quiet again.
+        var sts = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!;
+        sts.Spec.Template.Spec.Containers[0].Resources.Requests["cpu"] = new ResourceQuantity("2");
+        await _server.Client.ReplaceAsync(sts);
+        await ReconcileAsync();
+        Assert.Equal("500m", (string?)_server.GetStored("apps", "statefulsets", Ns, "demo-broker")!["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["requests"]!["cpu"]);
+        before = Writes();
+        await ReconcileAsync();
+        Assert.Equal(before, Writes());
+    }
+
+    [Fact]
     public async Task Spec_change_patches_children_and_rolls_the_config_hash()
     {
         await CreateAsync();
