@@ -26,12 +26,14 @@ public sealed partial class KubeApi : IKubeClient, IDisposable
     public IKubernetes Kubernetes => _kubernetes;
 
     /// <summary>
-    /// The configuration kubectl would use: <paramref name="kubeconfig"/> when given, else $KUBECONFIG or
-    /// ~/.kube/config, else the pod's service account.
+    /// Where to find the API server: <paramref name="kubeconfig"/> when given, else the pod's service account when
+    /// running in a cluster, else $KUBECONFIG (its first file) or ~/.kube/config with its current context. A missing
+    /// or broken kubeconfig throws KubeConfigException (rather than the library's default of localhost:8080).
     /// </summary>
     public static KubernetesClientConfiguration LoadConfig(string? kubeconfig = null) =>
         kubeconfig is not null ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-        : KubernetesClientConfiguration.BuildDefaultConfig();
+        : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
+        : KubernetesClientConfiguration.BuildConfigFromConfigFile();
 
     public void Dispose() => _kubernetes.Dispose();
 

@@ -1,6 +1,6 @@
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Exceptions;
+using KafkaOperator.Kube;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Hosting;
 using KafkaOperator.Operator.Reconcilers;

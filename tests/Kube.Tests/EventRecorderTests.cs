@@ -1,6 +1,6 @@
-using KafkaOperator.Kube.Events;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube.Events;
 using KafkaOperator.Kube.Testing;
 
 namespace KafkaOperator.Kube.Tests;

@@ -1,6 +1,6 @@
-using KafkaOperator.Kube.Leader;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube.Leader;
 using KafkaOperator.Kube.Testing;
 
 namespace KafkaOperator.Kube.Tests;

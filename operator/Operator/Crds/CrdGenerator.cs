@@ -2,9 +2,9 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube;
 using KafkaOperator.Operator.Yaml;
 
 namespace KafkaOperator.Operator.Crds;

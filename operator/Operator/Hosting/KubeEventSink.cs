@@ -1,6 +1,6 @@
-using KafkaOperator.Kube.Events;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube.Events;
 using KafkaOperator.Operator.Reconcilers;
 
 namespace KafkaOperator.Operator.Hosting;

@@ -1,9 +1,9 @@
 using System.Net;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
 using KafkaOperator.Kube.Events;
 using KafkaOperator.Kube.Leader;
-using k8s;
-using k8s.Models;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Metrics;
 using KafkaOperator.Operator.Models;

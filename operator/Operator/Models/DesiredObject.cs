@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube;
 
 namespace KafkaOperator.Operator.Models;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube;
 using KafkaOperator.Kube.Watch;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Metrics;

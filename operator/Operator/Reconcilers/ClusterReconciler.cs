@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Models;
 using KafkaOperator.Operator.Queue;

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Reflection;
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube;
 using KafkaOperator.Operator.Models;
 
 namespace KafkaOperator.Operator.Reconcilers;

@@ -1,6 +1,6 @@
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube;
 
 namespace KafkaOperator.Operator.Reconcilers;
 

@@ -1,6 +1,6 @@
-using KafkaOperator.Kube;
 using k8s;
 using k8s.Models;
+using KafkaOperator.Kube;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Models;
 using KafkaOperator.Operator.Queue;
