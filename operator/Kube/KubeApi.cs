@@ -30,10 +30,17 @@ public sealed partial class KubeApi : IKubeClient, IDisposable
     /// running in a cluster, else $KUBECONFIG (its first file) or ~/.kube/config with its current context. A missing
     /// or broken kubeconfig throws KubeConfigException (rather than the library's default of localhost:8080).
     /// </summary>
-    public static KubernetesClientConfiguration LoadConfig(string? kubeconfig = null) =>
-        kubeconfig is not null ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-        : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
-        : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+    public static KubernetesClientConfiguration LoadConfig(string? kubeconfig = null)
+    {
+        var config = kubeconfig is not null ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+            : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig()
+            : KubernetesClientConfiguration.BuildConfigFromConfigFile();
+        // A request the API server does not answer in 30 s fails (TimeoutException) and is retried by its caller; a
+        // watch is bounded only until its response headers arrive, then by its own timeoutSeconds.
+        config.HttpClientTimeout = TimeSpan.FromSeconds(30);
+        config.UserAgent = "kafka-operator";
+        return config;
+    }
 
     public void Dispose() => _kubernetes.Dispose();
 

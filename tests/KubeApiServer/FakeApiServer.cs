@@ -14,8 +14,9 @@ namespace KafkaOperator.Kube.Testing;
 /// <summary>
 /// An in-process Kubernetes API server for tests: Kestrel on 127.0.0.1 (random port), every group/version/plural
 /// stored generically as JSON, following the API conventions (resourceVersion, 409 on stale writes, generation,
-/// status subresource, finalizers, watch with bookmarks and 410, label selectors, patches, owner GC).
-/// <code>await using var server = await FakeApiServer.StartAsync(); var cm = await server.Client.GetAsync&lt;ConfigMap&gt;("ns", "x");</code>
+/// status subresource, finalizers, watch with bookmarks and 410, label selectors, merge, strategic merge and
+/// server-side apply patches with managedFields, canonical quantities, owner GC).
+/// <code>await using var server = await FakeApiServer.StartAsync(); var cm = await server.Client.GetAsync&lt;V1ConfigMap&gt;("ns", "x");</code>
 /// </summary>
 public sealed partial class FakeApiServer : IAsyncDisposable
 {
