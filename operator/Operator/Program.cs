@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Exceptions;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Config;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Hosting;
 using KafkaOperator.Operator.Reconcilers;
@@ -33,11 +34,11 @@ public static class Program
     private static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         OperatorSettings settings;
-        KubeClientOptions kube;
+        KubernetesClientConfiguration kube;
         try
         {
             settings = OperatorSettings.Parse(args);
-            kube = settings.Kubeconfig is { } path ? KubeConfig.FromFile(path) : KubeConfig.Load();
+            kube = KubeApi.LoadConfig(settings.Kubeconfig);
         }
         catch (Exception e) when (e is ArgumentException or KubeConfigException or IOException)
         {
@@ -45,7 +46,7 @@ public static class Program
             Console.Error.WriteLine(OperatorSettings.Usage);
             return 2;
         }
-        using var client = new KubeClient(kube);
+        using var client = new KubeApi(kube);
         await using var admin = new KafkaTopicAdmin();
         var host = await OperatorHost.StartAsync(settings, client, admin).ConfigureAwait(false);
         var stopping = new TaskCompletionSource();

@@ -1,4 +1,5 @@
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Testing;
 
 namespace KafkaOperator.Kube.Tests;
@@ -11,18 +12,18 @@ public sealed class CrudTests
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
 
-        var created = await client.CreateAsync(new ConfigMap
+        var created = await client.CreateAsync(new V1ConfigMap
         {
-            Metadata = new ObjectMeta { Namespace = "ns1", Name = "cfg", Labels = new() { ["app"] = "kafka" } },
-            Data = new() { ["a"] = "1" },
+            Metadata = new V1ObjectMeta { NamespaceProperty = "ns1", Name = "cfg", Labels = new Dictionary<string, string>() { ["app"] = "kafka" } },
+            Data = new Dictionary<string, string>() { ["a"] = "1" },
         });
         Assert.Equal("v1", created.ApiVersion);
         Assert.Equal("ConfigMap", created.Kind);
         Assert.False(string.IsNullOrEmpty(created.Metadata.Uid));
         Assert.NotNull(created.Metadata.CreationTimestamp);
-        Assert.Equal("ns1", created.Metadata.Namespace);
+        Assert.Equal("ns1", created.Metadata.NamespaceProperty);
 
-        var fetched = await client.GetAsync<ConfigMap>("ns1", "cfg");
+        var fetched = await client.GetAsync<V1ConfigMap>("ns1", "cfg");
         Assert.NotNull(fetched);
         Assert.Equal("1", fetched.Data!["a"]);
         Assert.Equal(created.Metadata.ResourceVersion, fetched.Metadata.ResourceVersion);
@@ -33,12 +34,12 @@ public sealed class CrudTests
         Assert.Equal("2", updated.Data!["b"]);
         Assert.Equal(created.Metadata.Uid, updated.Metadata.Uid);
 
-        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns2", Name = "other" } });
-        var inNs1 = await client.ListAsync<ConfigMap>("ns1");
+        await client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns2", Name = "other" } });
+        var inNs1 = await client.ListAsync<V1ConfigMap>("ns1");
         Assert.Equal(["cfg"], inNs1.Items.Select(i => i.Metadata.Name));
         Assert.Equal("ConfigMap", inNs1.Items[0].Kind);
         Assert.Equal(server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), inNs1.Metadata.ResourceVersion);
-        var all = await client.ListAsync<ConfigMap>(null);
+        var all = await client.ListAsync<V1ConfigMap>(null);
         Assert.Equal(2, all.Items.Count);
     }
 
@@ -46,10 +47,10 @@ public sealed class CrudTests
     public async Task Missing_objects_get_null_and_delete_is_a_no_op()
     {
         await using var server = await FakeApiServer.StartAsync();
-        Assert.Null(await server.Client.GetAsync<ConfigMap>("ns", "nope"));
-        await server.Client.DeleteAsync<ConfigMap>("ns", "nope");
+        Assert.Null(await server.Client.GetAsync<V1ConfigMap>("ns", "nope"));
+        await server.Client.DeleteAsync<V1ConfigMap>("ns", "nope");
         var error = await Assert.ThrowsAsync<KubeApiException>(() =>
-            server.Client.ReplaceAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "nope" } }));
+            server.Client.ReplaceAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "nope" } }));
         Assert.Equal(404, error.StatusCode);
         Assert.True(error.IsNotFound);
     }
@@ -58,9 +59,9 @@ public sealed class CrudTests
     public async Task Creating_twice_is_409_already_exists()
     {
         await using var server = await FakeApiServer.StartAsync();
-        await server.Client.CreateAsync(new Secret { Metadata = new ObjectMeta { Namespace = "ns", Name = "s" }, StringData = new() { ["k"] = "v" } });
+        await server.Client.CreateAsync(new V1Secret { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "s" }, StringData = new Dictionary<string, string>() { ["k"] = "v" } });
         var error = await Assert.ThrowsAsync<KubeApiException>(() =>
-            server.Client.CreateAsync(new Secret { Metadata = new ObjectMeta { Namespace = "ns", Name = "s" } }));
+            server.Client.CreateAsync(new V1Secret { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "s" } }));
         Assert.Equal(409, error.StatusCode);
         Assert.Equal("AlreadyExists", error.Reason);
     }
@@ -70,17 +71,17 @@ public sealed class CrudTests
     {
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
-        var first = await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "c" }, Data = new() { ["v"] = "0" } });
-        var copyA = (await client.GetAsync<ConfigMap>("ns", "c"))!;
-        var copyB = (await client.GetAsync<ConfigMap>("ns", "c"))!;
+        var first = await client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "c" }, Data = new Dictionary<string, string>() { ["v"] = "0" } });
+        var copyA = (await client.GetAsync<V1ConfigMap>("ns", "c"))!;
+        var copyB = (await client.GetAsync<V1ConfigMap>("ns", "c"))!;
         copyA.Data!["v"] = "a";
         await client.ReplaceAsync(copyA);
         copyB.Data!["v"] = "b";
         var error = await Assert.ThrowsAsync<KubeApiException>(() => client.ReplaceAsync(copyB));
         Assert.True(error.IsConflict);
         Assert.Equal("Conflict", error.Reason);
-        Assert.Equal("a", (await client.GetAsync<ConfigMap>("ns", "c"))!.Data!["v"]);
-        Assert.NotEqual(first.Metadata.ResourceVersion, (await client.GetAsync<ConfigMap>("ns", "c"))!.Metadata.ResourceVersion);
+        Assert.Equal("a", (await client.GetAsync<V1ConfigMap>("ns", "c"))!.Data!["v"]);
+        Assert.NotEqual(first.Metadata.ResourceVersion, (await client.GetAsync<V1ConfigMap>("ns", "c"))!.Metadata.ResourceVersion);
     }
 
     [Fact]
@@ -91,7 +92,7 @@ public sealed class CrudTests
         var widget = await client.CreateAsync(Widget.Make("ns", "w", size: 1));
         Assert.Equal(1, widget.Metadata.Generation);
 
-        widget.Metadata.Labels = new() { ["touched"] = "yes" };
+        widget.Metadata.Labels = new Dictionary<string, string>() { ["touched"] = "yes" };
         widget = await client.ReplaceAsync(widget);
         Assert.Equal(1, widget.Metadata.Generation);
 
@@ -103,7 +104,7 @@ public sealed class CrudTests
         widget = await client.ReplaceAsync(widget);
         Assert.Equal(2, widget.Metadata.Generation);
 
-        var patched = await client.PatchAsync<Widget>("ns", "w", KubePatch.Merge(new { spec = new { color = "red" } }));
+        var patched = await client.MergePatchAsync<Widget>("ns", "w", new { spec = new { color = "red" } });
         Assert.Equal(3, patched.Metadata.Generation);
     }
 
@@ -136,13 +137,13 @@ public sealed class CrudTests
         // ...and the status subresource ignores everything else.
         widget.Status = new WidgetStatus { Phase = "Ready", ObservedGeneration = widget.Metadata.Generation };
         widget.Spec.Size = 99;
-        widget.Metadata.Labels = new() { ["x"] = "y" };
+        widget.Metadata.Labels = new Dictionary<string, string>() { ["x"] = "y" };
         widget = await client.ReplaceStatusAsync(widget);
         Assert.Equal("Ready", widget.Status!.Phase);
         Assert.Equal(2, widget.Spec!.Size);
         Assert.Null(widget.Metadata.Labels);
 
-        var patched = await client.PatchAsync<Widget>("ns", "w", KubePatch.Merge(new { status = new { phase = "Degraded" }, spec = new { size = 50 } }, "status"));
+        var patched = await client.MergePatchAsync<Widget>("ns", "w", new { status = new { phase = "Degraded" }, spec = new { size = 50 } }, status: true);
         Assert.Equal("Degraded", patched.Status!.Phase);
         Assert.Equal(2, patched.Spec!.Size);
     }
@@ -162,21 +163,21 @@ public sealed class CrudTests
     public async Task Crd_registration_decides_the_status_subresource()
     {
         await using var server = await FakeApiServer.StartAsync();
-        await server.Client.CreateAsync(new CustomResourceDefinition
+        await server.Client.CreateAsync(new V1CustomResourceDefinition
         {
-            Metadata = new ObjectMeta { Name = "gadgets.test.example.com" },
-            Spec = new CustomResourceDefinitionSpec
+            Metadata = new V1ObjectMeta { Name = "gadgets.test.example.com" },
+            Spec = new V1CustomResourceDefinitionSpec
             {
                 Group = "test.example.com",
                 Scope = "Cluster",
-                Names = new CustomResourceDefinitionNames { Plural = "gadgets", Kind = "Gadget" },
-                Versions = [new CustomResourceDefinitionVersion { Name = "v1" }],
+                Names = new V1CustomResourceDefinitionNames { Plural = "gadgets", Kind = "Gadget" },
+                Versions = [new V1CustomResourceDefinitionVersion { Name = "v1", Served = true, Storage = true }],
             },
         });
-        Assert.NotNull(await server.Client.GetAsync<CustomResourceDefinition>(null, "gadgets.test.example.com"));
-        var gadget = await server.Client.CreateAsync(new Gadget { Metadata = new ObjectMeta { Name = "g" }, Status = new WidgetStatus { Phase = "Kept" } });
+        Assert.NotNull(await server.Client.GetAsync<V1CustomResourceDefinition>(null, "gadgets.test.example.com"));
+        var gadget = await server.Client.CreateAsync(new Gadget { Metadata = new V1ObjectMeta { Name = "g" }, Status = new WidgetStatus { Phase = "Kept" } });
         Assert.Equal("Kept", gadget.Status!.Phase);
-        Assert.Null(gadget.Metadata.Namespace);
+        Assert.Null(gadget.Metadata.NamespaceProperty);
         Assert.Single((await server.Client.ListAsync<Gadget>(null)).Items);
     }
 
@@ -203,7 +204,7 @@ public sealed class CrudTests
         Assert.NotNull(await client.GetAsync<Widget>("ns", "w"));
         Assert.Equal(deleting.Metadata.DeletionTimestamp, stillThere.Metadata.DeletionTimestamp);
 
-        await client.PatchAsync<Widget>("ns", "w", KubePatch.Merge(System.Text.Json.Nodes.JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!));
+        await client.MergePatchAsync<Widget>("ns", "w", System.Text.Json.Nodes.JsonNode.Parse("""{"metadata":{"finalizers":null}}""")!);
         Assert.Null(await client.GetAsync<Widget>("ns", "w"));
     }
 
@@ -211,28 +212,26 @@ public sealed class CrudTests
     public async Task Failure_injection_answers_the_next_matching_requests()
     {
         await using var server = await FakeApiServer.StartAsync();
-        await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "c" } });
+        await server.Client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "c" } });
         server.InjectFailures(2, 500, method: "GET", pathContains: "/configmaps/c");
         for (var i = 0; i < 2; i++)
         {
-            var error = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.GetAsync<ConfigMap>("ns", "c"));
+            var error = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.GetAsync<V1ConfigMap>("ns", "c"));
             Assert.Equal(500, error.StatusCode);
         }
-        Assert.NotNull(await server.Client.GetAsync<ConfigMap>("ns", "c"));
+        Assert.NotNull(await server.Client.GetAsync<V1ConfigMap>("ns", "c"));
         server.InjectFailures(1, 409);
-        var conflict = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.ListAsync<ConfigMap>("ns"));
+        var conflict = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.ListAsync<V1ConfigMap>("ns"));
         Assert.True(conflict.IsConflict);
     }
 
     [Fact]
-    public async Task Namespaced_operations_require_a_namespace()
+    public async Task Cluster_scoped_kinds_take_no_namespace()
     {
         await using var server = await FakeApiServer.StartAsync();
-        await Assert.ThrowsAsync<ArgumentException>(() => server.Client.GetAsync<ConfigMap>(null, "x"));
-        await Assert.ThrowsAsync<ArgumentException>(() => server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = "x" } }));
-        var ns = await server.Client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = "team" } });
+        var ns = await server.Client.CreateAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team" } });
         Assert.Equal("team", ns.Metadata.Name);
-        Assert.NotNull(await server.Client.GetAsync<Namespace>(null, "team"));
+        Assert.NotNull(await server.Client.GetAsync<V1Namespace>(null, "team"));
     }
 
     [Fact]
@@ -243,10 +242,11 @@ public sealed class CrudTests
         {
             await server.Client.CreateAsync(Widget.Make("ns", $"w{i}"));
         }
-        var paging = server.CreateClient(address => new KubeClientOptions { BaseAddress = address, ListPageSize = 2 });
+        var paging = server.CreateClient();
+        paging.ListPageSize = 2;
         var list = await paging.ListAsync<Widget>("ns");
         Assert.Equal(["w0", "w1", "w2", "w3", "w4"], list.Items.Select(w => w.Metadata.Name));
-        Assert.Null(list.Metadata.Continue);
+        Assert.Null(list.Metadata.ContinueProperty);
         var pages = server.Requests.Where(r => r.Method == "GET" && r.Query.Contains("limit=2", StringComparison.Ordinal)).ToList();
         Assert.Equal(3, pages.Count);
         Assert.Contains("continue=4", pages[^1].Query, StringComparison.Ordinal);

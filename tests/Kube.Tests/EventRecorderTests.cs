@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Events;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Kube.Testing;
 
 namespace KafkaOperator.Kube.Tests;
@@ -16,18 +17,18 @@ public sealed class EventRecorderTests
 
         await recorder.NormalAsync(widget, "Provisioned", "created 3 brokers");
 
-        var recorded = Assert.Single((await server.Client.ListAsync<Event>("kafka")).Items);
+        var recorded = Assert.Single((await server.Client.ListAsync<Corev1Event>("kafka")).Items);
         Assert.Equal("Widget", recorded.InvolvedObject.Kind);
         Assert.Equal("test.example.com/v1", recorded.InvolvedObject.ApiVersion);
         Assert.Equal("cluster-a", recorded.InvolvedObject.Name);
-        Assert.Equal("kafka", recorded.InvolvedObject.Namespace);
+        Assert.Equal("kafka", recorded.InvolvedObject.NamespaceProperty);
         Assert.Equal(widget.Metadata.Uid, recorded.InvolvedObject.Uid);
         Assert.Equal(EventTypes.Normal, recorded.Type);
         Assert.Equal("Provisioned", recorded.Reason);
         Assert.Equal("created 3 brokers", recorded.Message);
         Assert.Equal("kafka-operator", recorded.Source!.Component);
         Assert.Equal(1, recorded.Count);
-        Assert.Equal(clock.GetUtcNow(), recorded.FirstTimestamp);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime, recorded.FirstTimestamp);
         Assert.StartsWith("cluster-a.", recorded.Metadata.Name, StringComparison.Ordinal);
     }
 
@@ -45,17 +46,17 @@ public sealed class EventRecorderTests
         await recorder.WarningAsync(widget, "BrokerDown", "broker 1 is not ready");
         await recorder.NormalAsync(widget, "BrokerDown", "broker 1 is not ready");
 
-        var events = (await server.Client.ListAsync<Event>("kafka")).Items;
+        var events = (await server.Client.ListAsync<Corev1Event>("kafka")).Items;
         Assert.Equal(2, events.Count);
         var warning = Assert.Single(events, e => e.Type == EventTypes.Warning);
         Assert.Equal(3, warning.Count);
-        Assert.Equal(clock.GetUtcNow(), warning.LastTimestamp);
-        Assert.Equal(clock.GetUtcNow() - TimeSpan.FromSeconds(30), warning.FirstTimestamp);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime, warning.LastTimestamp);
+        Assert.Equal((clock.GetUtcNow() - TimeSpan.FromSeconds(30)).UtcDateTime, warning.FirstTimestamp);
 
         // An expired (deleted) event is recreated rather than lost.
-        await server.Client.DeleteAsync<Event>("kafka", warning.Metadata.Name!);
+        await server.Client.DeleteAsync<Corev1Event>("kafka", warning.Metadata.Name!);
         await recorder.WarningAsync(widget, "BrokerDown", "broker 1 is not ready");
-        Assert.Equal(1, Assert.Single((await server.Client.ListAsync<Event>("kafka")).Items, e => e.Type == EventTypes.Warning).Count);
+        Assert.Equal(1, Assert.Single((await server.Client.ListAsync<Corev1Event>("kafka")).Items, e => e.Type == EventTypes.Warning).Count);
     }
 
     [Fact]
@@ -64,13 +65,13 @@ public sealed class EventRecorderTests
         await using var server = await FakeApiServer.StartAsync();
         var errors = new List<Exception>();
         var recorder = new EventRecorder(server.Client, "kafka-operator", onError: errors.Add);
-        var namespaceObject = await server.Client.CreateAsync(new Namespace { Metadata = new ObjectMeta { Name = "kafka" } });
+        var namespaceObject = await server.Client.CreateAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "kafka" } });
         server.InjectFailures(1, 500, "POST", "/events");
         await recorder.NormalAsync(namespaceObject, "Seen", "cluster-scoped objects record into default");
         Assert.Equal(500, Assert.IsType<KubeApiException>(Assert.Single(errors)).StatusCode);
 
         await recorder.NormalAsync(namespaceObject, "Seen", "cluster-scoped objects record into default");
-        Assert.Single((await server.Client.ListAsync<Event>("default")).Items);
+        Assert.Single((await server.Client.ListAsync<Corev1Event>("default")).Items);
         await Assert.ThrowsAsync<ArgumentException>(() => recorder.RecordAsync(namespaceObject, "Info", "r", "m"));
     }
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Testing;
 using KafkaOperator.Kube.Watch;
 
@@ -116,7 +117,7 @@ public sealed class InformerTests
         await using var server = await FakeApiServer.StartAsync();
         var errors = new ConcurrentQueue<Exception>();
         var names = new ConcurrentQueue<string>();
-        await using var informer = new Informer<ConfigMap>(server.Client, "ns", "app=kafka", new InformerOptions { OnError = errors.Enqueue });
+        await using var informer = new Informer<V1ConfigMap>(server.Client, "ns", "app=kafka", new InformerOptions { OnError = errors.Enqueue });
         informer.AddHandler(e => e.Object!.Metadata.Name == "bad" ? throw new InvalidOperationException("boom") : Task.CompletedTask);
         informer.AddHandler(e =>
         {
@@ -126,9 +127,9 @@ public sealed class InformerTests
         informer.Start();
         await informer.WaitForSyncAsync().WaitAsync(TimeSpan.FromSeconds(10));
         var labels = new Dictionary<string, string> { ["app"] = "kafka" };
-        await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "bad", Labels = labels } });
-        await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "unlabelled" } });
-        await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "good", Labels = labels } });
+        await server.Client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "bad", Labels = labels } });
+        await server.Client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "unlabelled" } });
+        await server.Client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "good", Labels = labels } });
         await Poll.UntilAsync(() => names.Count == 2, "both labelled config maps");
         Assert.Equal(["bad", "good"], names);
         Assert.IsType<InvalidOperationException>(Assert.Single(errors));

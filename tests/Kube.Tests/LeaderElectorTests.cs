@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Leader;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Kube.Testing;
 
 namespace KafkaOperator.Kube.Tests;
@@ -42,11 +43,11 @@ public sealed class LeaderElectorTests
         Assert.True(await b.TryAcquireOrRenewAsync());
         Assert.True(b.IsLeader);
 
-        var lease = (await server.Client.GetAsync<Lease>("kafka-system", "kafka-operator"))!;
+        var lease = (await server.Client.GetAsync<V1Lease>("kafka-system", "kafka-operator"))!;
         Assert.Equal("b", lease.Spec!.HolderIdentity);
         Assert.Equal(1, lease.Spec.LeaseTransitions);
         Assert.Equal(15, lease.Spec.LeaseDurationSeconds);
-        Assert.Equal(clock.GetUtcNow(), lease.Spec.RenewTime);
+        Assert.Equal(clock.GetUtcNow().UtcDateTime, lease.Spec.RenewTime);
 
         Assert.False(await a.TryAcquireOrRenewAsync());
         Assert.False(a.IsLeader);
@@ -113,7 +114,7 @@ public sealed class LeaderElectorTests
         {
             await AdvanceWhenWaitingAsync(clock, TimeSpan.FromSeconds(2));
         }
-        await Poll.UntilAsync(async () => (await server.Client.GetAsync<Lease>("kafka-system", "kafka-operator"))!.Spec!.RenewTime == clock.GetUtcNow(),
+        await Poll.UntilAsync(async () => (await server.Client.GetAsync<V1Lease>("kafka-system", "kafka-operator"))!.Spec!.RenewTime == clock.GetUtcNow(),
             "the third renewal");
         var lastRenew = clock.GetUtcNow();
 
@@ -157,7 +158,7 @@ public sealed class LeaderElectorTests
         // Cancelling releases the lease so the next leader need not wait.
         await cts.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
-        var lease = (await server.Client.GetAsync<Lease>("kafka-system", "kafka-operator"))!;
+        var lease = (await server.Client.GetAsync<V1Lease>("kafka-system", "kafka-operator"))!;
         Assert.Null(lease.Spec!.HolderIdentity);
         Assert.True(await crashed.TryAcquireOrRenewAsync());
     }
@@ -179,7 +180,7 @@ public sealed class LeaderElectorTests
         }, stopped.SetResult);
         var token = await workToken.Task.WaitAsync(TimeSpan.FromSeconds(10));
         await AdvanceWhenWaitingAsync(clock, TimeSpan.FromSeconds(2));
-        await Poll.UntilAsync(async () => (await server.Client.GetAsync<Lease>("kafka-system", "kafka-operator"))!.Spec!.RenewTime == clock.GetUtcNow(),
+        await Poll.UntilAsync(async () => (await server.Client.GetAsync<V1Lease>("kafka-system", "kafka-operator"))!.Spec!.RenewTime == clock.GetUtcNow(),
             "a renewal");
         var lastRenew = clock.GetUtcNow();
 

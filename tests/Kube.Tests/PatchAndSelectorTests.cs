@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Testing;
 
 namespace KafkaOperator.Kube.Tests;
@@ -11,27 +12,27 @@ public sealed class PatchAndSelectorTests
     {
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
-        await client.CreateAsync(new ConfigMap
+        await client.CreateAsync(new V1ConfigMap
         {
-            Metadata = new ObjectMeta { Namespace = "ns", Name = "c", Labels = new() { ["keep"] = "1", ["drop"] = "1" } },
-            Data = new() { ["a"] = "1" },
+            Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "c", Labels = new Dictionary<string, string>() { ["keep"] = "1", ["drop"] = "1" } },
+            Data = new Dictionary<string, string>() { ["a"] = "1" },
         });
-        var patched = await client.PatchAsync<ConfigMap>("ns", "c", KubePatch.Merge(JsonNode.Parse("""
+        var patched = await client.MergePatchAsync<V1ConfigMap>("ns", "c", JsonNode.Parse("""
             {"metadata":{"labels":{"drop":null,"new":"2"}},"data":{"b":"2"}}
-            """)!));
+            """)!);
         Assert.Equal(new Dictionary<string, string> { ["keep"] = "1", ["new"] = "2" }, patched.Metadata.Labels);
         Assert.Equal(new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }, patched.Data);
-        Assert.Contains(server.Requests, r => r.Method == "PATCH" && r.ContentType == "application/merge-patch+json");
+        Assert.Contains(server.Requests, r => r.Method == "PATCH" && r.ContentType!.StartsWith("application/merge-patch+json", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Merge_patch_with_a_stale_resource_version_is_409()
     {
         await using var server = await FakeApiServer.StartAsync();
-        var created = await server.Client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "c" } });
-        await server.Client.PatchAsync<ConfigMap>("ns", "c", KubePatch.Merge(new { data = new { x = "1" } }));
-        var error = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.PatchAsync<ConfigMap>("ns", "c",
-            KubePatch.Merge(new { metadata = new { resourceVersion = created.Metadata.ResourceVersion }, data = new { x = "2" } })));
+        var created = await server.Client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "c" } });
+        await server.Client.MergePatchAsync<V1ConfigMap>("ns", "c", new { data = new { x = "1" } });
+        var error = await Assert.ThrowsAsync<KubeApiException>(() => server.Client.MergePatchAsync<V1ConfigMap>("ns", "c",
+            new { metadata = new { resourceVersion = created.Metadata.ResourceVersion }, data = new { x = "2" } }));
         Assert.Equal(409, error.StatusCode);
     }
 
@@ -40,26 +41,26 @@ public sealed class PatchAndSelectorTests
     {
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
-        var desired = new Service
+        var desired = new V1Service
         {
-            Metadata = new ObjectMeta { Namespace = "ns", Name = "kafka-headless", Labels = new() { ["app"] = "kafka" } },
-            Spec = new ServiceSpec
+            Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "kafka-headless", Labels = new Dictionary<string, string>() { ["app"] = "kafka" } },
+            Spec = new V1ServiceSpec
             {
                 ClusterIP = "None",
-                Selector = new() { ["app"] = "kafka" },
-                Ports = [new ServicePort { Name = "kafka", Port = 9092, TargetPort = 9092 }],
+                Selector = new Dictionary<string, string>() { ["app"] = "kafka" },
+                Ports = [new V1ServicePort { Name = "kafka", Port = 9092, TargetPort = 9092 }],
             },
         };
         var created = await client.ApplyAsync(desired, "kafka-operator");
         Assert.Equal("None", created.Spec!.ClusterIP);
-        Assert.Equal(9092, created.Spec.Ports![0].TargetPort!.Value.IntValue);
+        Assert.Equal("9092", created.Spec.Ports![0].TargetPort!.Value);
 
         var again = await client.ApplyAsync(desired, "kafka-operator");
         Assert.Equal(created.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
 
         desired.Spec.Ports[0].TargetPort = "kafka";
         var changed = await client.ApplyAsync(desired, "kafka-operator");
-        Assert.Equal("kafka", changed.Spec!.Ports![0].TargetPort!.Value.StringValue);
+        Assert.Equal("kafka", changed.Spec!.Ports![0].TargetPort!.Value);
         Assert.Equal(2, changed.Metadata.Generation);
 
         var applies = server.Requests.Where(r => r.Method == "PATCH").ToList();
@@ -74,8 +75,8 @@ public sealed class PatchAndSelectorTests
     {
         await using var server = await FakeApiServer.StartAsync();
         await server.Client.CreateAsync(Widget.Make("ns", "w"));
-        var status = new Widget { Metadata = new ObjectMeta { Name = "w", Namespace = "ns" }, Status = new WidgetStatus { Phase = "Ready" } };
-        var result = await server.Client.PatchAsync<Widget>("ns", "w", KubePatch.Apply(status, "op") with { Subresource = "status" });
+        var status = new Widget { Metadata = new V1ObjectMeta { Name = "w", NamespaceProperty = "ns" }, Status = new WidgetStatus { Phase = "Ready" } };
+        var result = await server.Client.ApplyAsync(status, "op", status: true);
         Assert.Equal("Ready", result.Status!.Phase);
         Assert.Equal(1, result.Spec!.Size);
     }
@@ -85,9 +86,9 @@ public sealed class PatchAndSelectorTests
     {
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
-        await client.CreateAsync(Widget.Make("ns", "a", labels: new() { ["app"] = "kafka", ["tier"] = "broker" }));
-        await client.CreateAsync(Widget.Make("ns", "b", labels: new() { ["app"] = "kafka" }));
-        await client.CreateAsync(Widget.Make("ns", "c", labels: new() { ["app"] = "zk" }));
+        await client.CreateAsync(Widget.Make("ns", "a", labels: new Dictionary<string, string>() { ["app"] = "kafka", ["tier"] = "broker" }));
+        await client.CreateAsync(Widget.Make("ns", "b", labels: new Dictionary<string, string>() { ["app"] = "kafka" }));
+        await client.CreateAsync(Widget.Make("ns", "c", labels: new Dictionary<string, string>() { ["app"] = "zk" }));
         await client.CreateAsync(Widget.Make("ns", "d"));
 
         async Task<string> Names(string selector) =>
@@ -111,23 +112,23 @@ public sealed class PatchAndSelectorTests
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
         var owner = await client.CreateAsync(Widget.Make("ns", "owner"));
-        var reference = OwnerReference.ControllerOf(owner);
-        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "child", OwnerReferences = [reference] } });
-        var grandchildOwner = (await client.GetAsync<ConfigMap>("ns", "child"))!;
-        await client.CreateAsync(new Secret { Metadata = new ObjectMeta { Namespace = "ns", Name = "grandchild", OwnerReferences = [OwnerReference.ControllerOf(grandchildOwner)] } });
-        await client.CreateAsync(new ConfigMap
+        var reference = KubeEntity.ControllerOf(owner);
+        await client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "child", OwnerReferences = [reference] } });
+        var grandchildOwner = (await client.GetAsync<V1ConfigMap>("ns", "child"))!;
+        await client.CreateAsync(new V1Secret { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "grandchild", OwnerReferences = [KubeEntity.ControllerOf(grandchildOwner)] } });
+        await client.CreateAsync(new V1ConfigMap
         {
-            Metadata = new ObjectMeta { Namespace = "ns", Name = "finalized-child", OwnerReferences = [reference], Finalizers = ["x/y"] },
+            Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "finalized-child", OwnerReferences = [reference], Finalizers = ["x/y"] },
         });
-        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "unrelated" } });
+        await client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "unrelated" } });
 
         await client.DeleteAsync<Widget>("ns", "owner");
 
         Assert.Null(await client.GetAsync<Widget>("ns", "owner"));
-        Assert.Null(await client.GetAsync<ConfigMap>("ns", "child"));
-        Assert.Null(await client.GetAsync<Secret>("ns", "grandchild"));
-        Assert.NotNull((await client.GetAsync<ConfigMap>("ns", "finalized-child"))!.Metadata.DeletionTimestamp);
-        Assert.NotNull(await client.GetAsync<ConfigMap>("ns", "unrelated"));
+        Assert.Null(await client.GetAsync<V1ConfigMap>("ns", "child"));
+        Assert.Null(await client.GetAsync<V1Secret>("ns", "grandchild"));
+        Assert.NotNull((await client.GetAsync<V1ConfigMap>("ns", "finalized-child"))!.Metadata.DeletionTimestamp);
+        Assert.NotNull(await client.GetAsync<V1ConfigMap>("ns", "unrelated"));
     }
 
     [Fact]
@@ -136,9 +137,9 @@ public sealed class PatchAndSelectorTests
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
         var owner = await client.CreateAsync(Widget.Make("ns", "owner"));
-        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "child", OwnerReferences = [OwnerReference.ControllerOf(owner)] } });
+        await client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "child", OwnerReferences = [KubeEntity.ControllerOf(owner)] } });
         await client.DeleteAsync<Widget>("ns", "owner", propagationPolicy: "Orphan");
-        var child = await client.GetAsync<ConfigMap>("ns", "child");
+        var child = await client.GetAsync<V1ConfigMap>("ns", "child");
         Assert.NotNull(child);
         Assert.Null(child.Metadata.OwnerReferences);
     }
@@ -147,14 +148,13 @@ public sealed class PatchAndSelectorTests
     public async Task An_object_read_from_the_server_can_be_applied_back()
     {
         await using var server = await FakeApiServer.StartAsync();
-        var managedFields = System.Text.Json.JsonDocument.Parse("""[{"manager":"kubectl","operation":"Update"}]""").RootElement.Clone();
-        await server.Client.CreateAsync(new ConfigMap
+        await server.Client.CreateAsync(new V1ConfigMap
         {
-            Metadata = new ObjectMeta { Namespace = "ns", Name = "c", ExtensionData = new() { ["managedFields"] = managedFields } },
-            Data = new() { ["a"] = "1" },
+            Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "c" },
+            Data = new Dictionary<string, string>() { ["a"] = "1" },
         });
-        var read = (await server.Client.GetAsync<ConfigMap>("ns", "c"))!;
-        Assert.True(read.Metadata.ExtensionData!.ContainsKey("managedFields"));
+        var read = (await server.Client.GetAsync<V1ConfigMap>("ns", "c"))!;
+        Assert.NotEmpty(read.Metadata.ManagedFields);
         read.Data!["a"] = "2";
         var applied = await server.Client.ApplyAsync(read, "op");
         Assert.Equal("2", applied.Data!["a"]);
@@ -173,21 +173,21 @@ public sealed class PatchAndSelectorTests
         await using var server = await FakeApiServer.StartAsync();
         var client = server.Client;
         var owner = await client.CreateAsync(Widget.Make("ns", "owner"));
-        var reference = OwnerReference.ControllerOf(owner);
-        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "plain", OwnerReferences = [reference] } });
-        await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Namespace = "ns", Name = "held", OwnerReferences = [reference], Finalizers = ["x/y"] } });
+        var reference = KubeEntity.ControllerOf(owner);
+        await client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "plain", OwnerReferences = [reference] } });
+        await client.CreateAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { NamespaceProperty = "ns", Name = "held", OwnerReferences = [reference], Finalizers = ["x/y"] } });
 
         await client.DeleteAsync<Widget>("ns", "owner", propagationPolicy: "Foreground");
         var deleting = await client.GetAsync<Widget>("ns", "owner");
         Assert.NotNull(deleting?.Metadata.DeletionTimestamp);
         Assert.Equal(["foregroundDeletion"], deleting!.Metadata.Finalizers);
-        Assert.Null(await client.GetAsync<ConfigMap>("ns", "plain"));
-        var held = (await client.GetAsync<ConfigMap>("ns", "held"))!;
+        Assert.Null(await client.GetAsync<V1ConfigMap>("ns", "plain"));
+        var held = (await client.GetAsync<V1ConfigMap>("ns", "held"))!;
         Assert.NotNull(held.Metadata.DeletionTimestamp);
 
         held.Metadata.Finalizers = null;
         await client.ReplaceAsync(held);
-        Assert.Null(await client.GetAsync<ConfigMap>("ns", "held"));
+        Assert.Null(await client.GetAsync<V1ConfigMap>("ns", "held"));
         Assert.Null(await client.GetAsync<Widget>("ns", "owner"));
 
         // Without dependents, foreground deletion is immediate.

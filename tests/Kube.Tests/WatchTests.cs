@@ -1,4 +1,5 @@
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Testing;
 using KafkaOperator.Kube.Watch;
 

@@ -1,17 +1,22 @@
-using KafkaOperator.Kube.Models;
+using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 
 namespace KafkaOperator.Kube.Tests;
 
 /// <summary>A custom resource for the tests: spec drives generation, status lives in the subresource.</summary>
-[KubeResource("test.example.com", "v1", "widgets", "Widget")]
-public sealed class Widget : KubeObject
+[KubernetesEntity(Group = "test.example.com", ApiVersion = "v1", Kind = "Widget", PluralName = "widgets")]
+public sealed class Widget : IKubernetesObject<V1ObjectMeta>
 {
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; set; } = "test.example.com/v1";
+    [JsonPropertyName("kind")] public string Kind { get; set; } = "Widget";
+    [JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
     public WidgetSpec? Spec { get; set; }
     public WidgetStatus? Status { get; set; }
 
     public static Widget Make(string ns, string name, int size = 1, Dictionary<string, string>? labels = null) => new()
     {
-        Metadata = new ObjectMeta { Namespace = ns, Name = name, Labels = labels },
+        Metadata = new V1ObjectMeta { NamespaceProperty = ns, Name = name, Labels = labels },
         Spec = new WidgetSpec { Size = size },
     };
 }
@@ -28,9 +33,12 @@ public sealed class WidgetStatus
     public long? ObservedGeneration { get; set; }
 }
 
-[KubeResource("test.example.com", "v1", "gadgets", "Gadget", Namespaced = false)]
-public sealed class Gadget : KubeObject
+[KubernetesEntity(Group = "test.example.com", ApiVersion = "v1", Kind = "Gadget", PluralName = "gadgets")]
+public sealed class Gadget : IKubernetesObject<V1ObjectMeta>
 {
+    [JsonPropertyName("apiVersion")] public string ApiVersion { get; set; } = "test.example.com/v1";
+    [JsonPropertyName("kind")] public string Kind { get; set; } = "Gadget";
+    [JsonPropertyName("metadata")] public V1ObjectMeta Metadata { get; set; } = new();
     public WidgetSpec? Spec { get; set; }
     public WidgetStatus? Status { get; set; }
 }

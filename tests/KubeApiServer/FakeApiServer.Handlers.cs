@@ -81,10 +81,10 @@ public sealed partial class FakeApiServer
                 await WriteJsonAsync(context, 200, _store.Get(path.Key())).ConfigureAwait(false);
                 return;
             case "POST" when path.Name is null:
-                await WriteJsonAsync(context, 201, _store.Create(path, await ReadObjectAsync(request).ConfigureAwait(false))).ConfigureAwait(false);
+                await WriteJsonAsync(context, 201, _store.Create(path, await ReadObjectAsync(request).ConfigureAwait(false), Manager(request))).ConfigureAwait(false);
                 return;
             case "PUT" when path.Name is not null:
-                await WriteJsonAsync(context, 200, _store.Update(path.Key(), await ReadObjectAsync(request).ConfigureAwait(false), path.Subresource)).ConfigureAwait(false);
+                await WriteJsonAsync(context, 200, _store.Update(path, await ReadObjectAsync(request).ConfigureAwait(false), Manager(request))).ConfigureAwait(false);
                 return;
             case "PATCH" when path.Name is not null:
                 await PatchAsync(context, path).ConfigureAwait(false);
@@ -100,16 +100,19 @@ public sealed partial class FakeApiServer
     private async Task PatchAsync(HttpContext context, ApiPath path)
     {
         var contentType = context.Request.ContentType?.Split(';')[0].Trim() ?? "";
-        var apply = contentType == "application/apply-patch+yaml";
-        if (!apply && contentType is not ("application/merge-patch+json" or "application/strategic-merge-patch+json"))
+        var kind = contentType switch
         {
-            throw new ApiError(415, "UnsupportedMediaType", $"the fake server does not support patch type '{contentType}'");
-        }
+            "application/apply-patch+yaml" => PatchKind.Apply,
+            "application/merge-patch+json" => PatchKind.Merge,
+            "application/strategic-merge-patch+json" => PatchKind.StrategicMerge,
+            _ => throw new ApiError(415, "UnsupportedMediaType", $"the fake server does not support patch type '{contentType}'"),
+        };
+        var apply = kind == PatchKind.Apply;
         if (apply && string.IsNullOrEmpty(context.Request.Query["fieldManager"]))
         {
             throw ApiError.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
         }
-        // Apply bodies are YAML; this server accepts the JSON subset, which is what KubeClient sends.
+        // Apply bodies are YAML; this server accepts the JSON subset, which is what KubeApi sends.
         var patch = await ReadObjectAsync(context.Request).ConfigureAwait(false);
         if (apply && patch["metadata"]?["managedFields"] is JsonArray { Count: > 0 })
         {
@@ -119,7 +122,13 @@ public sealed partial class FakeApiServer
         {
             throw ApiError.BadRequest("apiVersion and kind must be set in an apply patch");
         }
-        await WriteJsonAsync(context, 200, _store.Patch(path, patch, apply)).ConfigureAwait(false);
+        if (kind == PatchKind.StrategicMerge && !path.Type.IsBuiltIn)
+        {
+            // As the apiserver: custom resources have no patch strategy, so no strategic merge patch.
+            throw new ApiError(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml");
+        }
+        var force = context.Request.Query["force"] == "true";
+        await WriteJsonAsync(context, 200, _store.Patch(path, patch, kind, Manager(context.Request), force)).ConfigureAwait(false);
     }
 
     private async Task DeleteAsync(HttpContext context, ApiPath path)
@@ -184,6 +193,11 @@ public sealed partial class FakeApiServer
             _store.Unwatch(watcher);
         }
     }
+
+    /// <summary>The field manager of a write: the fieldManager parameter, else the user agent's product, as the apiserver derives it.</summary>
+    private static string Manager(HttpRequest request) =>
+        request.Query["fieldManager"].ToString() is { Length: > 0 } manager ? manager
+        : request.Headers.UserAgent.ToString().Split('/')[0] is { Length: > 0 } agent ? agent : "unknown";
 
     private static async Task<JsonObject> ReadObjectAsync(HttpRequest request)
     {

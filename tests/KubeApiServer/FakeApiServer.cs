@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using k8s;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,8 +14,9 @@ namespace KafkaOperator.Kube.Testing;
 /// <summary>
 /// An in-process Kubernetes API server for tests: Kestrel on 127.0.0.1 (random port), every group/version/plural
 /// stored generically as JSON, following the API conventions (resourceVersion, 409 on stale writes, generation,
-/// status subresource, finalizers, watch with bookmarks and 410, label selectors, patches, owner GC).
-/// <code>await using var server = await FakeApiServer.StartAsync(); var cm = await server.Client.GetAsync&lt;ConfigMap&gt;("ns", "x");</code>
+/// status subresource, finalizers, watch with bookmarks and 410, label selectors, merge, strategic merge and
+/// server-side apply patches with managedFields, canonical quantities, owner GC).
+/// <code>await using var server = await FakeApiServer.StartAsync(); var cm = await server.Client.GetAsync&lt;V1ConfigMap&gt;("ns", "x");</code>
 /// </summary>
 public sealed partial class FakeApiServer : IAsyncDisposable
 {
@@ -26,7 +28,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     private readonly List<RecordedRequest> _requests = [];
     private readonly List<InjectedFailure> _failures = [];
     private readonly List<HungRequests> _hangs = [];
-    private readonly List<KubeClient> _clients = [];
+    private readonly List<KubeApi> _clients = [];
     private Task _bookmarkLoop = Task.CompletedTask;
 
     private FakeApiServer(WebApplication app, FakeApiServerOptions options)
@@ -41,7 +43,7 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     /// <summary>http(s)://127.0.0.1:{port}/</summary>
     public Uri BaseAddress { get; private set; }
 
-    /// <summary>A real <see cref="KubeClient"/> connected to this server over HTTP.</summary>
+    /// <summary>A real <see cref="KubeApi"/> (KubernetesClient underneath) connected to this server over HTTP.</summary>
     public IKubeClient Client { get; private set; }
 
     /// <summary>The latest resourceVersion handed out.</summary>
@@ -78,9 +80,9 @@ public sealed partial class FakeApiServer : IAsyncDisposable
     }
 
     /// <summary>Another client to this server, e.g. with a token or TLS settings; disposed with the server.</summary>
-    public KubeClient CreateClient(Func<Uri, KubeClientOptions>? configure = null)
+    public KubeApi CreateClient(Func<Uri, KubernetesClientConfiguration>? configure = null)
     {
-        var client = new KubeClient(configure?.Invoke(BaseAddress) ?? new KubeClientOptions { BaseAddress = BaseAddress, RequestTimeout = TimeSpan.FromSeconds(30) });
+        var client = new KubeApi(configure?.Invoke(BaseAddress) ?? new KubernetesClientConfiguration { Host = BaseAddress.ToString(), HttpClientTimeout = TimeSpan.FromSeconds(30) });
         lock (_requestsLock)
         {
             _clients.Add(client);

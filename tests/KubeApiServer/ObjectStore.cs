@@ -74,43 +74,56 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         }
     }
 
-    public string Create(ApiPath path, JsonObject body)
+    public string Create(ApiPath path, JsonObject body, string manager)
     {
         lock (_lock)
         {
-            return CreateLocked(path, body).ToJsonString();
+            return CreateLocked(path, body, manager).ToJsonString();
         }
     }
 
-    public string Update(ResourceKey key, JsonObject body, string? subresource)
+    public string Update(ApiPath path, JsonObject body, string manager)
     {
         lock (_lock)
         {
+            var key = path.Key();
             var existing = _objects.GetValueOrDefault(key) ?? throw ApiError.NotFound(key);
             CheckIdentity(key, body);
             CheckResourceVersion(key, existing, body);
-            return CommitUpdate(key, existing, Compose(key.Type, existing, body, subresource)).ToJsonString();
+            var updated = Compose(key.Type, existing, body, path.Subresource);
+            TrackUpdate(key.Type, existing, updated, manager, path.Subresource, path.ApiVersion);
+            return CommitUpdate(key, existing, updated).ToJsonString();
         }
     }
 
-    public string Patch(ApiPath path, JsonObject patch, bool apply)
+    public string Patch(ApiPath path, JsonObject patch, PatchKind kind, string manager, bool force)
     {
         lock (_lock)
         {
             var key = path.Key();
             if (!_objects.TryGetValue(key, out var existing))
             {
-                if (apply && path.Subresource is null)
+                if (kind == PatchKind.Apply && path.Subresource is null)
                 {
                     CheckIdentity(key, patch);
-                    return CreateLocked(path, patch).ToJsonString();
+                    var intended = ApplyIntent(key, null, patch, manager, force, null, path.ApiVersion);
+                    return CreateLocked(path, intended, manager: null).ToJsonString();
                 }
                 throw ApiError.NotFound(key);
             }
             CheckIdentity(key, patch);
             CheckResourceVersion(key, existing, patch);
-            var merged = (JsonObject)JsonMergePatch.Apply(existing, patch)!;
-            return CommitUpdate(key, existing, Compose(key.Type, existing, merged, path.Subresource)).ToJsonString();
+            if (kind == PatchKind.Apply)
+            {
+                var applied = ApplyIntent(key, existing, patch, manager, force, path.Subresource, path.ApiVersion);
+                return CommitUpdate(key, existing, Compose(key.Type, existing, applied, path.Subresource)).ToJsonString();
+            }
+            var merged = kind == PatchKind.Merge
+                ? (JsonObject)JsonMergePatch.Apply(existing, patch)!
+                : (JsonObject)FieldSet.Merge(existing, patch, null, nullRemoves: true)!;
+            var updated = Compose(key.Type, existing, merged, path.Subresource);
+            TrackUpdate(key.Type, existing, updated, manager, path.Subresource, path.ApiVersion);
+            return CommitUpdate(key, existing, updated).ToJsonString();
         }
     }
 
@@ -132,7 +145,7 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         }
     }
 
-    private JsonObject CreateLocked(ApiPath path, JsonObject body)
+    private JsonObject CreateLocked(ApiPath path, JsonObject body, string? manager)
     {
         var obj = (JsonObject)body.DeepClone();
         var meta = Meta(obj);
@@ -186,6 +199,10 @@ internal sealed partial class ObjectStore(TimeProvider time, int historyLimit)
         if (path.Type == CrdType)
         {
             RegisterCrd(obj);
+        }
+        if (manager is not null)
+        {
+            TrackUpdate(path.Type, null, obj, manager, null, path.ApiVersion);
         }
         Commit(key, obj, "ADDED", null);
         return obj;

@@ -1,7 +1,11 @@
 namespace KafkaOperator.Kube.Testing;
 
 /// <summary>A resource type: group and plural (versions of one group share storage, as in the real server).</summary>
-public readonly record struct ResourceType(string Group, string Plural);
+public readonly record struct ResourceType(string Group, string Plural)
+{
+    /// <summary>Kubernetes' own kinds (core, apps, policy, *.k8s.io), as opposed to custom resources.</summary>
+    public bool IsBuiltIn => !Group.Contains('.', StringComparison.Ordinal) || Group.EndsWith(".k8s.io", StringComparison.Ordinal);
+}
 
 /// <summary>One object: its type, namespace ("" when cluster-scoped) and name.</summary>
 public readonly record struct ResourceKey(string Group, string Plural, string Namespace, string Name)

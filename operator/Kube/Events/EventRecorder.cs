@@ -1,5 +1,6 @@
 using System.Globalization;
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KafkaOperator.Kube.Events;
 
@@ -38,14 +39,14 @@ public sealed class EventRecorder
         _onError = onError;
     }
 
-    public Task NormalAsync(KubeObject involved, string reason, string message, CancellationToken ct = default) =>
+    public Task NormalAsync(IKubernetesObject<V1ObjectMeta> involved, string reason, string message, CancellationToken ct = default) =>
         RecordAsync(involved, EventTypes.Normal, reason, message, ct);
 
-    public Task WarningAsync(KubeObject involved, string reason, string message, CancellationToken ct = default) =>
+    public Task WarningAsync(IKubernetesObject<V1ObjectMeta> involved, string reason, string message, CancellationToken ct = default) =>
         RecordAsync(involved, EventTypes.Warning, reason, message, ct);
 
     /// <summary>Records an event; <paramref name="type"/> is Normal or Warning.</summary>
-    public async Task RecordAsync(KubeObject involved, string type, string reason, string message, CancellationToken ct = default)
+    public async Task RecordAsync(IKubernetesObject<V1ObjectMeta> involved, string type, string reason, string message, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(involved);
         ArgumentException.ThrowIfNullOrEmpty(reason);
@@ -53,9 +54,10 @@ public sealed class EventRecorder
         {
             throw new ArgumentException($"Event type must be Normal or Warning, not '{type}'.", nameof(type));
         }
-        var name = involved.Metadata.Name ?? throw new ArgumentException("The involved object has no name.", nameof(involved));
+        KubeEntity.WithTypeMeta(involved);
+        var name = involved.Metadata?.Name ?? throw new ArgumentException("The involved object has no name.", nameof(involved));
         message = message.Length > MaxMessageLength ? message[..MaxMessageLength] : message;
-        var ns = string.IsNullOrEmpty(involved.Metadata.Namespace) ? "default" : involved.Metadata.Namespace;
+        var ns = string.IsNullOrEmpty(involved.Metadata.NamespaceProperty) ? "default" : involved.Metadata.NamespaceProperty;
         var key = string.Join('\u0001', involved.Metadata.Uid ?? $"{ns}/{involved.Kind}/{name}", type, reason, message);
         var now = _time.GetUtcNow();
 
@@ -64,10 +66,9 @@ public sealed class EventRecorder
         {
             if (_recent.TryGetValue(key, out var seen))
             {
-                var patch = KubePatch.Merge(new { count = seen.Count + 1, lastTimestamp = now });
                 try
                 {
-                    await _client.PatchAsync<Event>(seen.Namespace, seen.Name, patch, ct).ConfigureAwait(false);
+                    await _client.MergePatchAsync<Corev1Event>(seen.Namespace, seen.Name, new { count = seen.Count + 1, lastTimestamp = now }, ct: ct).ConfigureAwait(false);
                     _recent[key] = seen with { Count = seen.Count + 1 };
                     return;
                 }
@@ -78,30 +79,30 @@ public sealed class EventRecorder
                 }
             }
             var sequence = Interlocked.Increment(ref _sequence);
-            var created = await _client.CreateAsync(new Event
+            var created = await _client.CreateAsync(new Corev1Event
             {
-                Metadata = new ObjectMeta
+                Metadata = new V1ObjectMeta
                 {
-                    Namespace = ns,
+                    NamespaceProperty = ns,
                     Name = string.Create(CultureInfo.InvariantCulture, $"{name}.{now.ToUnixTimeMilliseconds():x}{sequence:x}"),
                 },
-                InvolvedObject = new ObjectReference
+                InvolvedObject = new V1ObjectReference
                 {
                     ApiVersion = involved.ApiVersion,
                     Kind = involved.Kind,
                     Name = name,
-                    Namespace = involved.Metadata.Namespace,
+                    NamespaceProperty = involved.Metadata.NamespaceProperty,
                     Uid = involved.Metadata.Uid,
                     ResourceVersion = involved.Metadata.ResourceVersion,
                 },
                 Type = type,
                 Reason = reason,
                 Message = message,
-                Source = new EventSource { Component = _component, Host = _instance },
+                Source = new V1EventSource { Component = _component, Host = _instance },
                 ReportingComponent = _component,
                 ReportingInstance = _instance,
-                FirstTimestamp = now,
-                LastTimestamp = now,
+                FirstTimestamp = now.UtcDateTime,
+                LastTimestamp = now.UtcDateTime,
                 Count = 1,
             }, ct).ConfigureAwait(false);
             _recent[key] = (ns, created.Metadata.Name!, 1);

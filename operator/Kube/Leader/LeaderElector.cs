@@ -1,4 +1,7 @@
-using KafkaOperator.Kube.Models;
+using System.Net;
+using k8s.Autorest;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
 
 namespace KafkaOperator.Kube.Leader;
 
@@ -31,14 +34,17 @@ public sealed class LeaderElectionOptions
 /// <summary>
 /// Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: expiry is judged on the local clock from
 /// the moment this candidate last saw the lease record change (so clock skew between nodes does not matter), and
-/// every write is a compare-and-swap on the lease's resourceVersion, so two candidates can never both win.
+/// every write is a compare-and-swap on the lease's resourceVersion (KubernetesClient's LeaseLock), so two candidates
+/// can never both win. The library's own LeaderElector is not used: it bounds each renewal round by RenewDeadline
+/// counted from that round's start (after a RetryPeriod pause), does not cancel a hung request, and reads the
+/// system clock, so a leader could act past RenewDeadline after its last successful renewal.
 /// </summary>
 public sealed class LeaderElector
 {
-    private readonly IKubeClient _client;
+    private readonly ILock _lock;
     private readonly LeaderElectionOptions _options;
     private readonly SemaphoreSlim _attempt = new(1, 1);
-    private LeaseSpec? _observedRecord;
+    private LeaderElectionRecord? _observedRecord;
     private DateTimeOffset _observedTime;
     private volatile bool _isLeader;
 
@@ -50,7 +56,7 @@ public sealed class LeaderElector
         {
             throw new ArgumentException("RenewDeadline must be shorter than LeaseDuration.", nameof(options));
         }
-        _client = client;
+        _lock = new LeaseLock(client.Kubernetes, options.LeaseNamespace, options.LeaseName, options.Identity);
         _options = options;
     }
 
@@ -71,7 +77,7 @@ public sealed class LeaderElector
             _isLeader = await AttemptAsync(ct).ConfigureAwait(false);
             return _isLeader;
         }
-        catch (Exception e) when (e is KubeApiException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is KubeApiException or HttpOperationException or HttpRequestException or TimeoutException)
         {
             _options.OnError?.Invoke(e);
             _isLeader = false;
@@ -89,23 +95,22 @@ public sealed class LeaderElector
         await _attempt.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var lease = await _client.GetAsync<Lease>(_options.LeaseNamespace, _options.LeaseName, ct).ConfigureAwait(false);
-            if (lease?.Spec?.HolderIdentity != _options.Identity)
+            var record = await GetRecordAsync(ct).ConfigureAwait(false);
+            if (record?.HolderIdentity != _options.Identity)
             {
                 return;
             }
-            var now = _options.TimeProvider.GetUtcNow();
-            lease.Spec = new LeaseSpec
+            var now = _options.TimeProvider.GetUtcNow().UtcDateTime;
+            await _lock.UpdateAsync(new LeaderElectionRecord
             {
                 HolderIdentity = null,
                 LeaseDurationSeconds = 1,
                 AcquireTime = now,
                 RenewTime = now,
-                LeaseTransitions = lease.Spec.LeaseTransitions,
-            };
-            await _client.ReplaceAsync(lease, ct).ConfigureAwait(false);
+                LeaderTransitions = record.LeaderTransitions,
+            }, ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is KubeApiException or HttpRequestException or TimeoutException)
+        catch (Exception e) when (e is KubeApiException or HttpOperationException or HttpRequestException or TimeoutException)
         {
             _options.OnError?.Invoke(e);
         }
@@ -230,75 +235,78 @@ public sealed class LeaderElector
     {
         var now = _options.TimeProvider.GetUtcNow();
         var durationSeconds = (int)Math.Ceiling(_options.LeaseDuration.TotalSeconds);
-        var lease = await _client.GetAsync<Lease>(_options.LeaseNamespace, _options.LeaseName, ct).ConfigureAwait(false);
-        if (lease is null)
+        var record = await GetRecordAsync(ct).ConfigureAwait(false);
+        if (record is null)
         {
-            var created = new Lease
+            var created = new LeaderElectionRecord
             {
-                Metadata = new ObjectMeta { Name = _options.LeaseName, Namespace = _options.LeaseNamespace },
-                Spec = new LeaseSpec
-                {
-                    HolderIdentity = _options.Identity,
-                    LeaseDurationSeconds = durationSeconds,
-                    AcquireTime = now,
-                    RenewTime = now,
-                    LeaseTransitions = 0,
-                },
+                HolderIdentity = _options.Identity,
+                LeaseDurationSeconds = durationSeconds,
+                AcquireTime = now.UtcDateTime,
+                RenewTime = now.UtcDateTime,
+                LeaderTransitions = 0,
             };
-            try
-            {
-                created = await _client.CreateAsync(created, ct).ConfigureAwait(false);
-            }
-            catch (KubeApiException e) when (e.IsConflict)
+            // False when another candidate created it first (409), or on any other API error.
+            if (!await _lock.CreateAsync(created, ct).ConfigureAwait(false))
             {
                 return false;
             }
-            Observe(created.Spec!, now);
+            Observe(created, now);
             return true;
         }
 
-        var record = lease.Spec ?? new LeaseSpec();
         if (_observedRecord is null || !SameRecord(_observedRecord, record))
         {
             Observe(record, now);
         }
         ObservedLeader = record.HolderIdentity;
         var heldByOther = !string.IsNullOrEmpty(record.HolderIdentity) && record.HolderIdentity != _options.Identity;
-        var recordDuration = TimeSpan.FromSeconds(record.LeaseDurationSeconds ?? durationSeconds);
+        var recordDuration = TimeSpan.FromSeconds(record.LeaseDurationSeconds > 0 ? record.LeaseDurationSeconds : durationSeconds);
         if (heldByOther && _observedTime + recordDuration > now)
         {
             return false;
         }
 
         var renewing = record.HolderIdentity == _options.Identity;
-        lease.Spec = new LeaseSpec
+        var updated = new LeaderElectionRecord
         {
             HolderIdentity = _options.Identity,
             LeaseDurationSeconds = durationSeconds,
-            AcquireTime = renewing ? record.AcquireTime ?? now : now,
-            RenewTime = now,
-            LeaseTransitions = renewing ? record.LeaseTransitions ?? 0 : (record.LeaseTransitions ?? 0) + 1,
+            AcquireTime = renewing ? record.AcquireTime ?? now.UtcDateTime : now.UtcDateTime,
+            RenewTime = now.UtcDateTime,
+            LeaderTransitions = renewing ? record.LeaderTransitions : record.LeaderTransitions + 1,
         };
-        try
-        {
-            var updated = await _client.ReplaceAsync(lease, ct).ConfigureAwait(false);
-            Observe(updated.Spec!, now);
-            return true;
-        }
-        catch (KubeApiException e) when (e.IsConflict)
+        // A compare-and-swap on the resourceVersion the lock read: false when another candidate wrote in between.
+        if (!await _lock.UpdateAsync(updated, ct).ConfigureAwait(false))
         {
             return false;
         }
+        Observe(updated, now);
+        return true;
     }
 
-    private void Observe(LeaseSpec record, DateTimeOffset now)
+    /// <summary>The lease's record, or null when there is no lease (or it has no holder record yet).</summary>
+    private async Task<LeaderElectionRecord?> GetRecordAsync(CancellationToken ct)
+    {
+        try
+        {
+            var record = await _lock.GetAsync(ct).ConfigureAwait(false);
+            return record.AcquireTime is null && record.RenewTime is null && record.HolderIdentity is null && record.LeaderTransitions == 0 ? null : record;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
+    private void Observe(LeaderElectionRecord record, DateTimeOffset now)
     {
         _observedRecord = record;
         _observedTime = now;
         ObservedLeader = record.HolderIdentity;
     }
 
-    private static bool SameRecord(LeaseSpec a, LeaseSpec b) =>
+    private static bool SameRecord(LeaderElectionRecord a, LeaderElectionRecord b) =>
         a.HolderIdentity == b.HolderIdentity && a.RenewTime == b.RenewTime && a.AcquireTime == b.AcquireTime
-        && a.LeaseTransitions == b.LeaseTransitions && a.LeaseDurationSeconds == b.LeaseDurationSeconds;
+        && a.LeaderTransitions == b.LeaderTransitions && a.LeaseDurationSeconds == b.LeaseDurationSeconds;
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KafkaOperator.Kube.Watch;
 
@@ -24,7 +25,7 @@ public sealed class InformerOptions
 /// re-watch when a watch ends, relist on 410 Gone (emitting the difference as Added/Modified/Deleted), and back off
 /// exponentially with jitter on errors. Handlers run one at a time, in event order, on the informer's loop.
 /// </summary>
-public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
+public sealed class Informer<T> : IAsyncDisposable where T : class, IKubernetesObject<V1ObjectMeta>, new()
 {
     private readonly IKubeClient _client;
     private readonly string? _namespace;
@@ -174,7 +175,7 @@ public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
             {
                 await DispatchAsync(new WatchEvent<T>(WatchEventType.Added, item)).ConfigureAwait(false);
             }
-            else if (known.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
+            else if (known.Metadata?.ResourceVersion != item.Metadata?.ResourceVersion)
             {
                 await DispatchAsync(new WatchEvent<T>(WatchEventType.Modified, item)).ConfigureAwait(false);
             }
@@ -184,7 +185,7 @@ public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
             _cache.TryRemove(key, out _);
             await DispatchAsync(new WatchEvent<T>(WatchEventType.Deleted, gone)).ConfigureAwait(false);
         }
-        ResourceVersion = list.Metadata.ResourceVersion;
+        ResourceVersion = list.Metadata?.ResourceVersion;
         _synced.TrySetResult();
     }
 
@@ -197,7 +198,7 @@ public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
         switch (e.Type)
         {
             case WatchEventType.Bookmark:
-                ResourceVersion = e.Object.Metadata.ResourceVersion ?? ResourceVersion;
+                ResourceVersion = e.Object.Metadata?.ResourceVersion ?? ResourceVersion;
                 return;
             case WatchEventType.Added or WatchEventType.Modified:
                 _cache[Key(e.Object)] = e.Object;
@@ -208,7 +209,7 @@ public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
             default:
                 return;
         }
-        ResourceVersion = e.Object.Metadata.ResourceVersion ?? ResourceVersion;
+        ResourceVersion = e.Object.Metadata?.ResourceVersion ?? ResourceVersion;
         await DispatchAsync(e).ConfigureAwait(false);
     }
 
@@ -235,7 +236,7 @@ public sealed class Informer<T> : IAsyncDisposable where T : KubeObject, new()
     private static TimeSpan Jitter(TimeSpan delay) =>
         delay + TimeSpan.FromTicks((long)(delay.Ticks * 0.2 * Random.Shared.NextDouble()));
 
-    private static string Key(T obj) => Key(obj.Metadata.Namespace, obj.Metadata.Name ?? "");
+    private static string Key(T obj) => Key(obj.Metadata?.NamespaceProperty, obj.Metadata?.Name ?? "");
 
     private static string Key(string? ns, string name) => string.IsNullOrEmpty(ns) ? name : $"{ns}/{name}";
 }

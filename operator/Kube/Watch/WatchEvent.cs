@@ -1,13 +1,6 @@
-namespace KafkaOperator.Kube.Watch;
+using k8s;
 
-public enum WatchEventType
-{
-    Added,
-    Modified,
-    Deleted,
-    Bookmark,
-    Error,
-}
+namespace KafkaOperator.Kube.Watch;
 
 /// <summary>One watch event. For <see cref="WatchEventType.Bookmark"/> the object carries only metadata.resourceVersion.</summary>
 public sealed record WatchEvent<T>(WatchEventType Type, T? Object);

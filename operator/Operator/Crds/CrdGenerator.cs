@@ -2,8 +2,9 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Operator.Yaml;
 
 namespace KafkaOperator.Operator.Crds;
@@ -48,13 +49,13 @@ public static class CrdGenerator
 
     public static JsonObject Generate(Type type)
     {
-        var res = type.GetCustomAttribute<KubeResourceAttribute>() ?? throw new ArgumentException($"{type.Name} has no [KubeResource]");
+        var res = type.GetCustomAttribute<KubernetesEntityAttribute>() ?? throw new ArgumentException($"{type.Name} has no [KubernetesEntity]");
         var crd = type.GetCustomAttribute<CrdAttribute>() ?? throw new ArgumentException($"{type.Name} has no [Crd]");
         var names = new JsonObject
         {
             ["kind"] = res.Kind,
             ["listKind"] = crd.ListKind,
-            ["plural"] = res.Plural,
+            ["plural"] = res.PluralName,
             ["singular"] = crd.Singular,
         };
         if (crd.ShortNames.Length > 0)
@@ -97,7 +98,7 @@ public static class CrdGenerator
 
         var version = new JsonObject
         {
-            ["name"] = res.Version,
+            ["name"] = res.ApiVersion,
             ["served"] = true,
             ["storage"] = true,
             ["subresources"] = new JsonObject { ["status"] = new JsonObject() },
@@ -108,12 +109,12 @@ public static class CrdGenerator
         {
             ["apiVersion"] = "apiextensions.k8s.io/v1",
             ["kind"] = "CustomResourceDefinition",
-            ["metadata"] = new JsonObject { ["name"] = $"{res.Plural}.{res.Group}" },
+            ["metadata"] = new JsonObject { ["name"] = $"{res.PluralName}.{res.Group}" },
             ["spec"] = new JsonObject
             {
                 ["group"] = res.Group,
                 ["names"] = names,
-                ["scope"] = res.Namespaced ? "Namespaced" : "Cluster",
+                ["scope"] = "Namespaced",
                 ["versions"] = new JsonArray(version),
             },
         };

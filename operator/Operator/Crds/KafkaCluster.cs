@@ -1,11 +1,11 @@
 using System.Reflection;
 using System.Text.Json.Nodes;
-using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KafkaOperator.Operator.Crds;
 
-[KubeResource(CrdGroup.Group, CrdGroup.Version, "kafkaclusters", "KafkaCluster")]
+[KubernetesEntity(Group = CrdGroup.Group, ApiVersion = CrdGroup.Version, Kind = "KafkaCluster", PluralName = "kafkaclusters")]
 [Crd("kafkacluster", "KafkaClusterList", ShortNames = ["kc"], Categories = ["kafka"])]
 [PrinterColumn(1, "Brokers", "integer", ".spec.replicas", Description = "Desired number of brokers")]
 [PrinterColumn(2, "ReadyBrokers", "integer", ".status.readyBrokers", Description = "Brokers whose pod is Ready")]
@@ -13,14 +13,8 @@ namespace KafkaOperator.Operator.Crds;
 [PrinterColumn(4, "Bootstrap", "string", ".status.bootstrapServers")]
 [PrinterColumn(5, "Age", "date", ".metadata.creationTimestamp")]
 [Doc("A Kafka cluster run by the operator: a StatefulSet of brokers with stable identities and storage.")]
-public sealed class KafkaCluster : KubeObject
+public sealed class KafkaCluster() : CustomResource("KafkaCluster")
 {
-    public KafkaCluster()
-    {
-        ApiVersion = CrdGroup.ApiVersion;
-        Kind = "KafkaCluster";
-    }
-
     [RequiredField] public KafkaClusterSpec Spec { get; set; } = new();
     public KafkaClusterStatus? Status { get; set; }
 }

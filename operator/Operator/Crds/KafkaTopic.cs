@@ -1,10 +1,10 @@
 using System.Text.Json.Serialization;
-using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 
 namespace KafkaOperator.Operator.Crds;
 
-[KubeResource(CrdGroup.Group, CrdGroup.Version, "kafkatopics", "KafkaTopic")]
+[KubernetesEntity(Group = CrdGroup.Group, ApiVersion = CrdGroup.Version, Kind = "KafkaTopic", PluralName = "kafkatopics")]
 [Crd("kafkatopic", "KafkaTopicList", ShortNames = ["kt"], Categories = ["kafka"])]
 [PrinterColumn(1, "Cluster", "string", ".spec.cluster")]
 [PrinterColumn(2, "Partitions", "integer", ".spec.partitions")]
@@ -12,14 +12,8 @@ namespace KafkaOperator.Operator.Crds;
 [PrinterColumn(4, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
 [PrinterColumn(5, "Age", "date", ".metadata.creationTimestamp")]
 [Doc("A Kafka topic in a KafkaCluster of the same namespace, managed through the Kafka admin API.")]
-public sealed class KafkaTopic : KubeObject
+public sealed class KafkaTopic() : CustomResource("KafkaTopic")
 {
-    public KafkaTopic()
-    {
-        ApiVersion = CrdGroup.ApiVersion;
-        Kind = "KafkaTopic";
-    }
-
     [RequiredField] public KafkaTopicSpec Spec { get; set; } = new();
     public KafkaTopicStatus? Status { get; set; }
 

@@ -23,7 +23,7 @@ public static class ConditionTypes
 public static class Conditions
 {
     /// <summary>Sets a condition, keeping lastTransitionTime when the status does not change.</summary>
-    public static void Set(List<StatusCondition> conditions, string type, bool status, string reason, string? message, long generation, DateTimeOffset now)
+    public static void Set(List<StatusCondition> conditions, string type, bool status, string reason, string? message, long? generation, DateTimeOffset now)
     {
         var value = status ? "True" : "False";
         var existing = conditions.Find(c => c.Type == type);

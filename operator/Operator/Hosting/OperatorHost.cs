@@ -1,8 +1,9 @@
 using System.Net;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
 using KafkaOperator.Kube.Events;
 using KafkaOperator.Kube.Leader;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Metrics;
 using KafkaOperator.Operator.Models;
@@ -142,7 +143,7 @@ public sealed class OperatorHost : IAsyncDisposable
         using var clusterController = new Controller<KafkaCluster>("kafkacluster", client, clusters.ReconcileAsync, Metrics, loggers.CreateLogger("KafkaOperator.Controller.KafkaCluster"), options);
         // Pod and StatefulSet changes wake their cluster, so status and rolling follow the brokers closely.
         const string brokerSelector = "app.kubernetes.io/managed-by=kafka-operator,app.kubernetes.io/component=broker";
-        clusterController.Watches<Pod>(brokerSelector, OwnerClusterKey).Watches<StatefulSet>(brokerSelector, OwnerClusterKey);
+        clusterController.Watches<V1Pod>(brokerSelector, OwnerClusterKey).Watches<V1StatefulSet>(brokerSelector, OwnerClusterKey);
 
         var topics = new TopicReconciler(client, admin, events, loggers.CreateLogger<TopicReconciler>());
         using var topicController = new Controller<KafkaTopic>("kafkatopic", client, topics.ReconcileAsync, Metrics, loggers.CreateLogger("KafkaOperator.Controller.KafkaTopic"), options);
@@ -151,8 +152,8 @@ public sealed class OperatorHost : IAsyncDisposable
         _logger.LogInformation("controllers stopped");
     }
 
-    private static string? OwnerClusterKey(KubeObject child) =>
-        child.Metadata.Labels?.GetValueOrDefault("app.kubernetes.io/instance") is { } cluster ? ObjectKey.Of(child.Metadata.Namespace, cluster) : null;
+    private static string? OwnerClusterKey(IKubernetesObject<V1ObjectMeta> child) =>
+        child.Metadata.Labels.ValueOf("app.kubernetes.io/instance") is { } cluster ? ObjectKey.Of(child.Metadata.NamespaceProperty, cluster) : null;
 
     public async ValueTask DisposeAsync()
     {

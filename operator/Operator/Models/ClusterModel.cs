@@ -1,8 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Operator.Crds;
 
 namespace KafkaOperator.Operator.Models;
@@ -17,15 +18,15 @@ public static class ClusterModel
         var configMap = BrokerConfigMap(cluster, names);
         var objects = new List<DesiredObject>
         {
-            DesiredObject.Of<ConfigMap>(configMap),
-            DesiredObject.Of<Service>(HeadlessService(cluster, names)),
-            DesiredObject.Of<Service>(BootstrapService(cluster, names)),
-            DesiredObject.Of<StatefulSet>(StatefulSetModel.Build(cluster, names, options, ConfigHash(configMap))),
+            DesiredObject.Of<V1ConfigMap>(configMap),
+            DesiredObject.Of<V1Service>(HeadlessService(cluster, names)),
+            DesiredObject.Of<V1Service>(BootstrapService(cluster, names)),
+            DesiredObject.Of<V1StatefulSet>(StatefulSetModel.Build(cluster, names, options, ConfigHash(configMap))),
         };
         // A budget over a single broker would only block node drains without protecting anything.
         objects.Add(cluster.Spec.Replicas > 1
-            ? DesiredObject.Of<PodDisruptionBudget>(DisruptionBudget(cluster, names))
-            : DesiredObject.AbsentOf<PodDisruptionBudget>(names.PodDisruptionBudget, "PodDisruptionBudget"));
+            ? DesiredObject.Of<V1PodDisruptionBudget>(DisruptionBudget(cluster, names))
+            : DesiredObject.AbsentOf<V1PodDisruptionBudget>(names.PodDisruptionBudget, "PodDisruptionBudget"));
         return objects;
     }
 
@@ -45,7 +46,7 @@ public static class ClusterModel
         return meta;
     }
 
-    internal static JsonObject OwnerReference(KubeObject owner) => new()
+    internal static JsonObject OwnerReference(IKubernetesObject<V1ObjectMeta> owner) => new()
     {
         ["apiVersion"] = owner.ApiVersion,
         ["kind"] = owner.Kind,

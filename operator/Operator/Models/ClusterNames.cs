@@ -14,7 +14,7 @@ public sealed class ClusterNames
     public ClusterNames(KafkaCluster cluster)
     {
         Cluster = cluster.Metadata.Name ?? throw new ArgumentException("KafkaCluster has no metadata.name");
-        Namespace = cluster.Metadata.Namespace ?? "default";
+        Namespace = cluster.Metadata.NamespaceProperty ?? "default";
     }
 
     public string Cluster { get; }
@@ -59,7 +59,7 @@ public sealed class ClusterNames
         else
         {
             var hash = System.Security.Cryptography.SHA256.HashData(
-                System.Text.Encoding.UTF8.GetBytes($"{cluster.Metadata.Namespace}/{cluster.Metadata.Name}"));
+                System.Text.Encoding.UTF8.GetBytes($"{cluster.Metadata.NamespaceProperty}/{cluster.Metadata.Name}"));
             hash.AsSpan(0, 16).CopyTo(bytes);
         }
         return Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');

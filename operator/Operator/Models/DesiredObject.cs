@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 
 namespace KafkaOperator.Operator.Models;
 
@@ -12,9 +13,9 @@ public sealed record DesiredObject(Type ResourceType, string Name, JsonObject Bo
 {
     public string Kind => Body["kind"]?.GetValue<string>() ?? ResourceType.Name;
 
-    public static DesiredObject Of<T>(JsonObject body) where T : KubeObject, new()
+    public static DesiredObject Of<T>(JsonObject body) where T : class, IKubernetesObject<V1ObjectMeta>, new()
         => new(typeof(T), body["metadata"]!["name"]!.GetValue<string>(), body);
 
-    public static DesiredObject AbsentOf<T>(string name, string kind) where T : KubeObject, new()
+    public static DesiredObject AbsentOf<T>(string name, string kind) where T : class, IKubernetesObject<V1ObjectMeta>, new()
         => new(typeof(T), name, new JsonObject { ["kind"] = kind, ["metadata"] = new JsonObject { ["name"] = name } }, Absent: true);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Kube.Watch;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Metrics;
@@ -23,7 +24,7 @@ public sealed class ControllerOptions
 /// failures come back with exponential backoff, every known key is resynced periodically. Each reconcile reads the
 /// object fresh from the API so it never acts on a stale cache.
 /// </summary>
-public sealed class Controller<T> : IDisposable where T : KubeObject, new()
+public sealed class Controller<T> : IDisposable where T : class, IKubernetesObject<V1ObjectMeta>, new()
 {
     private readonly IKubeClient _client;
     private readonly Func<T, CancellationToken, Task<ReconcileResult>> _reconcile;
@@ -54,7 +55,7 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
     public WorkQueue Queue { get; }
 
     /// <summary>Also reconcile the owner when an object of another kind changes (pods, StatefulSets...).</summary>
-    public Controller<T> Watches<TOther>(string? labelSelector, Func<TOther, string?> ownerKey) where TOther : KubeObject, new()
+    public Controller<T> Watches<TOther>(string? labelSelector, Func<TOther, string?> ownerKey) where TOther : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var informer = NewInformer<TOther>(labelSelector);
         informer.AddHandler(e =>
@@ -71,7 +72,7 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
 
     public void Enqueue(string key) => Queue.Add(key);
 
-    private Informer<TKind> NewInformer<TKind>(string? labelSelector) where TKind : KubeObject, new() =>
+    private Informer<TKind> NewInformer<TKind>(string? labelSelector) where TKind : class, IKubernetesObject<V1ObjectMeta>, new() =>
         new(_client, _options.Namespace, labelSelector, new InformerOptions
         {
             OnError = e => _logger.LogWarning("watch of {Kind} failed: {Error}", typeof(TKind).Name, e.Message),
@@ -104,7 +105,7 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
             {
                 return ReconcileResult.Success();
             }
-            if (obj.Metadata.Annotations?.GetValueOrDefault(CrdGroup.PausedAnnotation) == "true")
+            if (obj.Metadata.Annotations.ValueOf(CrdGroup.PausedAnnotation) == "true")
             {
                 _logger.LogInformation("{Controller} {Key}: paused by annotation {Annotation}", Name, key, CrdGroup.PausedAnnotation);
                 return ReconcileResult.Success();
@@ -164,7 +165,7 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
         {
             foreach (var obj in Informer.Items)
             {
-                Queue.Add(ObjectKey.Of(obj.Metadata.Namespace, obj.Metadata.Name!));
+                Queue.Add(ObjectKey.Of(obj.Metadata.NamespaceProperty, obj.Metadata.Name!));
             }
         }
     }
@@ -174,7 +175,7 @@ public sealed class Controller<T> : IDisposable where T : KubeObject, new()
         // Deleted objects are queued too: the reconcile finds them gone and does nothing (children carry owner refs).
         if (e.Type != WatchEventType.Bookmark && e.Object?.Metadata.Name is { } name)
         {
-            Queue.Add(ObjectKey.Of(e.Object.Metadata.Namespace, name));
+            Queue.Add(ObjectKey.Of(e.Object.Metadata.NamespaceProperty, name));
         }
         return Task.CompletedTask;
     }

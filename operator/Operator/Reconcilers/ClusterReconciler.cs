@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Models;
 using KafkaOperator.Operator.Queue;
@@ -54,7 +55,7 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
         // changed spec.replicas (admission refuses the change; this covers it being bypassed).
         // The voter list the brokers run with is the one in the ConfigMap; a StatefulSet scaled by hand is drift
         // that the apply below reverts.
-        var existing = await client.GetAsync<ConfigMap>(names.Namespace, names.ConfigMap, ct).ConfigureAwait(false);
+        var existing = await client.GetAsync<V1ConfigMap>(names.Namespace, names.ConfigMap, ct).ConfigureAwait(false);
         if (RunningVoterCount(existing) is int running && running != cluster.Spec.Replicas)
         {
             var message = $"spec.replicas is {cluster.Spec.Replicas} but the cluster runs {running} brokers (controller.quorum.voters in ConfigMap {names.ConfigMap}): "
@@ -94,12 +95,12 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
         }
 
         // Step 4: observe.
-        var sts = await client.GetAsync<StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
+        var sts = await client.GetAsync<V1StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
         var stsJson = sts is null ? null : OperatorJson.ToNode(sts);
         var updateRevision = stsJson?["status"]?["updateRevision"]?.GetValue<string>();
         // Until the StatefulSet controller has seen the new template, a deleted pod would come back unchanged.
         var stsCurrent = stsJson is not null && (stsJson["status"]?["observedGeneration"]?.GetValue<long>() ?? 0) >= (stsJson["metadata"]?["generation"]?.GetValue<long>() ?? 0);
-        var pods = (await client.ListAsync<Pod>(names.Namespace, names.LabelSelector(), ct).ConfigureAwait(false)).Items
+        var pods = (await client.ListAsync<V1Pod>(names.Namespace, names.LabelSelector(), ct).ConfigureAwait(false)).Items
             .Select(p => BrokerPod.From(OperatorJson.ToNode(p), names))
             .Where(p => p is not null && p.Ordinal < cluster.Spec.Replicas)
             .Select(p => p!)
@@ -167,8 +168,8 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
                 continue;
             }
             var message = $"rolling broker {candidate.Ordinal} ({candidate.Name}) to the current configuration{(updateRevision is null ? "" : $" (revision {updateRevision})")}";
-            logger.LogInformation("Cluster {Namespace}/{Name}: {Message}", cluster.Metadata.Namespace, cluster.Metadata.Name, message);
-            await client.DeleteAsync<Pod>(cluster.Metadata.Namespace, candidate.Name, ct: ct).ConfigureAwait(false);
+            logger.LogInformation("Cluster {Namespace}/{Name}: {Message}", cluster.Metadata.NamespaceProperty, cluster.Metadata.Name, message);
+            await client.DeleteAsync<V1Pod>(cluster.Metadata.NamespaceProperty, candidate.Name, ct: ct).ConfigureAwait(false);
             await events.RecordAsync(cluster, EventTypes.Normal, "RollingBroker", message, ct).ConfigureAwait(false);
             return message;
         }
@@ -207,9 +208,9 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
     }
 
     /// <summary>How many voters the rendered server.properties lists, or null when there is no such ConfigMap yet.</summary>
-    private static int? RunningVoterCount(ConfigMap? configMap)
+    private static int? RunningVoterCount(V1ConfigMap? configMap)
     {
-        if (configMap?.Data?.GetValueOrDefault("server.properties") is not { } properties)
+        if (configMap?.Data.ValueOf("server.properties") is not { } properties)
             return null;
         foreach (var line in properties.Split('\n'))
         {

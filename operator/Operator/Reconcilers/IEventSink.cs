@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 
 namespace KafkaOperator.Operator.Reconcilers;
 
@@ -12,7 +13,7 @@ public static class EventTypes
 /// <summary>Records Kubernetes Events on an object. Failures to record are logged, never fatal to a reconcile.</summary>
 public interface IEventSink
 {
-    Task RecordAsync(KubeObject involved, string type, string reason, string message, CancellationToken ct);
+    Task RecordAsync(IKubernetesObject<V1ObjectMeta> involved, string type, string reason, string message, CancellationToken ct);
 }
 
 /// <summary>Keeps events in memory (tests) and forwards to an optional inner sink.</summary>
@@ -31,7 +32,7 @@ public sealed class MemoryEventSink(IEventSink? inner = null) : IEventSink
         }
     }
 
-    public async Task RecordAsync(KubeObject involved, string type, string reason, string message, CancellationToken ct)
+    public async Task RecordAsync(IKubernetesObject<V1ObjectMeta> involved, string type, string reason, string message, CancellationToken ct)
     {
         lock (_events)
         {

@@ -1,12 +1,13 @@
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 
 namespace KafkaOperator.Operator.Reconcilers;
 
 /// <summary>Writes the status subresource, re-reading the object and retrying on a stale resourceVersion (409).</summary>
 public static class StatusWriter
 {
-    public static async Task<T> WriteAsync<T>(IKubeClient client, T obj, Action<T> setStatus, CancellationToken ct) where T : KubeObject, new()
+    public static async Task<T> WriteAsync<T>(IKubeClient client, T obj, Action<T> setStatus, CancellationToken ct) where T : class, IKubernetesObject<V1ObjectMeta>, new()
     {
         var current = obj;
         for (var attempt = 0; ; attempt++)
@@ -18,7 +19,7 @@ public static class StatusWriter
             }
             catch (KubeApiException e) when (e.StatusCode == 409 && attempt < 4)
             {
-                current = await client.GetAsync<T>(obj.Metadata.Namespace, obj.Metadata.Name!, ct).ConfigureAwait(false)
+                current = await client.GetAsync<T>(obj.Metadata.NamespaceProperty, obj.Metadata.Name!, ct).ConfigureAwait(false)
                     ?? throw new KubeApiException(404, "NotFound", $"{typeof(T).Name} {obj.Metadata.Name} disappeared while writing status");
             }
         }

@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Models;
 using KafkaOperator.Operator.Queue;
@@ -33,10 +34,10 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             topic = await client.ReplaceAsync(topic, ct).ConfigureAwait(false);
         }
 
-        var cluster = await client.GetAsync<KafkaCluster>(topic.Metadata.Namespace, topic.Spec.Cluster, ct).ConfigureAwait(false);
+        var cluster = await client.GetAsync<KafkaCluster>(topic.Metadata.NamespaceProperty, topic.Spec.Cluster, ct).ConfigureAwait(false);
         if (cluster is null)
         {
-            await SetStatusAsync(topic, false, "ClusterNotFound", $"KafkaCluster {topic.Spec.Cluster} not found in namespace {topic.Metadata.Namespace}", null, ct).ConfigureAwait(false);
+            await SetStatusAsync(topic, false, "ClusterNotFound", $"KafkaCluster {topic.Spec.Cluster} not found in namespace {topic.Metadata.NamespaceProperty}", null, ct).ConfigureAwait(false);
             return ReconcileResult.Success(ClusterMissingRetry);
         }
         if (topic.Spec.ReplicationFactor > cluster.Spec.Replicas)
@@ -101,7 +102,7 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
         }
         catch (TopicAdminException e)
         {
-            logger.LogWarning("Topic {Namespace}/{Name}: {Error}", topic.Metadata.Namespace, topic.Metadata.Name, e.Message);
+            logger.LogWarning("Topic {Namespace}/{Name}: {Error}", topic.Metadata.NamespaceProperty, topic.Metadata.Name, e.Message);
             await SetStatusAsync(topic, false, e.ErrorCode ?? "KafkaError", e.Message, null, ct).ConfigureAwait(false);
             return ReconcileResult.Failure(e.Message);
         }
@@ -121,13 +122,13 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
     private async Task ReportOnceAsync(KafkaTopic topic, string type, string reason, string message, CancellationToken ct)
     {
         var ready = Conditions.Find(topic.Status?.Conditions, ConditionTypes.Ready);
-        if (ready?.ObservedGeneration == topic.Metadata.Generation && (ready.Message?.Contains(message, StringComparison.Ordinal) ?? false))
+        if (ready is not null && ready.ObservedGeneration == topic.Metadata.Generation && (ready.Message?.Contains(message, StringComparison.Ordinal) ?? false))
         {
             return;
         }
         if (type == EventTypes.Warning)
         {
-            logger.LogWarning("Topic {Namespace}/{Name}: {Message}", topic.Metadata.Namespace, topic.Metadata.Name, message);
+            logger.LogWarning("Topic {Namespace}/{Name}: {Message}", topic.Metadata.NamespaceProperty, topic.Metadata.Name, message);
         }
         await events.RecordAsync(topic, type, reason, message, ct).ConfigureAwait(false);
     }
@@ -158,7 +159,7 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             return null;
         }
         var message = $"reverted config changed outside the operator: {keys}";
-        logger.LogWarning("Topic {Namespace}/{Name}: {Message}", topic.Metadata.Namespace, topic.Metadata.Name, message);
+        logger.LogWarning("Topic {Namespace}/{Name}: {Message}", topic.Metadata.NamespaceProperty, topic.Metadata.Name, message);
         await events.RecordAsync(topic, EventTypes.Warning, "ConfigDrift", message, ct).ConfigureAwait(false);
         return message;
     }
@@ -169,7 +170,7 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
         {
             return ReconcileResult.Success();
         }
-        var cluster = await client.GetAsync<KafkaCluster>(topic.Metadata.Namespace, topic.Spec.Cluster, ct).ConfigureAwait(false);
+        var cluster = await client.GetAsync<KafkaCluster>(topic.Metadata.NamespaceProperty, topic.Spec.Cluster, ct).ConfigureAwait(false);
         if (cluster is null || cluster.Metadata.DeletionTimestamp is not null)
         {
             // Nothing can delete the topic any more; blocking the resource forever helps no one.
@@ -211,7 +212,7 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             }
             catch (KubeApiException e) when (e.StatusCode == 409 && attempt < 5)
             {
-                var fresh = await client.GetAsync<KafkaTopic>(topic.Metadata.Namespace, topic.Metadata.Name!, ct).ConfigureAwait(false);
+                var fresh = await client.GetAsync<KafkaTopic>(topic.Metadata.NamespaceProperty, topic.Metadata.Name!, ct).ConfigureAwait(false);
                 if (fresh is null)
                 {
                     return;

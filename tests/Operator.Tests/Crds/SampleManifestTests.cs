@@ -22,7 +22,7 @@ public sealed class SampleManifestTests
         Assert.NotEmpty(topics);
         foreach (var topic in topics)
         {
-            var cluster = Assert.Single(clusters, c => c.Metadata.Name == topic.Spec.Cluster && c.Metadata.Namespace == topic.Metadata.Namespace);
+            var cluster = Assert.Single(clusters, c => c.Metadata.Name == topic.Spec.Cluster && c.Metadata.NamespaceProperty == topic.Metadata.NamespaceProperty);
             Assert.True(topic.Spec.ReplicationFactor <= cluster.Spec.Replicas, $"{topic.Metadata.Name}: replicationFactor above spec.replicas");
             // Replicated, with room for one broker to be down without failing acks=all.
             Assert.True(topic.Spec.ReplicationFactor >= 3, $"{topic.Metadata.Name}: replicationFactor below 3");

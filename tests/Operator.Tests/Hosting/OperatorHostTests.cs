@@ -1,5 +1,6 @@
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube;
-using KafkaOperator.Kube.Models;
 using KafkaOperator.Kube.Testing;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Hosting;
@@ -15,10 +16,10 @@ public sealed class OperatorHostTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _server = await FakeApiServer.StartAsync();
-        _operatorClient = _server.CreateClient(uri => new KubeClientOptions
+        _operatorClient = _server.CreateClient(uri => new KubernetesClientConfiguration
         {
-            BaseAddress = uri,
-            TokenProvider = _ => ValueTask.FromResult<string?>(OperatorToken),
+            Host = uri.ToString(),
+            AccessToken = OperatorToken,
         });
     }
 
@@ -56,8 +57,8 @@ public sealed class OperatorHostTests : IAsyncLifetime
         var c = Samples.Cluster("hosted", 3, "kafka");
         c.Metadata.Uid = null;
         await _server.Client.CreateAsync(c);
-        await Poll.UntilAsync(async () => await _server.Client.GetAsync<StatefulSet>("kafka", "hosted-broker") is not null, "StatefulSet from the leader");
-        var sts = (await _server.Client.GetAsync<StatefulSet>("kafka", "hosted-broker"))!;
+        await Poll.UntilAsync(async () => await _server.Client.GetAsync<V1StatefulSet>("kafka", "hosted-broker") is not null, "StatefulSet from the leader");
+        var sts = (await _server.Client.GetAsync<V1StatefulSet>("kafka", "hosted-broker"))!;
         Assert.Equal("example/broker:1", sts.Spec!.Template.Spec!.Containers[0].Image);
 
         var metrics = await _http.GetStringAsync(new Uri(first.Address, "/metrics"));
@@ -70,20 +71,20 @@ public sealed class OperatorHostTests : IAsyncLifetime
         // A topic through its whole life, so the topic controller's requests are exercised too.
         var topic = new KafkaTopic { Spec = new KafkaTopicSpec { Cluster = "hosted", Partitions = 1, ReplicationFactor = 1 } };
         topic.Metadata.Name = "hosted-topic";
-        topic.Metadata.Namespace = "kafka";
+        topic.Metadata.NamespaceProperty = "kafka";
         await _server.Client.CreateAsync(topic);
         await Poll.UntilAsync(async () => (await _server.Client.GetAsync<KafkaTopic>("kafka", "hosted-topic"))?.Status is not null, "topic status");
         await _server.Client.DeleteAsync<KafkaTopic>("kafka", "hosted-topic");
         await Poll.UntilAsync(async () => await _server.Client.GetAsync<KafkaTopic>("kafka", "hosted-topic") is null, "topic finalized");
 
-        var lease = await _server.Client.GetAsync<Lease>("kafka-operator", "kafka-operator");
+        var lease = await _server.Client.GetAsync<V1Lease>("kafka-operator", "kafka-operator");
         Assert.Equal("replica-a", lease!.Spec!.HolderIdentity);
 
         // Least privilege: every request the operator made is allowed by config/rbac.yaml (ClusterRole, or the
         // leader-election Role inside the operator namespace).
         var rules = Rbac.LoadRules();
         var made = _server.Requests.Where(r => r.Authorization == "Bearer " + OperatorToken).Select(Rbac.Attributes).Where(a => a is not null).Select(a => a!.Value).Distinct().ToList();
-        Assert.Contains(made, a => a.Resource == "statefulsets" && a.Verb == "create");
+        Assert.Contains(made, a => a.Resource == "statefulsets" && a.Verb == "patch");
         Assert.Contains(made, a => a.Resource == "kafkatopics" && a.Verb == "update");
         foreach (var a in made)
         {

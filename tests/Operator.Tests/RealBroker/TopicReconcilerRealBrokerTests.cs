@@ -51,7 +51,7 @@ public sealed class TopicReconcilerRealBrokerTests : IAsyncLifetime
     {
         var t = new KafkaTopic { Spec = new KafkaTopicSpec { Cluster = "local", Partitions = partitions, ReplicationFactor = rf, Config = config } };
         t.Metadata.Name = name;
-        t.Metadata.Namespace = Ns;
+        t.Metadata.NamespaceProperty = Ns;
         await _server.Client.CreateAsync(t);
     }
 

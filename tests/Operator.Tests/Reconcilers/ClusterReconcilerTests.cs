@@ -1,4 +1,5 @@
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Testing;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Models;
@@ -42,31 +43,31 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     private async Task SetPodAsync(int ordinal, string revision, bool ready, string cluster = "demo")
     {
         var names = new ClusterNames(Samples.Cluster(cluster, 3, Ns));
-        var template = (await _server.Client.GetAsync<StatefulSet>(Ns, names.StatefulSet))!.Spec!.Template.Metadata!;
-        var pod = await _server.Client.GetAsync<Pod>(Ns, names.PodName(ordinal));
+        var template = (await _server.Client.GetAsync<V1StatefulSet>(Ns, names.StatefulSet))!.Spec!.Template.Metadata!;
+        var pod = await _server.Client.GetAsync<V1Pod>(Ns, names.PodName(ordinal));
         if (pod is null)
         {
-            pod = new Pod();
+            pod = new V1Pod { Metadata = new V1ObjectMeta() };
             pod.Metadata.Name = names.PodName(ordinal);
-            pod.Metadata.Namespace = Ns;
-            pod.Metadata.Labels = new(template.Labels!) { ["controller-revision-hash"] = revision };
-            pod.Metadata.Annotations = new(template.Annotations!);
+            pod.Metadata.NamespaceProperty = Ns;
+            pod.Metadata.Labels = new Dictionary<string, string>(template.Labels!) { ["controller-revision-hash"] = revision };
+            pod.Metadata.Annotations = new Dictionary<string, string>(template.Annotations!);
             pod = await _server.Client.CreateAsync(pod);
         }
         else if (pod.Metadata.Labels!["controller-revision-hash"] != revision)
         {
             pod.Metadata.Labels["controller-revision-hash"] = revision;
-            pod.Metadata.Annotations = new(template.Annotations!);
+            pod.Metadata.Annotations = new Dictionary<string, string>(template.Annotations!);
             pod = await _server.Client.ReplaceAsync(pod);
         }
-        pod.Status = new PodStatus { Phase = "Running", Conditions = [new PodCondition { Type = "Ready", Status = ready ? "True" : "False" }] };
+        pod.Status = new V1PodStatus { Phase = "Running", Conditions = [new V1PodCondition { Type = "Ready", Status = ready ? "True" : "False" }] };
         await _server.Client.ReplaceStatusAsync(pod);
     }
 
     private async Task SetUpdateRevisionAsync(string revision, string cluster = "demo", bool observed = true)
     {
-        var sts = (await _server.Client.GetAsync<StatefulSet>(Ns, cluster + "-broker"))!;
-        sts.Status = new StatefulSetStatus
+        var sts = (await _server.Client.GetAsync<V1StatefulSet>(Ns, cluster + "-broker"))!;
+        sts.Status = new V1StatefulSetStatus
         {
             Replicas = 3,
             UpdateRevision = revision,
@@ -77,7 +78,7 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     }
 
     private async Task<List<string>> PodNamesAsync() =>
-        (await _server.Client.ListAsync<Pod>(Ns)).Items.Select(p => p.Metadata.Name!).Order(StringComparer.Ordinal).ToList();
+        (await _server.Client.ListAsync<V1Pod>(Ns)).Items.Select(p => p.Metadata.Name!).Order(StringComparer.Ordinal).ToList();
 
     private int Writes() => _server.Requests.Count(r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE");
 
@@ -87,13 +88,13 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         var cluster = await CreateAsync();
         var c = await ReconcileAsync();
 
-        foreach (var (kind, obj) in new (string, KubeObject?)[]
+        foreach (var (kind, obj) in new (string, IKubernetesObject<V1ObjectMeta>?)[]
         {
-            ("ConfigMap", await _server.Client.GetAsync<ConfigMap>(Ns, "demo-config")),
-            ("Service", await _server.Client.GetAsync<Service>(Ns, "demo-brokers")),
-            ("Service", await _server.Client.GetAsync<Service>(Ns, "demo-bootstrap")),
-            ("StatefulSet", await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker")),
-            ("PodDisruptionBudget", await _server.Client.GetAsync<PodDisruptionBudget>(Ns, "demo-broker")),
+            ("ConfigMap", await _server.Client.GetAsync<V1ConfigMap>(Ns, "demo-config")),
+            ("Service", await _server.Client.GetAsync<V1Service>(Ns, "demo-brokers")),
+            ("Service", await _server.Client.GetAsync<V1Service>(Ns, "demo-bootstrap")),
+            ("StatefulSet", await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker")),
+            ("PodDisruptionBudget", await _server.Client.GetAsync<V1PodDisruptionBudget>(Ns, "demo-broker")),
         })
         {
             Assert.True(obj is not null, $"{kind} missing");
@@ -101,7 +102,7 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
             Assert.Equal(cluster.Metadata.Uid, owner.Uid);
             Assert.True(owner.Controller);
         }
-        var sts = (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!;
+        var sts = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!;
         Assert.Equal(3, sts.Spec!.Replicas);
         Assert.Equal("OnDelete", sts.Spec.UpdateStrategy!.Type);
 
@@ -125,20 +126,49 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Steady_state_writes_nothing_although_the_server_normalises_quantities()
+    {
+        var c = Samples.Cluster("demo", 3, Ns);
+        c.Metadata.Uid = null;
+        c.Spec.Resources = System.Text.Json.Nodes.JsonNode.Parse("""{"requests":{"cpu":"0.5","memory":"1Gi"},"limits":{"cpu":"1000m"}}""")!.AsObject();
+        c.Spec.Storage = new KafkaStorage { Size = "10Gi" };
+        await _server.Client.CreateAsync(c);
+        await ReconcileAsync();
+        var stored = _server.GetStored("apps", "statefulsets", Ns, "demo-broker")!;
+        Assert.Equal("500m", (string?)stored["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["requests"]!["cpu"]);
+        Assert.Equal("1", (string?)stored["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["limits"]!["cpu"]);
+
+        var before = Writes();
+        await ReconcileAsync();
+        await ReconcileAsync();
+        Assert.Equal(before, Writes());
+
+        // A change by someone else is put back by the next pass, and then it is quiet again.
+        var sts = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!;
+        sts.Spec.Template.Spec.Containers[0].Resources.Requests["cpu"] = new ResourceQuantity("2");
+        await _server.Client.ReplaceAsync(sts);
+        await ReconcileAsync();
+        Assert.Equal("500m", (string?)_server.GetStored("apps", "statefulsets", Ns, "demo-broker")!["spec"]!["template"]!["spec"]!["containers"]![0]!["resources"]!["requests"]!["cpu"]);
+        before = Writes();
+        await ReconcileAsync();
+        Assert.Equal(before, Writes());
+    }
+
+    [Fact]
     public async Task Spec_change_patches_children_and_rolls_the_config_hash()
     {
         await CreateAsync();
         await ReconcileAsync();
-        var hashBefore = (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!.Spec!.Template.Metadata!.Annotations![ClusterNames.ConfigHashAnnotation];
+        var hashBefore = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Template.Metadata!.Annotations![ClusterNames.ConfigHashAnnotation];
 
         var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
         c.Spec.Config = new() { ["num.partitions"] = "12" };
         await _server.Client.ReplaceAsync(c);
         c = await ReconcileAsync();
 
-        var cm = (await _server.Client.GetAsync<ConfigMap>(Ns, "demo-config"))!;
+        var cm = (await _server.Client.GetAsync<V1ConfigMap>(Ns, "demo-config"))!;
         Assert.Contains("num.partitions=12", cm.Data!["server.properties"], StringComparison.Ordinal);
-        var sts = (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!;
+        var sts = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!;
         Assert.NotEqual(hashBefore, sts.Spec!.Template.Metadata!.Annotations![ClusterNames.ConfigHashAnnotation]);
         Assert.Equal(c.Metadata.Generation, c.Status!.ObservedGeneration);
         Assert.Equal(3, c.Status.Brokers!.Count);
@@ -149,7 +179,7 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     {
         await CreateAsync(replicas: 3);
         await ReconcileAsync();
-        var propertiesBefore = (await _server.Client.GetAsync<ConfigMap>(Ns, "demo-config"))!.Data!["server.properties"];
+        var propertiesBefore = (await _server.Client.GetAsync<V1ConfigMap>(Ns, "demo-config"))!.Data!["server.properties"];
         Assert.Equal(3, Voters(propertiesBefore).Length);
 
         // The in-process API server does not evaluate CEL: this is the change admission refuses, bypassed.
@@ -163,8 +193,8 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         Assert.Equal(ClusterReconciler.Resync, result.RequeueAfter);
         c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
 
-        Assert.Equal(3, (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
-        var properties = (await _server.Client.GetAsync<ConfigMap>(Ns, "demo-config"))!.Data!["server.properties"];
+        Assert.Equal(3, (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        var properties = (await _server.Client.GetAsync<V1ConfigMap>(Ns, "demo-config"))!.Data!["server.properties"];
         Assert.Equal(propertiesBefore, properties);
         Assert.Equal(3, Voters(properties).Length);
         // The status is the only object written: no child was applied.
@@ -191,13 +221,13 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     {
         await CreateAsync(replicas: 3);
         await ReconcileAsync();
-        var sts = (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!;
+        var sts = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!;
         sts.Spec!.Replicas = 5;
         await _server.Client.ReplaceAsync(sts);
 
         var c = await ReconcileAsync();
 
-        Assert.Equal(3, (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        Assert.Equal(3, (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
         Assert.NotEqual("ScalingNotSupported", Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!.Reason);
     }
 
@@ -290,7 +320,7 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         var ready = Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!;
         Assert.Equal("InvalidConfig", ready.Reason);
         Assert.Contains("listeners", ready.Message, StringComparison.Ordinal);
-        Assert.Null(await _server.Client.GetAsync<StatefulSet>(Ns, "bad-broker"));
+        Assert.Null(await _server.Client.GetAsync<V1StatefulSet>(Ns, "bad-broker"));
     }
 
     [Fact]
@@ -300,12 +330,12 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         // one left behind (e.g. by an earlier operator version).
         var cluster = await CreateAsync(replicas: 1);
         var leftover = ClusterModel.Build(Samples.Cluster("demo", 3, Ns), new ModelOptions()).Single(o => o.Kind == "PodDisruptionBudget");
-        var pdb = OperatorJson.FromNode<PodDisruptionBudget>(leftover.Body);
+        var pdb = OperatorJson.FromNode<V1PodDisruptionBudget>(leftover.Body);
         pdb.Metadata.OwnerReferences![0].Uid = cluster.Metadata.Uid!;
         await _server.Client.CreateAsync(pdb);
         await ReconcileAsync();
-        Assert.Null(await _server.Client.GetAsync<PodDisruptionBudget>(Ns, "demo-broker"));
-        Assert.Equal(1, (await _server.Client.GetAsync<StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        Assert.Null(await _server.Client.GetAsync<V1PodDisruptionBudget>(Ns, "demo-broker"));
+        Assert.Equal(1, (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
     }
 
     [Fact]

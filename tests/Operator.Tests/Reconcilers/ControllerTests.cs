@@ -1,4 +1,5 @@
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Testing;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Metrics;
@@ -36,9 +37,9 @@ public sealed class ControllerTests : IAsyncLifetime
 
     private async Task AdvanceResourceVersionAsync()
     {
-        var cm = new ConfigMap { Data = new() { ["x"] = "y" } };
+        var cm = new V1ConfigMap { Metadata = new V1ObjectMeta(), Data = new Dictionary<string, string>() { ["x"] = "y" } };
         cm.Metadata.Name = "noise-" + Guid.NewGuid().ToString("N")[..6];
-        cm.Metadata.Namespace = "other";
+        cm.Metadata.NamespaceProperty = "other";
         await _server.Client.CreateAsync(cm);
     }
 
@@ -49,7 +50,7 @@ public sealed class ControllerTests : IAsyncLifetime
         await CreateClusterAsync("frozen", new() { [CrdGroup.PausedAnnotation] = "true" });
         var result = await controller.ReconcileKeyAsync(ObjectKey.Of(Ns, "frozen"), CancellationToken.None);
         Assert.True(result.Succeeded);
-        Assert.Null(await _server.Client.GetAsync<StatefulSet>(Ns, "frozen-broker"));
+        Assert.Null(await _server.Client.GetAsync<V1StatefulSet>(Ns, "frozen-broker"));
         Assert.Null((await _server.Client.GetAsync<KafkaCluster>(Ns, "frozen"))!.Status);
 
         // Unpausing resumes.
@@ -57,7 +58,7 @@ public sealed class ControllerTests : IAsyncLifetime
         c.Metadata.Annotations![CrdGroup.PausedAnnotation] = "false";
         await _server.Client.ReplaceAsync(c);
         await controller.ReconcileKeyAsync(ObjectKey.Of(Ns, "frozen"), CancellationToken.None);
-        Assert.NotNull(await _server.Client.GetAsync<StatefulSet>(Ns, "frozen-broker"));
+        Assert.NotNull(await _server.Client.GetAsync<V1StatefulSet>(Ns, "frozen-broker"));
     }
 
     [Fact]
@@ -69,7 +70,7 @@ public sealed class ControllerTests : IAsyncLifetime
         try
         {
             await CreateClusterAsync("first");
-            await Poll.UntilAsync(async () => await _server.Client.GetAsync<StatefulSet>(Ns, "first-broker") is not null, "first cluster's StatefulSet");
+            await Poll.UntilAsync(async () => await _server.Client.GetAsync<V1StatefulSet>(Ns, "first-broker") is not null, "first cluster's StatefulSet");
 
             // History compacted past the watcher's position and the watch dropped: the watcher must relist. Repeated
             // until it does: a status write of the still-running reconcile can land after the compaction and move
@@ -84,7 +85,7 @@ public sealed class ControllerTests : IAsyncLifetime
                 return false;
             }, "a relist after 410 Gone");
             await CreateClusterAsync("second");
-            await Poll.UntilAsync(async () => await _server.Client.GetAsync<StatefulSet>(Ns, "second-broker") is not null, "second cluster's StatefulSet");
+            await Poll.UntilAsync(async () => await _server.Client.GetAsync<V1StatefulSet>(Ns, "second-broker") is not null, "second cluster's StatefulSet");
             await Poll.UntilAsync(() => _metrics.ReconcileCount("kafkacluster", success: true) >= 2, "two successful reconciles in the metrics");
         }
         finally
@@ -103,7 +104,7 @@ public sealed class ControllerTests : IAsyncLifetime
         using var controller = new Controller<KafkaTopic>("kafkatopic", _server.Client, topics.ReconcileAsync, _metrics, NullLogger.Instance, Fast);
         var t = new KafkaTopic { Spec = new KafkaTopicSpec { Cluster = "demo", Partitions = 2, ReplicationFactor = 1 } };
         t.Metadata.Name = "retry";
-        t.Metadata.Namespace = Ns;
+        t.Metadata.NamespaceProperty = Ns;
         await _server.Client.CreateAsync(t);
         // The finalizer write (PUT on the object) hits two stale-resourceVersion conflicts.
         _server.InjectFailures(2, 409, "PUT", "/kafkatopics/retry");
@@ -137,7 +138,7 @@ public sealed class ControllerTests : IAsyncLifetime
         {
             var t = new KafkaTopic { Spec = new KafkaTopicSpec { Cluster = "demo", Partitions = 1, ReplicationFactor = 1 } };
             t.Metadata.Name = "short-lived";
-            t.Metadata.Namespace = Ns;
+            t.Metadata.NamespaceProperty = Ns;
             await _server.Client.CreateAsync(t);
             await Poll.UntilAsync(() => admin.Get("short-lived") is not null, "topic created in Kafka");
             await Poll.UntilAsync(async () => (await _server.Client.GetAsync<KafkaTopic>(Ns, "short-lived"))?.Metadata.Finalizers?.Count == 1, "finalizer");

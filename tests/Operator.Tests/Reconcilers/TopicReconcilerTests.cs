@@ -1,4 +1,5 @@
-using KafkaOperator.Kube.Models;
+using k8s;
+using k8s.Models;
 using KafkaOperator.Kube.Testing;
 using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Reconcilers;
@@ -30,7 +31,7 @@ public sealed class TopicReconcilerTests : IAsyncLifetime
     {
         var t = new KafkaTopic { Spec = new KafkaTopicSpec { Cluster = "demo", Partitions = partitions, ReplicationFactor = rf, Config = config, TopicName = topicName, DeletionPolicy = policy } };
         t.Metadata.Name = name;
-        t.Metadata.Namespace = Ns;
+        t.Metadata.NamespaceProperty = Ns;
         return await _server.Client.CreateAsync(t);
     }
 
@@ -274,7 +275,7 @@ public sealed class TopicReconcilerTests : IAsyncLifetime
     {
         var t = new KafkaTopic { Spec = new KafkaTopicSpec { Cluster = "nope", Partitions = 1, ReplicationFactor = 1 } };
         t.Metadata.Name = "lost";
-        t.Metadata.Namespace = Ns;
+        t.Metadata.NamespaceProperty = Ns;
         await _server.Client.CreateAsync(t);
         t = (await _server.Client.GetAsync<KafkaTopic>(Ns, "lost"))!;
         var result = await _reconciler.ReconcileAsync(t, CancellationToken.None);

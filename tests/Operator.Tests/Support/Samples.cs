@@ -9,7 +9,7 @@ public static class Samples
     {
         var c = new KafkaCluster { Spec = new KafkaClusterSpec { Replicas = replicas } };
         c.Metadata.Name = name;
-        c.Metadata.Namespace = ns;
+        c.Metadata.NamespaceProperty = ns;
         c.Metadata.Uid = "5f0c6d2e-8a43-4b1e-9c77-0d1f2a3b4c5d";
         return c;
     }
@@ -26,8 +26,8 @@ public static class Samples
         {
             Affinity = JsonNode.Parse("""{"nodeAffinity":{"requiredDuringSchedulingIgnoredDuringExecution":{"nodeSelectorTerms":[{"matchExpressions":[{"key":"pool","operator":"In","values":["kafka"]}]}]}}}""")!.AsObject(),
             Tolerations = [JsonNode.Parse("""{"key":"dedicated","operator":"Equal","value":"kafka","effect":"NoSchedule"}""")!.AsObject()],
-            Labels = new() { ["team"] = "streaming", ["app.kubernetes.io/name"] = "not-kafka" },
-            Annotations = new() { ["prometheus.io/scrape"] = "true" },
+            Labels = new Dictionary<string, string>() { ["team"] = "streaming", ["app.kubernetes.io/name"] = "not-kafka" },
+            Annotations = new Dictionary<string, string>() { ["prometheus.io/scrape"] = "true" },
         };
         return c;
     }
