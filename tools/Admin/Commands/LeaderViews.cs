@@ -18,7 +18,7 @@ public static class LeaderViews
     public static ElectionReport Report(ElectionType type, IReadOnlyList<ElectionResult> results)
     {
         ArgumentNullException.ThrowIfNull(results);
-        var rows = results.Select(r => new ElectionRow(r.Topic, r.Partition, r.Error is { } e ? ErrorName(e.Code) : Elected, r.Error?.Message)).ToList();
+        var rows = results.Select(r => new ElectionRow(r.Topic, r.Partition, r.Error is { } e ? ErrorName(e.Code) : Elected, Detail(r.Error))).ToList();
         var notNeeded = results.Count(r => r.Error?.Code == ErrorCode.ElectionNotNeeded);
         var elected = results.Count(r => r.Succeeded);
         return new ElectionReport(type, elected, notNeeded, results.Count - elected - notNeeded, rows);
@@ -41,6 +41,19 @@ public static class LeaderViews
 
         var kind = report.ElectionType == ElectionType.Preferred ? "preferred" : "unclean";
         writer.WriteLine($"{kind} election: {report.Elected} elected, {report.NotNeeded} not needed, {report.Failed} failed.");
+    }
+
+    /// <summary>The broker's message without the code the result already names ("ElectionNotNeeded: ...").</summary>
+    private static string? Detail(KafkaOperator.Client.KafkaException? error)
+    {
+        if (error is null)
+        {
+            return null;
+        }
+
+        var prefix = $"{error.Code}: ";
+        return error.Message.StartsWith(prefix, StringComparison.Ordinal) ? error.Message[prefix.Length..]
+            : error.Message == error.Code.ToString() ? null : error.Message;
     }
 
     /// <summary>Kafka's name for an error code: ElectionNotNeeded → ELECTION_NOT_NEEDED.</summary>

@@ -1,0 +1,155 @@
+using System.Diagnostics;
+using System.Text;
+using KafkaOperator.Client;
+using KafkaOperator.Client.Admin;
+using KafkaOperator.Client.Network;
+using KafkaOperator.Client.Producer;
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Server.Tests.Infrastructure;
+using KafkaOperator.Server.Tests.Protocol;
+using Xunit.Abstractions;
+using ElectionType = KafkaOperator.Client.Admin.ElectionType;
+
+namespace KafkaOperator.Server.Tests.Cluster;
+
+/// <summary>
+/// Preferred leaders on three real broker processes: a broker killed with kill -9 loses its leaderships and, once
+/// restarted and back in sync, gets them back from the controller's automatic rebalancing (checked every second
+/// here) or, with auto.leader.rebalance.enable=false, keeps none until ElectLeaders or the config turns it on again.
+/// </summary>
+public sealed class LeaderBalanceTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private static Dictionary<string, string> Settings(bool autoRebalance) => new()
+    {
+        ["broker.session.timeout.ms"] = "3000",
+        ["broker.heartbeat.interval.ms"] = "500",
+        ["min.insync.replicas"] = "2",
+        ["offsets.topic.replication.factor"] = "3",
+        ["offsets.topic.num.partitions"] = "3",
+        ["leader.imbalance.check.interval.seconds"] = "1",
+        ["auto.leader.rebalance.enable"] = autoRebalance ? "true" : "false",
+    };
+
+    private Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what) =>
+        Eventually.WaitForAsync(output, Deadline, read, done, what);
+
+    private static bool AllPreferred(TopicMetadata t) => t.Partitions.All(p => p.LeaderId == p.Replicas[0]);
+
+    [Fact]
+    public async Task Leaders_move_off_a_killed_broker_and_return_to_it_once_it_is_back_in_sync()
+    {
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings(autoRebalance: true));
+        const string Topic = "rebalanced";
+        await using var client = await KafkaCluster.ConnectAsync(KafkaClientOptions.For([.. cluster.Brokers.Select(b => b.BootstrapServers)]));
+        await using var admin = new KafkaAdminClient(client);
+        (await admin.CreateTopicsAsync([new NewTopic(Topic, 6, 3)])).ThrowIfAnyFailed();
+        var placed = await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true),
+            t => t.Partitions.Count == 6 && t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), "6 partitions in sync, led by their preferred replicas");
+        await ProduceAsync(client, Topic, 60);
+
+        const int Victim = 1;
+        var preferredByVictim = placed.Partitions.Where(p => p.Replicas[0] == Victim).Select(p => p.Partition).ToList();
+        Assert.NotEmpty(preferredByVictim);
+        cluster.Brokers[Victim].Kill();
+        await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true),
+            t => t.Partitions.All(p => p.LeaderId >= 0 && p.LeaderId != Victim), $"leaders off the killed broker {Victim}");
+
+        await cluster.Brokers[Victim].RestartAsync();
+        var back = await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true),
+            t => t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), $"broker {Victim} back in sync and leading its preferred partitions again");
+        Assert.Equal(preferredByVictim, back.Partitions.Where(p => p.LeaderId == Victim).Select(p => p.Partition));
+        Assert.Contains("moving", cluster.Brokers.Select(b => b.Log).First(l => l.Contains("leader imbalance", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // Every replica holds the same bytes once the followers have caught up, and none lags.
+        var dirs = await WaitForAsync(() => admin.DescribeLogDirsAsync(),
+            d => d.Count == 3 && d.All(x => x.Succeeded) && Replicas(d, Topic).GroupBy(r => r.Replica.Partition).All(g => g.Count() == 3 && g.Select(r => r.Replica.SizeBytes).Distinct().Count() == 1)
+                && Replicas(d, Topic).All(r => r.Replica.OffsetLag == 0),
+            "equal replica sizes, no offset lag");
+        Assert.True(Replicas(dirs, Topic).Sum(r => r.Replica.SizeBytes) > 0);
+        Assert.All(dirs, d => Assert.True(d.TotalBytes > 0 && d.UsableBytes > 0 && d.UsableBytes <= d.TotalBytes, $"{d.Path}: {d.TotalBytes} / {d.UsableBytes}"));
+    }
+
+    [Fact]
+    public async Task With_rebalancing_off_leaders_stay_until_ElectLeaders_or_the_dynamic_config_moves_them()
+    {
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings(autoRebalance: false));
+        await using var client = await KafkaCluster.ConnectAsync(KafkaClientOptions.For([.. cluster.Brokers.Select(b => b.BootstrapServers)]));
+        await using var admin = new KafkaAdminClient(client);
+        (await admin.CreateTopicsAsync([new NewTopic("elected", 3, 3), new NewTopic("configured", 3, 3)])).ThrowIfAnyFailed();
+        foreach (var topic in new[] { "elected", "configured" })
+            await WaitForAsync(() => client.GetTopicAsync(topic, refresh: true), t => t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), $"{topic} in sync");
+
+        const int Victim = 2;
+        cluster.Brokers[Victim].Kill();
+        await WaitForAsync(() => client.GetTopicAsync("elected", refresh: true), t => t.Partitions.All(p => p.LeaderId >= 0 && p.LeaderId != Victim), "leaders off the killed broker");
+        await cluster.Brokers[Victim].RestartAsync();
+        foreach (var topic in new[] { "elected", "configured" })
+            await WaitForAsync(() => client.GetTopicAsync(topic, refresh: true), t => t.Partitions.All(p => p.Isr.Count == 3), $"{topic}: broker {Victim} back in every ISR");
+
+        // Three check intervals pass and nothing moves back.
+        var window = Stopwatch.StartNew();
+        while (window.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            var metadata = await client.RefreshMetadataAsync(["elected", "configured"]);
+            Assert.DoesNotContain(metadata.Topics.Values.SelectMany(t => t.Partitions), p => p.LeaderId == Victim);
+            await Task.Delay(250);
+        }
+
+        // ElectLeaders PREFERRED: the victim's partitions of one topic, the others need none, bad input is refused.
+        var elected = await client.GetTopicAsync("elected", refresh: true);
+        var request = elected.Partitions.Select(p => new TopicPartition("elected", p.Partition))
+            .Append(new TopicPartition("elected", 99)).Append(new TopicPartition("no-such-topic", 0)).ToList();
+        var results = await admin.ElectLeadersAsync(ElectionType.Preferred, request);
+        Assert.Equal(request, results.Select(r => new TopicPartition(r.Topic, r.Partition)));
+        foreach (var p in elected.Partitions)
+        {
+            var result = results.Single(r => r.Topic == "elected" && r.Partition == p.Partition);
+            Assert.Equal(p.Replicas[0] == Victim ? null : ErrorCode.ElectionNotNeeded, result.Error?.Code);
+        }
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, results.Single(r => r.Partition == 99).Error?.Code);
+        Assert.Equal(ErrorCode.UnknownTopicOrPartition, results.Single(r => r.Topic == "no-such-topic").Error?.Code);
+        Assert.True(AllPreferred(await client.GetTopicAsync("elected", refresh: true)));
+        Assert.Contains((await client.GetTopicAsync("configured", refresh: true)).Partitions, p => p.Replicas[0] == Victim && p.LeaderId != Victim);
+
+        // UNCLEAN for partitions that have a leader: not needed.
+        var unclean = await admin.ElectLeadersAsync(ElectionType.Unclean, [new TopicPartition("elected", 0)]);
+        Assert.Equal(ErrorCode.ElectionNotNeeded, Assert.Single(unclean).Error?.Code);
+
+        // A broker that is not the active controller refuses (top level from v1, per partition in v0).
+        var controller = (await admin.DescribeClusterAsync()).ControllerId;
+        var other = cluster.Brokers.First(b => b.IsRunning && b != cluster.Brokers[controller]);
+        using (var raw = RawConnection.Open(other.Port))
+        {
+            var body = new ElectLeadersRequest { ElectionType = 0, TopicPartitions = [new() { Topic = "elected", PartitionId = [0] }] };
+            var v2 = await raw.RequestAsync<ElectLeadersRequest, ElectLeadersResponse>(ApiKey.ElectLeaders, 2, body);
+            Assert.Equal((short)ErrorCode.NotController, v2.ErrorCode);
+            var v0 = await raw.RequestAsync<ElectLeadersRequest, ElectLeadersResponse>(ApiKey.ElectLeaders, 0, body);
+            Assert.Equal((short)ErrorCode.NotController, v0.ReplicaElectionResults.Single().PartitionResult.Single().ErrorCode);
+        }
+
+        // auto.leader.rebalance.enable is a dynamic cluster config: turned on, the other topic moves back too.
+        var altered = await admin.IncrementalAlterConfigsAsync(new Dictionary<ConfigResource, IReadOnlyList<ConfigAlteration>>
+        {
+            [new ConfigResource(ConfigResourceType.Broker, "")] = [new ConfigAlteration("auto.leader.rebalance.enable", "true")],
+        });
+        Assert.True(altered[0].Succeeded, altered[0].Error?.Message);
+        await WaitForAsync(() => client.GetTopicAsync("configured", refresh: true), AllPreferred, "the other topic's preferred leaders back after the config change");
+
+        // Everything is balanced now: an election for every partition has nothing to report.
+        Assert.Empty(await admin.ElectLeadersAsync(ElectionType.Preferred, null));
+    }
+
+    private static IEnumerable<(int Broker, ReplicaLogInfo Replica)> Replicas(IReadOnlyList<LogDirDescription> dirs, string topic) =>
+        dirs.SelectMany(d => d.Replicas.Where(r => r.Topic == topic).Select(r => (d.BrokerId, r)));
+
+    private static async Task ProduceAsync(KafkaCluster client, string topic, int count)
+    {
+        await using var producer = await KafkaProducer.CreateAsync(client, new KafkaProducerOptions { Acks = -1, EnableIdempotence = true });
+        var partitions = (await client.GetTopicAsync(topic)).Partitions.Count;
+        for (var i = 0; i < count; i++)
+            await producer.ProduceAsync(topic, i % partitions, null, Encoding.UTF8.GetBytes($"v-{i}"));
+    }
+}
