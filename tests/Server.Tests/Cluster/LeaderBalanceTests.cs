@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using KafkaOperator.Client;
 using KafkaOperator.Client.Admin;
+using KafkaOperator.Client.Consumer;
 using KafkaOperator.Client.Network;
 using KafkaOperator.Client.Producer;
 using KafkaOperator.Protocol;
@@ -48,7 +49,29 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
         (await admin.CreateTopicsAsync([new NewTopic(Topic, 6, 3)])).ThrowIfAnyFailed();
         var placed = await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true),
             t => t.Partitions.Count == 6 && t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), "6 partitions in sync, led by their preferred replicas");
-        await ProduceAsync(client, Topic, 60);
+        // An idempotent acks=all producer writes throughout: the leaderships move off the victim and back under load.
+        var options = KafkaClientOptions.For([.. cluster.Brokers.Select(b => b.BootstrapServers)]);
+        options.MaxRetries = 50;
+        await using var loadClient = await KafkaCluster.ConnectAsync(options);
+        using var stop = new CancellationTokenSource();
+        var acknowledged = new List<string>();
+        var load = Task.Run(async () =>
+        {
+            await using var producer = await KafkaProducer.CreateAsync(loadClient, new KafkaProducerOptions { Acks = -1, EnableIdempotence = true });
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var value = $"v-{i}";
+                await producer.ProduceAsync(Topic, i % 6, null, Encoding.UTF8.GetBytes(value));
+                lock (acknowledged)
+                    acknowledged.Add(value);
+            }
+        });
+        int Acknowledged()
+        {
+            lock (acknowledged)
+                return acknowledged.Count;
+        }
+        await WaitForAsync(() => Task.FromResult(Acknowledged()), n => n >= 60, "60 records acknowledged before the kill");
 
         const int Victim = 1;
         var preferredByVictim = placed.Partitions.Where(p => p.Replicas[0] == Victim).Select(p => p.Partition).ToList();
@@ -62,6 +85,15 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
             t => t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), $"broker {Victim} back in sync and leading its preferred partitions again");
         Assert.Equal(preferredByVictim, back.Partitions.Where(p => p.LeaderId == Victim).Select(p => p.Partition));
         Assert.Contains("moving", cluster.Brokers.Select(b => b.Log).First(l => l.Contains("leader imbalance", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        // Writes go on to the moved leaders; then everything acknowledged is there exactly once.
+        var afterMove = Acknowledged();
+        await WaitForAsync(() => Task.FromResult(Acknowledged()), n => n >= afterMove + 60, "60 more records acknowledged by the preferred leaders");
+        await stop.CancelAsync();
+        await load;
+        var read = await ReadAllAsync(client, Topic, acknowledged);
+        Assert.Equal(read.Count, read.Distinct().Count());
+        Assert.Equal(acknowledged.Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
 
         // Every replica holds the same bytes once the followers have caught up, and none lags.
         var dirs = await WaitForAsync(() => admin.DescribeLogDirsAsync(),
@@ -145,11 +177,33 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
     private static IEnumerable<(int Broker, ReplicaLogInfo Replica)> Replicas(IReadOnlyList<LogDirDescription> dirs, string topic) =>
         dirs.SelectMany(d => d.Replicas.Where(r => r.Topic == topic).Select(r => (d.BrokerId, r)));
 
-    private static async Task ProduceAsync(KafkaCluster client, string topic, int count)
+    /// <summary>Every record of the topic once all of <paramref name="expected"/> arrived, plus whatever one more fetch finds (duplicates would).</summary>
+    private static async Task<List<string>> ReadAllAsync(KafkaCluster client, string topic, IReadOnlyCollection<string> expected)
     {
-        await using var producer = await KafkaProducer.CreateAsync(client, new KafkaProducerOptions { Acks = -1, EnableIdempotence = true });
-        var partitions = (await client.GetTopicAsync(topic)).Partitions.Count;
-        for (var i = 0; i < count; i++)
-            await producer.ProduceAsync(topic, i % partitions, null, Encoding.UTF8.GetBytes($"v-{i}"));
+        await using var consumer = new KafkaConsumer(client);
+        await consumer.AssignTopicAsync(topic);
+        var values = new List<string>();
+        var missing = new HashSet<string>(expected, StringComparer.Ordinal);
+        using var cts = new CancellationTokenSource(Deadline);
+        while (missing.Count > 0)
+        {
+            foreach (var r in await consumer.FetchAsync(cts.Token))
+            {
+                var value = Encoding.UTF8.GetString(r.Value!);
+                values.Add(value);
+                missing.Remove(value);
+            }
+        }
+        using var more = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        try
+        {
+            foreach (var r in await consumer.FetchAsync(more.Token))
+                values.Add(Encoding.UTF8.GetString(r.Value!));
+        }
+        catch (OperationCanceledException)
+        {
+            // Nothing more arrived.
+        }
+        return values;
     }
 }
