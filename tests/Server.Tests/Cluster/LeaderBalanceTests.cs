@@ -174,6 +174,52 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
         Assert.Empty(await admin.ElectLeadersAsync(ElectionType.Preferred, null));
     }
 
+    [Fact]
+    public async Task An_unclean_election_gives_a_leaderless_partition_its_live_out_of_sync_replica()
+    {
+        await using var cluster = await BrokerCluster.StartAsync(3, output, Settings(autoRebalance: false));
+        const string Topic = "unclean";
+        await using (var admin = await KafkaAdminClient.ConnectAsync(cluster.BootstrapServers))
+        {
+            (await admin.CreateTopicsAsync([new NewTopic(Topic) { ReplicaAssignment = new Dictionary<int, IReadOnlyList<int>> { [0] = [1, 2] } }])).ThrowIfAnyFailed();
+        }
+        await PartitionFromAsync(cluster.Brokers[0], p => p.LeaderId == 1 && p.IsrNodes.Order().SequenceEqual([1, 2]), "led by 1 with 2 in sync");
+
+        // 2 hangs and leaves the ISR (fenced); 1, the only in-sync replica, dies while 2 still hangs (no quorum
+        // meanwhile); 2 comes back: alive, out of sync, and the partition has no leader.
+        await cluster.Brokers[2].PauseAsync();
+        try
+        {
+            await PartitionFromAsync(cluster.Brokers[0], p => p.IsrNodes.SequenceEqual([1]), "the hung broker out of the ISR");
+            cluster.Brokers[1].Kill();
+        }
+        finally
+        {
+            await cluster.Brokers[2].ResumeAsync();
+        }
+        await PartitionFromAsync(cluster.Brokers[0], p => p.LeaderId == -1 && p.IsrNodes.SequenceEqual([1]), "no leader, the dead broker the last in sync");
+
+        await using var client = await KafkaAdminClient.ConnectAsync(string.Join(',', cluster.Brokers[0].BootstrapServers, cluster.Brokers[2].BootstrapServers));
+        var preferred = await client.ElectLeadersAsync(ElectionType.Preferred, [new TopicPartition(Topic, 0)]);
+        Assert.Equal(ErrorCode.PreferredLeaderNotAvailable, Assert.Single(preferred).Error?.Code);
+        var unclean = await client.ElectLeadersAsync(ElectionType.Unclean, [new TopicPartition(Topic, 0)]);
+        Assert.Null(Assert.Single(unclean).Error);
+        await PartitionFromAsync(cluster.Brokers[0], p => p.LeaderId == 2 && p.IsrNodes.SequenceEqual([2]), "the out-of-sync replica leading alone");
+        Assert.Contains(cluster.Brokers, b => b.Log.Contains($"UNCLEAN leader election for {Topic}-0 (ElectLeaders)", StringComparison.Ordinal));
+        var again = await client.ElectLeadersAsync(ElectionType.Unclean, [new TopicPartition(Topic, 0)]);
+        Assert.Equal(ErrorCode.ElectionNotNeeded, Assert.Single(again).Error?.Code);
+    }
+
+    /// <summary>Polls partition 0 of "unclean" in Metadata from one broker over a raw connection (a hung broker elsewhere cannot stall it).</summary>
+    private Task<MetadataResponse.MetadataResponsePartition> PartitionFromAsync(BrokerProcess broker, Func<MetadataResponse.MetadataResponsePartition, bool> done, string what) =>
+        WaitForAsync(async () =>
+        {
+            using var raw = RawConnection.Open(broker.Port);
+            var response = await raw.RequestAsync<MetadataRequest, MetadataResponse>(ApiKey.Metadata, 12,
+                new MetadataRequest { Topics = [new() { Name = "unclean" }], AllowAutoTopicCreation = false });
+            return response.Topics.Single().Partitions.Single();
+        }, done, what);
+
     private static IEnumerable<(int Broker, ReplicaLogInfo Replica)> Replicas(IReadOnlyList<LogDirDescription> dirs, string topic) =>
         dirs.SelectMany(d => d.Replicas.Where(r => r.Topic == topic).Select(r => (d.BrokerId, r)));
 
