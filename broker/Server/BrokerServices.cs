@@ -112,6 +112,8 @@ public sealed class BrokerServices : IDisposable
             new DescribeTopicPartitionsHandler(this),
             new DescribeQuorumHandler(this),
             new AlterPartitionHandler(this),
+            new ElectLeadersHandler(this),
+            new DescribeLogDirsHandler(this),
             new FindCoordinatorHandler(this),
             new JoinGroupHandler(this),
             new SyncGroupHandler(this),

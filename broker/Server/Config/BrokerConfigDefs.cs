@@ -124,7 +124,9 @@ public static class BrokerConfigDefs
         new("replica.socket.timeout.ms", ConfigType.Int, "30000"),
         new("request.timeout.ms", ConfigType.Int, "30000"),
         new("metadata.log.dir", ConfigType.String, null),
-        new("auto.leader.rebalance.enable", ConfigType.Boolean, "true"),
+        new("auto.leader.rebalance.enable", ConfigType.Boolean, "true") { Dynamic = true },
+        new("leader.imbalance.check.interval.seconds", ConfigType.Long, "300") { Min = 1, Dynamic = true },
+        new("leader.imbalance.per.broker.percentage", ConfigType.Int, "10") { Min = 0, Dynamic = true },
         new("max.connections", ConfigType.Int, "2147483647") { Min = 0, Dynamic = true },
         new("max.incremental.fetch.session.cache.slots", ConfigType.Int, "1000") { Min = 0 },
     ];

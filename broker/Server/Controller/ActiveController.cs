@@ -14,7 +14,7 @@ namespace KafkaOperator.Server.Controller;
 /// Exception policy: a proposal that fails (leadership lost, quorum slow, a stale partition epoch) is logged and the
 /// next pass decides again from the newer image.
 /// </summary>
-public sealed class ActiveController : IAsyncDisposable
+public sealed partial class ActiveController : IAsyncDisposable
 {
     private readonly BrokerConfig _config;
     private readonly QuorumMetadataStore _store;
@@ -73,7 +73,7 @@ public sealed class ActiveController : IAsyncDisposable
                 }
                 if (leader.LeaderId != _config.NodeId)
                     continue;
-                await PassAsync(leaderSince.ElapsedMilliseconds, token).ConfigureAwait(false);
+                await PassAsync(leader.Epoch, leaderSince.ElapsedMilliseconds, token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (token.IsCancellationRequested)
             {
@@ -87,7 +87,7 @@ public sealed class ActiveController : IAsyncDisposable
     }
 
     /// <summary>One round of decisions on the current image.</summary>
-    private async Task PassAsync(long leaderForMs, CancellationToken token)
+    private async Task PassAsync(int epoch, long leaderForMs, CancellationToken token)
     {
         var image = _store.Image;
         var liveness = _liveness.Decide(image, _voters(), leaderForMs);
@@ -119,6 +119,7 @@ public sealed class ActiveController : IAsyncDisposable
             Log.Info($"controller: unfencing broker {unfence.BrokerId}");
             await ProposeAsync(unfence, token).ConfigureAwait(false);
         }
+        await RebalanceIfDueAsync(epoch, leaderForMs, token).ConfigureAwait(false);
     }
 
     private async Task ProposeAsync(MetadataRecord record, CancellationToken token)

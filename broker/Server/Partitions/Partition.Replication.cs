@@ -263,6 +263,7 @@ public sealed partial class Partition
                     if (result.LastOffset + 1 - Log.RecoveryPoint >= Log.Config.FlushMessages)
                         Log.Flush(result.LastOffset + 1);
                 }
+                _leaderHighWatermark = leaderHighWatermark;
                 Log.HighWatermark = Math.Min(leaderHighWatermark, Log.LogEndOffset);
             }
             catch (Exception ex) when (ex is KafkaStorageException or IOException)

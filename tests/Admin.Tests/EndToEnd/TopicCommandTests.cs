@@ -43,12 +43,15 @@ public class TopicCommandTests(BrokerFixture broker)
         Assert.Equal(0, partitions[1].GetProperty("leaderEpoch").GetInt32());
         Assert.Equal(0, partitions[1].GetProperty("offline").GetArrayLength());
         Assert.Equal("60000", detail.GetProperty("configs").GetProperty("retention.ms").GetString());
-        Assert.False(detail.GetProperty("sizesReported").GetBoolean());
+        Assert.True(detail.GetProperty("sizesReported").GetBoolean());
+        Assert.True(partitions[1].GetProperty("sizeBytes").GetInt64() > 0);
+        Assert.Equal(0, partitions[0].GetProperty("sizeBytes").GetInt64());
+        Assert.True(partitions[1].GetProperty("preferredLeader").GetBoolean());
 
         var table = await broker.RunAsync("topics", "describe", topic);
-        Assert.Matches(@"(?m)^PARTITION\s+LEADER\s+EPOCH\s+REPLICAS\s+ISR\s+OFFLINE\s+LOG-START\s+LOG-END\s+MESSAGES\s+SIZE$", table.Out);
-        Assert.Matches(@"(?m)^\s+1\s+0\s+0\s+0\s+0\s+-\s+0\s+5\s+5\s+-$", table.Out);
-        Assert.Contains("SIZE: not reported", table.Out, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^PARTITION\s+LEADER\s+PREFERRED\s+EPOCH\s+REPLICAS\s+ISR\s+OFFLINE\s+LOG-START\s+LOG-END\s+MESSAGES\s+SIZE$", table.Out);
+        Assert.Matches(@"(?m)^\s+1\s+0\s+yes\s+0\s+0\s+0\s+-\s+0\s+5\s+5\s+[0-9]+ B$", table.Out);
+        Assert.DoesNotContain("SIZE:", table.Out, StringComparison.Ordinal);
 
         var altered = await broker.RunAsync("topics", "alter-config", topic, "--set", "retention.ms=120000",
             "--set", "max.message.bytes=2048", "--delete", "cleanup.policy");

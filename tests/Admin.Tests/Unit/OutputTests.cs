@@ -141,7 +141,7 @@ public class OutputTests
         var text = writer.ToString();
 
         Assert.Contains("Configs: retention.ms=1000", text, StringComparison.Ordinal);
-        Assert.Matches(@"\n\s*0\s+1\s+4\s+1\s+1\s+-\s+2\s+12\s+10\s+-\n", text);
+        Assert.Matches(@"\n\s*0\s+1\s+-\s+4\s+1\s+1\s+-\s+2\s+12\s+10\s+-\n", text);
         Assert.Contains("SIZE: not reported", text, StringComparison.Ordinal);
         var json = JsonDocument.Parse(JsonOutput.Serialize(detail)).RootElement;
         Assert.False(json.GetProperty("sizesReported").GetBoolean());

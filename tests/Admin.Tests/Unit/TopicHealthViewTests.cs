@@ -90,16 +90,16 @@ public class TopicHealthViewTests
     {
         var detail = new TopicDetail("payments", Guid.Empty.ToString(), false,
         [
-            new PartitionDetail(0, 1, 3, [1, 2, 3], [1, 2, 3], [], 0, 10, null, null),
+            new PartitionDetail(0, 1, 3, [1, 2, 3], [1, 2, 3], [], 0, 10, null, null, PreferredLeader: true),
             new PartitionDetail(1, -1, 7, [3, 1], [3], [3], null, null, null, "LeaderNotAvailable"),
         ], new Dictionary<string, string?>(), false, null);
         using var writer = new StringWriter(CultureInfo.InvariantCulture) { NewLine = "\n" };
         TopicViews.WriteDetail(writer, detail);
 
         var lines = writer.ToString().Split('\n');
-        Assert.Equal("PARTITION  LEADER  EPOCH  REPLICAS  ISR    OFFLINE  LOG-START  LOG-END  MESSAGES  SIZE", lines[3]);
-        Assert.Equal("        0       1      3  1,2,3     1,2,3  -                0       10        10     -", lines[4]);
-        Assert.Equal("        1    none      7  3,1       3      3                -        -         -     -", lines[5]);
+        Assert.Equal("PARTITION  LEADER  PREFERRED  EPOCH  REPLICAS  ISR    OFFLINE  LOG-START  LOG-END  MESSAGES  SIZE", lines[3]);
+        Assert.Equal("        0       1  yes            3  1,2,3     1,2,3  -                0       10        10     -", lines[4]);
+        Assert.Equal("        1    none  -              7  3,1       3      3                -        -         -     -", lines[5]);
         Assert.Equal("partition 1: LeaderNotAvailable", lines[6]);
     }
 }

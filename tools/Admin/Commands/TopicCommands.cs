@@ -12,8 +12,8 @@ public static class TopicCommands
     public const string SizesUnavailable =
         "not reported: the broker does not implement DescribeLogDirs, the only Kafka API that reports partition sizes";
 
-    public const string SizesNotRequested =
-        "not shown: the broker implements DescribeLogDirs but kafkactl does not request it yet";
+    public const string SizesPartial =
+        "not reported for some partitions: no leader, or its broker did not answer DescribeLogDirs";
 
     public static Command Create(CommandRunner runner)
     {
@@ -158,7 +158,8 @@ public static class TopicCommands
             var end = latest[i];
             var failure = start.Error ?? end.Error ?? (p.Error != ErrorCode.None ? new KafkaException(p.Error) : null);
             return new PartitionDetail(p.Partition, p.LeaderId, p.LeaderEpoch, p.Replicas, p.Isr, p.OfflineReplicas,
-                start.Succeeded ? start.Offset : null, end.Succeeded ? end.Offset : null, null, failure?.Message);
+                start.Succeeded ? start.Offset : null, end.Succeeded ? end.Offset : null, null, failure?.Message,
+                p.LeaderId < 0 ? null : p.Replicas.Count > 0 && p.Replicas[0] == p.LeaderId);
         }).OrderBy(p => p.Partition).ToList();
 
         var configs = await admin.DescribeTopicConfigsAsync(name, ct);
@@ -168,8 +169,19 @@ public static class TopicCommands
             : new Dictionary<string, string?>();
 
         var connection = await admin.Cluster.GetAnyConnectionAsync(ct);
-        var note = connection.SupportsApi(ApiKey.DescribeLogDirs) ? SizesNotRequested : SizesUnavailable;
-        return new TopicDetail(name, description.TopicId.ToString(), description.IsInternal, details, overrides, false, note);
+        if (!connection.SupportsApi(ApiKey.DescribeLogDirs))
+        {
+            return new TopicDetail(name, description.TopicId.ToString(), description.IsInternal, details, overrides, false, SizesUnavailable);
+        }
+
+        // The leader's replica is the partition's size (followers may be behind).
+        var leaders = details.Where(p => p.Leader >= 0).Select(p => p.Leader).Distinct().ToList();
+        var dirs = await admin.DescribeLogDirsAsync(leaders, partitions, ct);
+        var sizes = dirs.SelectMany(d => d.Replicas.Where(r => r.Topic == name && !r.IsFuture).Select(r => (d.BrokerId, r.Partition, r.SizeBytes)))
+            .GroupBy(x => (x.BrokerId, x.Partition)).ToDictionary(g => g.Key, g => g.Sum(x => x.SizeBytes));
+        details = details.Select(p => p with { SizeBytes = sizes.TryGetValue((p.Leader, p.Partition), out var size) ? size : null }).ToList();
+        var complete = details.All(p => p.SizeBytes is not null);
+        return new TopicDetail(name, description.TopicId.ToString(), description.IsInternal, details, overrides, complete, complete ? null : SizesPartial);
     }
 
     private static Command CreateTopic(CommandRunner runner)

@@ -6,11 +6,13 @@ namespace KafkaOperator.Admin.Commands;
 public sealed record TopicRow(string Name, int Partitions, bool Internal, string TopicId);
 
 /// <summary>
-/// One partition; offsets are null when ListOffsets failed for it, size when the broker does not report it. Leader -1:
-/// none; <see cref="Offline"/>: replicas whose broker is down (fenced, unregistered) or whose log is offline.
+/// One partition; offsets are null when ListOffsets failed for it, size (the leader's replica, DescribeLogDirs) when the
+/// broker does not report it. Leader -1: none; <see cref="Offline"/>: replicas whose broker is down (fenced,
+/// unregistered) or whose log is offline; <see cref="PreferredLeader"/>: whether the leader is the preferred (first)
+/// replica, null without a leader.
 /// </summary>
 public sealed record PartitionDetail(int Partition, int Leader, int LeaderEpoch, IReadOnlyList<int> Replicas, IReadOnlyList<int> Isr,
-    IReadOnlyList<int> Offline, long? LogStartOffset, long? LogEndOffset, long? SizeBytes, string? Error);
+    IReadOnlyList<int> Offline, long? LogStartOffset, long? LogEndOffset, long? SizeBytes, string? Error, bool? PreferredLeader = null);
 
 /// <summary>Which partitions <c>topics describe</c> lists instead of the full detail, as kafka-topics.sh's report options.</summary>
 public enum PartitionFilter
@@ -52,11 +54,11 @@ public static class TopicViews
             ? "Configs: (all defaults)"
             : "Configs: " + string.Join(", ", topic.Configs.OrderBy(c => c.Key, StringComparer.Ordinal).Select(c => $"{c.Key}={c.Value}")));
         writer.WriteLine();
-        var table = new TextTable("PARTITION", "LEADER", "EPOCH", "REPLICAS", "ISR", "OFFLINE", "LOG-START", "LOG-END", "MESSAGES", "SIZE")
+        var table = new TextTable("PARTITION", "LEADER", "PREFERRED", "EPOCH", "REPLICAS", "ISR", "OFFLINE", "LOG-START", "LOG-END", "MESSAGES", "SIZE")
             .AlignRight("PARTITION", "LEADER", "EPOCH", "LOG-START", "LOG-END", "MESSAGES", "SIZE");
         foreach (var p in topic.Partitions)
         {
-            table.AddRow(p.Partition, Leader(p.Leader), p.LeaderEpoch, Ids(p.Replicas), Ids(p.Isr), Ids(p.Offline), p.LogStartOffset,
+            table.AddRow(p.Partition, Leader(p.Leader), YesNo(p.PreferredLeader), p.LeaderEpoch, Ids(p.Replicas), Ids(p.Isr), Ids(p.Offline), p.LogStartOffset,
                 p.LogEndOffset, p.LogEndOffset - p.LogStartOffset, p.SizeBytes is { } size ? FormatBytes(size) : null);
         }
 
@@ -120,6 +122,13 @@ public static class TopicViews
 
         table.WriteTo(writer);
     }
+
+    private static string? YesNo(bool? value) => value switch
+    {
+        true => "yes",
+        false => "no",
+        null => null,
+    };
 
     // -1 is the protocol's "no leader"; people read "none" faster.
     private static object Leader(int id) => id < 0 ? "none" : id;
