@@ -14,7 +14,7 @@ namespace KafkaOperator.Server.Controller;
 /// Exception policy: a proposal that fails (leadership lost, quorum slow, a stale partition epoch) is logged and the
 /// next pass decides again from the newer image.
 /// </summary>
-public sealed class ActiveController : IAsyncDisposable
+public sealed partial class ActiveController : IAsyncDisposable
 {
     private readonly BrokerConfig _config;
     private readonly QuorumMetadataStore _store;
@@ -111,6 +111,8 @@ public sealed class ActiveController : IAsyncDisposable
             await ProposeAsync(new BatchRecord([.. changes]), token).ConfigureAwait(false);
             return;
         }
+        if (await CompleteReassignmentsAsync(image, token).ConfigureAwait(false))
+            return;
         foreach (var unfence in liveness.OfType<UnfenceBrokerRecord>())
         {
             // A restarted broker stays fenced until its old leaderships have moved (new leader epochs) first.
