@@ -12,11 +12,12 @@ public static class KafkaCtl
 {
     public static RootCommand Build(CommandRunner runner, GlobalOptions options)
     {
-        var root = new RootCommand("kafkactl: administer topics and consumer groups, and inspect the metadata quorum, of any Kafka-compatible cluster.");
+        var root = new RootCommand("kafkactl: administer topics, consumer groups and partition reassignments, and inspect the metadata quorum, of any Kafka-compatible cluster.");
         options.AddTo(root);
         root.Subcommands.Add(TopicCommands.Create(runner));
         root.Subcommands.Add(GroupCommands.Create(runner));
         root.Subcommands.Add(QuorumCommands.Create(runner));
+        root.Subcommands.Add(Reassign.ReassignCommands.Create(runner));
         return root;
     }
 
