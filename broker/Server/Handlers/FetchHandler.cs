@@ -105,6 +105,7 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
     {
         var clock = Stopwatch.StartNew();
         var waits = new Task[plan.Count + 1];
+        var throttled = plan.Any(e => e.Throttled);
         while (true)
         {
             for (var i = 0; i < plan.Count; i++)
@@ -113,12 +114,17 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
             var remaining = request.MaxWaitMs - clock.ElapsedMilliseconds;
             if (bytes >= request.MinBytes || hasError || remaining <= 0 || context.Stopping.IsCancellationRequested)
                 return response;
+            // A throttled follower is answered as soon as the bucket refills, not at the end of its wait: waiting
+            // longer than that would hold the move below its rate.
+            var wait = remaining;
+            if (throttled && quota.TimeUntilAvailable() is { TotalMilliseconds: > 0 } refill)
+                wait = Math.Min(wait, (long)Math.Ceiling(refill.TotalMilliseconds));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
-            var delay = Task.Delay(TimeSpan.FromMilliseconds(remaining), timeout.Token);
+            var delay = Task.Delay(TimeSpan.FromMilliseconds(wait), timeout.Token);
             waits[plan.Count] = delay;
             await Task.WhenAny(waits).ConfigureAwait(false);
             await timeout.CancelAsync().ConfigureAwait(false);
-            if (delay.IsCompleted)
+            if (delay.IsCompleted && wait == remaining)
                 return Read(plan, request, version, quota, out _, out _);
         }
     }

@@ -202,7 +202,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
                 if (!(topic.TopicId != Guid.Empty ? byId.TryGetValue((topic.TopicId, data.PartitionIndex), out entry) : byName.TryGetValue((topic.Topic, data.PartitionIndex), out entry)))
                     continue;
                 if (throttled is not null && throttled.Contains(entry.Key) && data.Records is MemoryRecordSet records)
-                    _quota!.Record(records.Bytes.Length);
+                    _quota!.Record(FollowerFetchApply.WholeBatches(records.Bytes).Length); // a cut-off last batch is fetched again
                 if (!FollowerFetchApply.Handle(entry.Key, entry.Value, data, _name))
                     errors++;
             }
