@@ -73,7 +73,7 @@ public static class Throttles
 
     private static string Entry(int partition, int broker) => string.Create(CultureInfo.InvariantCulture, $"{partition}:{broker}");
 
-    private static string Merge(string? existing, List<string> added)
+    internal static string Merge(string? existing, List<string> added)
     {
         if (existing?.Trim() == "*")
             return "*";
