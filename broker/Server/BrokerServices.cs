@@ -24,7 +24,11 @@ public sealed class BrokerServices : IDisposable
         Replicas = new ReplicaManager(config, metadata);
         Configs = new ConfigManager(config, metadata);
         Groups = new GroupCoordinatorHost(this);
+        LeaderQuota = Replication.ReplicationQuota.Leader(config);
     }
+
+    /// <summary>The leader side's replication throttle (leader.replication.throttled.rate), for followers' fetches.</summary>
+    public Replication.ReplicationQuota LeaderQuota { get; }
 
     /// <summary>The consumer group coordinator and its __consumer_offsets partitions.</summary>
     public GroupCoordinatorHost Groups { get; }
@@ -114,6 +118,8 @@ public sealed class BrokerServices : IDisposable
             new AlterPartitionHandler(this),
             new ElectLeadersHandler(this),
             new DescribeLogDirsHandler(this),
+            new AlterPartitionReassignmentsHandler(this),
+            new ListPartitionReassignmentsHandler(this),
             new FindCoordinatorHandler(this),
             new JoinGroupHandler(this),
             new SyncGroupHandler(this),

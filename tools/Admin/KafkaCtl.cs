@@ -12,13 +12,14 @@ public static class KafkaCtl
 {
     public static RootCommand Build(CommandRunner runner, GlobalOptions options)
     {
-        var root = new RootCommand("kafkactl: administer topics, consumer groups and partition leaders, and inspect the metadata quorum and broker balance, of any Kafka-compatible cluster.");
+        var root = new RootCommand("kafkactl: administer topics, consumer groups, partition leaders and reassignments, and inspect the metadata quorum and broker balance, of any Kafka-compatible cluster.");
         options.AddTo(root);
         root.Subcommands.Add(TopicCommands.Create(runner));
         root.Subcommands.Add(GroupCommands.Create(runner));
         root.Subcommands.Add(QuorumCommands.Create(runner));
         root.Subcommands.Add(LeaderCommands.Create(runner));
         root.Subcommands.Add(ClusterCommands.Create(runner));
+        root.Subcommands.Add(Reassign.ReassignCommands.Create(runner));
         return root;
     }
 

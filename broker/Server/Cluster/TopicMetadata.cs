@@ -4,11 +4,15 @@ namespace KafkaOperator.Server.Cluster;
 /// One partition's replicas and their state as the active controller last decided it. LeaderEpoch grows with every
 /// leadership change (fencing stale leaders and their appends); PartitionEpoch grows with every change of leader or
 /// ISR, so that an AlterPartition based on an older state is refused (INVALID_UPDATE_VERSION). On a single node the
-/// leader, replicas and ISR are all this node.
+/// leader, replicas and ISR are all this node. During a reassignment (KIP-455) Replicas is the target followed by the
+/// replicas being removed; AddingReplicas and RemovingReplicas say which is which (null or empty: none).
 /// </summary>
-public sealed record PartitionMetadata(int Partition, int Leader, int LeaderEpoch, int[] Replicas, int[] Isr, int PartitionEpoch = 0)
+public sealed record PartitionMetadata(int Partition, int Leader, int LeaderEpoch, int[] Replicas, int[] Isr, int PartitionEpoch = 0,
+    int[]? AddingReplicas = null, int[]? RemovingReplicas = null)
 {
     public bool IsUnderReplicated => Isr.Length < Replicas.Length;
+
+    public bool IsReassigning => AddingReplicas is { Length: > 0 } || RemovingReplicas is { Length: > 0 };
 }
 
 /// <summary>A topic as the metadata store records it: identity, partitions and per-topic config overrides.</summary>

@@ -111,6 +111,8 @@ public sealed partial class ActiveController : IAsyncDisposable
             await ProposeAsync(new BatchRecord([.. changes]), token).ConfigureAwait(false);
             return;
         }
+        if (await CompleteReassignmentsAsync(image, token).ConfigureAwait(false))
+            return;
         foreach (var unfence in liveness.OfType<UnfenceBrokerRecord>())
         {
             // A restarted broker stays fenced until its old leaderships have moved (new leader epochs) first.

@@ -58,8 +58,10 @@ public sealed record ProducerIdsRecord(int BrokerId, int Count) : MetadataRecord
 /// -1: none) and/or ISR (null: unchanged). It applies only to the partition epoch it was decided on, so a decision
 /// made on a state that changed since is refused, never applied on top of it. A new leader bumps the leader epoch.
 /// Unclean marks a leader chosen outside the ISR (possible loss of committed records, logged as such).
+/// Replicas, AddingReplicas and RemovingReplicas (null: unchanged) move a reassignment on, as in KRaft's record.
 /// </summary>
-public sealed record PartitionChangeRecord(Guid TopicId, int Partition, int PartitionEpoch, int? Leader, int[]? Isr, bool Unclean = false) : MetadataRecord;
+public sealed record PartitionChangeRecord(Guid TopicId, int Partition, int PartitionEpoch, int? Leader, int[]? Isr, bool Unclean = false,
+    int[]? Replicas = null, int[]? AddingReplicas = null, int[]? RemovingReplicas = null) : MetadataRecord;
 
 /// <summary>Records applied all or nothing: a fenced broker and the leaderships and ISRs that move off it, in one step.</summary>
 public sealed record BatchRecord(List<MetadataRecord> Records) : MetadataRecord;

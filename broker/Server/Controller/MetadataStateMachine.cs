@@ -89,9 +89,12 @@ public sealed class MetadataStateMachine
             return ApplyResult.Fail(ErrorCode.InvalidUpdateVersion, $"partition {topic.Name}-{r.Partition} is at partition epoch {p.PartitionEpoch}, not {r.PartitionEpoch}");
         var leader = r.Leader ?? p.Leader;
         var isr = r.Isr ?? p.Isr;
-        if (leader >= 0 && Array.IndexOf(p.Replicas, leader) < 0)
+        var replicas = r.Replicas ?? p.Replicas;
+        if (ReassignmentRules.CheckReplicas(replicas, r.AddingReplicas ?? p.AddingReplicas, r.RemovingReplicas ?? p.RemovingReplicas) is { } bad)
+            return ApplyResult.Fail(ErrorCode.InvalidReplicaAssignment, $"{topic.Name}-{r.Partition}: {bad}");
+        if (leader >= 0 && Array.IndexOf(replicas, leader) < 0)
             return ApplyResult.Fail(ErrorCode.InvalidRequest, $"broker {leader} is not a replica of {topic.Name}-{r.Partition}");
-        if (isr.Length == 0 || isr.Any(b => Array.IndexOf(p.Replicas, b) < 0) || isr.Distinct().Count() != isr.Length)
+        if (isr.Length == 0 || isr.Any(b => Array.IndexOf(replicas, b) < 0) || isr.Distinct().Count() != isr.Length)
             return ApplyResult.Fail(ErrorCode.InvalidRequest, $"ISR [{string.Join(',', isr)}] is not a non-empty set of replicas of {topic.Name}-{r.Partition}");
         if (leader >= 0 && Array.IndexOf(isr, leader) < 0)
             return ApplyResult.Fail(ErrorCode.InvalidRequest, $"leader {leader} of {topic.Name}-{r.Partition} is not in the ISR [{string.Join(',', isr)}]");
@@ -102,6 +105,9 @@ public sealed class MetadataStateMachine
             LeaderEpoch = leader != p.Leader ? p.LeaderEpoch + 1 : p.LeaderEpoch,
             Isr = isr,
             PartitionEpoch = p.PartitionEpoch + 1,
+            Replicas = replicas,
+            AddingReplicas = r.AddingReplicas ?? p.AddingReplicas,
+            RemovingReplicas = r.RemovingReplicas ?? p.RemovingReplicas,
         };
         _topics[r.TopicId] = topic with { Partitions = parts };
         return ApplyResult.Ok;

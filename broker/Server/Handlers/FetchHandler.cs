@@ -3,6 +3,7 @@ using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 using KafkaOperator.Protocol.Records;
 using KafkaOperator.Server.Partitions;
+using KafkaOperator.Server.Replication;
 using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Server.Handlers;
@@ -54,15 +55,18 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 {
                     error = replicaError != ErrorCode.None ? replicaError : FollowerFetch(partition, replicaId, p, now, out diverging);
                 }
-                plan.Add(new Entry(topic, p, error == ErrorCode.None ? partition : null, error, replicaId >= 0, diverging));
+                var throttled = replicaId >= 0 && error == ErrorCode.None && partition is not null
+                    && services.LeaderQuota.IsThrottled(partition, services.Config.NodeId, inSync: Array.IndexOf(partition.Role.Isr, replicaId) >= 0);
+                plan.Add(new Entry(topic, p, error == ErrorCode.None ? partition : null, error, replicaId >= 0, diverging, throttled));
             }
         }
 
         request.MaxBytes = Math.Min(request.MaxBytes <= 0 ? int.MaxValue : request.MaxBytes, services.Config.FetchMaxBytes);
-        var first = Read(plan, request, version, out var bytes, out var hasError);
+        var quota = services.LeaderQuota;
+        var first = Read(plan, request, version, quota, out var bytes, out var hasError);
         if (request.MaxWaitMs <= 0 || bytes >= Math.Max(1, request.MinBytes) || hasError || plan.Count == 0)
             return new(first);
-        return LongPollAsync(context, request, plan, version);
+        return LongPollAsync(context, request, plan, version, quota);
     }
 
     /// <summary>
@@ -97,29 +101,35 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
         return partition.UpdateFollowerFetch(replicaId, p.FetchOffset, now);
     }
 
-    private static async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<Entry> plan, short version)
+    private static async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<Entry> plan, short version, ReplicationQuota quota)
     {
         var clock = Stopwatch.StartNew();
         var waits = new Task[plan.Count + 1];
+        var throttled = plan.Any(e => e.Throttled);
         while (true)
         {
             for (var i = 0; i < plan.Count; i++)
                 waits[i] = plan[i].Partition?.Signal.WaitAsync() ?? Task.CompletedTask;
-            var response = Read(plan, request, version, out var bytes, out var hasError);
+            var response = Read(plan, request, version, quota, out var bytes, out var hasError);
             var remaining = request.MaxWaitMs - clock.ElapsedMilliseconds;
             if (bytes >= request.MinBytes || hasError || remaining <= 0 || context.Stopping.IsCancellationRequested)
                 return response;
+            // A throttled follower is answered as soon as the bucket refills, not at the end of its wait: waiting
+            // longer than that would hold the move below its rate.
+            var wait = remaining;
+            if (throttled && quota.TimeUntilAvailable() is { TotalMilliseconds: > 0 } refill)
+                wait = Math.Min(wait, (long)Math.Ceiling(refill.TotalMilliseconds));
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
-            var delay = Task.Delay(TimeSpan.FromMilliseconds(remaining), timeout.Token);
+            var delay = Task.Delay(TimeSpan.FromMilliseconds(wait), timeout.Token);
             waits[plan.Count] = delay;
             await Task.WhenAny(waits).ConfigureAwait(false);
             await timeout.CancelAsync().ConfigureAwait(false);
-            if (delay.IsCompleted)
-                return Read(plan, request, version, out _, out _);
+            if (delay.IsCompleted && wait == remaining)
+                return Read(plan, request, version, quota, out _, out _);
         }
     }
 
-    private static FetchResponse Read(List<Entry> plan, FetchRequest request, short version, out long totalBytes, out bool hasError)
+    private static FetchResponse Read(List<Entry> plan, FetchRequest request, short version, ReplicationQuota quota, out long totalBytes, out bool hasError)
     {
         var response = new FetchResponse { SessionId = 0 };
         FetchResponse.FetchableTopicResponse? current = null;
@@ -161,6 +171,14 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 hasError = true; // answer at once: the follower must truncate before anything else
                 continue;
             }
+            if (entry.Throttled && quota.IsExceeded())
+            {
+                // Leader throttle: nothing for this follower until the bucket refills (Kafka answers it empty too).
+                data.HighWatermark = partition.HighWatermark;
+                data.LastStableOffset = data.HighWatermark;
+                data.LogStartOffset = partition.LogStartOffset;
+                continue;
+            }
             try
             {
                 var maxBytes = (int)Math.Min(Math.Max(0, entry.Request.PartitionMaxBytes), budget);
@@ -180,6 +198,8 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 if (size > 0)
                 {
                     data.Records = read.Records;
+                    if (entry.Throttled)
+                        quota.Record(size);
                     totalBytes += size;
                     budget -= size;
                     minOne = false;
@@ -201,5 +221,5 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
     }
 
     private sealed record Entry(FetchRequest.FetchTopic Topic, FetchRequest.FetchPartition Request, Partition? Partition, ErrorCode Error,
-        bool Replica = false, FetchResponse.EpochEndOffset? Diverging = null);
+        bool Replica = false, FetchResponse.EpochEndOffset? Diverging = null, bool Throttled = false);
 }

@@ -12,6 +12,7 @@ public sealed partial class Partition
     private readonly List<(long Offset, TaskCompletionSource<ErrorCode> Done)> _hwWaiters = [];
     private int[]? _pendingIsr;
     private int _pendingBasedOnPartitionEpoch = -1;
+    private bool _stopped;
 
     /// <summary>Set by the replica manager: where ISR changes go (null on a single node, where nothing changes).</summary>
     public IIsrChangeChannel? IsrChannel { get; set; }
@@ -75,7 +76,10 @@ public sealed partial class Partition
                 _role = role;
                 change = RoleChange.IsrChanged;
                 if (leads)
+                {
+                    SyncFollowersLocked(meta.Replicas, nowMs);
                     MaybeAdvanceHighWatermarkLocked();
+                }
             }
         }
         if (failed is not null)
@@ -85,6 +89,41 @@ public sealed partial class Partition
         }
         Signal.Notify();
         return change;
+    }
+
+    /// <summary>
+    /// A reassignment changes the replicas within a leader epoch: replicas being added get a follower entry (their
+    /// fetches are accepted from now on), replicas that left lose theirs.
+    /// </summary>
+    private void SyncFollowersLocked(int[] replicas, long nowMs)
+    {
+        foreach (var r in replicas)
+        {
+            if (r != LocalBrokerId && !_followers.ContainsKey(r))
+                _followers[r] = new FollowerState { LastCaughtUpMs = nowMs };
+        }
+        foreach (var gone in _followers.Keys.Where(r => Array.IndexOf(replicas, r) < 0).ToList())
+            _followers.Remove(gone);
+    }
+
+    /// <summary>
+    /// This broker is no longer a replica (a reassignment removed it): acks=all waiters fail with
+    /// NOT_LEADER_OR_FOLLOWER and no follower append or truncation happens any more, so that the log can be deleted.
+    /// </summary>
+    public void StopReplica()
+    {
+        List<TaskCompletionSource<ErrorCode>> failed;
+        lock (_lock)
+        {
+            _stopped = true;
+            _role = ReplicaRole.None with { LeaderEpoch = int.MaxValue, PartitionEpoch = int.MaxValue };
+            failed = [.. _hwWaiters.Select(w => w.Done)];
+            _hwWaiters.Clear();
+            _followers.Clear();
+        }
+        foreach (var w in failed)
+            w.TrySetResult(ErrorCode.NotLeaderOrFollower);
+        Signal.Notify();
     }
 
     /// <summary>
@@ -248,7 +287,7 @@ public sealed partial class Partition
         lock (_lock)
         {
             var role = _role;
-            if (role.IsLeader || role.LeaderEpoch != leaderEpoch)
+            if (_stopped || role.IsLeader || role.LeaderEpoch != leaderEpoch)
                 return false;
             try
             {
@@ -282,7 +321,7 @@ public sealed partial class Partition
         lock (_lock)
         {
             var role = _role;
-            if (role.IsLeader || role.LeaderEpoch != leaderEpoch)
+            if (_stopped || role.IsLeader || role.LeaderEpoch != leaderEpoch)
                 return false;
             if (restartAt)
             {

@@ -195,13 +195,15 @@ public sealed class ReplicaManager : IDisposable
                     var current = existing is not null && i < existing.Length ? existing[i] : null;
                     if (!HoldsReplica(image, meta))
                     {
-                        // No replica here (any more). The log stays open in the LogManager; only topics that left
-                        // the metadata are deleted.
+                        // No replica here (any more): a reassignment moved it away, so it stops and its log goes
+                        // (Kafka's StopReplica with deletion), once this view of the metadata is known complete.
                         if (current is not null)
                         {
                             Fetchers?.Remove(current);
-                            current.Signal.Notify();
+                            current.StopReplica();
                         }
+                        if (_store.IsComplete)
+                            DeleteRemovedReplica(topic.Name, i);
                         continue;
                     }
                     if (current is not null)
@@ -227,6 +229,21 @@ public sealed class ReplicaManager : IDisposable
                 byId[topic.TopicId] = parts;
             }
             _snapshot = new Snapshot(byName, byId);
+        }
+    }
+
+    private void DeleteRemovedReplica(string topic, int partition)
+    {
+        if (_logs!.GetLog(topic, partition) is null)
+            return;
+        try
+        {
+            if (_logs.DeleteOrphanLog(topic, partition) is { } deleted)
+                Log.Info($"deleting replica {topic}-{partition.ToString(CultureInfo.InvariantCulture)} ({deleted.SizeInBytes.ToString(CultureInfo.InvariantCulture)} bytes): this broker is no longer one of its replicas");
+        }
+        catch (Exception ex)
+        {
+            Log.Error($"deleting the replica {topic}-{partition.ToString(CultureInfo.InvariantCulture)} failed", ex);
         }
     }
 

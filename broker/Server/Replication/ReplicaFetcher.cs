@@ -26,6 +26,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     private readonly string _name;
     private readonly Func<int, BrokerAddress?> _resolve;
     private readonly Func<long> _brokerEpoch;
+    private readonly ReplicationQuota? _quota;
     private readonly Dictionary<Partition, int> _partitions = [];
     private readonly Lock _lock = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -33,8 +34,9 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     private Task? _loop;
     private KafkaConnection? _connection;
 
-    public ReplicaFetcher(BrokerConfig config, int leaderId, int index, Func<int, BrokerAddress?> resolve, Func<long> brokerEpoch)
+    public ReplicaFetcher(BrokerConfig config, int leaderId, int index, Func<int, BrokerAddress?> resolve, Func<long> brokerEpoch, ReplicationQuota? quota = null)
     {
+        _quota = quota;
         _config = config;
         _leaderId = leaderId;
         Index = index;
@@ -88,13 +90,25 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
                     await _changed.WaitAsync(token).ConfigureAwait(false);
                     continue;
                 }
+                var throttled = Throttled(work);
+                if (throttled is not null && _quota!.IsExceeded())
+                {
+                    // The throttled partitions sit this round out; with nothing else to fetch, wait for the bucket.
+                    work = [.. work.Where(w => !throttled.Contains(w.Key))];
+                    throttled = null;
+                    if (work.Length == 0)
+                    {
+                        await _changed.WaitAsync(_quota.TimeUntilAvailable(), token).ConfigureAwait(false);
+                        continue;
+                    }
+                }
                 var connection = await ConnectAsync(token).ConfigureAwait(false);
                 if (connection is null)
                 {
                     await _changed.WaitAsync(backoff, token).ConfigureAwait(false);
                     continue;
                 }
-                var failed = await FetchOnceAsync(connection, work, token).ConfigureAwait(false);
+                var failed = await FetchOnceAsync(connection, work, throttled, token).ConfigureAwait(false);
                 if (failed)
                     await _changed.WaitAsync(backoff, token).ConfigureAwait(false);
             }
@@ -123,6 +137,21 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         }
     }
 
+    /// <summary>The partitions of <paramref name="work"/> the follower throttle applies to now, or null when none.</summary>
+    private HashSet<Partition>? Throttled(KeyValuePair<Partition, int>[] work)
+    {
+        if (_quota is null || _quota.Rate == long.MaxValue)
+            return null;
+        HashSet<Partition>? result = null;
+        foreach (var (partition, _) in work)
+        {
+            var inSync = Array.IndexOf(partition.Role.Isr, _config.NodeId) >= 0;
+            if (_quota.IsThrottled(partition, _config.NodeId, inSync))
+                (result ??= []).Add(partition);
+        }
+        return result;
+    }
+
     private async Task<KafkaConnection?> ConnectAsync(CancellationToken token)
     {
         if (_connection is { IsConnected: true } open)
@@ -149,7 +178,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
     }
 
     /// <summary>One Fetch round; true when it failed as a whole or every partition erred (back off before the next).</summary>
-    private async Task<bool> FetchOnceAsync(KafkaConnection connection, KeyValuePair<Partition, int>[] work, CancellationToken token)
+    private async Task<bool> FetchOnceAsync(KafkaConnection connection, KeyValuePair<Partition, int>[] work, HashSet<Partition>? throttled, CancellationToken token)
     {
         var replicaId = _config.NodeId;
         var brokerEpoch = _brokerEpoch();
@@ -172,6 +201,8 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
                 KeyValuePair<Partition, int> entry;
                 if (!(topic.TopicId != Guid.Empty ? byId.TryGetValue((topic.TopicId, data.PartitionIndex), out entry) : byName.TryGetValue((topic.Topic, data.PartitionIndex), out entry)))
                     continue;
+                if (throttled is not null && throttled.Contains(entry.Key) && data.Records is MemoryRecordSet records)
+                    _quota!.Record(FollowerFetchApply.WholeBatches(records.Bytes).Length); // a cut-off last batch is fetched again
                 if (!FollowerFetchApply.Handle(entry.Key, entry.Value, data, _name))
                     errors++;
             }

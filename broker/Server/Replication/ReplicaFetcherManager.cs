@@ -23,7 +23,11 @@ public sealed class ReplicaFetcherManager : IAsyncDisposable
         _config = config;
         _resolve = resolveBroker;
         _brokerEpoch = brokerEpoch;
+        Quota = ReplicationQuota.Follower(config);
     }
+
+    /// <summary>The follower side's replication throttle, shared by every fetcher of this broker.</summary>
+    public ReplicationQuota Quota { get; }
 
     public void Add(Partition partition, int leaderId, int leaderEpoch)
     {
@@ -36,7 +40,7 @@ public sealed class ReplicaFetcherManager : IAsyncDisposable
             var index = (int)((uint)HashCode.Combine(partition.TopicId, partition.Index) % (uint)Math.Max(1, _config.GetInt("num.replica.fetchers")));
             if (!_fetchers.TryGetValue((leaderId, index), out var fetcher))
             {
-                fetcher = new ReplicaFetcher(_config, leaderId, index, _resolve, _brokerEpoch);
+                fetcher = new ReplicaFetcher(_config, leaderId, index, _resolve, _brokerEpoch, Quota);
                 _fetchers[(leaderId, index)] = fetcher;
                 fetcher.Start();
             }
