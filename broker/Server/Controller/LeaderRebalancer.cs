@@ -84,7 +84,8 @@ public sealed class LeaderRebalancer
         {
             foreach (var p in topic.Partitions)
             {
-                if (p.Replicas.Length == 0 || p.Leader == p.Replicas[0] || !over.Contains(p.Replicas[0]))
+                // A partition being reassigned gets its leader from the move's completion, as Kafka leaves it alone.
+                if (p.Replicas.Length == 0 || p.IsReassigning || p.Leader == p.Replicas[0] || !over.Contains(p.Replicas[0]))
                     continue;
                 if (LeaderElection.PreferredCanLead(image, p))
                     changes.Add(new PartitionChangeRecord(topic.TopicId, p.Partition, p.PartitionEpoch, p.Replicas[0], null));

@@ -133,6 +133,15 @@ public sealed class LeaderElectionTests
     }
 
     [Fact]
+    public void Partitions_being_reassigned_are_left_to_the_move()
+    {
+        // Replica 0 is in sync and preferred, but the partition is moving 2 -> 0 (target first, removing 2).
+        var image = Image([new PartitionMetadata(0, 1, 1, [0, 1, 2], [0, 1, 2], AddingReplicas: [0], RemovingReplicas: [2])]);
+
+        Assert.Empty(LeaderRebalancer.Choose(image, percentage: 0));
+    }
+
+    [Fact]
     public void Fenced_preferred_replicas_are_left_alone()
     {
         var image = Image([new PartitionMetadata(0, 1, 1, [0, 1, 2], [0, 1, 2])], fenced: 0);
