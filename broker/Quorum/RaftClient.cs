@@ -245,15 +245,18 @@ internal sealed partial class RaftClient
     private void BecomeCandidate(long nowMs)
     {
         var epoch = _state.Epoch + 1;
-        // Durable before any vote request leaves: a restart must not vote for someone else in this epoch.
-        _store.Write(new QuorumState(epoch, LocalId, -1));
         var candidate = new CandidateState(epoch, LocalId, _config.Voters, _majority, nowMs + RandomElectionTimeout());
-        SetState(candidate);
         if (candidate.Won)
         {
+            // A single voter: no vote request leaves, and BecomeLeader's durable state records this vote too, so
+            // the start-up of a one-node quorum pays one state write instead of two.
+            SetState(candidate);
             BecomeLeader(nowMs);
             return;
         }
+        // Durable before any vote request leaves: a restart must not vote for someone else in this epoch.
+        _store.Write(new QuorumState(epoch, LocalId, -1));
+        SetState(candidate);
         foreach (var id in candidate.ToAsk(nowMs))
         {
             candidate.Asked(id);

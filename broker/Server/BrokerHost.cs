@@ -25,11 +25,11 @@ public sealed class BrokerHost : IAsyncDisposable
     private static readonly TimeSpan StepSlack = TimeSpan.FromSeconds(1);
 
     private readonly SocketServer _server;
-    private readonly QuorumHost? _quorum;
+    private readonly QuorumHost _quorum;
     private readonly LogDirLock _dirLock;
     private int _stopped;
 
-    private BrokerHost(BrokerConfig config, IMetadataStore metadata, BrokerServices services, SocketServer server, QuorumHost? quorum, LogDirLock dirLock)
+    private BrokerHost(BrokerConfig config, IMetadataStore metadata, BrokerServices services, SocketServer server, QuorumHost quorum, LogDirLock dirLock)
     {
         Config = config;
         Metadata = metadata;
@@ -66,9 +66,9 @@ public sealed class BrokerHost : IAsyncDisposable
     public long StartupMs { get; private set; }
 
     /// <summary>
-    /// Starts the broker. With controller.quorum.voters set, it first joins the metadata quorum and catches up
-    /// with the committed metadata (waiting for a quorum of voters, as Kafka does), then opens its logs and
-    /// listeners, then registers: it is ready once the controller knows it. Before anything reads or writes the log
+    /// Starts the broker. It first joins the metadata quorum (controller.quorum.voters, or itself alone) and catches
+    /// up with the committed metadata (waiting for a quorum of voters, as Kafka does), then opens its logs and
+    /// listeners, then registers: it is ready once the controller has unfenced it. Before anything reads or writes the log
     /// dirs it locks them (the quorum's log is in the first), so a second broker on them stops here.
     /// </summary>
     public static async Task<BrokerHost> StartAsync(BrokerConfig config, CancellationToken cancellationToken = default)
@@ -93,29 +93,20 @@ public sealed class BrokerHost : IAsyncDisposable
 
     private static async Task<BrokerHost> StartLockedAsync(BrokerConfig config, LogDirLock dirLock, CancellationToken cancellationToken)
     {
-        var clustered = QuorumHost.Configured(config);
-        var configuredId = config.ConfiguredClusterId ?? (clustered ? QuorumVoters.DerivedClusterId(config.QuorumVoters) : null);
-        var clusterId = MetaProperties.Ensure(config.LogDirs, config.NodeId, configuredId);
-        QuorumHost? quorum = null;
-        IMetadataStore metadata;
-        if (clustered)
+        // A quorum's voters derive one id alike; a quorum of one generates its own (kept in meta.properties).
+        var derivedId = config.QuorumVoters.Length > 0 ? QuorumVoters.DerivedClusterId(config.QuorumVoters) : null;
+        var clusterId = MetaProperties.Ensure(config.LogDirs, config.NodeId, config.ConfiguredClusterId ?? derivedId);
+        var quorum = QuorumHost.Start(config, clusterId);
+        try
         {
-            quorum = QuorumHost.Start(config, clusterId);
-            try
-            {
-                await quorum.CatchUpAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch
-            {
-                await quorum.DisposeAsync().ConfigureAwait(false);
-                throw;
-            }
-            metadata = quorum.Store;
+            await quorum.CatchUpAsync(cancellationToken).ConfigureAwait(false);
         }
-        else
+        catch
         {
-            metadata = FileMetadataStore.Open(config.LogDirs[0], clusterId, config.NodeId);
+            await quorum.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
+        var metadata = quorum.Store;
         var services = new BrokerServices(config, metadata, new ProducerIdManager(metadata)) { Quorum = quorum };
         var dispatcher = services.CreateDispatcher();
         var server = new SocketServer(config, dispatcher);
@@ -125,18 +116,14 @@ public sealed class BrokerHost : IAsyncDisposable
             services.Start();
             server.Start();
             services.SetBoundListeners(server.BoundListeners);
-            if (quorum is not null)
-            {
-                await quorum.RegisterAsync([services.AdvertisedListener], cancellationToken).ConfigureAwait(false);
-                services.Replicas.Refresh(); // leaderships wait for the registration (ReplicaManager.LocalView)
-            }
+            await quorum.RegisterAsync([services.AdvertisedListener], cancellationToken).ConfigureAwait(false);
+            services.Replicas.Refresh(); // leaderships wait for the registration (ReplicaManager.LocalView)
         }
         catch
         {
             await server.DisposeAsync().ConfigureAwait(false);
             services.Dispose();
-            if (quorum is not null)
-                await quorum.DisposeAsync().ConfigureAwait(false);
+            await quorum.DisposeAsync().ConfigureAwait(false);
             throw;
         }
         return new BrokerHost(config, metadata, services, server, quorum, dirLock);
@@ -154,8 +141,7 @@ public sealed class BrokerHost : IAsyncDisposable
             return;
         try
         {
-            if (_quorum is not null)
-                await BoundedAsync("controlled shutdown", () => _quorum.ShutdownBrokerAsync(ControlledShutdownTimeout), 2 * ControlledShutdownTimeout + StepSlack).ConfigureAwait(false);
+            await BoundedAsync("controlled shutdown", () => _quorum.ShutdownBrokerAsync(ControlledShutdownTimeout), 2 * ControlledShutdownTimeout + StepSlack).ConfigureAwait(false);
             await BoundedAsync("releasing group waiters", () => { Services.Groups.ReleaseWaiters(); return Task.CompletedTask; }, StepSlack).ConfigureAwait(false);
             await BoundedAsync("closing connections", () => _server.StopAsync(ConnectionDrainTimeout), ConnectionDrainTimeout + StepSlack).ConfigureAwait(false);
             await BoundedAsync("stopping replica fetchers", Services.StopReplicationAsync, ConnectionDrainTimeout).ConfigureAwait(false);
@@ -170,8 +156,7 @@ public sealed class BrokerHost : IAsyncDisposable
             {
                 try
                 {
-                    if (_quorum is not null)
-                        await BoundedAsync("closing the metadata quorum", () => _quorum.DisposeAsync().AsTask(), ConnectionDrainTimeout).ConfigureAwait(false);
+                    await BoundedAsync("closing the metadata quorum", () => _quorum.DisposeAsync().AsTask(), ConnectionDrainTimeout).ConfigureAwait(false);
                 }
                 finally
                 {

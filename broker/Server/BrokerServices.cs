@@ -50,19 +50,23 @@ public sealed class BrokerServices : IDisposable
 
     public CancellationToken Stopping { get; set; }
 
-    /// <summary>This node's metadata quorum member, set by the host when controller.quorum.voters is configured; null on a single node.</summary>
-    public QuorumHost? Quorum { get; set; }
+    private QuorumHost? _quorum;
+
+    /// <summary>This node's metadata quorum member (of the configured voters, or of itself alone); set by the host.</summary>
+    public QuorumHost Quorum
+    {
+        get => _quorum ?? throw new InvalidOperationException("the broker's metadata quorum is not set");
+        set => _quorum = value;
+    }
 
     /// <summary>
     /// The brokers clients may use, as (id, host, port, rack) on this node's advertised listener name: the
-    /// unfenced brokers of the metadata image, or this node alone when the image lists none (a single node).
+    /// unfenced brokers of the metadata image.
     /// </summary>
     public IReadOnlyList<BrokerAddress> LiveBrokers(MetadataImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
         var self = AdvertisedListener;
-        if (image.Brokers.Count == 0)
-            return [new BrokerAddress(Config.NodeId, self.Host, self.Port, Config.Rack)];
         var result = new List<BrokerAddress>(image.Brokers.Count);
         foreach (var broker in image.Brokers.Values.OrderBy(b => b.Id))
         {
@@ -78,8 +82,6 @@ public sealed class BrokerServices : IDisposable
     public BrokerAddress? FindBroker(MetadataImage image, int id)
     {
         ArgumentNullException.ThrowIfNull(image);
-        if (id == Config.NodeId && (image.Brokers.Count == 0 || !image.Brokers.ContainsKey(id)))
-            return new BrokerAddress(Config.NodeId, AdvertisedListener.Host, AdvertisedListener.Port, Config.Rack);
         return image.Brokers.TryGetValue(id, out var broker) ? Address(broker, AdvertisedListener.Name) : null;
     }
 
@@ -136,7 +138,7 @@ public sealed class BrokerServices : IDisposable
         return dispatcher;
     }
 
-    /// <summary>Followers' fetchers and leaders' ISR requests; null on a single node, where nothing is replicated.</summary>
+    /// <summary>Followers' fetchers and leaders' ISR requests; null until <see cref="Start"/>.</summary>
     public Replication.ReplicaFetcherManager? Fetchers { get; private set; }
 
     public Replication.AlterPartitionSender? IsrChanges { get; private set; }
@@ -147,17 +149,15 @@ public sealed class BrokerServices : IDisposable
     public void Start()
     {
         Configs.LoadDynamic();
-        if (Quorum is { } quorum)
-        {
-            Fetchers = new Replication.ReplicaFetcherManager(Config, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch);
-            IsrChanges = new Replication.AlterPartitionSender(Config, Metadata, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch, () => Replicas.Hosted);
-            Replicas.Fetchers = Fetchers;
-            Replicas.IsrChannel = IsrChanges;
-            Replicas.BrokerEpoch = () => quorum.BrokerEpoch;
-            IsrChanges.Start();
-            _fetchersToStop = Fetchers;
-            _isrToStop = IsrChanges;
-        }
+        var quorum = Quorum;
+        Fetchers = new Replication.ReplicaFetcherManager(Config, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch);
+        IsrChanges = new Replication.AlterPartitionSender(Config, Metadata, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch, () => Replicas.Hosted);
+        Replicas.Fetchers = Fetchers;
+        Replicas.IsrChannel = IsrChanges;
+        Replicas.BrokerEpoch = () => quorum.BrokerEpoch;
+        IsrChanges.Start();
+        _fetchersToStop = Fetchers;
+        _isrToStop = IsrChanges;
         Replicas.Start();
         Groups.Start();
     }

@@ -12,7 +12,8 @@ public sealed partial class KafkaAdminClient
     /// The metadata quorum as its leader reports it (DescribeQuorum): leader, epoch, high watermark and every voter.
     /// Asks any broker; a broker that does not lead answers NOT_LEADER_OR_FOLLOWER with the leader's id, and the
     /// request goes there (retried while an election is on). Throws <see cref="KafkaException"/> when the cluster has
-    /// no quorum (UNKNOWN_TOPIC_OR_PARTITION from a single node) or does not implement DescribeQuorum.
+    /// no quorum (UNKNOWN_TOPIC_OR_PARTITION: a broker from before single nodes ran as a quorum of one) or does not
+    /// implement DescribeQuorum.
     /// </summary>
     public async Task<QuorumDescription> DescribeQuorumAsync(CancellationToken cancellationToken = default)
     {
@@ -37,7 +38,7 @@ public sealed partial class KafkaAdminClient
         if (Error(partition.ErrorCode, null) is { } error)
         {
             throw (ErrorCode)partition.ErrorCode == ErrorCode.UnknownTopicOrPartition
-                ? new KafkaException(error.Code, $"The cluster has no metadata quorum ({MetadataTopic}-0 is not known; a single node without controller.quorum.voters has none).")
+                ? new KafkaException(error.Code, $"The cluster has no metadata quorum ({MetadataTopic}-0 is not known to the broker).")
                 : error;
         }
 

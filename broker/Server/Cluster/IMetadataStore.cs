@@ -2,8 +2,8 @@ namespace KafkaOperator.Server.Cluster;
 
 /// <summary>
 /// The cluster metadata: topics, partitions, configs, producer id blocks. Changes are proposed through the methods
-/// below and are visible in <see cref="Image"/> once durable; a Raft quorum can implement the same contract by
-/// committing each change to the metadata log before completing the task.
+/// below and are visible in <see cref="Image"/> once durable: the Raft quorum's store commits each change to the
+/// metadata log before completing the task.
 /// </summary>
 public interface IMetadataStore
 {
@@ -15,7 +15,8 @@ public interface IMetadataStore
 
     /// <summary>
     /// Whether <see cref="Image"/> is known to hold all committed metadata, so that a partition log it lacks really
-    /// is an orphan: a quorum member once it has caught up with the quorum, a single node whose metadata file existed.
+    /// is an orphan: once this node has caught up with the quorum, unless it is a quorum of one whose metadata log
+    /// was empty at start (lost, perhaps, rather than never written).
     /// </summary>
     bool IsComplete { get; }
 

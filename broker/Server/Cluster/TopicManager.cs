@@ -21,18 +21,14 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
-    /// <summary>
-    /// The brokers new replicas may go to: the unfenced registered brokers by id, or this node alone on a single
-    /// node (whose image registers none).
-    /// </summary>
-    public IReadOnlyList<int> PlaceableBrokers(MetadataImage image)
+    /// <summary>The brokers new replicas may go to: the unfenced registered brokers by id.</summary>
+    public static IReadOnlyList<int> PlaceableBrokers(MetadataImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        return image.Brokers.Count == 0 ? [config.NodeId] : [.. image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.Id).Order()];
+        return [.. image.Brokers.Values.Where(b => !b.Fenced).Select(b => b.Id).Order()];
     }
 
-    private bool IsRegistered(MetadataImage image, int id) =>
-        image.Brokers.Count == 0 ? id == config.NodeId : image.Brokers.ContainsKey(id);
+    private static bool IsRegistered(MetadataImage image, int id) => image.Brokers.ContainsKey(id);
 
     /// <summary>
     /// Places <paramref name="count"/> new partitions from partition <paramref name="first"/> on, as Kafka's

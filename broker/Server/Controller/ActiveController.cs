@@ -38,6 +38,8 @@ public sealed partial class ActiveController : IAsyncDisposable
     {
         _store.Changed += OnChanged;
         _loop ??= Task.Run(LoopAsync);
+        // The first pass now, not a heartbeat tick later: the image that registered this node is already published.
+        Wake();
     }
 
     private void OnChanged(MetadataImage image) => Wake();
@@ -113,13 +115,20 @@ public sealed partial class ActiveController : IAsyncDisposable
         }
         if (await CompleteReassignmentsAsync(image, token).ConfigureAwait(false))
             return;
-        foreach (var unfence in liveness.OfType<UnfenceBrokerRecord>())
+        // A restarted broker stays fenced until its old leaderships have moved (new leader epochs) first.
+        var unfences = liveness.OfType<UnfenceBrokerRecord>().Where(u => !image.LeadsAny(u.BrokerId)).ToList();
+        if (unfences.Count > 0)
         {
-            // A restarted broker stays fenced until its old leaderships have moved (new leader epochs) first.
-            if (image.LeadsAny(unfence.BrokerId))
-                continue;
-            Log.Info($"controller: unfencing broker {unfence.BrokerId}");
-            await ProposeAsync(unfence, token).ConfigureAwait(false);
+            // With the leaders it makes possible (partitions whose only live in-sync replica it is), in one batch:
+            // a broker is never seen unfenced yet kept from leading what it alone can lead.
+            var machine = new MetadataStateMachine(image);
+            foreach (var unfence in unfences)
+                machine.Apply(unfence, -1);
+            var after = machine.ToImage(image.ControllerId);
+            var elections = PartitionElection.DecideAll(after, UncleanAllowed);
+            LogUnclean(elections, after);
+            Log.Info($"controller: unfencing broker(s) {string.Join(", ", unfences.Select(u => u.BrokerId))}; {elections.Count} partition(s) change leader or ISR");
+            await ProposeAsync(new BatchRecord([.. unfences, .. elections]), token).ConfigureAwait(false);
         }
         await RebalanceIfDueAsync(epoch, leaderForMs, token).ConfigureAwait(false);
     }

@@ -38,7 +38,13 @@ public sealed class BrokerLiveness
         foreach (var broker in image.Brokers.Values)
         {
             if (broker.Id == _nodeId)
+            {
+                // The deciding node is alive by definition: once registered again after a restart it is unfenced
+                // (when it leads nothing any more) like any other broker, never fenced by itself.
+                if (broker.Fenced && !broker.ShuttingDown)
+                    records.Add(new UnfenceBrokerRecord(broker.Id, broker.Epoch));
                 continue;
+            }
             var voter = voters.FirstOrDefault(v => v.Id == broker.Id);
             if (voter is null)
                 continue;

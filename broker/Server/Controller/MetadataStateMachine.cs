@@ -168,7 +168,7 @@ public sealed class MetadataStateMachine
     /// <summary>A new partition starts led by its first unfenced replica, with every unfenced replica in sync (all are empty).</summary>
     private PartitionMetadata NewPartition(int index, int[] replicas)
     {
-        var live = replicas.Where(r => _brokers.Count == 0 || (_brokers.TryGetValue(r, out var b) && !b.Fenced)).ToArray();
+        var live = replicas.Where(r => _brokers.TryGetValue(r, out var b) && !b.Fenced).ToArray();
         return live.Length == 0
             ? new PartitionMetadata(index, -1, 0, replicas, replicas)
             : new PartitionMetadata(index, live[0], 0, replicas, live);

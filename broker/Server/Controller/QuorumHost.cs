@@ -14,7 +14,9 @@ namespace KafkaOperator.Server.Controller;
 /// This node's member of the metadata quorum (combined mode: every broker is also a controller voter, as the
 /// operator runs a KafkaCluster): the Raft node with its log in <c>__cluster_metadata-0</c> of the first log dir,
 /// its TCP server on the controller listener, the metadata store on top, broker registration, and, while this node
-/// is the active controller, the controller's decisions (<see cref="ActiveController"/>).
+/// is the active controller, the controller's decisions (<see cref="ActiveController"/>). Without
+/// controller.quorum.voters the quorum is this node alone, as a one-node KRaft cluster: it elects itself at start
+/// and commits on its own fsync, with no listener and no peers to reach.
 /// Exception policy: start-up config errors throw <see cref="ConfigException"/>; a quorum that is not reachable yet
 /// is waited for (logged every few seconds), as Kafka's brokers wait for their controller; liveness failures are
 /// logged and retried on the next tick.
@@ -29,21 +31,27 @@ public sealed class QuorumHost : IAsyncDisposable
     private readonly BrokerConfig _config;
     private readonly QuorumNode _node;
     private readonly TcpRaftTransport _transport;
-    private readonly RaftTcpServer _server;
+    private readonly RaftTcpServer? _server;
     private readonly FileRaftLog _log;
     private readonly ActiveController _controller;
+    private readonly bool _logWasEmpty;
     private long _brokerEpoch = -1;
 
-    private QuorumHost(BrokerConfig config, QuorumMetadataStore store, QuorumNode node, TcpRaftTransport transport, RaftTcpServer server, FileRaftLog log)
+    private QuorumHost(BrokerConfig config, IReadOnlyList<QuorumVoter> voters, QuorumMetadataStore store, QuorumNode node, TcpRaftTransport transport, RaftTcpServer? server, FileRaftLog log, bool logWasEmpty)
     {
         _config = config;
+        Voters = voters;
         Store = store;
         _node = node;
         _transport = transport;
         _server = server;
         _log = log;
+        _logWasEmpty = logWasEmpty;
         _controller = new ActiveController(config, store, () => node.Leader, node.DescribeVoters);
     }
+
+    /// <summary>The quorum's voters: controller.quorum.voters, or this node alone (no address) when that is empty.</summary>
+    public IReadOnlyList<QuorumVoter> Voters { get; }
 
     public QuorumMetadataStore Store { get; }
 
@@ -55,22 +63,27 @@ public sealed class QuorumHost : IAsyncDisposable
     /// <summary>The quorum as this node sees it, for DescribeQuorum: leader, epoch, high watermark, voters (on the leader).</summary>
     public QuorumStatus Describe() => _node.Describe();
 
-    /// <summary>Whether the config makes this node a quorum member (controller.quorum.voters is set).</summary>
-    public static bool Configured(BrokerConfig config)
+    /// <summary>The voters the config names; this node alone, with no address, when controller.quorum.voters is empty.</summary>
+    public static IReadOnlyList<QuorumVoter> VotersOf(BrokerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.QuorumVoters.Length > 0;
+        return config.QuorumVoters.Length > 0 ? QuorumVoters.Parse(config.QuorumVoters) : [new QuorumVoter(config.NodeId, "", 0)];
     }
 
-    /// <summary>Opens the metadata log and starts the Raft node and its listener; returns before a leader is known.</summary>
+    /// <summary>
+    /// Opens the metadata log and starts the Raft node and, when other voters must reach it, its listener; returns
+    /// before a leader is known (a one-voter quorum leads as soon as its loop runs).
+    /// </summary>
     public static QuorumHost Start(BrokerConfig config, string clusterId)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var voters = QuorumVoters.Parse(config.QuorumVoters);
+        var configured = config.QuorumVoters.Length > 0;
+        var voters = VotersOf(config);
         if (voters.All(v => v.Id != config.NodeId))
             throw new ConfigException($"node.id {config.NodeId} is not one of controller.quorum.voters ({config.QuorumVoters}); brokers that are not voters are not supported yet");
-        var listener = config.ControllerListener
-            ?? throw new ConfigException("controller.listener.names must name one of the listeners when controller.quorum.voters is set");
+        var listener = configured
+            ? config.ControllerListener ?? throw new ConfigException("controller.listener.names must name one of the listeners when controller.quorum.voters is set")
+            : null;
         var dir = Path.Combine(config.LogDirs[0], MetadataDirName);
         Directory.CreateDirectory(dir);
         CheckVoterSet(dir, voters);
@@ -78,21 +91,24 @@ public sealed class QuorumHost : IAsyncDisposable
             config.QuorumElectionTimeoutMs, config.QuorumFetchTimeoutMs, config.QuorumRequestTimeoutMs);
         var store = new QuorumMetadataStore(clusterId, config.NodeId);
         var log = FileRaftLog.Open(dir);
+        var logWasEmpty = log.EndOffset == 0;
         var state = new FileQuorumStateStore(Path.Combine(dir, "quorum-state"));
-        var transport = new TcpRaftTransport(voters.ToDictionary(v => v.Id, v => new DnsEndPoint(v.Host, v.Port)), config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m));
+        // A voter never sends to itself, so a quorum of one has no peer to address.
+        var peers = voters.Where(v => v.Id != config.NodeId).ToDictionary(v => v.Id, v => new DnsEndPoint(v.Host, v.Port));
+        var transport = new TcpRaftTransport(peers, config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m));
         var node = new QuorumNode(quorumConfig, log, state, transport, store);
         store.Attach(new NodeQuorum(node));
-        var server = new RaftTcpServer(new IPEndPoint(SocketServer.ResolveBindAddress(listener.Host), listener.Port), node, m => Log.Info("quorum: " + m));
+        var server = listener is null ? null : new RaftTcpServer(new IPEndPoint(SocketServer.ResolveBindAddress(listener.Host), listener.Port), node, m => Log.Info("quorum: " + m));
         try
         {
-            server.Start();
+            server?.Start();
             node.Start();
         }
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
         {
             throw new IOException($"cannot start the metadata quorum on {listener}: {ex.Message}", ex);
         }
-        return new QuorumHost(config, store, node, transport, server, log);
+        return new QuorumHost(config, voters, store, node, transport, server, log, logWasEmpty);
     }
 
     /// <summary>
@@ -117,12 +133,18 @@ public sealed class QuorumHost : IAsyncDisposable
 
     /// <summary>
     /// Waits until this node has applied everything the quorum committed before now (a barrier record commits and
-    /// is applied here), so the partition logs on disk are judged against current metadata, not an empty image.
+    /// is applied here), so the partition logs on disk are judged against current metadata, not an empty image;
+    /// then imports the metadata file a single node kept before it ran as a quorum of one, if the log dir has one.
+    /// The image counts as complete (partition logs it lacks are orphans) unless this node's log is the whole
+    /// quorum and was empty at start without such a file: then the metadata may have been lost rather than never
+    /// written, and the logs on disk are kept.
     /// </summary>
     public async Task CatchUpAsync(CancellationToken cancellationToken)
     {
         await RetryAsync(new BarrierRecord(_config.NodeId), "catching up with the metadata quorum", cancellationToken).ConfigureAwait(false);
-        Store.MarkCaughtUp();
+        var imported = await LegacyMetadataImport.RunAsync(_config.LogDirs[0], Store, cancellationToken).ConfigureAwait(false);
+        if (Voters.Count > 1 || !_logWasEmpty || imported)
+            Store.MarkCaughtUp();
     }
 
     /// <summary>Registers this broker (its advertised listeners and rack) and starts watching liveness while it leads.</summary>
@@ -133,6 +155,49 @@ public sealed class QuorumHost : IAsyncDisposable
         var result = await RetryAsync(new RegisterBrokerRecord(_config.NodeId, endpoints, _config.Rack), "registering with the controller", cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _brokerEpoch, result.Value);
         _controller.Start();
+        await WaitUsableAsync(result.Value, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits, as Kafka's broker waits to be unfenced before it starts serving, until the image shows this broker
+    /// registered with <paramref name="epoch"/> and unfenced, and no partition left without a leader that this broker
+    /// could lead: a restarted broker registers fenced, and the controller moves its old leaderships, unfences it and
+    /// elects it where it is in sync, so clients of a ready broker find its partitions led.
+    /// </summary>
+    private async Task WaitUsableAsync(long epoch, CancellationToken cancellationToken)
+    {
+        bool Usable(MetadataImage image) =>
+            image.Brokers.TryGetValue(_config.NodeId, out var self) && self.Epoch == epoch && !self.Fenced
+            && !image.TopicsById.Values.Any(t => t.Partitions.Any(p => p.Leader < 0 && Array.IndexOf(p.Isr, _config.NodeId) >= 0));
+        var usable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnChanged(MetadataImage image)
+        {
+            if (Usable(image))
+                usable.TrySetResult();
+        }
+        Store.Changed += OnChanged;
+        try
+        {
+            if (Usable(Store.Image))
+                return;
+            var since = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    await usable.Task.WaitAsync(TimeSpan.FromSeconds(5), cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (TimeoutException)
+                {
+                    Log.Info($"waiting {since.Elapsed.TotalSeconds:F0} s for the controller to unfence this broker and elect leaders for its in-sync replicas");
+                }
+            }
+        }
+        finally
+        {
+            Store.Changed -= OnChanged;
+        }
     }
 
     private async Task<ApplyResult> RetryAsync(MetadataRecord record, string what, CancellationToken cancellationToken)
@@ -151,7 +216,7 @@ public sealed class QuorumHost : IAsyncDisposable
                 if (since.ElapsedMilliseconds - lastLog >= 5000)
                 {
                     lastLog = since.ElapsedMilliseconds;
-                    Log.Info($"{what}: {ex.Message} (waiting {since.Elapsed.TotalSeconds:F0} s for a quorum of {_config.QuorumVoters})");
+                    Log.Info($"{what}: {ex.Message} (waiting {since.Elapsed.TotalSeconds:F0} s for a quorum of {string.Join(',', Voters.Select(v => v.Id))})");
                 }
             }
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);
@@ -224,7 +289,8 @@ public sealed class QuorumHost : IAsyncDisposable
     {
         await _controller.DisposeAsync().ConfigureAwait(false);
         await _node.DisposeAsync().ConfigureAwait(false);
-        await _server.DisposeAsync().ConfigureAwait(false);
+        if (_server is not null)
+            await _server.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         _log.Dispose();
         await Store.DisposeAsync().ConfigureAwait(false);

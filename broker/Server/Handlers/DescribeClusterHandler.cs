@@ -21,7 +21,7 @@ public sealed class DescribeClusterHandler(BrokerServices services) : ApiHandler
         return new(new DescribeClusterResponse
         {
             ClusterId = services.Metadata.ClusterId,
-            ControllerId = image.Brokers.Count == 0 ? services.Config.NodeId : image.ControllerId,
+            ControllerId = image.ControllerId,
             Brokers = brokers,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? MetadataHandler.AllClusterOperations : int.MinValue,
         });

@@ -9,8 +9,7 @@ namespace KafkaOperator.Server.Handlers;
 /// DescribeQuorum 0–1: the metadata quorum as its leader sees it. Only <c>__cluster_metadata</c> partition 0 is
 /// described; any other partition gets UNKNOWN_TOPIC_OR_PARTITION. A node that is not the leader answers
 /// NOT_LEADER_OR_FOLLOWER with the leader id and epoch it knows, so the caller can ask the leader. A single node
-/// (no controller.quorum.voters) has no metadata partition, so it answers UNKNOWN_TOPIC_OR_PARTITION too.
-/// Observers are always empty: every broker is a voter (combined mode).
+/// is a quorum of one voter, which leads it. Observers are always empty: every broker is a voter (combined mode).
 /// </summary>
 public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
 {
@@ -22,14 +21,14 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
 
     protected override ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
     {
-        var status = services.Quorum?.Describe();
+        var status = services.Quorum.Describe();
         var response = new DescribeQuorumResponse();
         foreach (var topic in request.Topics)
         {
             var result = new DescribeQuorumResponse.TopicData { TopicName = topic.TopicName };
             foreach (var partition in topic.Partitions)
             {
-                result.Partitions.Add(status is not null && topic.TopicName == TopicNames.MetadataTopic && partition.PartitionIndex == 0
+                result.Partitions.Add(topic.TopicName == TopicNames.MetadataTopic && partition.PartitionIndex == 0
                     ? Describe(status, services.Config.NodeId)
                     : new DescribeQuorumResponse.PartitionData
                     {

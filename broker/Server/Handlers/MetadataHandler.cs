@@ -32,7 +32,7 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
         {
             Brokers = brokers,
             ClusterId = services.Metadata.ClusterId,
-            ControllerId = image.Brokers.Count == 0 ? services.Config.NodeId : image.ControllerId,
+            ControllerId = image.ControllerId,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AllClusterOperations : int.MinValue,
         };
         var all = request.Topics is null || (version == 0 && request.Topics.Count == 0);

@@ -10,8 +10,7 @@ public sealed record PartitionState(int Leader, int LeaderEpoch, int[] Replicas,
 {
     /// <summary>
     /// Kafka's rules (KRaftMetadataCache): a replica is offline when its broker is not registered, is fenced or lacks
-    /// the client's listener; the leader is reported only while its broker is registered with that listener. An
-    /// image that lists no brokers is a single node, where only <paramref name="nodeId"/> exists.
+    /// the client's listener; the leader is reported only while its broker is registered with that listener.
     /// <paramref name="localLogOffline"/> is this node's own replica failing to load: the controller is never told
     /// (there is no log dir reporting), so this node takes its replica out of the leader and the ISR itself, as
     /// Kafka's controller would once told of an offline log dir.
@@ -45,8 +44,6 @@ public sealed record PartitionState(int Leader, int LeaderEpoch, int[] Replicas,
     // Kafka reports a fenced leader (the controller moves leadership off it) but counts a fenced replica as offline.
     private static bool Reachable(MetadataImage image, int nodeId, string listenerName, int id, bool aliveOnly)
     {
-        if (image.Brokers.Count == 0)
-            return id == nodeId;
         if (!image.Brokers.TryGetValue(id, out var broker) || (aliveOnly && broker.Fenced))
             return false;
         foreach (var endpoint in broker.Endpoints)

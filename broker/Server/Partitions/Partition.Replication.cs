@@ -14,7 +14,7 @@ public sealed partial class Partition
     private int _pendingBasedOnPartitionEpoch = -1;
     private bool _stopped;
 
-    /// <summary>Set by the replica manager: where ISR changes go (null on a single node, where nothing changes).</summary>
+    /// <summary>Set by the replica manager: where ISR changes go (null until the broker's services start).</summary>
     public IIsrChangeChannel? IsrChannel { get; set; }
 
     public int[]? PendingIsr

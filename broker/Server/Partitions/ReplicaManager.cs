@@ -120,7 +120,7 @@ public sealed class ReplicaManager : IDisposable
     }
 
     private bool HoldsReplica(MetadataImage image, PartitionMetadata partition) =>
-        image.Brokers.Count == 0 || Array.IndexOf(partition.Replicas, _config.NodeId) >= 0;
+        Array.IndexOf(partition.Replicas, _config.NodeId) >= 0;
 
     /// <summary>The error for a partition <see cref="Get(Guid, int)"/> did not find: offline or unknown.</summary>
     public ErrorCode MissingError(Guid topicId, int partition) =>
@@ -253,15 +253,8 @@ public sealed class ReplicaManager : IDisposable
     /// </summary>
     private void ApplyRole(Partition partition, MetadataImage image, PartitionMetadata meta)
     {
-        if (image.Brokers.Count == 0)
-        {
-            // A single node: it is the partition's only replica, its leader in every epoch.
-            meta = meta with { Leader = _config.NodeId, Isr = [_config.NodeId], Replicas = [_config.NodeId] };
-        }
-        else if (BrokerEpoch is { } brokerEpoch)
-        {
+        if (BrokerEpoch is { } brokerEpoch)
             meta = LocalView(image, meta, _config.NodeId, brokerEpoch());
-        }
         var leads = meta.Leader == _config.NodeId;
         if (leads)
             Fetchers?.Remove(partition);

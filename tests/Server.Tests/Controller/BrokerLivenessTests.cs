@@ -43,6 +43,17 @@ public sealed class BrokerLivenessTests
     }
 
     [Fact]
+    public void The_leader_registered_again_after_a_restart_unfences_itself_unless_it_is_shutting_down()
+    {
+        // A quorum of one: the node that decides is the only broker, restarted (registered fenced).
+        var restarted = Image(Broker(0, fenced: true));
+        Assert.Equal(new UnfenceBrokerRecord(0, 10), Assert.Single(_liveness.Decide(restarted, [new VoterState(0, 10, 50_000)], leaderForMs: 5)));
+
+        var stopping = Image(Broker(0, fenced: true) with { ShuttingDown = true });
+        Assert.Empty(_liveness.Decide(stopping, [new VoterState(0, 10, 50_000)], leaderForMs: 5));
+    }
+
+    [Fact]
     public void Nothing_is_decided_off_the_leader()
     {
         Assert.Empty(_liveness.Decide(Image(Broker(0), Broker(1)), [], leaderForMs: 60_000));

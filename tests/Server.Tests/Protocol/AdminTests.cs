@@ -152,7 +152,7 @@ public sealed class AdminTests
     }
 
     [Fact]
-    public async Task DescribeQuorum_on_a_single_node_reports_no_metadata_partition()
+    public async Task DescribeQuorum_on_a_single_node_reports_itself_as_the_one_voter_and_leader()
     {
         await using var broker = await TestBroker.StartAsync();
         using var conn = broker.Connect();
@@ -164,25 +164,36 @@ public sealed class AdminTests
             });
             Assert.Equal(0, r.ErrorCode);
             Assert.Equal(["__cluster_metadata", "other"], r.Topics.Select(t => t.TopicName));
-            Assert.All(r.Topics, t => Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, Assert.Single(t.Partitions).ErrorCode));
+            var metadata = Assert.Single(r.Topics[0].Partitions);
+            Assert.Equal(0, metadata.ErrorCode);
+            Assert.Equal(0, metadata.LeaderId);
+            Assert.True(metadata.LeaderEpoch > 0, $"epoch {metadata.LeaderEpoch}");
+            Assert.True(metadata.HighWatermark > 0, $"high watermark {metadata.HighWatermark}");
+            var voter = Assert.Single(metadata.CurrentVoters);
+            Assert.Equal(0, voter.ReplicaId);
+            Assert.True(voter.LogEndOffset >= metadata.HighWatermark, $"log end {voter.LogEndOffset}");
+            Assert.Empty(metadata.Observers);
+            Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, Assert.Single(r.Topics[1].Partitions).ErrorCode);
             Assert.Equal(3, r.Topics[1].Partitions[0].PartitionIndex);
         }
     }
 
     [Fact]
-    public async Task AlterPartition_on_a_single_node_answers_not_controller()
+    public async Task AlterPartition_on_a_single_node_is_checked_by_its_own_controller()
     {
         await using var broker = await TestBroker.StartAsync();
         using var conn = broker.Connect();
         await conn.RequestAsync<CreateTopicsRequest, CreateTopicsResponse>(ApiKey.CreateTopics, 7, Create("alone"));
         foreach (short v in new short[] { 0, 1, 2, 3 })
         {
+            // The node is the active controller of its quorum of one; a request from another broker epoch is refused.
             var r = await conn.RequestAsync<AlterPartitionRequest, AlterPartitionResponse>(ApiKey.AlterPartition, v, new AlterPartitionRequest
             {
                 BrokerId = 0,
+                BrokerEpoch = -2,
                 Topics = [new() { TopicName = v < 2 ? "alone" : "", Partitions = [new() { PartitionIndex = 0 }] }],
             });
-            Assert.Equal((short)ErrorCode.NotController, r.ErrorCode);
+            Assert.Equal((short)ErrorCode.StaleBrokerEpoch, r.ErrorCode);
             Assert.Empty(r.Topics);
         }
     }

@@ -1,6 +1,6 @@
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
-using KafkaOperator.Server.Cluster;
+using KafkaOperator.Server.Controller;
 using KafkaOperator.Server.Tests.Infrastructure;
 using KafkaOperator.Server.Tests.Protocol;
 using Xunit.Abstractions;
@@ -74,8 +74,8 @@ public sealed class OrphanLogTests(ITestOutputHelper output)
                 await Batches.CreateTopicAsync(conn, "survivor");
                 await conn.RequestAsync<ProduceRequest, ProduceResponse>(ApiKey.Produce, 9, Batches.Produce("survivor", 0, Batches.Build(3)));
             }
-            // The single node's metadata file is lost (a bad restore, say): its logs are not orphans of an empty image.
-            File.Delete(Path.Combine(dir, FileMetadataStore.FileName));
+            // The single node's metadata log is lost (a bad restore, say): its logs are not orphans of an empty image.
+            Directory.Delete(Path.Combine(dir, QuorumHost.MetadataDirName), recursive: true);
             var before = Snapshot(dir, "survivor-");
 
             await using (var restarted = await TestBroker.StartAsync(dir, ownsDir: false))

@@ -3,6 +3,7 @@ using System.Net;
 using KafkaOperator.Groups;
 using KafkaOperator.Groups.Persistence;
 using KafkaOperator.Protocol;
+using KafkaOperator.Server.Config;
 
 namespace KafkaOperator.Server.Handlers.Groups;
 
@@ -73,6 +74,16 @@ public sealed class GroupCoordinatorHost : IDisposable
     }
 
     /// <summary>
+    /// The replication factor of <c>__consumer_offsets</c>: offsets.topic.replication.factor when set, else 1 on a
+    /// quorum of one voter (a single node, which can hold one replica only) and Kafka's default 3 elsewhere.
+    /// </summary>
+    public static int OffsetsTopicReplicationFactor(BrokerConfig config, int voters)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.Static("offsets.topic.replication.factor") is null && voters == 1 ? 1 : config.GetInt("offsets.topic.replication.factor");
+    }
+
+    /// <summary>
     /// Makes sure __consumer_offsets exists and the partitions this node leads are loaded; false when the topic
     /// could not be created. A partition that failed to load stays unserved (its groups get
     /// COORDINATOR_NOT_AVAILABLE) and is retried on the next call.
@@ -93,9 +104,9 @@ public sealed class GroupCoordinatorHost : IDisposable
                     ["compression.type"] = "producer",
                     ["segment.bytes"] = _services.Config.GetInt("offsets.topic.segment.bytes").ToString(CultureInfo.InvariantCulture),
                 };
-                // One node can hold one replica whatever offsets.topic.replication.factor asks; a cluster with fewer
-                // live brokers than it asks for has no coordinator yet (COORDINATOR_NOT_AVAILABLE), as in Kafka.
-                var rf = _services.Metadata.Image.Brokers.Count == 0 ? (short)1 : (short)_services.Config.GetInt("offsets.topic.replication.factor");
+                // A cluster with fewer live brokers than offsets.topic.replication.factor asks for has no coordinator
+                // yet (COORDINATOR_NOT_AVAILABLE), as in Kafka; unset on a one-voter quorum (a single node), it is 1.
+                var rf = (short)OffsetsTopicReplicationFactor(_services.Config, _services.Quorum.Voters.Count);
                 var created = await _services.Topics.CreateAsync(OffsetsPartitioner.OffsetsTopic, coordinator.OffsetsPartitionCount, rf, null, configs, false, cancellationToken).ConfigureAwait(false);
                 if (created.Error is not (ErrorCode.None or ErrorCode.TopicAlreadyExists))
                 {
