@@ -15,15 +15,14 @@ internal sealed partial class BalancerState
         while (spent < budget && Targets.Length > 1)
         {
             order.Sort((a, b) => Bytes[a] != Bytes[b] ? Bytes[b].CompareTo(Bytes[a]) : a.CompareTo(b));
-            var fullest = order[0];
             var emptiest = order[^1];
-            if (Bytes[fullest] - Bytes[emptiest] <= band)
-                return;
+            // The widest gaps first: the fullest against the emptiest it can give to, then the next fullest, ...
             var step = 0;
-            for (var i = order.Count - 1; i > 0 && step == 0 && Bytes[fullest] - Bytes[order[i]] > band; i--)
-                step = Improve(fullest, order[i], budget - spent);
-            for (var i = 1; i < order.Count - 1 && step == 0 && Bytes[order[i]] - Bytes[emptiest] > band; i++)
-                step = Improve(order[i], emptiest, budget - spent);
+            for (var i = 0; i < order.Count - 1 && step == 0 && Bytes[order[i]] - Bytes[emptiest] > band; i++)
+            {
+                for (var j = order.Count - 1; j > i && step == 0 && Bytes[order[i]] - Bytes[order[j]] > band; j--)
+                    step = Improve(order[i], order[j], budget - spent);
+            }
             if (step == 0)
                 return;
             spent += step;
@@ -37,7 +36,7 @@ internal sealed partial class BalancerState
         var half = diff / 2;
         if (Count[a] == Count[b] + 1)
         {
-            using var cursor = new OutwardCursor(OnBroker[a], half);
+            var cursor = Nearest(a, half);
             while (cursor.Next(out var size, out var p, out var above))
             {
                 if (size <= 0 || size >= diff)
@@ -52,15 +51,22 @@ internal sealed partial class BalancerState
                 }
             }
         }
-        if (allowance < 2)
+        if (allowance < 2 || !AnyMayGo(a, b) || !AnyMayGo(b, a))
             return 0;
         int bestX = -1, bestY = -1;
         var bestDistance = long.MaxValue;
-        foreach (var (sy, y) in OnBroker[b])
+        var looked = 0;
+        foreach (var (sy, y) in OnBroker[b].Ascending())
         {
+            // Close enough to the middle, or looked long enough: a better pair is not worth the search.
+            if (bestDistance <= half / 8 || looked > 256)
+                break;
+            if (!Holds(y, b) || Holds(y, a) || RackCountAfter(y, b, a) < RequiredRacks[y])
+                continue;
+            looked++;
             if (sy + half >= Bytes[a])
                 break;
-            using var cursor = new OutwardCursor(OnBroker[a], sy + half);
+            var cursor = Nearest(a, sy + half);
             while (cursor.Next(out var sx, out var x, out var above))
             {
                 var distance = Math.Abs(sx - sy - half);
@@ -69,19 +75,42 @@ internal sealed partial class BalancerState
                     cursor.Stop(above);
                     continue;
                 }
-                if (x != y && CanMove(x, a, b) && CanMove(y, b, a))
+                if (x != y && CanMove(x, a, b))
                 {
                     (bestX, bestY, bestDistance) = (x, y, distance);
                     cursor.Stop(above);
                 }
             }
-            if (bestDistance == 0)
-                break;
         }
         if (bestX < 0)
             return 0;
         Move(bestX, a, b);
         Move(bestY, b, a);
         return 2;
+    }
+
+    /// <summary>Whether any replica on broker a may go to b's rack (across racks, often none may: each partition has one there).</summary>
+    private bool AnyMayGo(int a, int b)
+    {
+        if (RackOf[a] == RackOf[b])
+            return true;
+        // Remembered for the phase: a broker's partitions rarely gain a way into another rack.
+        if (_mayGo.TryGetValue((a, RackOf[b]), out var known))
+            return known;
+        var result = AnyMayGoScan(a, b);
+        _mayGo[(a, RackOf[b])] = result;
+        return result;
+    }
+
+    private readonly Dictionary<(int Broker, int Rack), bool> _mayGo = [];
+
+    private bool AnyMayGoScan(int a, int b)
+    {
+        foreach (var (_, p) in OnBroker[a].Ascending())
+        {
+            if (Holds(p, a) && RackCountAfter(p, a, b) >= RequiredRacks[p])
+                return true;
+        }
+        return false;
     }
 }

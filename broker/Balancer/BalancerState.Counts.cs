@@ -14,20 +14,49 @@ internal sealed partial class BalancerState
     /// <summary>
     /// The fewest replica moves any plan needs to empty the removed brokers and bring every target's replica count
     /// into [floor(avg), ceil(avg)]: each move takes one replica off one broker and puts it on one target, so both
-    /// the replicas that must leave and those that must arrive need a move each.
+    /// the replicas that must leave and those that must arrive need a move each. When every partition has exactly one
+    /// replica in each rack, no valid plan changes a rack's total, the global band may be out of reach, and the same
+    /// count within each rack (to its own average) is the bound instead, if larger.
     /// </summary>
     public int LowerBoundMoves()
     {
+        var global = Bound(Enumerable.Range(0, Count.Length));
+        if (!RacksFixed())
+            return global;
+        var perRack = 0;
+        foreach (var rack in Targets.Select(t => RackOf[t]).Distinct())
+            perRack += Bound(Enumerable.Range(0, Count.Length).Where(b => RackOf[b] == rack));
+        return Math.Max(global, perRack);
+    }
+
+    /// <summary>Whether every partition has one replica in each rack of the targets (and none elsewhere), so rack totals cannot change.</summary>
+    private bool RacksFixed()
+    {
+        var racks = Targets.Select(t => RackOf[t]).Distinct().Count();
+        for (var p = 0; p < Replicas.Length; p++)
+        {
+            if (Replicas[p].Length != racks || RackCount(Replicas[p]) != racks || Replicas[p].Any(b => !IsTarget[b] && !Targets.Any(t => RackOf[t] == RackOf[b])))
+                return false;
+        }
+        return true;
+    }
+
+    private int Bound(IEnumerable<int> brokers)
+    {
         long total = 0, leaving = 0;
-        for (var b = 0; b < Count.Length; b++)
+        var targets = new List<int>();
+        foreach (var b in brokers)
         {
             total += Count[b];
-            if (!IsTarget[b])
+            if (IsTarget[b])
+                targets.Add(b);
+            else
                 leaving += Count[b];
         }
-        var n = Math.Max(1, Targets.Length);
-        long lower = total / n, upper = (total + n - 1) / n, excess = 0, deficit = 0;
-        foreach (var b in Targets)
+        if (targets.Count == 0)
+            return 0;
+        long lower = total / targets.Count, upper = (total + targets.Count - 1) / targets.Count, excess = 0, deficit = 0;
+        foreach (var b in targets)
         {
             excess += Math.Max(0, Count[b] - upper);
             deficit += Math.Max(0, lower - Count[b]);
@@ -74,11 +103,19 @@ internal sealed partial class BalancerState
 
     /// <summary>
     /// Count moves from the broker with the most replicas to the one with the fewest it can give to, each lowering the
-    /// distance to the count band (excess above ceil(avg) plus deficit below floor(avg)) by at least one.
+    /// distance to the count band (excess above ceil(avg) plus deficit below floor(avg)) by at least one: the band of
+    /// all targets, or for a move within a rack that rack's own band (racks can force a rack above the global one).
     /// </summary>
     public void BalanceCounts(long byteCap)
     {
         var (lower, upper) = CountBand();
+        var rackTotal = new long[RackOf.Max() + 1];
+        var rackSize = new int[rackTotal.Length];
+        foreach (var t in Targets)
+        {
+            rackTotal[RackOf[t]] += Count[t];
+            rackSize[RackOf[t]]++;
+        }
         var stuck = new bool[Count.Length];
         // A source whose replicas all lose a rack by going to a given rack: its set only shrinks while it gives, so
         // it stays so; remembered to keep the search linear when racks bind.
@@ -97,10 +134,15 @@ internal sealed partial class BalancerState
             receivers.Clear();
             foreach (var t in Targets)
             {
-                if (Count[t] <= Count[src] - 2 && Gains(src, t, lower, upper))
+                if (Count[t] > Count[src] - 2)
+                    continue;
+                var rack = RackOf[t];
+                if (Gains(src, t, lower, upper)
+                    || (rack == RackOf[src] && Gains(src, t, (int)(rackTotal[rack] / rackSize[rack]), (int)((rackTotal[rack] + rackSize[rack] - 1) / rackSize[rack]))))
                     receivers.Add(t);
             }
-            receivers.Sort((a, b) => Lighter(a, b) ? -1 : Lighter(b, a) ? 1 : 0);
+            // Every receiver left brings the counts closer; the one with the fewest bytes also evens out bytes most.
+            receivers.Sort((a, b) => Bytes[a] != Bytes[b] ? Bytes[a].CompareTo(Bytes[b]) : Count[a] != Count[b] ? Count[a].CompareTo(Count[b]) : a.CompareTo(b));
             var moved = false;
             foreach (var dst in receivers)
             {
@@ -110,6 +152,8 @@ internal sealed partial class BalancerState
                 if (p >= 0)
                 {
                     Move(p, src, dst);
+                    rackTotal[RackOf[src]]--;
+                    rackTotal[RackOf[dst]]++;
                     moved = true;
                     break;
                 }
@@ -137,24 +181,23 @@ internal sealed partial class BalancerState
         var half = Math.Max(0, (Bytes[src] - Bytes[dst]) / 2);
         var (restMax, restMin) = BytesExcept(src, dst);
         var racksBlocked = true;
-        using var cursor = new OutwardCursor(OnBroker[src], half);
+        var cursor = Nearest(src, half);
         while (cursor.Next(out var size, out var p, out var above))
         {
             long a = Bytes[src] - size, b = Bytes[dst] + size;
             if (Math.Max(restMax, Math.Max(a, b)) - Math.Min(restMin, Math.Min(a, b)) > byteCap)
             {
-                // The spread only grows further from the middle: nothing more on this side fits.
+                // The spread only grows further from the middle: nothing more on this side fits. What was not
+                // looked at may suit the rack, so the rack is not known to be blocked.
                 cursor.Stop(above);
-                continue;
-            }
-            if (Holds(p, dst))
-            {
                 racksBlocked = false;
                 continue;
             }
             if (RackCountAfter(p, src, dst) < RequiredRacks[p])
                 continue;
-            return (p, false);
+            racksBlocked = false;
+            if (!Holds(p, dst))
+                return (p, false);
         }
         return (-1, racksBlocked);
     }

@@ -30,11 +30,15 @@ internal sealed partial class BalancerState
                 queue.Clear();
                 queue.Enqueue(source);
                 var sink = -1;
-                while (queue.Count > 0)
+                while (queue.Count > 0 && sink < 0)
                 {
                     var x = queue.Dequeue();
-                    if (Leaders[x] <= Leaders[source] - 2 && (sink < 0 || Leaders[x] < Leaders[sink]))
+                    if (Leaders[x] <= Leaders[source] - 2)
+                    {
+                        // The nearest will do: every hand-over on the way changes one more partition's leader.
                         sink = x;
+                        break;
+                    }
                     foreach (var y in Targets)
                     {
                         if (from[y] >= 0 || led[(x * n) + y] is not { Count: > 0 } set)

@@ -19,7 +19,8 @@ internal sealed partial class BalancerState
     public readonly int[] Count;
     public readonly int[] Leaders;
     public readonly long[] Bytes;
-    public readonly SortedSet<(long Size, int Partition)>[] OnBroker;
+    public readonly SizeIndex[] OnBroker;
+    private readonly Func<int, bool>[] _holdsOn;
 
     public BalancerState(BalanceRequest request)
     {
@@ -75,14 +76,21 @@ internal sealed partial class BalancerState
         Count = new int[BrokerIds.Length];
         Leaders = new int[BrokerIds.Length];
         Bytes = new long[BrokerIds.Length];
-        OnBroker = new SortedSet<(long, int)>[BrokerIds.Length];
+        OnBroker = new SizeIndex[BrokerIds.Length];
+        _holdsOn = new Func<int, bool>[BrokerIds.Length];
         for (var i = 0; i < BrokerIds.Length; i++)
-            OnBroker[i] = [];
+        {
+            var broker = i;
+            OnBroker[i] = new SizeIndex();
+            _holdsOn[i] = p => Holds(p, broker);
+        }
         for (var p = 0; p < Partitions.Length; p++)
         {
             var partition = Partitions[p];
-            var replicas = partition.Replicas.Select(r => index[r]).ToArray();
-            if (replicas.Length == 0 || replicas.Distinct().Count() != replicas.Length)
+            var replicas = new int[partition.Replicas.Count];
+            for (var r = 0; r < replicas.Length; r++)
+                replicas[r] = index[partition.Replicas[r]];
+            if (replicas.Length == 0 || HasDuplicate(replicas))
                 throw new BalancerException($"Partition {partition.Topic}-{partition.Partition} has no replicas or a broker twice.");
             if (replicas.Length > Targets.Length)
                 throw new BalancerException($"Partition {partition.Topic}-{partition.Partition} has {replicas.Length} replicas but only {Targets.Length} broker(s) would be left.");
@@ -91,8 +99,26 @@ internal sealed partial class BalancerState
             // Never fewer racks than now, unless the racks left cannot give that many (a whole rack removed).
             RequiredRacks[p] = Math.Min(RackCount(replicas), Math.Min(replicas.Length, targetRacks));
             for (var r = 0; r < replicas.Length; r++)
-                Add(p, replicas[r], r == 0);
+            {
+                Count[replicas[r]]++;
+                Bytes[replicas[r]] += Size[p];
+                if (r == 0)
+                    Leaders[replicas[r]]++;
+                OnBroker[replicas[r]].Load(Size[p], p);
+            }
         }
+        foreach (var sizes in OnBroker)
+            sizes.Seal();
+    }
+
+    private static bool HasDuplicate(int[] replicas)
+    {
+        for (var i = 1; i < replicas.Length; i++)
+        {
+            if (Array.IndexOf(replicas, replicas[i], 0, i) >= 0)
+                return true;
+        }
+        return false;
     }
 
     public int RackCount(int[] replicas)
@@ -136,10 +162,17 @@ internal sealed partial class BalancerState
     public void Move(int p, int from, int to)
     {
         var position = Array.IndexOf(Replicas[p], from);
-        Remove(p, from, position == 0);
         Replicas[p][position] = to;
+        Count[from]--;
+        Bytes[from] -= Size[p];
+        if (position == 0)
+            Leaders[from]--;
+        OnBroker[from].Removed(_holdsOn[from]);
         Add(p, to, position == 0);
     }
+
+    /// <summary>Partition p's replicas on a broker, nearest in size to a pivot first.</summary>
+    public OutwardCursor Nearest(int broker, long pivot) => new(OnBroker[broker], pivot, _holdsOn[broker]);
 
     private void Add(int p, int broker, bool leader)
     {
@@ -147,17 +180,9 @@ internal sealed partial class BalancerState
         Bytes[broker] += Size[p];
         if (leader)
             Leaders[broker]++;
-        OnBroker[broker].Add((Size[p], p));
+        OnBroker[broker].Add(Size[p], p);
     }
 
-    private void Remove(int p, int broker, bool leader)
-    {
-        Count[broker]--;
-        Bytes[broker] -= Size[p];
-        if (leader)
-            Leaders[broker]--;
-        OnBroker[broker].Remove((Size[p], p));
-    }
 
     public List<BrokerLoad> Loads() =>
         [.. Enumerable.Range(0, BrokerIds.Length)

@@ -1,56 +1,56 @@
 namespace KafkaOperator.Balancer;
 
 /// <summary>
-/// A broker's replicas by growing distance of their size from a pivot, alternating above and below; either side can
-/// be stopped once the caller knows nothing further out on it can fit.
+/// A broker's replicas by growing distance of their size from a pivot, alternating above and below, skipping those
+/// that left the broker; either side can be stopped once the caller knows nothing further out on it can fit.
 /// </summary>
-internal sealed class OutwardCursor : IDisposable
+internal struct OutwardCursor
 {
-    private readonly IEnumerator<(long Size, int Partition)> _up;
-    private readonly IEnumerator<(long Size, int Partition)> _down;
+    private SizeIndex.Cursor _cursor;
+    private readonly Func<int, bool> _holds;
     private readonly long _pivot;
-    private bool _hasUp;
-    private bool _hasDown;
+    private bool _upStopped;
+    private bool _downStopped;
 
-    public OutwardCursor(SortedSet<(long Size, int Partition)> set, long pivot)
+    public OutwardCursor(SizeIndex index, long pivot, Func<int, bool> holds)
     {
+        _cursor = index.From(pivot);
         _pivot = pivot;
-        _up = set.GetViewBetween((pivot, int.MinValue), (long.MaxValue, int.MaxValue)).GetEnumerator();
-        _down = pivot == long.MinValue
-            ? Enumerable.Empty<(long, int)>().GetEnumerator()
-            : set.GetViewBetween((long.MinValue, int.MinValue), (pivot - 1, int.MaxValue)).Reverse().GetEnumerator();
-        _hasUp = _up.MoveNext();
-        _hasDown = _down.MoveNext();
+        _holds = holds;
     }
 
     public bool Next(out long size, out int partition, out bool above)
     {
-        if (!_hasUp && !_hasDown)
+        while (true)
         {
-            (size, partition, above) = (0, -1, false);
-            return false;
+            var hasUp = !_upStopped && _cursor.HasUp;
+            var hasDown = !_downStopped && _cursor.HasDown;
+            if (!hasUp && !hasDown)
+            {
+                (size, partition, above) = (0, -1, false);
+                return false;
+            }
+            above = hasUp && (!hasDown || _cursor.PeekUp().Size - _pivot <= _pivot - _cursor.PeekDown().Size);
+            if (above)
+            {
+                (size, partition) = _cursor.PeekUp();
+                _cursor.PopUp();
+            }
+            else
+            {
+                (size, partition) = _cursor.PeekDown();
+                _cursor.PopDown();
+            }
+            if (_holds(partition))
+                return true;
         }
-        above = _hasUp && (!_hasDown || _up.Current.Size - _pivot <= _pivot - _down.Current.Size);
-        var current = above ? _up : _down;
-        (size, partition) = current.Current;
-        if (above)
-            _hasUp = _up.MoveNext();
-        else
-            _hasDown = _down.MoveNext();
-        return true;
     }
 
     public void Stop(bool above)
     {
         if (above)
-            _hasUp = false;
+            _upStopped = true;
         else
-            _hasDown = false;
-    }
-
-    public void Dispose()
-    {
-        _up.Dispose();
-        _down.Dispose();
+            _downStopped = true;
     }
 }

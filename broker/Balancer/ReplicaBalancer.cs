@@ -34,7 +34,7 @@ public static class ReplicaBalancer
         var evacuated = state.Measures();
         var byteCap = Math.Max(evacuated.ByteSpread, band);
         state.BalanceCounts(byteCap);
-        state.BalanceBytes(band, lowerBound + (2 * state.Targets.Length));
+        state.BalanceBytes(band, (2 * state.Targets.Length) + (lowerBound / 10));
         state.BalanceLeaders();
 
         var moves = new List<PartitionMove>();

@@ -82,10 +82,12 @@ public sealed class BalancerPropertyTests
     });
 
     [Fact]
-    public void Without_sizes_count_moves_are_at_most_twice_the_lower_bound_and_exactly_it_without_racks() => Check(sized: false, (request, plan) =>
+    public void Without_sizes_moves_are_at_most_twice_the_lower_bound_and_exactly_it_without_racks_or_forced_moves() => Check(sized: false, (request, plan) =>
     {
-        var rackless = request.Brokers.All(b => b.Rack is null);
-        return plan.ReplicaMoves <= 2 * plan.LowerBoundMoves && (!rackless || plan.ReplicaMoves == plan.LowerBoundMoves);
+        // Replicas leaving a broker go where their partition is not yet, which is not always the emptiest broker,
+        // so with forced moves the count can exceed the bound (never twice it).
+        var exact = request.Brokers.All(b => b.Rack is null) && plan.Before.All(b => TargetBrokers(request).Contains(b.BrokerId));
+        return plan.ReplicaMoves <= 2 * plan.LowerBoundMoves && (!exact || plan.ReplicaMoves == plan.LowerBoundMoves);
     });
 
     [Fact]
