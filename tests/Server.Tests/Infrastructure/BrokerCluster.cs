@@ -18,7 +18,8 @@ public sealed class BrokerCluster : IAsyncDisposable
 
     public string BootstrapServers => string.Join(',', Brokers.Where(b => b.IsRunning).Select(b => b.BootstrapServers));
 
-    public static async Task<BrokerCluster> StartAsync(int count, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? overrides = null)
+    public static async Task<BrokerCluster> StartAsync(int count, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? overrides = null,
+        Func<int, IReadOnlyDictionary<string, string>>? perBroker = null)
     {
         var kafkaPorts = FreePorts(count);
         var controllerPorts = FreePorts(count);
@@ -38,6 +39,8 @@ public sealed class BrokerCluster : IAsyncDisposable
                 ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{kafkaPorts[i]}",
             };
             foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
+                settings[k] = v;
+            foreach (var (k, v) in perBroker?.Invoke(i) ?? new Dictionary<string, string>())
                 settings[k] = v;
             starts.Add(BrokerProcess.StartAsync(output, settings));
         }
