@@ -16,17 +16,16 @@ internal sealed partial class BalancerState
     /// into [floor(avg), ceil(avg)]: each move takes one replica off one broker and puts it on one target, so both
     /// the replicas that must leave and those that must arrive need a move each. When every partition has exactly one
     /// replica in each rack, no valid plan changes a rack's total, the global band may be out of reach, and the same
-    /// count within each rack (to its own average) is the bound instead, if larger.
+    /// count within each rack (to its own average) is the bound instead.
     /// </summary>
     public int LowerBoundMoves()
     {
-        var global = Bound(Enumerable.Range(0, Count.Length));
         if (!RacksFixed())
-            return global;
+            return Bound(Enumerable.Range(0, Count.Length));
         var perRack = 0;
         foreach (var rack in Targets.Select(t => RackOf[t]).Distinct())
             perRack += Bound(Enumerable.Range(0, Count.Length).Where(b => RackOf[b] == rack));
-        return Math.Max(global, perRack);
+        return perRack;
     }
 
     /// <summary>Whether every partition has one replica in each rack of the targets (and none elsewhere), so rack totals cannot change.</summary>
@@ -109,6 +108,7 @@ internal sealed partial class BalancerState
     public void BalanceCounts(long byteCap)
     {
         var (lower, upper) = CountBand();
+        var racksFixed = RacksFixed();
         var rackTotal = new long[RackOf.Max() + 1];
         var rackSize = new int[rackTotal.Length];
         foreach (var t in Targets)
@@ -137,7 +137,7 @@ internal sealed partial class BalancerState
                 if (Count[t] > Count[src] - 2)
                     continue;
                 var rack = RackOf[t];
-                if (Gains(src, t, lower, upper)
+                if ((!racksFixed && Gains(src, t, lower, upper))
                     || (rack == RackOf[src] && Gains(src, t, (int)(rackTotal[rack] / rackSize[rack]), (int)((rackTotal[rack] + rackSize[rack] - 1) / rackSize[rack]))))
                     receivers.Add(t);
             }

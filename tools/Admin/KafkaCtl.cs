@@ -17,6 +17,9 @@ public static class KafkaCtl
         root.Subcommands.Add(TopicCommands.Create(runner));
         root.Subcommands.Add(GroupCommands.Create(runner));
         root.Subcommands.Add(QuorumCommands.Create(runner));
+        var reassign = new Command("reassign", "Plan and run partition reassignments (moves of replicas between brokers).");
+        reassign.Subcommands.Add(ReassignPlanCommand.Create(runner));
+        root.Subcommands.Add(reassign);
         return root;
     }
 
