@@ -147,6 +147,11 @@ if has("shut_topic") or has("big_topic"):
     rows.append(("RF 3 topic creation → every partition led, ISR full", "; ".join(made), "(informative)", "-", cpus))
 
 load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+if r.get("balancer"):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_balancer
+    rows += bench_balancer.rows(r["balancer"], f"{os.cpu_count()} CPUs shared with the rest of the run")
+
 print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
       f"{platform.platform()}, load average at the end {load}.")
 print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")
