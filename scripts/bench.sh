@@ -4,12 +4,21 @@
 # (replication: RF 3 throughput and latency, failover after kill -9, controlled shutdown, 10,000 partitions).
 # Prints a table and writes out/bench.md. Not part of `make test`. Every step has a timeout; the brokers and the
 # data directory are removed on exit. BENCH_ONLY=single skips the cluster; BENCH_ONLY=replicated runs the cluster
-# and, of the single node, only the 1 KiB acks=1 produce that the RF 3 throughput is compared with.
+# and, of the single node, only the 1 KiB acks=1 produce that the RF 3 throughput is compared with. BENCH_ONLY=balancer
+# runs only the balancer's planning benchmark (no broker; writes out/bench-balancer.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 only=${BENCH_ONLY:-}
-case "$only" in "" | single | replicated) ;; *) echo "BENCH_ONLY must be single or replicated, not '$only'" >&2; exit 2 ;; esac
+case "$only" in "" | single | replicated | balancer) ;; *) echo "BENCH_ONLY must be single, replicated or balancer, not '$only'" >&2; exit 2 ;; esac
+mkdir -p out
+if [ "$only" = balancer ]; then
+  dotnet build bench/KafkaOperator.Bench.csproj -c Release -nologo -v:q -clp:NoSummary
+  timeout 600 dotnet bench/bin/Release/net10.0/KafkaOperator.Bench.dll balancer > out/balancer.json
+  python3 scripts/bench_balancer.py out/balancer.json > out/bench-balancer.md
+  cat out/bench-balancer.md
+  exit 0
+fi
 single() { [ "$only" != replicated ]; }
 
 bash scripts/install-deps.sh --bench
@@ -132,6 +141,8 @@ kill -TERM "$broker_pid"; wait "$broker_pid" 2>/dev/null || true; broker_pid=""
 # ---- machine limits: disk (buffered, fdatasync every 64 MiB, 2 GiB) on the broker's filesystem; loopback TCP
 J[disk]=$(timeout 600 dotnet "$bench_dll" disk --dir "$work/disk" --mib 2048 --sync-mib 64)
 J[loop]=$(timeout 60 dotnet "$bench_dll" loopback --seconds 3)
+# The balancer needs no broker: time to plan 100,000 partitions and its moves against the lower bound.
+J[balancer]=$(timeout 600 dotnet "$bench_dll" balancer) || J[balancer]=null
 J[floor]=$(timeout 60 dotnet "$bench_dll" latency-floor --rate 1000 --seconds 10) || J[floor]=$failed_probe
 echo "bench: latency floor: ${J[floor]}"
 echo "bench: ${J[disk]}"; echo "bench: ${J[loop]}"

@@ -160,6 +160,11 @@ for size in ("16kib", "64kib", "1mib"):
             rows.append((f"snappy {op} {size.replace('kib', ' KiB').replace('mib', ' MiB')} of JSON-like records: Snappier (used) vs Debian's libsnappy",
                          f"{b:,.0f} vs {a:,.0f} MB/s ({b / a:.2f}×)", "≥ 1× (within noise)", ok(b / a, 0.95),
                          "best of 10 alternating rounds each; the produce path validates by decompressing"))
+if r.get("balancer"):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_balancer
+    rows += bench_balancer.rows(r["balancer"], f"{os.cpu_count()} CPUs shared with the rest of the run")
+
 print(f"# KafkaOperator benchmark\n\n{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
       f"{platform.platform()}, load average at the end {load}.")
 print("Broker, load generator and probes share the machine's CPUs; a load average above the CPU count means other work competed.")

@@ -30,41 +30,16 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
 
     private static bool IsRegistered(MetadataImage image, int id) => image.Brokers.ContainsKey(id);
 
-    /// <summary>
-    /// Places <paramref name="count"/> new partitions from partition <paramref name="first"/> on, as Kafka's
-    /// rack-unaware assignment does: leaders round robin over the live brokers from a start that depends on the topic
-    /// name (Kafka picks it at random; a hash keeps tests and replays reproducible), and the followers of each
-    /// partition at a shift from its leader that grows every time the leaders wrap around the brokers, so that the
-    /// partitions a broker leads have their followers spread over the others (when it stops, its leaderships move to
-    /// several brokers, not all to the next one).
-    /// </summary>
-    private static int[][] Place(string name, int first, int count, short replicationFactor, IReadOnlyList<int> brokers)
-    {
-        var n = brokers.Count;
-        var hash = (uint)StableHash(name);
-        var start = (int)(hash % (uint)n);
-        var shiftStart = n > 1 ? (int)((hash / (uint)n) % (uint)(n - 1)) : 0;
-        var result = new int[count][];
-        for (var i = 0; i < count; i++)
-        {
-            var partition = first + i;
-            var leader = (start + partition) % n;
-            var shift = shiftStart + (partition / n);
-            var nodes = new int[replicationFactor];
-            nodes[0] = brokers[leader];
-            for (var r = 1; r < replicationFactor; r++)
-                nodes[r] = brokers[(leader + 1 + ((shift + r - 1) % (n - 1))) % n];
-            result[i] = nodes;
-        }
-        return result;
-    }
+    /// <summary>The rack of a broker new replicas may go to (this node's own on a single node); null when it has none.</summary>
+    private string? RackOf(MetadataImage image, int id) =>
+        image.Brokers.TryGetValue(id, out var broker) ? broker.Rack : id == config.NodeId ? config.Rack : null;
 
-    private static int StableHash(string s)
+    private int[][] Place(MetadataImage image, string name, int first, int count, short replicationFactor, IReadOnlyList<int> brokers)
     {
-        var h = 17;
-        foreach (var c in s)
-            h = unchecked((h * 31) + c);
-        return h;
+        var racks = brokers.ToDictionary(b => b, b => RackOf(image, b) ?? "");
+        return racks.Values.Distinct().Count() > 1
+            ? TopicPlacement.PlaceRackAware(name, first, count, replicationFactor, racks)
+            : TopicPlacement.Place(name, first, count, replicationFactor, brokers);
     }
 
     public async Task<TopicResult> CreateAsync(
@@ -97,6 +72,11 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                         return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Replica assignment for partition {p} refers to unknown broker {n}");
                 }
                 replicas[p] = nodes;
+            }
+            for (var p = 1; p < replicas.Length; p++)
+            {
+                if (replicas[p].Length != replicas[0].Length)
+                    return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Inconsistent replication factor between partitions, partition 0 has {replicas[0].Length} while partition {p} has {replicas[p].Length} replicas.");
             }
             numPartitions = replicas.Length;
         }
@@ -140,7 +120,7 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             var brokers = PlaceableBrokers(image);
             if (replicas is null && brokers.Count == 0)
                 return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "No live brokers are registered to place the partitions on.");
-            replicas ??= Place(name, 0, numPartitions, replicationFactor, brokers);
+            replicas ??= Place(image, name, 0, numPartitions, replicationFactor, brokers);
             var partitions = new PartitionMetadata[numPartitions];
             for (var i = 0; i < numPartitions; i++)
                 partitions[i] = new PartitionMetadata(i, replicas[i][0], 0, replicas[i], replicas[i]);
@@ -199,7 +179,7 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             var rf = (short)topic.Partitions[0].Replicas.Length;
             if (assignments is null && rf > brokers.Count)
                 return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, $"Unable to replicate the partition {rf} time(s): only {brokers.Count} broker(s) are live.");
-            var placed = assignments?.ToArray() ?? Place(name, current, newCount - current, rf, brokers);
+            var placed = assignments?.ToArray() ?? Place(image, name, current, newCount - current, rf, brokers);
             var added = new List<PartitionMetadata>();
             for (var i = current; i < newCount; i++)
             {
@@ -211,6 +191,8 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
                 }
                 if (nodes.Length == 0 || nodes.Distinct().Count() != nodes.Length)
                     return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"Duplicate or empty replica assignment for partition {i}");
+                if (nodes.Length != rf)
+                    return TopicResult.Fail(ErrorCode.InvalidReplicaAssignment, $"The manual partition assignment includes a partition with {nodes.Length} replica(s), but this is not consistent with previous partitions, which have {rf} replica(s).");
                 added.Add(new PartitionMetadata(i, nodes[0], 0, nodes, nodes));
             }
             var policyRequest = new TopicPolicyRequest(name, newCount, rf, assignments, new Dictionary<string, string>(), current);

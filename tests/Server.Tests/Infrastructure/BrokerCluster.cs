@@ -22,8 +22,9 @@ public sealed class BrokerCluster : IAsyncDisposable
     /// Runs broker i in host i's namespace of this network, on its own address (ports 9092 and 9093), so that the
     /// test can cut brokers off from each other; null runs every broker on 127.0.0.1 with ephemeral ports.
     /// </param>
+    /// <param name="perBroker">Settings for broker i on top of the shared ones (its rack, say).</param>
     public static async Task<BrokerCluster> StartAsync(int count, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? overrides = null,
-        IsolatedNetwork? network = null)
+        IsolatedNetwork? network = null, Func<int, IReadOnlyDictionary<string, string>>? perBroker = null)
     {
         var kafkaPorts = network is null ? FreePorts(count) : [.. Enumerable.Repeat(9092, count)];
         var controllerPorts = network is null ? FreePorts(count) : [.. Enumerable.Repeat(9093, count)];
@@ -44,6 +45,8 @@ public sealed class BrokerCluster : IAsyncDisposable
                 ["advertised.listeners"] = $"PLAINTEXT://{HostOf(i)}:{kafkaPorts[i]}",
             };
             foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
+                settings[k] = v;
+            foreach (var (k, v) in perBroker?.Invoke(i) ?? new Dictionary<string, string>())
                 settings[k] = v;
             starts.Add(BrokerProcess.StartAsync(output, settings, launcher: network?.Launcher(i)));
         }

@@ -12,7 +12,8 @@ public static class ReassignCommands
 {
     public static Command Create(CommandRunner runner)
     {
-        var reassign = new Command("reassign", "Move partition replicas between brokers (KIP-455): execute a plan, follow it, cancel it.");
+        var reassign = new Command("reassign", "Move partition replicas between brokers (KIP-455): plan a balance, execute a plan, follow it, cancel it.");
+        reassign.Subcommands.Add(Commands.ReassignPlanCommand.Create(runner));
         reassign.Subcommands.Add(Execute(runner));
         reassign.Subcommands.Add(Status(runner));
         reassign.Subcommands.Add(Cancel(runner));
