@@ -51,4 +51,13 @@ public class ReassignmentPlanTests
         Assert.Equal("Partitions: 1 done, 2 in progress, 1 not matching, of 4   Records left: 5000   Rate: 250 records/s   ETA: 20 s",
             ReassignViews.ProgressLine(status));
     }
+
+    [Fact]
+    public void TheProgressLineShowsBytesAndAByteRateWhenTheBrokersReportSizes()
+    {
+        var status = new ReassignStatusResult(4, 1, 2, 5000, 250, 10, false, [], BytesLeft: 25_000_000, BytesPerSecond: 2_500_000);
+
+        Assert.Equal("Partitions: 1 done, 2 in progress, 1 not matching, of 4   Bytes left: 25.0 MB   Records left: 5000   Rate: 2.5 MB/s   ETA: 10 s",
+            ReassignViews.ProgressLine(status));
+    }
 }

@@ -58,7 +58,7 @@ public static class ReassignCommands
     private static Command Status(CommandRunner runner)
     {
         var plan = PlanOption(required: true);
-        var watch = new Option<bool>("--watch") { Description = "Poll until every partition of the plan is done, printing progress (partitions and records left, rate, ETA)." };
+        var watch = new Option<bool>("--watch") { Description = "Poll until every partition of the plan is done, printing progress (partitions, bytes and records left, rate, ETA)." };
         var interval = new Option<double>("--interval") { Description = "Seconds between polls with --watch.", DefaultValueFactory = _ => 2 };
         var preserve = new Option<bool>("--preserve-throttles") { Description = "Keep the throttles when the plan is done." };
         var command = new Command("status", "Per partition: in progress, done or not matching the plan; removes the throttles once all are done (like --verify).")

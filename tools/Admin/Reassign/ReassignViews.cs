@@ -45,9 +45,10 @@ public static class ReassignViews
         ArgumentNullException.ThrowIfNull(status);
         writer.WriteLine(ProgressLine(status));
         writer.WriteLine();
-        var table = new TextTable("TOPIC", "PARTITION", "STATE", "REPLICAS", "TARGET", "ADDING", "REMOVING", "RECORDS-LEFT").AlignRight("PARTITION", "RECORDS-LEFT");
+        var table = new TextTable("TOPIC", "PARTITION", "STATE", "REPLICAS", "TARGET", "ADDING", "REMOVING", "RECORDS-LEFT", "BYTES-LEFT")
+            .AlignRight("PARTITION", "RECORDS-LEFT", "BYTES-LEFT");
         foreach (var p in status.Partitions)
-            table.AddRow(p.Topic, p.Partition, p.State, List(p.Replicas), List(p.Target), List(p.Adding), List(p.Removing), p.RecordsLeft);
+            table.AddRow(p.Topic, p.Partition, p.State, List(p.Replicas), List(p.Target), List(p.Adding), List(p.Removing), p.RecordsLeft, p.BytesLeft);
         table.WriteTo(writer);
         if (status.ThrottlesRemoved)
             writer.WriteLine("Every partition is done; throttles removed.");
@@ -56,10 +57,12 @@ public static class ReassignViews
     public static string ProgressLine(ReassignStatusResult status)
     {
         ArgumentNullException.ThrowIfNull(status);
-        var rate = status.RecordsPerSecond is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r:0} records/s") : "-";
+        var rate = status.BytesPerSecond is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b / 1e6:0.0} MB/s")
+            : status.RecordsPerSecond is { } r ? string.Create(CultureInfo.InvariantCulture, $"{r:0} records/s") : "-";
         var eta = status.EtaSeconds is { } e ? string.Create(CultureInfo.InvariantCulture, $"{e:0} s") : "-";
+        var bytes = status.BytesLeft is { } left ? string.Create(CultureInfo.InvariantCulture, $"   Bytes left: {left / 1e6:0.0} MB") : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"Partitions: {status.Done} done, {status.InProgress} in progress, {status.Total - status.Done - status.InProgress} not matching, of {status.Total}   Records left: {status.RecordsLeft}   Rate: {rate}   ETA: {eta}");
+            $"Partitions: {status.Done} done, {status.InProgress} in progress, {status.Total - status.Done - status.InProgress} not matching, of {status.Total}{bytes}   Records left: {status.RecordsLeft}   Rate: {rate}   ETA: {eta}");
     }
 
     private static string List(IReadOnlyList<int> ids) => ids.Count == 0 ? "-" : string.Join(',', ids);
