@@ -26,6 +26,9 @@ public sealed class BrokerServices : IDisposable
         Groups = new GroupCoordinatorHost(this);
     }
 
+    /// <summary>Per-topic produce and fetch counts (Kafka's BrokerTopicMetrics), read by the metrics endpoint.</summary>
+    public Metrics.TopicStats TopicStats { get; } = new();
+
     /// <summary>The consumer group coordinator and its __consumer_offsets partitions.</summary>
     public GroupCoordinatorHost Groups { get; }
 
