@@ -42,6 +42,7 @@ public static class Program
                     Long(options, "sync-mib", 64) << 20),
                 "loopback" => Probes.LoopbackProbe.Run(Int(options, "seconds", 3)),
                 "codecs" => Probes.CodecProbe.Run(Int(options, "seconds", 1)),
+                "metrics" => Probes.MetricsProbe.Run(Int(options, "rounds", 10), Int(options, "ops", 1_000_000)),
                 "create-topic" => Probes.TopicSetup.RunAsync(
                     Required(options, "bootstrap"),
                     Required(options, "topic"),
