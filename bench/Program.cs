@@ -43,6 +43,7 @@ public static class Program
                 "loopback" => Probes.LoopbackProbe.Run(Int(options, "seconds", 3)),
                 "codecs" => Probes.CodecProbe.Run(Int(options, "seconds", 1)),
                 "balancer" => Probes.BalancerProbe.Run(Int(options, "partitions", 100_000), Int(options, "brokers", 50), Int(options, "racks", 3)),
+                "metrics" => Probes.MetricsProbe.Run(Int(options, "rounds", 10), Int(options, "ops", 1_000_000)),
                 "create-topic" => Probes.TopicSetup.RunAsync(
                     Required(options, "bootstrap"),
                     Required(options, "topic"),

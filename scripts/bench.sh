@@ -71,7 +71,8 @@ alive() {
 }
 
 # ---- broker start: time to ready, idle RSS
-printf 'listeners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s/data\nnum.partitions=6\nauto.create.topics.enable=true\n' "$work" > "$work/server.properties"
+# metrics.port=0: an ephemeral /metrics port, so a `make run` cluster on 9404 does not stop the benchmark's broker
+printf 'listeners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s/data\nnum.partitions=6\nauto.create.topics.enable=true\nmetrics.host=127.0.0.1\nmetrics.port=0\n' "$work" > "$work/server.properties"
 t0=$(now_ns)
 dotnet "$broker_dll" "$work/server.properties" > "$work/broker.out" 2> "$work/broker.err" &
 broker_pid=$!

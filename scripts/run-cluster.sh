@@ -2,7 +2,8 @@
 # `make run`: a local cluster without Kubernetes. BROKERS brokers (default 3) in combined mode: each is also a
 # metadata quorum voter, as in a KafkaCluster. Broker i listens for clients on 127.0.0.1:(PORT+i) and for the
 # quorum on 127.0.0.1:(CONTROLLER_PORT+i) (defaults 9092 and 9192); its data is under DATA_DIR/cluster/broker-i
-# (DATA_DIR defaults to ./data). BROKERS=1 runs one single-node broker (data under DATA_DIR/single).
+# (DATA_DIR defaults to ./data). BROKERS=1 runs one single-node broker (data under DATA_DIR/single). Broker i serves
+# Prometheus metrics at http://127.0.0.1:(METRICS_PORT+i)/metrics (default 9404).
 # NODE=i (or --node i) starts only broker i of the cluster, with the same settings: to restart one broker that was
 # stopped or crashed while the others run. Extra arguments go to every broker (e.g. --override num.partitions=6).
 # Ctrl-C stops all brokers cleanly and shows each one's shutdown. Exit code: 0 when every broker stopped cleanly;
@@ -14,6 +15,7 @@ DLL=${BROKER_DLL:-broker/Server/bin/Release/net10.0/KafkaOperator.Server.dll}
 BROKERS=${BROKERS:-3}
 PORT=${PORT:-9092}
 CONTROLLER_PORT=${CONTROLLER_PORT:-9192}
+METRICS_PORT=${METRICS_PORT:-9404}
 DATA_DIR=${DATA_DIR:-./data}
 NODE=${NODE:-}
 if [ "${1:-}" = "--node" ]; then
@@ -23,8 +25,9 @@ fi
 
 if [ "$BROKERS" -le 1 ]; then
   mkdir -p "$DATA_DIR/single"
-  echo "single broker: pid $$, bootstrap 127.0.0.1:$PORT, data $DATA_DIR/single (Ctrl-C stops it)"
+  echo "single broker: pid $$, bootstrap 127.0.0.1:$PORT, metrics http://127.0.0.1:$METRICS_PORT/metrics, data $DATA_DIR/single (Ctrl-C stops it)"
   exec "$DOTNET" "$DLL" broker/server.properties --override listeners="PLAINTEXT://127.0.0.1:$PORT" \
+    --override metrics.host=127.0.0.1 --override metrics.port="$METRICS_PORT" \
     --override log.dirs="$DATA_DIR/single" "$@"
 fi
 
@@ -72,6 +75,8 @@ for i in "${nodes[@]}"; do
       --override listeners="PLAINTEXT://127.0.0.1:$((PORT + i)),CONTROLLER://127.0.0.1:$((CONTROLLER_PORT + i))" \
       --override advertised.listeners="PLAINTEXT://127.0.0.1:$((PORT + i))" \
       --override log.dirs="$DATA_DIR/cluster/broker-$i" \
+      --override metrics.host=127.0.0.1 \
+      --override metrics.port="$((METRICS_PORT + i))" \
       --override default.replication.factor="$rf" \
       --override offsets.topic.replication.factor="$rf" \
       "$@" 2>&1 | sed -u -e "s/^/[broker-$i] /" -e "/KafkaOperator broker ready/w $piddir/ready/$i"
@@ -82,7 +87,7 @@ done
 
 for i in "${nodes[@]}"; do
   while [ ! -s "$piddir/$i" ]; do sleep 0.05; done
-  echo "broker-$i: pid $(cat "$piddir/$i"), client 127.0.0.1:$((PORT + i)), controller 127.0.0.1:$((CONTROLLER_PORT + i)), data $DATA_DIR/cluster/broker-$i"
+  echo "broker-$i: pid $(cat "$piddir/$i"), client 127.0.0.1:$((PORT + i)), controller 127.0.0.1:$((CONTROLLER_PORT + i)), metrics http://127.0.0.1:$((METRICS_PORT + i))/metrics, data $DATA_DIR/cluster/broker-$i"
 done
 if [ -n "$NODE" ]; then
   echo "broker $NODE of a $BROKERS-broker cluster (Ctrl-C stops it)"

@@ -3,6 +3,7 @@ using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
 using KafkaOperator.Server.Controller;
 using KafkaOperator.Server.Handlers;
+using KafkaOperator.Server.Metrics;
 using KafkaOperator.Server.Network;
 using KafkaOperator.Server.Producers;
 using KafkaOperator.Storage.Io;
@@ -27,10 +28,13 @@ public sealed class BrokerHost : IAsyncDisposable
     private readonly SocketServer _server;
     private readonly QuorumHost _quorum;
     private readonly LogDirLock _dirLock;
+    private readonly MetricsHost? _metrics;
     private int _stopped;
 
-    private BrokerHost(BrokerConfig config, IMetadataStore metadata, BrokerServices services, SocketServer server, QuorumHost quorum, LogDirLock dirLock)
+    private BrokerHost(BrokerConfig config, IMetadataStore metadata, BrokerServices services, SocketServer server, QuorumHost quorum, LogDirLock dirLock,
+        MetricsHost? metrics)
     {
+        _metrics = metrics;
         Config = config;
         Metadata = metadata;
         Services = services;
@@ -55,6 +59,9 @@ public sealed class BrokerHost : IAsyncDisposable
     public long InFlightRequests => _server.InFlight.Value;
 
     public int ConnectionCount => _server.ConnectionCount;
+
+    /// <summary>The bound port of the /metrics endpoint; -1 when metrics.port is -1.</summary>
+    public int MetricsPort => _metrics?.Port ?? -1;
 
     /// <summary>The first listener's bound port.</summary>
     public int Port => _server.BoundListeners[0].Port;
@@ -111,8 +118,10 @@ public sealed class BrokerHost : IAsyncDisposable
         var dispatcher = services.CreateDispatcher();
         var server = new SocketServer(config, dispatcher);
         services.Stopping = server.Stopping;
+        MetricsHost? metrics = null;
         try
         {
+            metrics = MetricsHost.Start(config, services, dispatcher, quorum);
             services.Start();
             server.Start();
             services.SetBoundListeners(server.BoundListeners);
@@ -121,12 +130,14 @@ public sealed class BrokerHost : IAsyncDisposable
         }
         catch
         {
+            if (metrics is not null)
+                await metrics.DisposeAsync().ConfigureAwait(false);
             await server.DisposeAsync().ConfigureAwait(false);
             services.Dispose();
             await quorum.DisposeAsync().ConfigureAwait(false);
             throw;
         }
-        return new BrokerHost(config, metadata, services, server, quorum, dirLock);
+        return new BrokerHost(config, metadata, services, server, quorum, dirLock, metrics);
     }
 
     /// <summary>
@@ -139,6 +150,7 @@ public sealed class BrokerHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _stopped, 1) != 0)
             return;
+        _metrics?.MarkShuttingDown();
         try
         {
             await BoundedAsync("controlled shutdown", () => _quorum.ShutdownBrokerAsync(ControlledShutdownTimeout), 2 * ControlledShutdownTimeout + StepSlack).ConfigureAwait(false);
@@ -150,6 +162,7 @@ public sealed class BrokerHost : IAsyncDisposable
         {
             try
             {
+                await BoundedAsync("stopping the metrics endpoint", () => _metrics?.DisposeAsync().AsTask() ?? Task.CompletedTask, StepSlack).ConfigureAwait(false);
                 Services.Dispose(); // flushes the partition logs and writes the checkpoints
             }
             finally

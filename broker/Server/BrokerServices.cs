@@ -29,6 +29,8 @@ public sealed class BrokerServices : IDisposable
 
     /// <summary>The leader side's replication throttle (leader.replication.throttled.rate), for followers' fetches.</summary>
     public Replication.ReplicationQuota LeaderQuota { get; }
+    /// <summary>Per-topic produce and fetch counts (Kafka's BrokerTopicMetrics), read by the metrics endpoint.</summary>
+    public Metrics.TopicStats TopicStats { get; } = new();
 
     /// <summary>The consumer group coordinator and its __consumer_offsets partitions.</summary>
     public GroupCoordinatorHost Groups { get; }

@@ -47,6 +47,8 @@ public static class Program
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.TrySetResult(); });
         using var sigquit = PosixSignalRegistration.Create(PosixSignal.SIGQUIT, c => { c.Cancel = true; stop.TrySetResult(); });
 
+        if (broker.MetricsPort >= 0)
+            Console.Out.WriteLine($"metrics: http://{config.MetricsHost ?? "0.0.0.0"}:{broker.MetricsPort}{Metrics.MetricsEndpoint.Path}");
         var l = broker.BoundListeners[0];
         Console.Out.WriteLine($"KafkaOperator broker ready: listening on {(string.IsNullOrEmpty(l.Host) ? "0.0.0.0" : l.Host)}:{l.Port} ({clock.ElapsedMilliseconds} ms)");
         Console.Out.Flush();

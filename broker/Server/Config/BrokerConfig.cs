@@ -90,6 +90,12 @@ public sealed class BrokerConfig
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
     public int FetchMaxBytes => GetInt("fetch.max.bytes");
 
+    /// <summary>metrics.port: where /metrics is served; -1 when the endpoint is off, 0 for an ephemeral port.</summary>
+    public int MetricsPort => GetInt(Metrics.MetricsEndpoint.PortKey);
+
+    /// <summary>metrics.host: the address the endpoint binds (every interface when unset).</summary>
+    public string? MetricsHost => Static(Metrics.MetricsEndpoint.HostKey) is { Length: > 0 } host ? host : null;
+
     /// <summary>Builds and validates a config from properties; throws <see cref="ConfigException"/> on bad values.</summary>
     public static BrokerConfig Create(IReadOnlyDictionary<string, string> props)
     {

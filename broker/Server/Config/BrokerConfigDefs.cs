@@ -52,6 +52,12 @@ public static class BrokerConfigDefs
         new(TopicLimitsPolicy.ForbiddenConfigsKey, ConfigType.List, "") { Check = BrokerPolicies.CheckTopicConfigNames },
         new(TopicLimitsPolicy.NamePatternKey, ConfigType.String, null) { Check = BrokerPolicies.CheckPattern },
 
+        // The broker's own Prometheus endpoint (Strimzi's JMX exporter port by default); -1 turns it off, 0 takes
+        // an ephemeral port (tests). Not Kafka keys: Kafka has no HTTP endpoint of its own.
+        new(Metrics.MetricsEndpoint.PortKey, ConfigType.Int, "9404") { Min = -1, Max = 65535 },
+        new(Metrics.MetricsEndpoint.HostKey, ConfigType.String, null),
+        new(Metrics.MetricsEndpoint.MaxConnectionsKey, ConfigType.Int, "4") { Min = 1 },
+
         new("min.insync.replicas", ConfigType.Int, "1") { Min = 1, Dynamic = true },
         new("message.max.bytes", ConfigType.Int, "1048588") { Min = 0, Dynamic = true },
         new("compression.type", ConfigType.String, "producer") { ValidValues = ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"], Dynamic = true },

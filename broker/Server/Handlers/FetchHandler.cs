@@ -65,8 +65,32 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
         var quota = services.LeaderQuota;
         var first = Read(plan, request, version, quota, out var bytes, out var hasError);
         if (request.MaxWaitMs <= 0 || bytes >= Math.Max(1, request.MinBytes) || hasError || plan.Count == 0)
-            return new(first);
-        return LongPollAsync(context, request, plan, version, quota);
+            return new(Count(first, replicaId >= 0));
+        return CountAsync(LongPollAsync(context, request, plan, version, quota), replicaId >= 0);
+    }
+
+    private async ValueTask<FetchResponse?> CountAsync(ValueTask<FetchResponse?> pending, bool replica) => Count(await pending.ConfigureAwait(false), replica);
+
+    /// <summary>BytesOut and failed fetches of the final response (a long poll's earlier reads are not sent).</summary>
+    private FetchResponse? Count(FetchResponse? response, bool replica)
+    {
+        if (response is null || replica)
+            return response; // replication traffic is not BytesOut, as in Kafka
+        foreach (var topic in response.Responses)
+        {
+            Metrics.TopicCounters? stats = null;
+            foreach (var p in topic.Partitions)
+            {
+                if (p.ErrorCode is (short)ErrorCode.UnknownTopicOrPartition or (short)ErrorCode.UnknownTopicId)
+                    continue;
+                stats ??= services.TopicStats.For(topic.Topic.Length > 0 ? topic.Topic : services.Metadata.Image.Topic(topic.TopicId)?.Name ?? "");
+                if (p.ErrorCode == 0)
+                    stats.Fetched(p.Records?.SizeInBytes ?? 0);
+                else
+                    stats.FetchFailed();
+            }
+        }
+        return response;
     }
 
     /// <summary>

@@ -97,6 +97,7 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
     private void AppendTopic(ProduceRequest.TopicProduceData topic, ProduceResponse.TopicProduceResponse topicResponse, short acks, bool validAcks,
         ref List<Waiting>? waiting)
     {
+        Metrics.TopicCounters? stats = null; // looked up once a partition exists: client-made names never get counters
         foreach (var data in topic.PartitionData)
         {
             var result = new ProduceResponse.PartitionProduceResponse { Index = data.Index, BaseOffset = -1 };
@@ -114,6 +115,11 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
             }
             var bytes = data.Records is MemoryRecordSet m ? MemoryMarshal.AsMemory(m.Bytes) : Memory<byte>.Empty;
             var outcome = partition.Append(bytes, acks);
+            stats ??= services.TopicStats.For(topic.Name);
+            if (outcome.Error == ErrorCode.None)
+                stats.Produced(outcome.LastOffset - outcome.BaseOffset + 1, bytes.Length);
+            else
+                stats.ProduceFailed();
             result.ErrorCode = (short)outcome.Error;
             result.LogStartOffset = outcome.LogStartOffset;
             if (outcome.Error == ErrorCode.None)

@@ -30,6 +30,9 @@ public sealed class RequestDispatcher
         _all.Sort((a, b) => a.ApiKey.CompareTo(b.ApiKey));
     }
 
+    /// <summary>Requests and their latency per API (Kafka's RequestMetrics), recorded by the connections.</summary>
+    public Metrics.RequestStats Stats { get; } = new();
+
     /// <summary>Every handler ordered by API key: the ApiVersions answer.</summary>
     public IReadOnlyList<ApiHandler> Handlers => _all;
 

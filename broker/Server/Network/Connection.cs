@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -206,6 +207,7 @@ internal sealed class Connection
     /// <summary>Parses the header and starts the handler; false when the connection must close.</summary>
     private ValueTask<bool> StartRequestAsync(byte[] frame, int size)
     {
+        var started = Stopwatch.GetTimestamp();
         RequestHeader header;
         ValueTask<Response?> work;
         try
@@ -227,7 +229,7 @@ internal sealed class Connection
             ArrayPool<byte>.Shared.Return(frame);
             return new ValueTask<bool>(false);
         }
-        var pending = new Pending(header, work, frame);
+        var pending = new Pending(header, work, frame, started);
         _inFlight.Increment();
         if (_pending.Writer.TryWrite(pending))
             return new ValueTask<bool>(true);
@@ -295,6 +297,7 @@ internal sealed class Connection
                 finally
                 {
                     response?.Release();
+                    _dispatcher.Stats.Record(item.Header.ApiKey, item.Header.RequestApiVersion, Stopwatch.GetTimestamp() - item.Started);
                     ArrayPool<byte>.Shared.Return(item.Frame);
                     _inFlight.Decrement();
                 }
@@ -360,7 +363,7 @@ internal sealed class Connection
         }
     }
 
-    private readonly record struct Pending(RequestHeader Header, ValueTask<Response?> Work, byte[] Frame);
+    private readonly record struct Pending(RequestHeader Header, ValueTask<Response?> Work, byte[] Frame, long Started);
 }
 
 /// <summary>Requests read but not yet answered, across connections (a metric, and a test hook).</summary>

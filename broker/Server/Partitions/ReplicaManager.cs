@@ -259,7 +259,10 @@ public sealed class ReplicaManager : IDisposable
         if (leads)
             Fetchers?.Remove(partition);
         partition.IsrChannel = IsrChannel;
+        var isrBefore = partition.Role.Isr.Length;
         var change = partition.ApplyMetadata(meta, Environment.TickCount64);
+        if (change is RoleChange.IsrChanged && leads)
+            Stats.IsrChanged(isrBefore, partition.Role.Isr.Length);
         if (change is RoleChange.BecameFollower)
         {
             // Add replaces the partition's earlier fetcher; with no leader there is nothing to fetch from.
@@ -288,6 +291,9 @@ public sealed class ReplicaManager : IDisposable
         var registered = brokerEpoch >= 0 && image.Brokers.TryGetValue(nodeId, out var self) && self.Epoch == brokerEpoch && !self.Fenced;
         return registered ? meta : meta with { Leader = -1 };
     }
+
+    /// <summary>ISR shrinks and expands of the partitions this broker leads.</summary>
+    public Metrics.ReplicaStats Stats { get; } = new();
 
     /// <summary>Applies the current image again (after this broker registered: leaderships may be taken now).</summary>
     public void Refresh() => Reconcile(_store.Image);

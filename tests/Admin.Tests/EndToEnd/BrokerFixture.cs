@@ -24,6 +24,7 @@ public sealed class BrokerFixture : IAsyncLifetime
         {
             ["node.id"] = "0",
             ["listeners"] = "PLAINTEXT://127.0.0.1:0",
+            ["metrics.port"] = "-1",
             ["log.dirs"] = _dir,
             ["num.partitions"] = "1",
             ["offsets.topic.num.partitions"] = "1",

@@ -36,6 +36,7 @@ public class QuorumCommandTests(BrokerFixture broker)
                 ["controller.listener.names"] = "CONTROLLER",
                 ["listeners"] = $"PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:{controllerPort}",
                 ["advertised.listeners"] = "PLAINTEXT://127.0.0.1:0",
+                ["metrics.port"] = "-1",
                 ["log.dirs"] = dir,
             })))
             {

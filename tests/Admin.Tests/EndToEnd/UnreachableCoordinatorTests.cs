@@ -25,6 +25,7 @@ public sealed class UnreachableCoordinatorTests : IAsyncLifetime
             ["node.id"] = "0",
             ["listeners"] = "PLAINTEXT://127.0.0.1:0",
             ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{_deadPort}",
+            ["metrics.port"] = "-1",
             ["log.dirs"] = _dir,
             ["offsets.topic.num.partitions"] = "1",
         }));

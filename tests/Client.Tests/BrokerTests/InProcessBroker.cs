@@ -33,6 +33,7 @@ public sealed class InProcessBroker : IAsyncDisposable
         {
             ["node.id"] = "1",
             ["listeners"] = "PLAINTEXT://127.0.0.1:0",
+            ["metrics.port"] = "-1",
             ["log.dirs"] = dir,
         });
         return new InProcessBroker(await BrokerHost.StartAsync(config), dir);

@@ -40,6 +40,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         {
             dll, Path.Combine(RepoPaths.Root, "broker", "server.properties"),
             "--override", "listeners=PLAINTEXT://127.0.0.1:0",
+            "--override", "metrics.port=-1",
             "--override", $"log.dirs={dir}",
             "--override", "node.id=0",
         })

@@ -37,7 +37,7 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
             await Task.Delay(100);
         Assert.Equal(Brokers, CountLines(script.Output, "KafkaOperator broker ready"));
         for (var i = 0; i < Brokers; i++)
-            Assert.Matches($@"broker-{i}: pid \d+, client 127\.0\.0\.1:\d+", script.Output);
+            Assert.Matches($@"broker-{i}: pid \d+, client 127\.0\.0\.1:\d+, controller 127\.0\.0\.1:\d+, metrics http://127\.0\.0\.1:\d+/metrics", script.Output);
 
         script.Interrupt();
 
@@ -106,7 +106,7 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
 
     private ScriptProcess Start(params string[] args)
     {
-        var (client, controller) = FreeBasePorts();
+        var (client, controller, metrics) = FreeBasePorts();
         // A new session with SIGINT at its default: the script's process group gets the signal as from a terminal,
         // even when this test runs under a shell that started it in the background (which ignores SIGINT).
         var start = new ProcessStartInfo(RepoPaths.RequirePython())
@@ -127,19 +127,21 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
         start.Environment["BROKERS"] = Brokers.ToString(CultureInfo.InvariantCulture);
         start.Environment["PORT"] = client.ToString(CultureInfo.InvariantCulture);
         start.Environment["CONTROLLER_PORT"] = controller.ToString(CultureInfo.InvariantCulture);
+        start.Environment["METRICS_PORT"] = metrics.ToString(CultureInfo.InvariantCulture);
         start.Environment["DATA_DIR"] = _dataDir;
         return new ScriptProcess(start, output);
     }
 
-    /// <summary>Two runs of <see cref="Brokers"/> consecutive ports that are free now.</summary>
-    private static (int Client, int Controller) FreeBasePorts()
+    /// <summary>Three runs of <see cref="Brokers"/> consecutive ports that are free now.</summary>
+    private static (int Client, int Controller, int Metrics) FreeBasePorts()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
             var client = Random.Shared.Next(20000, 30000);
             var controller = Random.Shared.Next(30000, 40000);
-            if (Free(client) && Free(controller))
-                return (client, controller);
+            var metrics = Random.Shared.Next(40000, 50000);
+            if (Free(client) && Free(controller) && Free(metrics))
+                return (client, controller, metrics);
         }
         throw new InvalidOperationException("no free port ranges");
 

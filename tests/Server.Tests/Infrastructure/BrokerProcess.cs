@@ -48,6 +48,11 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     public string BootstrapServers => $"{Host}:{Port}";
 
+    /// <summary>The /metrics port the broker printed at start (-1 when metrics.port=-1 or before it started).</summary>
+    public int MetricsPort { get; private set; } = -1;
+
+    public Uri MetricsUri => new($"http://127.0.0.1:{MetricsPort}/metrics");
+
     /// <summary>Start-up time the broker reported in its ready line.</summary>
     public TimeSpan ReportedStartup { get; private set; }
 
@@ -208,6 +213,8 @@ public sealed partial class BrokerProcess : IAsyncDisposable
         {
             ["listeners"] = $"PLAINTEXT://127.0.0.1:{port}",
             ["log.dirs"] = DataDir,
+            ["metrics.host"] = "127.0.0.1",
+            ["metrics.port"] = "0", // ephemeral: many brokers run at once; MetricsPort tells which
         };
         foreach (var (key, value) in _overrides)
         {
@@ -264,6 +271,11 @@ public sealed partial class BrokerProcess : IAsyncDisposable
             }
 
             AppendLog($"[out {generation}] {e.Data}");
+            if (MetricsLine().Match(e.Data) is { Success: true } metrics)
+            {
+                MetricsPort = int.Parse(metrics.Groups["port"].Value, CultureInfo.InvariantCulture);
+            }
+
             var match = ReadyLine().Match(e.Data);
             if (match.Success)
             {
@@ -351,4 +363,7 @@ public sealed partial class BrokerProcess : IAsyncDisposable
 
     [GeneratedRegex(@"KafkaOperator broker ready: listening on (?<host>\S+):(?<port>\d+) \((?<ms>[0-9.]+) ms\)")]
     private static partial Regex ReadyLine();
+
+    [GeneratedRegex(@"^metrics: http://\S+:(?<port>\d+)/metrics$")]
+    private static partial Regex MetricsLine();
 }

@@ -37,6 +37,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
                 ["controller.listener.names"] = "CONTROLLER",
                 ["listeners"] = $"PLAINTEXT://127.0.0.1:{kafkaPorts[i]},CONTROLLER://127.0.0.1:{controllerPorts[i]}",
                 ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{kafkaPorts[i]}",
+                ["metrics.port"] = "-1",
                 ["log.dirs"] = Path.Combine(root, i.ToString(CultureInfo.InvariantCulture)),
             };
             foreach (var (k, v) in overrides ?? new Dictionary<string, string>())

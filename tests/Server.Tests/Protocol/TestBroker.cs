@@ -43,6 +43,7 @@ internal sealed class TestBroker : IAsyncDisposable
         {
             ["node.id"] = "0",
             ["listeners"] = "PLAINTEXT://127.0.0.1:0",
+            ["metrics.port"] = "-1",
             ["log.dirs"] = dir,
         };
         if (overrides is not null)
