@@ -42,6 +42,7 @@ public sealed class ClusterLeaderCommandTests : IAsyncLifetime
                 ["broker.heartbeat.interval.ms"] = "500",
                 ["auto.leader.rebalance.enable"] = "false",
                 ["leader.imbalance.check.interval.seconds"] = "1",
+                ["metrics.port"] = "-1",
             }));
         }
 
