@@ -61,9 +61,9 @@ internal sealed partial class RaftClient
             OnHigherEpoch(request.CandidateEpoch, -1, nowMs);
         if (request.PreVote)
             return new VoteResponse(RaftErrors.None, _state.LeaderId, _state.Epoch, CanGrantPreVote(request, nowMs));
-        // A prospective node that sided with nobody in this epoch (or with this candidate) may still vote in it.
+        // A prospective node that neither voted nor followed a leader in this epoch may still vote in it.
         if (_state is ProspectiveState prospective && prospective.Epoch == request.CandidateEpoch
-            && (prospective.VotedId == request.CandidateId || (prospective.VotedId < 0 && CandidateIsUpToDate(request))))
+            && (prospective.VotedId == request.CandidateId || (prospective.MayVote && prospective.VotedId < 0 && CandidateIsUpToDate(request))))
             SetState(new UnattachedState(prospective.Epoch, prospective.VotedId, nowMs + RandomElectionTimeout()));
         var granted = false;
         if (_state is UnattachedState unattached)

@@ -263,19 +263,19 @@ internal sealed partial class RaftClient
     }
 
     /// <summary>
-    /// Asks for pre-votes in the current epoch (KIP-996). Whom this node already sided with in the epoch is kept, so
+    /// Asks for pre-votes in the current epoch (KIP-996). Whom this node already voted for in the epoch is kept, so
     /// it never gives a second real vote in it.
     /// </summary>
     private void BecomeProspective(long nowMs)
     {
-        var voted = _state switch
+        var (voted, mayVote) = _state switch
         {
-            UnattachedState unattached => unattached.VotedId,
-            ProspectiveState previous => previous.VotedId,
-            FollowerState follower => follower.LeaderId,
-            _ => LocalId,
+            UnattachedState unattached => (unattached.VotedId, true),
+            ProspectiveState previous => (previous.VotedId, previous.MayVote),
+            FollowerState => (-1, false),
+            _ => (LocalId, true),
         };
-        var prospective = new ProspectiveState(_state.Epoch, LocalId, voted, _config.Voters, _majority, nowMs + RandomElectionTimeout());
+        var prospective = new ProspectiveState(_state.Epoch, LocalId, voted, mayVote, _config.Voters, _majority, nowMs + RandomElectionTimeout());
         SetState(prospective);
         if (prospective.Won)
         {

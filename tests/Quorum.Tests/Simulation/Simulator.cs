@@ -74,6 +74,16 @@ internal sealed class Simulator
         }
     }
 
+    /// <summary>Cuts every link to and from <paramref name="id"/>.</summary>
+    public void Isolate(int id)
+    {
+        foreach (var other in Nodes.Where(n => n.Id != id))
+        {
+            _cut.Add((id, other.Id));
+            _cut.Add((other.Id, id));
+        }
+    }
+
     public void HealAll()
     {
         _cut.Clear();
