@@ -58,9 +58,11 @@ internal sealed partial class RaftClient
             nominee.Lost(source, nowMs + RetryBackoffMs);
             return;
         }
-        // A voter that knows this epoch's leader: there is nothing to win, follow it (a node that was cut off from
-        // a live leader rejoins this way, its pre-votes refused, without disturbing the epoch).
-        if (response.LeaderId >= 0 && response.LeaderId != LocalId && response.LeaderEpoch == nominee.Epoch)
+        // Refused by a voter that follows this epoch's leader: follow it too (a node that was cut off from a live
+        // leader rejoins this way, without disturbing the epoch). A grant may name a leader too, one its voter has
+        // not heard from for a fetch timeout: that one is not followed, or a dead leader's followers would keep
+        // sending each other back to it.
+        if (!response.VoteGranted && response.LeaderId >= 0 && response.LeaderId != LocalId && response.LeaderEpoch == nominee.Epoch)
         {
             BecomeFollower(nominee.Epoch, response.LeaderId, nowMs, heard: source == response.LeaderId);
             return;

@@ -69,6 +69,28 @@ public sealed class SimulationTests
         }
     }
 
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void ACrashedLeaderThatStaysDownIsReplaced(int voters)
+    {
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var sim = new Simulator(voters, seed);
+            sim.RunChaos(2_000, nemesis: false);
+            var leader = Assert.Single(sim.Nodes, n => n.Core.IsLeader);
+            var epoch = leader.Core.Epoch;
+
+            // Its followers time out together and ask each other for pre-votes; each has heard from the dead leader
+            // as recently as the other, so none may send the other back to it.
+            sim.Crash(leader);
+            sim.RunChaos(3_000, nemesis: false);
+            var next = Assert.Single(sim.Nodes, n => n.Alive && n.Core.IsLeader);
+            Assert.True(next.Core.Epoch > epoch, $"seed {seed}: epoch {next.Core.Epoch}");
+            Assert.All(sim.Nodes.Where(n => n.Alive), n => Assert.Equal(next.Core.Leader, n.Core.Leader));
+        }
+    }
+
     private static Simulator RunOne(int voters, int seed)
     {
         var sim = new Simulator(voters, seed);

@@ -246,7 +246,7 @@ internal sealed class Simulator
             DropRate = Random.NextDouble() * 0.3;
     }
 
-    private void Crash(SimNode node)
+    public void Crash(SimNode node)
     {
         CheckPrefixes();
         node.Alive = false;
