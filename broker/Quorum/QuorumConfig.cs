@@ -2,7 +2,8 @@ namespace KafkaOperator.Quorum;
 
 /// <summary>
 /// A quorum member's settings, by Kafka's names: controller.quorum.election.timeout.ms, .fetch.timeout.ms and
-/// .request.timeout.ms. FetchIntervalMs is how long a caught-up follower waits before fetching again.
+/// .request.timeout.ms. FetchMaxWaitMs caps how long the leader holds a follower's fetch that finds nothing new
+/// (long poll); unset, it is Kafka's fetch timeout / 2.
 /// </summary>
 public sealed record QuorumConfig(
     int NodeId,
@@ -11,5 +12,20 @@ public sealed record QuorumConfig(
     int ElectionTimeoutMs = 1000,
     int FetchTimeoutMs = 2000,
     int RequestTimeoutMs = 2000,
-    int FetchIntervalMs = 50,
-    int MaxFetchBytes = 1 << 20);
+    int? FetchMaxWaitMs = null,
+    int MaxFetchBytes = 1 << 20)
+{
+    /// <summary>
+    /// The max wait a follower's fetch carries. At most half the fetch timeout, so a follower hears from a live
+    /// leader at least twice per fetch timeout and the leader sees each voter fetch well within its check-quorum
+    /// window; and at most half the request timeout, so a held answer arrives before its sender gives up on it.
+    /// </summary>
+    public int FetchWaitMs
+    {
+        get
+        {
+            var limit = Math.Min(FetchTimeoutMs, RequestTimeoutMs) / 2;
+            return FetchMaxWaitMs is { } wait ? Math.Clamp(wait, 0, limit) : limit;
+        }
+    }
+}

@@ -106,7 +106,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
                 if (request is ProposeRequest propose)
                     HandleProposeOnLoop(propose, now, done);
                 else
-                    done.TrySetResult(_core.Handle(request, now));
+                    _core.Handle(request, now, response => done.TrySetResult(response));
             },
             Refuse);
         if (!posted)
@@ -193,6 +193,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
                 if (readable.IsCompleted)
                     readable = null;
             }
+            _core.Close();
             _log.Flush();
             FailAll(RaftErrors.NotLeaderOrFollower);
         }
@@ -204,6 +205,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
             _stopping = true;
             _work.Writer.TryComplete();
             FailAll(RaftErrors.BrokerNotAvailable);
+            _core.Close();
             Abandon();
         }
         finally

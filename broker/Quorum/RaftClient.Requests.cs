@@ -2,27 +2,50 @@ using KafkaOperator.Quorum.Roles;
 
 namespace KafkaOperator.Quorum;
 
-// Inbound requests: every one is answered at once (no long polling), with this node's leader and epoch so a
-// stale sender catches up.
+// Inbound requests, answered with this node's leader and epoch so a stale sender catches up. Every request but a
+// leader's fetch that finds nothing new is answered at once; that one is held (RaftClient.LongPoll.cs).
 internal sealed partial class RaftClient
 {
-    public RaftResponse Handle(RaftRequest request, long nowMs)
+    /// <summary>Handles <paramref name="request"/>; <paramref name="respond"/> runs once, now or (a held fetch) later on the loop.</summary>
+    public void Handle(RaftRequest request, long nowMs, Action<RaftResponse> respond)
     {
         ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(respond);
         if (request.ClusterId != _config.ClusterId)
-            return RaftResponses.Error(request, RaftErrors.InconsistentClusterId, Leader);
-        var response = request switch
         {
-            VoteRequest vote => HandleVote(vote, nowMs),
-            BeginQuorumEpochRequest begin => HandleBeginQuorumEpoch(begin, nowMs),
-            EndQuorumEpochRequest end => HandleEndQuorumEpoch(end, nowMs),
-            FetchRequest fetch => HandleFetch(fetch, nowMs),
-            // Proposals wait for their commit, which the driver tracks; the core only turns them away.
-            ProposeRequest => RaftResponses.Error(request, RaftErrors.NotLeaderOrFollower, Leader),
-            _ => throw new ArgumentException($"unknown request {request.GetType().Name}", nameof(request)),
-        };
-        FlushAndCommit();
-        return response;
+            respond(RaftResponses.Error(request, RaftErrors.InconsistentClusterId, Leader));
+            return;
+        }
+        switch (request)
+        {
+            case VoteRequest vote:
+                respond(HandleVote(vote, nowMs));
+                break;
+            case BeginQuorumEpochRequest begin:
+                respond(HandleBeginQuorumEpoch(begin, nowMs));
+                break;
+            case EndQuorumEpochRequest end:
+                respond(HandleEndQuorumEpoch(end, nowMs));
+                break;
+            case FetchRequest fetch:
+                HandleFetch(fetch, nowMs, respond);
+                break;
+            case ProposeRequest:
+                // Proposals wait for their commit, which the driver tracks; the core only turns them away.
+                respond(RaftResponses.Error(request, RaftErrors.NotLeaderOrFollower, Leader));
+                break;
+            default:
+                throw new ArgumentException($"unknown request {request.GetType().Name}", nameof(request));
+        }
+        FlushAndCommit(nowMs);
+    }
+
+    /// <summary>Handles a request that is answered at once (anything but a fetch with a max wait); throws if it was held.</summary>
+    public RaftResponse Handle(RaftRequest request, long nowMs)
+    {
+        RaftResponse? answer = null;
+        Handle(request, nowMs, response => answer = response);
+        return answer ?? throw new InvalidOperationException("the request is held (a fetch with a max wait); use the overload with a callback");
     }
 
     private VoteResponse HandleVote(VoteRequest request, long nowMs)
@@ -33,8 +56,15 @@ internal sealed partial class RaftClient
             return new VoteResponse(RaftErrors.InconsistentVoterSet, _state.LeaderId, _state.Epoch, false);
         if (!IsVoter)
             return new VoteResponse(RaftErrors.None, _state.LeaderId, _state.Epoch, false);
+        // A pre-vote is asked in an epoch the asker already has, so that epoch exists: moving up to it is no bump.
         if (request.CandidateEpoch > _state.Epoch)
             OnHigherEpoch(request.CandidateEpoch, -1, nowMs);
+        if (request.PreVote)
+            return new VoteResponse(RaftErrors.None, _state.LeaderId, _state.Epoch, CanGrantPreVote(request, nowMs));
+        // A prospective node that neither voted nor followed a leader in this epoch may still vote in it.
+        if (_state is ProspectiveState prospective && prospective.Epoch == request.CandidateEpoch
+            && (prospective.VotedId == request.CandidateId || (prospective.MayVote && prospective.VotedId < 0 && CandidateIsUpToDate(request))))
+            SetState(new UnattachedState(prospective.Epoch, prospective.VotedId, nowMs + RandomElectionTimeout()));
         var granted = false;
         if (_state is UnattachedState unattached)
         {
@@ -53,6 +83,17 @@ internal sealed partial class RaftClient
         return new VoteResponse(RaftErrors.None, _state.LeaderId, _state.Epoch, granted);
     }
 
+    /// <summary>
+    /// KIP-996: yes only without a live leader (this node leads, or follows one heard from within the fetch timeout,
+    /// means no) and for a log at least as up to date as this one. Nothing is recorded either way.
+    /// </summary>
+    private bool CanGrantPreVote(VoteRequest request, long nowMs) => _state switch
+    {
+        LeaderState => false,
+        FollowerState follower when follower.HasLiveLeader(nowMs, _config.FetchTimeoutMs) => false,
+        _ => CandidateIsUpToDate(request),
+    };
+
     private bool CandidateIsUpToDate(VoteRequest request) =>
         request.LastOffsetEpoch > _log.LastEpoch || (request.LastOffsetEpoch == _log.LastEpoch && request.LastOffset >= _log.EndOffset);
 
@@ -63,7 +104,9 @@ internal sealed partial class RaftClient
         if (request.LeaderId == LocalId || !_config.Voters.Contains(request.LeaderId))
             return new BeginQuorumEpochResponse(RaftErrors.InconsistentVoterSet, _state.LeaderId, _state.Epoch);
         if (request.LeaderEpoch > _state.Epoch || _state is not FollowerState follower || follower.LeaderId != request.LeaderId)
-            BecomeFollower(request.LeaderEpoch, request.LeaderId, nowMs);
+            BecomeFollower(request.LeaderEpoch, request.LeaderId, nowMs, heard: true);
+        else
+            follower.HeardFromLeaderMs = nowMs;
         return new BeginQuorumEpochResponse(RaftErrors.None, _state.LeaderId, _state.Epoch);
     }
 
@@ -75,56 +118,19 @@ internal sealed partial class RaftClient
             OnHigherEpoch(request.LeaderEpoch, -1, nowMs);
         // The first preferred successor stands at once; the others give it a head start of a random part of the
         // election timeout (a follower cannot vote in this epoch any more, so it must stand, not wait for a vote).
+        // The leader is gone, so they stand without a pre-vote, and grant pre-votes to others meanwhile.
         var rank = request.PreferredSuccessors is null ? -1 : request.PreferredSuccessors.ToList().IndexOf(LocalId);
         var delay = rank == 0 ? 0 : _random.Next(_config.ElectionTimeoutMs / 2 + 1);
         if (IsVoter && _state is FollowerState follower && follower.LeaderId == request.LeaderId)
+        {
+            follower.LeaderResigned = true;
             follower.FetchTimeoutAtMs = Math.Min(follower.FetchTimeoutAtMs, nowMs + delay);
+        }
         else if (IsVoter && _state is UnattachedState unattached)
+        {
+            unattached.StandAtOnce = true;
             unattached.ElectionDeadlineMs = Math.Min(unattached.ElectionDeadlineMs, nowMs + delay);
+        }
         return new EndQuorumEpochResponse(RaftErrors.None, _state.LeaderId, _state.Epoch);
-    }
-
-    private FetchResponse HandleFetch(FetchRequest request, long nowMs)
-    {
-        if (_state is not LeaderState leader || request.ReplicaEpoch > leader.Epoch)
-        {
-            // A fetch from a higher epoch means an election this node missed; its BeginQuorumEpoch will come.
-            var error = request.ReplicaEpoch < _state.Epoch ? RaftErrors.FencedLeaderEpoch
-                : request.ReplicaEpoch > _state.Epoch ? RaftErrors.UnknownLeaderEpoch
-                : RaftErrors.NotLeaderOrFollower;
-            return FetchError(error);
-        }
-        if (request.ReplicaEpoch < leader.Epoch)
-            return FetchError(RaftErrors.FencedLeaderEpoch);
-
-        // Kafka's divergence check: the follower's last entry (LastFetchedEpoch at FetchOffset-1) must be one this
-        // log holds; otherwise say where this log's copy of that epoch ends, and the follower truncates there.
-        if (request.FetchOffset > 0 || request.LastFetchedEpoch > 0)
-        {
-            var (end, epoch) = _log.EndOffsetForEpoch(request.LastFetchedEpoch);
-            if (epoch != request.LastFetchedEpoch || end < request.FetchOffset)
-                return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, 0, epoch, end, []);
-        }
-        if (leader.IsReplica(request.ReplicaId))
-        {
-            leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
-            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset, _majority));
-        }
-        var maxBytes = Math.Min(Math.Max(request.MaxBytes, 1), _config.MaxFetchBytes);
-        var entries = request.FetchOffset < _log.EndOffset ? _log.Read(request.FetchOffset, maxBytes) : [];
-        return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, 0, -1, -1, entries);
-    }
-
-    private FetchResponse FetchError(short error) => new(error, _state.LeaderId, _state.Epoch, -1, 0, -1, -1, []);
-
-    private FetchRequest NewFetch(int epoch) =>
-        new(_config.ClusterId, IsVoter ? LocalId : -1, epoch, _log.EndOffset, _log.LastEpoch, _config.MaxFetchBytes);
-
-    private void SendFetch(FollowerState follower, int leaderId, long nowMs)
-    {
-        var fetch = NewFetch(follower.Epoch);
-        follower.InFlight = fetch;
-        follower.InFlightSinceMs = nowMs;
-        Send(leaderId, fetch, follower);
     }
 }

@@ -13,16 +13,16 @@ internal sealed partial class RaftClient
         if (response is not null && EpochOf(response) is var (leaderId, epoch) && epoch > _state.Epoch)
         {
             if (IsVoter || leaderId >= 0)
-                OnHigherEpoch(epoch, leaderId, nowMs);
-            FlushAndCommit();
+                OnHigherEpoch(epoch, leaderId, nowMs, source);
+            FlushAndCommit(nowMs);
             return;
         }
         if (!ReferenceEquals(sentIn, _state))
             return;
         switch (_state)
         {
-            case CandidateState candidate when request is VoteRequest:
-                OnVoteResponse(candidate, source, response as VoteResponse, nowMs);
+            case NomineeState nominee when request is VoteRequest:
+                OnVoteResponse(nominee, source, response as VoteResponse, nowMs);
                 break;
             case LeaderState leader when request is BeginQuorumEpochRequest:
                 var ok = response is { ErrorCode: RaftErrors.None };
@@ -36,10 +36,10 @@ internal sealed partial class RaftClient
                 // An observer looking for the leader: follow whoever the voter names for the current epoch.
                 unattached.DiscoveryFetch = null;
                 if (response is FetchResponse { LeaderId: >= 0 } found && found.LeaderId != LocalId && found.LeaderEpoch == _state.Epoch)
-                    BecomeFollower(found.LeaderEpoch, found.LeaderId, nowMs);
+                    BecomeFollower(found.LeaderEpoch, found.LeaderId, nowMs, heard: source == found.LeaderId);
                 break;
         }
-        FlushAndCommit();
+        FlushAndCommit(nowMs);
     }
 
     private static (int LeaderId, int Epoch)? EpochOf(RaftResponse response) => response switch
@@ -51,15 +51,28 @@ internal sealed partial class RaftClient
         _ => null,
     };
 
-    private void OnVoteResponse(CandidateState candidate, int source, VoteResponse? response, long nowMs)
+    private void OnVoteResponse(NomineeState nominee, int source, VoteResponse? response, long nowMs)
     {
         if (response is null || (response.ErrorCode != RaftErrors.None && response.ErrorCode != RaftErrors.FencedLeaderEpoch))
         {
-            candidate.Lost(source, nowMs + RetryBackoffMs);
+            nominee.Lost(source, nowMs + RetryBackoffMs);
             return;
         }
-        candidate.Answered(source, response.VoteGranted && response.LeaderEpoch == candidate.Epoch);
-        if (candidate.Won)
+        // Refused by a voter that follows this epoch's leader: follow it too (a node that was cut off from a live
+        // leader rejoins this way, without disturbing the epoch). A grant may name a leader too, one its voter has
+        // not heard from for a fetch timeout: that one is not followed, or a dead leader's followers would keep
+        // sending each other back to it.
+        if (!response.VoteGranted && response.LeaderId >= 0 && response.LeaderId != LocalId && response.LeaderEpoch == nominee.Epoch)
+        {
+            BecomeFollower(nominee.Epoch, response.LeaderId, nowMs, heard: source == response.LeaderId);
+            return;
+        }
+        nominee.Answered(source, response.VoteGranted && response.LeaderEpoch == nominee.Epoch);
+        if (!nominee.Won)
+            return;
+        if (nominee.PreVote)
+            BecomeCandidate(nowMs);
+        else
             BecomeLeader(nowMs);
     }
 
@@ -71,6 +84,7 @@ internal sealed partial class RaftClient
             return;
         }
         follower.FetchTimeoutAtMs = nowMs + _config.FetchTimeoutMs;
+        follower.HeardFromLeaderMs = nowMs;
         if (response.DivergingEpoch >= 0)
         {
             var (end, _) = _log.EndOffsetForEpoch(response.DivergingEpoch);
@@ -83,20 +97,16 @@ internal sealed partial class RaftClient
             SendFetch(follower, follower.LeaderId, nowMs);
             return;
         }
-        var appended = false;
         if (response.Entries.Count > 0 && response.Entries[0].Offset == _log.EndOffset)
         {
             _log.Append(response.Entries);
             // Durable before the next fetch reports this end to the leader as held.
             _log.Flush();
-            appended = true;
         }
         // The whole local log was just validated against the leader's, so its flushed end bounds what is committed here.
         if (response.HighWatermark >= 0)
-            AdvanceHighWatermark(Math.Min(response.HighWatermark, _log.FlushedOffset));
-        if (appended)
-            SendFetch(follower, follower.LeaderId, nowMs);
-        else
-            follower.NextFetchAtMs = nowMs + _config.FetchIntervalMs;
+            AdvanceHighWatermark(Math.Min(response.HighWatermark, _log.FlushedOffset), nowMs);
+        // The leader holds a fetch until there is something new, so the next one goes out at once (long poll).
+        SendFetch(follower, follower.LeaderId, nowMs);
     }
 }

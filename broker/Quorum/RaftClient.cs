@@ -8,7 +8,9 @@ namespace KafkaOperator.Quorum;
 /// so a simulation can drive many cores from one seed. The driver calls, all on one loop: <see cref="Handle"/>
 /// for an inbound request, <see cref="Poll"/> for timers (it also flushes the log: one fsync per loop iteration
 /// for everything appended in it), <see cref="Propose"/>. Responses to this core's own requests come back through
-/// the <c>post</c> delegate, which must run them on the same loop with the time then.
+/// the <c>post</c> delegate, which must run them on the same loop with the time then. A fetch the leader holds (long
+/// poll) is answered later through the callback <see cref="Handle(RaftRequest, long, Action{RaftResponse})"/> was
+/// given, from one of these calls; <see cref="Close"/> answers those still held when the driver stops.
 /// Exception policy: log and state-store failures propagate; the caller must treat them as fatal for this core
 /// (its durable state is then unknown). Malformed or stale messages are answered or ignored, never thrown.
 /// </summary>
@@ -71,7 +73,7 @@ internal sealed partial class RaftClient
             // (and never vote in it for anyone else).
             _state = new UnattachedState(saved.Epoch, LocalId, nowMs + RandomElectionTimeout());
         else if (saved.LeaderId >= 0)
-            _state = new FollowerState(saved.Epoch, saved.LeaderId, nowMs + _config.FetchTimeoutMs);
+            _state = new FollowerState(saved.Epoch, saved.LeaderId, nowMs + _config.FetchTimeoutMs, -1);
         else
             _state = new UnattachedState(saved.Epoch, saved.VotedId, nowMs + RandomElectionTimeout());
         NotifyLeader();
@@ -127,8 +129,20 @@ internal sealed partial class RaftClient
             if (ReferenceEquals(before, _state))
                 break;
         }
-        FlushAndCommit();
+        FlushAndCommit(nowMs);
+        if (_state is LeaderState held)
+            next = Math.Min(next, held.NextHeldDeadlineMs);
         return Math.Max(next, nowMs + 1);
+    }
+
+    /// <summary>The driver is stopping: fetches still held are answered (BrokerNotAvailable) rather than left hanging.</summary>
+    public void Close()
+    {
+        if (_state is LeaderState leader)
+        {
+            foreach (var held in leader.TakeHeld(_ => true))
+                held.Respond(FetchError(RaftErrors.BrokerNotAvailable));
+        }
     }
 
     private long PollRole(long nowMs)
@@ -153,8 +167,10 @@ internal sealed partial class RaftClient
             case FollowerState follower:
                 if (nowMs >= follower.FetchTimeoutAtMs)
                 {
-                    if (IsVoter)
+                    if (IsVoter && follower.LeaderResigned)
                         BecomeCandidate(nowMs);
+                    else if (IsVoter)
+                        BecomeProspective(nowMs);
                     else
                         SetState(new UnattachedState(follower.Epoch, -1, nowMs + _config.FetchTimeoutMs));
                     return nowMs;
@@ -166,30 +182,31 @@ internal sealed partial class RaftClient
                     SendFetch(follower, follower.LeaderId, nowMs);
                 var fetchAt = follower.InFlight is null ? follower.NextFetchAtMs : follower.InFlightSinceMs + 2L * _config.RequestTimeoutMs;
                 return Math.Min(follower.FetchTimeoutAtMs, fetchAt);
-            case CandidateState candidate:
-                if (nowMs >= candidate.ElectionDeadlineMs)
+            case NomineeState nominee:
+                // A lost or split election (or a refused pre-vote) starts over with a pre-vote: no epoch bump
+                // until a majority would vote.
+                if (nowMs >= nominee.ElectionDeadlineMs)
                 {
-                    BecomeCandidate(nowMs);
+                    BecomeProspective(nowMs);
                     return nowMs;
                 }
-                foreach (var id in candidate.ToAsk(nowMs))
-                {
-                    candidate.Asked(id);
-                    Send(id, new VoteRequest(_config.ClusterId, candidate.Epoch, LocalId, _log.LastEpoch, _log.EndOffset, false), candidate);
-                }
-                return Math.Min(candidate.ElectionDeadlineMs, candidate.NextRetryMs);
+                AskForVotes(nominee, nowMs);
+                return Math.Min(nominee.ElectionDeadlineMs, nominee.NextRetryMs);
             case UnattachedState unattached:
                 if (nowMs < unattached.ElectionDeadlineMs)
                     return unattached.ElectionDeadlineMs;
                 if (IsVoter)
                 {
-                    BecomeCandidate(nowMs);
+                    if (unattached.StandAtOnce)
+                        BecomeCandidate(nowMs);
+                    else
+                        BecomeProspective(nowMs);
                     return nowMs;
                 }
                 if (unattached.DiscoveryFetch is null)
                 {
                     var voter = _config.Voters[_random.Next(_config.Voters.Count)];
-                    var fetch = NewFetch(unattached.Epoch);
+                    var fetch = NewFetch(unattached.Epoch, 0);
                     unattached.DiscoveryFetch = fetch;
                     Send(voter, fetch, unattached);
                 }
@@ -198,27 +215,30 @@ internal sealed partial class RaftClient
             case ResignedState resigned:
                 if (nowMs < resigned.ElectionDeadlineMs)
                     return resigned.ElectionDeadlineMs;
-                BecomeCandidate(nowMs);
+                BecomeProspective(nowMs);
                 return nowMs;
             default:
                 return long.MaxValue;
         }
     }
 
-    private void FlushAndCommit()
+    private void FlushAndCommit(long nowMs)
     {
+        // Held fetches get new entries before this node's fsync, which then overlaps the followers' own.
+        CompleteHeldFetches(nowMs);
         if (_log.FlushedOffset < _log.EndOffset)
             _log.Flush();
         if (_state is LeaderState leader)
-            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset, _majority));
+            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset, _majority), nowMs);
     }
 
-    private void AdvanceHighWatermark(long candidate)
+    private void AdvanceHighWatermark(long candidate, long nowMs)
     {
         if (candidate <= HighWatermark)
             return;
         HighWatermark = candidate;
         DeliverCommitted();
+        CompleteHeldFetches(nowMs);
     }
 
     private void DeliverCommitted()
@@ -242,6 +262,29 @@ internal sealed partial class RaftClient
         }
     }
 
+    /// <summary>
+    /// Asks for pre-votes in the current epoch (KIP-996). Whom this node already voted for in the epoch is kept, so
+    /// it never gives a second real vote in it.
+    /// </summary>
+    private void BecomeProspective(long nowMs)
+    {
+        var (voted, mayVote) = _state switch
+        {
+            UnattachedState unattached => (unattached.VotedId, true),
+            ProspectiveState previous => (previous.VotedId, previous.MayVote),
+            FollowerState => (-1, false),
+            _ => (LocalId, true),
+        };
+        var prospective = new ProspectiveState(_state.Epoch, LocalId, voted, mayVote, _config.Voters, _majority, nowMs + RandomElectionTimeout());
+        SetState(prospective);
+        if (prospective.Won)
+        {
+            BecomeCandidate(nowMs);
+            return;
+        }
+        AskForVotes(prospective, nowMs);
+    }
+
     private void BecomeCandidate(long nowMs)
     {
         var epoch = _state.Epoch + 1;
@@ -257,10 +300,15 @@ internal sealed partial class RaftClient
         // Durable before any vote request leaves: a restart must not vote for someone else in this epoch.
         _store.Write(new QuorumState(epoch, LocalId, -1));
         SetState(candidate);
-        foreach (var id in candidate.ToAsk(nowMs))
+        AskForVotes(candidate, nowMs);
+    }
+
+    private void AskForVotes(NomineeState nominee, long nowMs)
+    {
+        foreach (var id in nominee.ToAsk(nowMs))
         {
-            candidate.Asked(id);
-            Send(id, new VoteRequest(_config.ClusterId, epoch, LocalId, _log.LastEpoch, _log.EndOffset, false), candidate);
+            nominee.Asked(id);
+            Send(id, new VoteRequest(_config.ClusterId, nominee.Epoch, LocalId, _log.LastEpoch, _log.EndOffset, nominee.PreVote), nominee);
         }
     }
 
@@ -280,19 +328,29 @@ internal sealed partial class RaftClient
         }
     }
 
-    private void BecomeFollower(int epoch, int leaderId, long nowMs)
+    /// <summary>
+    /// Follows <paramref name="leaderId"/>. <paramref name="heard"/>: the leader itself said so (rather than another
+    /// voter naming it), so it counts as live for pre-votes.
+    /// </summary>
+    private void BecomeFollower(int epoch, int leaderId, long nowMs, bool heard)
     {
-        var voted = _state.Epoch == epoch && _state is UnattachedState u ? u.VotedId : (_state.Epoch == epoch && _state is CandidateState ? LocalId : -1);
+        var voted = _state.Epoch != epoch ? -1 : _state switch
+        {
+            UnattachedState u => u.VotedId,
+            ProspectiveState p => p.VotedId,
+            CandidateState => LocalId,
+            _ => -1,
+        };
         _store.Write(new QuorumState(epoch, voted, leaderId));
-        SetState(new FollowerState(epoch, leaderId, nowMs + _config.FetchTimeoutMs));
+        SetState(new FollowerState(epoch, leaderId, nowMs + _config.FetchTimeoutMs, heard ? nowMs : -1));
     }
 
-    /// <summary>Moves to a higher epoch that someone else announced: following its leader when known.</summary>
-    private void OnHigherEpoch(int epoch, int leaderId, long nowMs)
+    /// <summary>Moves to a higher epoch that someone else (<paramref name="source"/>) announced: following its leader when known.</summary>
+    private void OnHigherEpoch(int epoch, int leaderId, long nowMs, int source = -1)
     {
         if (leaderId >= 0 && leaderId != LocalId)
         {
-            BecomeFollower(epoch, leaderId, nowMs);
+            BecomeFollower(epoch, leaderId, nowMs, heard: source == leaderId);
             return;
         }
         _store.Write(new QuorumState(epoch, -1, -1));
@@ -305,8 +363,16 @@ internal sealed partial class RaftClient
         // (fetch offsets, vote requests) as durable.
         if (_log.FlushedOffset < _log.EndOffset)
             _log.Flush();
+        var previous = _state;
         _state = state;
         NotifyLeader();
+        // A leader's held fetches are answered as the new role would answer them (not leader, or a newer epoch),
+        // so their followers look for the next leader now instead of after the max wait.
+        if (previous is LeaderState leader)
+        {
+            foreach (var held in leader.TakeHeld(_ => true))
+                held.Respond(NotLeaderFetchError(held.Request));
+        }
     }
 
     private void NotifyLeader()

@@ -11,7 +11,10 @@ public abstract record RaftRequest(string ClusterId);
 
 public abstract record RaftResponse(short ErrorCode);
 
-/// <summary>A candidate asks for a vote. LastOffset is the candidate's log end offset (exclusive).</summary>
+/// <summary>
+/// A candidate asks for a vote. LastOffset is the candidate's log end offset (exclusive). With PreVote (KIP-996) a
+/// prospective candidate asks, in its current epoch, whether it would get the vote; nothing is recorded.
+/// </summary>
 public sealed record VoteRequest(string ClusterId, int CandidateEpoch, int CandidateId, int LastOffsetEpoch, long LastOffset, bool PreVote)
     : RaftRequest(ClusterId);
 
@@ -31,8 +34,19 @@ public sealed record EndQuorumEpochResponse(short ErrorCode, int LeaderId, int L
 /// <summary>
 /// A follower (or observer, ReplicaId -1 or a non-voter id) pulls from the leader. FetchOffset is the follower's log
 /// end offset; LastFetchedEpoch is the epoch of the entry just before it, so the leader can detect divergence.
+/// With nothing new for it the leader holds the fetch up to MaxWaitMs (0: answer at once); HighWatermark is the
+/// high watermark the follower knows, so a higher one on the leader is news that is answered at once (as Kafka's
+/// KIP-1166 adds to Fetch).
 /// </summary>
-public sealed record FetchRequest(string ClusterId, int ReplicaId, int ReplicaEpoch, long FetchOffset, int LastFetchedEpoch, int MaxBytes)
+public sealed record FetchRequest(
+    string ClusterId,
+    int ReplicaId,
+    int ReplicaEpoch,
+    long FetchOffset,
+    int LastFetchedEpoch,
+    int MaxBytes,
+    int MaxWaitMs = 0,
+    long HighWatermark = -1)
     : RaftRequest(ClusterId);
 
 /// <summary>

@@ -1,61 +1,13 @@
 namespace KafkaOperator.Quorum.Roles;
 
 /// <summary>
-/// Standing for election in <see cref="EpochState.Epoch"/>: has voted for itself, counts grants, and asks again
-/// any voter whose answer was lost (after a short backoff) until the election timeout starts a new epoch.
+/// Standing for election in <see cref="EpochState.Epoch"/>, which it bumped to and voted for itself in (durably)
+/// after a majority granted its pre-vote; a majority of votes makes it the leader.
 /// </summary>
-internal sealed class CandidateState : EpochState
+internal sealed class CandidateState(int epoch, int localId, IEnumerable<int> voters, int majority, long electionDeadlineMs)
+    : NomineeState(epoch, localId, voters, majority, electionDeadlineMs)
 {
-    private readonly Dictionary<int, Ballot> _ballots = [];
-    private readonly int _majority;
-
-    public CandidateState(int epoch, int localId, IEnumerable<int> voters, int majority, long electionDeadlineMs)
-        : base(epoch)
-    {
-        _majority = majority;
-        ElectionDeadlineMs = electionDeadlineMs;
-        foreach (var id in voters)
-            _ballots[id] = new Ballot { Granted = id == localId, Answered = id == localId };
-    }
-
-    public long ElectionDeadlineMs { get; }
+    public override bool PreVote => false;
 
     public override string Name => "Candidate";
-
-    public bool Won => _ballots.Values.Count(b => b.Granted) >= _majority;
-
-    /// <summary>Voters to (re)ask now: unanswered, nothing in flight, backoff over.</summary>
-    public IEnumerable<int> ToAsk(long nowMs) =>
-        _ballots.Where(kv => !kv.Value.Answered && !kv.Value.InFlight && kv.Value.RetryAtMs <= nowMs).Select(kv => kv.Key).ToList();
-
-    /// <summary>The earliest retry still pending, or long.MaxValue.</summary>
-    public long NextRetryMs =>
-        _ballots.Values.Where(b => !b.Answered && !b.InFlight).Select(b => b.RetryAtMs).DefaultIfEmpty(long.MaxValue).Min();
-
-    public void Asked(int id) => _ballots[id].InFlight = true;
-
-    public void Lost(int id, long retryAtMs)
-    {
-        _ballots[id].InFlight = false;
-        _ballots[id].RetryAtMs = retryAtMs;
-    }
-
-    public void Answered(int id, bool granted)
-    {
-        var ballot = _ballots[id];
-        ballot.InFlight = false;
-        ballot.Answered = true;
-        ballot.Granted = granted;
-    }
-
-    private sealed class Ballot
-    {
-        public bool Granted { get; set; }
-
-        public bool Answered { get; set; }
-
-        public bool InFlight { get; set; }
-
-        public long RetryAtMs { get; set; }
-    }
 }

@@ -8,6 +8,7 @@ namespace KafkaOperator.Quorum.Roles;
 internal sealed class LeaderState : EpochState
 {
     private readonly Dictionary<int, Replica> _replicas = [];
+    private readonly List<HeldFetch> _held = [];
 
     public LeaderState(int epoch, int localId, IEnumerable<int> voters, long epochStartOffset, long nowMs)
         : base(epoch)
@@ -77,6 +78,41 @@ internal sealed class LeaderState : EpochState
         replica.BeginRetryAtMs = retryAtMs;
     }
 
+    /// <summary>Fetches waiting for something new (long poll), in arrival order.</summary>
+    public int HeldCount => _held.Count;
+
+    /// <summary>The earliest held fetch's max wait, or long.MaxValue.</summary>
+    public long NextHeldDeadlineMs => _held.Count == 0 ? long.MaxValue : _held.Min(h => h.DeadlineMs);
+
+    /// <summary>
+    /// Holds <paramref name="fetch"/>; returns the fetch it replaces, if the same replica had one held (a follower
+    /// has one fetch in flight, so an older one was given up on, and is answered at once).
+    /// </summary>
+    public HeldFetch? Hold(HeldFetch fetch)
+    {
+        HeldFetch? replaced = null;
+        if (fetch.Request.ReplicaId >= 0)
+        {
+            var index = _held.FindIndex(h => h.Request.ReplicaId == fetch.Request.ReplicaId);
+            if (index >= 0)
+            {
+                replaced = _held[index];
+                _held.RemoveAt(index);
+            }
+        }
+        _held.Add(fetch);
+        return replaced;
+    }
+
+    /// <summary>Removes and returns the held fetches that <paramref name="due"/> says to answer now.</summary>
+    public List<HeldFetch> TakeHeld(Func<HeldFetch, bool> due)
+    {
+        var taken = _held.Where(due).ToList();
+        if (taken.Count > 0)
+            _held.RemoveAll(taken.Contains);
+        return taken;
+    }
+
     public VoterState Describe(int id) => new(id, _replicas[id].EndOffset, _replicas[id].LastFetchMs);
 
     /// <summary>Other voters, most caught up first: the order a resigning leader suggests successors in.</summary>
@@ -95,3 +131,6 @@ internal sealed class LeaderState : EpochState
         public long BeginRetryAtMs { get; set; }
     }
 }
+
+/// <summary>A fetch the leader holds until it has new entries or a new high watermark for it, or until <see cref="DeadlineMs"/>.</summary>
+internal sealed record HeldFetch(FetchRequest Request, long DeadlineMs, Action<RaftResponse> Respond);

@@ -10,6 +10,9 @@ internal sealed class UnattachedState(int epoch, int votedId, long electionDeadl
 
     public long ElectionDeadlineMs { get; set; } = electionDeadlineMs;
 
+    /// <summary>A resigning leader asked for an election (EndQuorumEpoch): stand without a pre-vote.</summary>
+    public bool StandAtOnce { get; set; }
+
     /// <summary>An observer has no election to run; it asks a voter for the leader instead, one fetch at a time.</summary>
     public FetchRequest? DiscoveryFetch { get; set; }
 

@@ -174,6 +174,8 @@ public static class RaftCodec
                 w.Int64(m.FetchOffset);
                 w.Int32(m.LastFetchedEpoch);
                 w.Int32(m.MaxBytes);
+                w.Int32(m.MaxWaitMs);
+                w.Int64(m.HighWatermark);
                 break;
             case FetchResponse m:
                 w.Byte(FetchResponseType);
@@ -227,7 +229,7 @@ public static class RaftCodec
             BeginQuorumEpochResponseType => new BeginQuorumEpochResponse(r.Int16(), r.Int32(), r.Int32()),
             EndQuorumEpochRequestType => new EndQuorumEpochRequest(r.String(), r.Int32(), r.Int32(), ReadInt32List(ref r)),
             EndQuorumEpochResponseType => new EndQuorumEpochResponse(r.Int16(), r.Int32(), r.Int32()),
-            FetchRequestType => new FetchRequest(r.String(), r.Int32(), r.Int32(), r.Int64(), r.Int32(), r.Int32()),
+            FetchRequestType => new FetchRequest(r.String(), r.Int32(), r.Int32(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int64()),
             FetchResponseType => new FetchResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Int32(), r.Int64(), ReadEntries(ref r)),
             ProposeRequestType => new ProposeRequest(r.String(), r.Bytes()),
             ProposeResponseType => new ProposeResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64()),

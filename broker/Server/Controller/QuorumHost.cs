@@ -87,8 +87,11 @@ public sealed class QuorumHost : IAsyncDisposable
         var dir = Path.Combine(config.LogDirs[0], MetadataDirName);
         Directory.CreateDirectory(dir);
         CheckVoterSet(dir, voters);
+        // A voter's fetches are its broker heartbeats (BrokerLiveness): a held fetch may not wait longer than a
+        // heartbeat interval, so a live broker's last fetch is never older than the liveness checks allow.
         var quorumConfig = new QuorumConfig(config.NodeId, [.. voters.Select(v => v.Id)], clusterId,
-            config.QuorumElectionTimeoutMs, config.QuorumFetchTimeoutMs, config.QuorumRequestTimeoutMs);
+            config.QuorumElectionTimeoutMs, config.QuorumFetchTimeoutMs, config.QuorumRequestTimeoutMs,
+            FetchMaxWaitMs: config.BrokerHeartbeatIntervalMs);
         var store = new QuorumMetadataStore(clusterId, config.NodeId);
         var log = FileRaftLog.Open(dir);
         var logWasEmpty = log.EndOffset == 0;

@@ -7,7 +7,7 @@ internal sealed class Harness : IRaftTransport, IRaftListener
 {
     public Harness(int id, IReadOnlyList<int> voters, int seed = 1)
     {
-        Config = new QuorumConfig(id, voters, "c", ElectionTimeoutMs: 100, FetchTimeoutMs: 200, RequestTimeoutMs: 100, FetchIntervalMs: 10);
+        Config = new QuorumConfig(id, voters, "c", ElectionTimeoutMs: 100, FetchTimeoutMs: 200, RequestTimeoutMs: 100);
         Core = new RaftClient(Config, Log, Store, this, this, new Random(seed), action => action(Now));
     }
 
@@ -41,13 +41,26 @@ internal sealed class Harness : IRaftTransport, IRaftListener
         return taken;
     }
 
-    /// <summary>Polls until the core stands for election (the randomized timeout is at most twice the configured one).</summary>
+    /// <summary>The pre-vote requests sent (taken out of <see cref="Sent"/>); real vote requests stay.</summary>
+    public List<(int To, VoteRequest Request, Action<RaftResponse?> Reply)> TakePreVotes()
+    {
+        var taken = Sent.Where(s => s.Request is VoteRequest { PreVote: true }).Select(s => (s.To, (VoteRequest)s.Request, s.Reply)).ToList();
+        Sent.RemoveAll(s => s.Request is VoteRequest { PreVote: true });
+        return taken;
+    }
+
+    /// <summary>
+    /// Polls until the core stands for election (the randomized timeout is at most twice the configured one),
+    /// granting the pre-votes it asks for on the way.
+    /// </summary>
     public void ElapseUntilCandidate()
     {
         for (var i = 0; i < 1000 && Core.Role != "Candidate"; i++)
         {
             Now += 5;
             Core.Poll(Now);
+            foreach (var (_, request, reply) in TakePreVotes())
+                reply(new VoteResponse(RaftErrors.None, -1, request.CandidateEpoch, true));
         }
         Assert.Equal("Candidate", Core.Role);
     }

@@ -176,14 +176,14 @@ public sealed class RaftClientTests
         Assert.Equal(3, h.Log.FlushedOffset);
         Assert.Equal(2, h.Core.HighWatermark);
         Assert.Equal([5], h.Committed.Single().Payload);
-        // Got entries: fetches again at once; an empty answer waits the fetch interval.
+        // Every answer, with entries or without, is followed by the next fetch at once: the leader holds it
+        // (long poll) up to its max wait, and it carries the high watermark known here.
         var second = h.Take<FetchRequest>().Single();
-        Assert.Equal(3, second.Request.FetchOffset);
+        Assert.Equal((3L, 2L, h.Config.FetchWaitMs), (second.Request.FetchOffset, second.Request.HighWatermark, second.Request.MaxWaitMs));
         second.Reply(new FetchResponse(RaftErrors.None, 1, 1, 3, 0, -1, -1, []));
         Assert.Equal([5, 6], h.Committed.Select(e => (int)e.Payload[0]));
-        Assert.Empty(h.Take<FetchRequest>());
-        h.Core.Poll(h.Now + h.Config.FetchIntervalMs);
-        Assert.Single(h.Take<FetchRequest>());
+        var third = h.Take<FetchRequest>().Single();
+        Assert.Equal((3L, 3L), (third.Request.FetchOffset, third.Request.HighWatermark));
     }
 
     [Fact]
@@ -195,9 +195,17 @@ public sealed class RaftClientTests
         h.Core.Poll(0);
         h.Sent.Clear();
         h.Core.Poll(h.Config.FetchTimeoutMs);
+        // Pre-vote first: same epoch, nothing recorded; a granted pre-vote makes a majority with its own.
+        Assert.Equal("Prospective", h.Core.Role);
+        Assert.Equal(new LeaderAndEpoch(-1, 4), h.Core.Leader);
+        var preVote = h.TakePreVotes()[0];
+        Assert.Equal(4, preVote.Request.CandidateEpoch);
+        Assert.Equal(new QuorumState(4, -1, 1), h.Store.Read());
+        preVote.Reply(new VoteResponse(RaftErrors.None, -1, 4, true));
         Assert.Equal("Candidate", h.Core.Role);
         Assert.Equal(5, h.Core.Epoch);
         var vote = h.Take<VoteRequest>()[0];
+        Assert.False(vote.Request.PreVote);
         vote.Reply(new VoteResponse(RaftErrors.FencedLeaderEpoch, 3, 7, false));
         Assert.Equal(new LeaderAndEpoch(3, 7), h.Core.Leader);
         Assert.Equal(new QuorumState(7, -1, 3), h.Store.Read());

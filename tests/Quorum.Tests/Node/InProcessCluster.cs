@@ -12,7 +12,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public InProcessCluster(int voters, int requestTimeoutMs = 500, int fetchTimeoutMs = 600)
     {
         var ids = Enumerable.Range(1, voters).ToList();
-        _configs = [.. ids.Select(id => new QuorumConfig(id, ids, "in-process", ElectionTimeoutMs: 150, FetchTimeoutMs: fetchTimeoutMs, RequestTimeoutMs: requestTimeoutMs, FetchIntervalMs: 10))];
+        _configs = [.. ids.Select(id => new QuorumConfig(id, ids, "in-process", ElectionTimeoutMs: 150, FetchTimeoutMs: fetchTimeoutMs, RequestTimeoutMs: requestTimeoutMs))];
         foreach (var config in _configs)
         {
             var listener = new Recorder();

@@ -12,6 +12,13 @@ public sealed class SimulationTests
     [InlineData(5, 0, 100)]
     public void ChaosKeepsCommittedEntriesAndConverges(int voters, int firstSeed, int seeds)
     {
+        // QUORUM_SIM_SEEDS=n runs n seeds per row instead, the rows' ranges scaled alike (a long local run; CI
+        // keeps the rows' counts).
+        if (int.TryParse(Environment.GetEnvironmentVariable("QUORUM_SIM_SEEDS"), out var many) && many > 0)
+        {
+            firstSeed = firstSeed / seeds * many;
+            seeds = many;
+        }
         long steps = 0;
         long acknowledged = 0;
         for (var seed = firstSeed; seed < firstSeed + seeds; seed++)
@@ -31,6 +38,57 @@ public sealed class SimulationTests
         var b = RunOne(3, 7);
         Assert.Equal(a.Steps, b.Steps);
         Assert.Equal(a.Committed.Keys, b.Committed.Keys);
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void ANodeCutOffFromALiveLeaderRejoinsWithoutChangingTheEpoch(int voters)
+    {
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var sim = new Simulator(voters, seed);
+            sim.RunChaos(2_000, nemesis: false);
+            var leader = Assert.Single(sim.Nodes, n => n.Core.IsLeader);
+            var before = leader.Core.Leader;
+            var isolated = sim.Nodes.First(n => n != leader);
+
+            // Ten fetch timeouts alone: it keeps asking for pre-votes that never arrive, and never bumps the epoch.
+            sim.Isolate(isolated.Id);
+            sim.RunChaos(3_000, nemesis: false);
+            Assert.Equal(before.Epoch, isolated.Core.Epoch);
+            Assert.All(sim.Nodes.Where(n => n != isolated), n => Assert.Equal(before, n.Core.Leader));
+
+            // Healed: its pre-votes are refused (the leader is live), it follows the leader of the same epoch again.
+            sim.HealAll();
+            sim.RunChaos(1_000, nemesis: false);
+            sim.RunUntil(sim.Now + 500);
+            Assert.All(sim.Nodes, n => Assert.Equal(before, n.Core.Leader));
+            sim.CheckPrefixes();
+            Assert.Equal(sim.Committed.Count, isolated.Delivered.Count);
+        }
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(5)]
+    public void ACrashedLeaderThatStaysDownIsReplaced(int voters)
+    {
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var sim = new Simulator(voters, seed);
+            sim.RunChaos(2_000, nemesis: false);
+            var leader = Assert.Single(sim.Nodes, n => n.Core.IsLeader);
+            var epoch = leader.Core.Epoch;
+
+            // Its followers time out together and ask each other for pre-votes; each has heard from the dead leader
+            // as recently as the other, so none may send the other back to it.
+            sim.Crash(leader);
+            sim.RunChaos(3_000, nemesis: false);
+            var next = Assert.Single(sim.Nodes, n => n.Alive && n.Core.IsLeader);
+            Assert.True(next.Core.Epoch > epoch, $"seed {seed}: epoch {next.Core.Epoch}");
+            Assert.All(sim.Nodes.Where(n => n.Alive), n => Assert.Equal(next.Core.Leader, n.Core.Leader));
+        }
     }
 
     private static Simulator RunOne(int voters, int seed)

@@ -21,7 +21,7 @@ internal sealed class Simulator
     {
         Random = new Random(seed);
         var ids = Enumerable.Range(1, voters).ToList();
-        Nodes = [.. ids.Select(id => new SimNode(this, new QuorumConfig(id, ids, "sim-cluster", ElectionTimeoutMs: 150, FetchTimeoutMs: 300, RequestTimeoutMs: 200, FetchIntervalMs: 20)))];
+        Nodes = [.. ids.Select(id => new SimNode(this, new QuorumConfig(id, ids, "sim-cluster", ElectionTimeoutMs: 150, FetchTimeoutMs: 300, RequestTimeoutMs: 200)))];
         foreach (var node in Nodes)
             Start(node);
     }
@@ -74,6 +74,16 @@ internal sealed class Simulator
         }
     }
 
+    /// <summary>Cuts every link to and from <paramref name="id"/>.</summary>
+    public void Isolate(int id)
+    {
+        foreach (var other in Nodes.Where(n => n.Id != id))
+        {
+            _cut.Add((id, other.Id));
+            _cut.Add((other.Id, id));
+        }
+    }
+
     public void HealAll()
     {
         _cut.Clear();
@@ -95,47 +105,43 @@ internal sealed class Simulator
         return payload;
     }
 
-    /// <summary>Sends <paramref name="request"/> over the simulated network; the answer (or null) comes back as an event.</summary>
+    /// <summary>
+    /// Sends <paramref name="request"/> over the simulated network. As the TCP transport does, every request gets
+    /// exactly one answer, as an event: the response, or null at the request timeout (lost either way, a dead target,
+    /// or a fetch held longer than that).
+    /// </summary>
     public void Send(SimNode from, int to, RaftRequest request, Action<RaftResponse?> onResponse)
     {
         var incarnation = from.Incarnation;
-        var sentAt = Now;
-        void Fail() => Schedule(sentAt + from.Config.RequestTimeoutMs, () =>
+        var answered = false;
+        void Complete(RaftResponse? response)
         {
+            if (answered)
+                return;
+            answered = true;
             if (from.Alive && from.Incarnation == incarnation)
             {
-                onResponse(null);
+                onResponse(response);
                 AfterEvent(from);
             }
-        });
-        if (Lost(from.Id, to))
-        {
-            Fail();
-            return;
         }
+        Schedule(Now + from.Config.RequestTimeoutMs, () => Complete(null));
+        if (Lost(from.Id, to))
+            return;
         Schedule(Now + Delay(), () =>
         {
             var target = Nodes[to - 1];
             if (!target.Alive)
-            {
-                Fail();
                 return;
-            }
-            var response = target.Core.Handle(request, Now);
-            AfterEvent(target);
-            if (Lost(to, from.Id))
+            var targetIncarnation = target.Incarnation;
+            // A held fetch is answered later, from one of the target's own events.
+            target.Core.Handle(request, Now, response =>
             {
-                Fail();
-                return;
-            }
-            Schedule(Now + Delay(), () =>
-            {
-                if (from.Alive && from.Incarnation == incarnation)
-                {
-                    onResponse(response);
-                    AfterEvent(from);
-                }
+                if (!target.Alive || target.Incarnation != targetIncarnation || Lost(to, from.Id))
+                    return;
+                Schedule(Now + Delay(), () => Complete(response));
             });
+            AfterEvent(target);
         });
     }
 
@@ -240,7 +246,7 @@ internal sealed class Simulator
             DropRate = Random.NextDouble() * 0.3;
     }
 
-    private void Crash(SimNode node)
+    public void Crash(SimNode node)
     {
         CheckPrefixes();
         node.Alive = false;

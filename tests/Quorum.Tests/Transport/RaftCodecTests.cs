@@ -23,6 +23,7 @@ public class RaftCodecTests
         ["end-request-no-successors"] = new EndQuorumEpochRequest("c", 1, 9, []),
         ["end-response"] = new EndQuorumEpochResponse(RaftErrors.None, -1, -1),
         ["fetch-request"] = new FetchRequest("c", -1, 0, long.MinValue, -1, int.MaxValue),
+        ["fetch-request-long-poll"] = new FetchRequest("c", 2, 7, 41, 6, 1 << 20, int.MaxValue, long.MaxValue),
         ["fetch-response"] = new FetchResponse(RaftErrors.None, 1, 5, 100, 0, -1, -1,
             [new RaftEntry(98, 5, [1, 2, 3]), new RaftEntry(99, 5, []), new RaftEntry(long.MaxValue, int.MinValue, [0xFF])]),
         ["fetch-response-diverging"] = new FetchResponse(RaftErrors.None, 1, 5, -1, long.MaxValue, 4, 77, []),
