@@ -90,6 +90,9 @@ public sealed class BrokerConfig
     public int OffsetsTopicNumPartitions => GetInt("offsets.topic.num.partitions");
     public int FetchMaxBytes => GetInt("fetch.max.bytes");
 
+    /// <summary>replica.selector.class names Kafka's RackAwareReplicaSelector (KIP-392); unset, consumers read from leaders.</summary>
+    public bool RackAwareReplicaSelector => Static(Partitions.ReadReplicaSelector.ConfigKey) is { Length: > 0 };
+
     /// <summary>Builds and validates a config from properties; throws <see cref="ConfigException"/> on bad values.</summary>
     public static BrokerConfig Create(IReadOnlyDictionary<string, string> props)
     {
