@@ -96,6 +96,9 @@ public sealed class BrokerConfig
     /// <summary>metrics.host: the address the endpoint binds (every interface when unset).</summary>
     public string? MetricsHost => Static(Metrics.MetricsEndpoint.HostKey) is { Length: > 0 } host ? host : null;
 
+    /// <summary>replica.selector.class names Kafka's RackAwareReplicaSelector (KIP-392); unset, consumers read from leaders.</summary>
+    public bool RackAwareReplicaSelector => Static(Partitions.ReadReplicaSelector.ConfigKey) is { Length: > 0 };
+
     /// <summary>Builds and validates a config from properties; throws <see cref="ConfigException"/> on bad values.</summary>
     public static BrokerConfig Create(IReadOnlyDictionary<string, string> props)
     {

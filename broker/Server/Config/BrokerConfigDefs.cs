@@ -127,6 +127,7 @@ public static class BrokerConfigDefs
         new("replica.fetch.min.bytes", ConfigType.Int, "1") { Min = 1 },
         new("replica.fetch.backoff.ms", ConfigType.Int, "1000") { Min = 0 },
         new("replica.fetch.response.max.bytes", ConfigType.Int, "10485760") { Min = 0 },
+        new(Partitions.ReadReplicaSelector.ConfigKey, ConfigType.Class, null) { Check = Partitions.ReadReplicaSelector.CheckClassName },
         new("leader.replication.throttled.rate", ConfigType.Long, LongMax) { Min = 0, Dynamic = true },
         new("follower.replication.throttled.rate", ConfigType.Long, LongMax) { Min = 0, Dynamic = true },
         new("replica.socket.timeout.ms", ConfigType.Int, "30000"),

@@ -14,9 +14,11 @@ namespace KafkaOperator.Server.Handlers;
 /// waits on the partitions' append signals (no polling) until enough data arrives, MaxWaitMs passes, or the broker
 /// stops. Topic ids from v13. A fetch from a follower (ReplicaId, or ReplicaState from v15) reads up to the log end
 /// instead of the high watermark, moves the leader's view of that follower (and so the HW and the ISR), and gets a
-/// DivergingEpoch when its log has gone past where its last epoch ended here.
+/// DivergingEpoch when its log has gone past where its last epoch ended here. From v11 consumers may read from a
+/// follower too (KIP-392, up to the follower's HW), and with replica.selector.class a leader sends a consumer in
+/// another rack to an in-sync replica in its own (FetchHandler.ReadReplica.cs).
 /// </summary>
-public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequest, FetchResponse>
+public sealed partial class FetchHandler(BrokerServices services) : ApiHandler<FetchRequest, FetchResponse>
 {
     public override ApiKey ApiKey => ApiKey.Fetch;
 
@@ -39,7 +41,7 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
         {
             foreach (var p in topic.Partitions)
             {
-                var partition = version >= 13 ? services.Replicas.Get(topic.TopicId, p.Partition) : services.Replicas.Get(topic.Topic, p.Partition);
+                var partition = Lookup(topic, p.Partition, version, fromFollowerAllowed: replicaId < 0 && version >= 11);
                 var error = ErrorCode.None;
                 FetchResponse.EpochEndOffset? diverging = null;
                 if (partition is null)
@@ -55,9 +57,11 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 {
                     error = replicaError != ErrorCode.None ? replicaError : FollowerFetch(partition, replicaId, p, now, out diverging);
                 }
+                var preferred = error == ErrorCode.None && replicaId < 0 && partition is not null
+                    ? PreferredReadReplica(partition, request.RackId, p.FetchOffset, version, now) : -1;
                 var throttled = replicaId >= 0 && error == ErrorCode.None && partition is not null
                     && services.LeaderQuota.IsThrottled(partition, services.Config.NodeId, inSync: Array.IndexOf(partition.Role.Isr, replicaId) >= 0);
-                plan.Add(new Entry(topic, p, error == ErrorCode.None ? partition : null, error, replicaId >= 0, diverging, throttled));
+                plan.Add(new Entry(topic, p, error == ErrorCode.None ? partition : null, error, replicaId >= 0, diverging, throttled, preferred));
             }
         }
 
@@ -195,6 +199,16 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
                 hasError = true; // answer at once: the follower must truncate before anything else
                 continue;
             }
+            if (entry.PreferredReadReplica >= 0)
+            {
+                // No records: the consumer moves to that replica (Kafka answers at once, with the leader's offsets).
+                data.PreferredReadReplica = entry.PreferredReadReplica;
+                data.HighWatermark = partition.HighWatermark;
+                data.LastStableOffset = data.HighWatermark;
+                data.LogStartOffset = partition.LogStartOffset;
+                hasError = true;
+                continue;
+            }
             if (entry.Throttled && quota.IsExceeded())
             {
                 // Leader throttle: nothing for this follower until the bucket refills (Kafka answers it empty too).
@@ -245,5 +259,5 @@ public sealed class FetchHandler(BrokerServices services) : ApiHandler<FetchRequ
     }
 
     private sealed record Entry(FetchRequest.FetchTopic Topic, FetchRequest.FetchPartition Request, Partition? Partition, ErrorCode Error,
-        bool Replica = false, FetchResponse.EpochEndOffset? Diverging = null, bool Throttled = false);
+        bool Replica = false, FetchResponse.EpochEndOffset? Diverging = null, bool Throttled = false, int PreferredReadReplica = -1);
 }

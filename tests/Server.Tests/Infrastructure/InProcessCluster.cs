@@ -20,7 +20,8 @@ internal sealed class InProcessCluster : IAsyncDisposable
 
     public IReadOnlyList<BrokerHost> Hosts { get; }
 
-    public static async Task<InProcessCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? overrides = null)
+    public static async Task<InProcessCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? overrides = null,
+        Func<int, IReadOnlyDictionary<string, string>>? perBroker = null)
     {
         var kafkaPorts = BrokerCluster.FreePorts(count);
         var controllerPorts = BrokerCluster.FreePorts(count);
@@ -41,6 +42,8 @@ internal sealed class InProcessCluster : IAsyncDisposable
                 ["log.dirs"] = Path.Combine(root, i.ToString(CultureInfo.InvariantCulture)),
             };
             foreach (var (k, v) in overrides ?? new Dictionary<string, string>())
+                settings[k] = v;
+            foreach (var (k, v) in perBroker?.Invoke(i) ?? new Dictionary<string, string>())
                 settings[k] = v;
             starts.Add(BrokerHost.StartAsync(BrokerConfig.Create(settings)));
         }
