@@ -23,8 +23,10 @@ public sealed class ClusterLeaderCommandTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var kafkaPorts = FreePorts(3);
-        var controllerPorts = FreePorts(3);
+        // One call for both listeners' ports: two calls could hand out the same released port twice.
+        var free = FreePorts(2 * 3);
+        var kafkaPorts = free[..3];
+        var controllerPorts = free[3..];
         var voters = string.Join(',', Enumerable.Range(0, 3).Select(i => $"{i}@127.0.0.1:{controllerPorts[i]}"));
         for (var i = 0; i < 3; i++)
         {

@@ -26,8 +26,10 @@ public sealed class BrokerCluster : IAsyncDisposable
     public static async Task<BrokerCluster> StartAsync(int count, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? overrides = null,
         IsolatedNetwork? network = null, Func<int, IReadOnlyDictionary<string, string>>? perBroker = null)
     {
-        var kafkaPorts = network is null ? FreePorts(count) : [.. Enumerable.Repeat(9092, count)];
-        var controllerPorts = network is null ? FreePorts(count) : [.. Enumerable.Repeat(9093, count)];
+        // One call for both listeners' ports: two calls could hand out the same released port twice.
+        var free = network is null ? FreePorts(2 * count) : [];
+        var kafkaPorts = network is null ? free[..count] : [.. Enumerable.Repeat(9092, count)];
+        var controllerPorts = network is null ? free[count..] : [.. Enumerable.Repeat(9093, count)];
         string HostOf(int i) => network?.Address(i) ?? "127.0.0.1";
         var voters = string.Join(',', Enumerable.Range(0, count).Select(i => $"{i}@{HostOf(i)}:{controllerPorts[i]}"));
         var clusterId = "test-" + Guid.NewGuid().ToString("N")[..16];

@@ -23,8 +23,10 @@ internal sealed class InProcessCluster : IAsyncDisposable
     public static async Task<InProcessCluster> StartAsync(int count, IReadOnlyDictionary<string, string>? overrides = null,
         Func<int, IReadOnlyDictionary<string, string>>? perBroker = null)
     {
-        var kafkaPorts = BrokerCluster.FreePorts(count);
-        var controllerPorts = BrokerCluster.FreePorts(count);
+        // One call for both listeners' ports: two calls could hand out the same released port twice.
+        var free = BrokerCluster.FreePorts(2 * count);
+        var kafkaPorts = free[..count];
+        var controllerPorts = free[count..];
         var voters = string.Join(',', Enumerable.Range(0, count).Select(i => $"{i}@127.0.0.1:{controllerPorts[i]}"));
         var root = Path.Combine(Path.GetTempPath(), "ko-server-tests", Guid.NewGuid().ToString("N"));
         var starts = new List<Task<BrokerHost>>();
