@@ -78,6 +78,18 @@ public sealed partial class NetworkPartitionTests
     }
 
     /// <summary>One acks=all record sent to <paramref name="broker"/> itself with a 2 s timeout; its error code.</summary>
+    /// <summary>
+    /// An acks=all write to the broker the controller names as leader, retried while that broker has not yet applied
+    /// the change (NOT_LEADER_OR_FOLLOWER), as a client would retry it.
+    /// </summary>
+    private async Task<ErrorCode> ProduceUntilLeaderAsync(KafkaCluster view, int broker, string topic, int partition, string value)
+    {
+        var error = ErrorCode.NotLeaderOrFollower;
+        await Eventually.WaitForAsync(output, Deadline, async () => error = await ProduceToAsync(view, broker, topic, partition, value),
+            e => e != ErrorCode.NotLeaderOrFollower, $"broker {broker} leading {topic}-{partition}");
+        return error;
+    }
+
     private static async Task<ErrorCode> ProduceToAsync(KafkaCluster view, int broker, string topic, int partition, string value)
     {
         byte[] batch;
