@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace KafkaOperator.Balancer;
 
 /// <summary>
@@ -93,29 +95,15 @@ internal sealed class SizeIndex
         public Cursor(SizeIndex index, long pivot)
         {
             _index = index;
-            _upMain = LowerBound(index._main, index._mainCount, pivot);
-            _upRecent = LowerBound(index._recent, pivot);
+            _upMain = LowerBound(index._main.AsSpan(0, index._mainCount), pivot);
+            _upRecent = LowerBound(CollectionsMarshal.AsSpan(index._recent), pivot);
             _downMain = _upMain - 1;
             _downRecent = _upRecent - 1;
         }
 
-        private static int LowerBound((long Size, int Partition)[] a, int count, long pivot)
+        private static int LowerBound(ReadOnlySpan<(long Size, int Partition)> a, long pivot)
         {
-            int lo = 0, hi = count;
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (a[mid].Size < pivot)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            return lo;
-        }
-
-        private static int LowerBound(List<(long Size, int Partition)> a, long pivot)
-        {
-            int lo = 0, hi = a.Count;
+            int lo = 0, hi = a.Length;
             while (lo < hi)
             {
                 var mid = (lo + hi) >>> 1;
