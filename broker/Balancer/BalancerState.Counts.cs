@@ -142,10 +142,11 @@ internal sealed partial class BalancerState
                     receivers.Add(t);
             }
             // Every receiver left brings the counts closer; the one with the fewest bytes also evens out bytes most.
-            receivers.Sort((a, b) => Bytes[a] != Bytes[b] ? Bytes[a].CompareTo(Bytes[b]) : Count[a] != Count[b] ? Count[a].CompareTo(Count[b]) : a.CompareTo(b));
+            // Taken in that order one at a time (the first nearly always takes the replica; sorting them all cost more).
             var moved = false;
-            foreach (var dst in receivers)
+            while (receivers.Count > 0)
             {
+                var dst = TakeFewestBytes(receivers);
                 if (RackOf[dst] != RackOf[src] && rackBlocked.Contains((src, RackOf[dst])))
                     continue;
                 var (p, racksBlocked) = FindCountMove(src, dst, byteCap);
@@ -163,6 +164,21 @@ internal sealed partial class BalancerState
             if (!moved)
                 stuck[src] = true;
         }
+    }
+
+    private int TakeFewestBytes(List<int> brokers)
+    {
+        var at = 0;
+        for (var i = 1; i < brokers.Count; i++)
+        {
+            int a = brokers[i], b = brokers[at];
+            if (Bytes[a] != Bytes[b] ? Bytes[a] < Bytes[b] : Count[a] != Count[b] ? Count[a] < Count[b] : a < b)
+                at = i;
+        }
+        var taken = brokers[at];
+        brokers[at] = brokers[^1];
+        brokers.RemoveAt(brokers.Count - 1);
+        return taken;
     }
 
     private bool Gains(int src, int dst, int lower, int upper)

@@ -1,84 +1,136 @@
-using System.Runtime.InteropServices;
+using System.Numerics;
 
 namespace KafkaOperator.Balancer;
 
 /// <summary>
-/// One broker's replicas ordered by size, for finding a replica of about a wanted size. A sorted array plus a small
-/// sorted buffer of recent arrivals, merged when the buffer fills; replicas that left stay in the array until then
-/// and are skipped (the owner says which are still there). SortedSet's range views count their elements on every
-/// creation, which made each lookup linear.
+/// Every partition's rank when all are ordered by (size, partition): the shared coordinate the brokers' size indexes
+/// are bit sets over.
 /// </summary>
-internal sealed class SizeIndex
+internal sealed class SizeOrder
 {
-    private const int BufferLimit = 128;
-    private const int StaleLimit = 32;
-    private (long Size, int Partition)[] _main = [];
-    private int _mainCount;
-    private int _stale;
-    private readonly List<(long Size, int Partition)> _recent = [];
+    public readonly long[] SizeAt;
+    public readonly int[] PartitionAt;
+    public readonly int[] RankOf;
 
-    /// <summary>Adds without keeping order, for loading a broker's replicas; <see cref="Seal"/> sorts them once.</summary>
-    public void Load(long size, int partition)
+    public SizeOrder(long[] sizes)
     {
-        if (_mainCount == _main.Length)
-            Array.Resize(ref _main, Math.Max(16, _main.Length * 2));
-        _main[_mainCount++] = (size, partition);
-    }
-
-    public void Seal() => Array.Sort(_main, 0, _mainCount);
-
-    public void Add(long size, int partition)
-    {
-        var entry = (size, partition);
-        var at = _recent.BinarySearch(entry);
-        _recent.Insert(at < 0 ? ~at : at, entry);
-        if (_recent.Count > BufferLimit)
-            Compact(_ => true);
-    }
-
-    /// <summary>
-    /// Notes that an entry went stale; after a few the array is compacted with <paramref name="holds"/>. Kept low:
-    /// the planner takes replicas from the same end of a broker's range again and again, and every lookup would step
-    /// over the stale ones there (a linear merge every 32 removals costs less).
-    /// </summary>
-    public void Removed(Func<int, bool> holds)
-    {
-        if (++_stale > StaleLimit)
-            Compact(holds);
-    }
-
-    /// <summary>Merges the buffer into the array (both sorted), dropping entries <paramref name="holds"/> rejects and duplicates.</summary>
-    private void Compact(Func<int, bool> holds)
-    {
-        var merged = new (long Size, int Partition)[_mainCount + _recent.Count];
-        int i = 0, j = 0, write = 0;
-        while (i < _mainCount || j < _recent.Count)
+        var order = new (long Size, int Partition)[sizes.Length];
+        for (var p = 0; p < sizes.Length; p++)
+            order[p] = (sizes[p], p);
+        Array.Sort(order);
+        SizeAt = new long[sizes.Length];
+        PartitionAt = new int[sizes.Length];
+        RankOf = new int[sizes.Length];
+        for (var r = 0; r < order.Length; r++)
         {
-            var fromMain = j >= _recent.Count || (i < _mainCount && _main[i].CompareTo(_recent[j]) <= 0);
-            var entry = fromMain ? _main[i++] : _recent[j++];
-            // A replica that left and came back has two entries, side by side in the merge.
-            if (fromMain && !holds(entry.Partition))
-                continue;
-            if (write > 0 && merged[write - 1] == entry)
-                continue;
-            merged[write++] = entry;
+            (SizeAt[r], PartitionAt[r]) = order[r];
+            RankOf[order[r].Partition] = r;
         }
-        _main = merged;
-        _mainCount = write;
-        _recent.Clear();
-        _stale = 0;
+    }
+
+    /// <summary>The first rank whose size is at least <paramref name="pivot"/>.</summary>
+    public int LowerBound(long pivot)
+    {
+        int lo = 0, hi = SizeAt.Length;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (SizeAt[mid] < pivot)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return lo;
+    }
+}
+
+/// <summary>
+/// One broker's replicas ordered by size, for finding a replica of about a wanted size: a bit per partition rank with
+/// a summary bit per 64-bit word, so adding, removing, membership and the next replica above or below a size each
+/// take a few word operations. The sorted arrays with lazily dropped entries this replaced spent most of a plan
+/// rewriting themselves, since the planner takes replicas off the same end of a broker's range again and again.
+/// </summary>
+internal sealed class SizeIndex(SizeOrder order)
+{
+    private readonly ulong[] _words = new ulong[(order.RankOf.Length + 63) >> 6];
+    private readonly ulong[] _summary = new ulong[(((order.RankOf.Length + 63) >> 6) + 63) >> 6];
+
+    public SizeOrder Order => order;
+
+    public bool Contains(int partition)
+    {
+        var r = order.RankOf[partition];
+        return (_words[r >> 6] & (1UL << r)) != 0;
+    }
+
+    public void Add(int partition)
+    {
+        var r = order.RankOf[partition];
+        _words[r >> 6] |= 1UL << r;
+        _summary[r >> 12] |= 1UL << (r >> 6);
+    }
+
+    public void Remove(int partition)
+    {
+        var r = order.RankOf[partition];
+        var w = r >> 6;
+        _words[w] &= ~(1UL << r);
+        if (_words[w] == 0)
+            _summary[w >> 6] &= ~(1UL << w);
+    }
+
+    /// <summary>The smallest rank held that is at least <paramref name="from"/>, or -1.</summary>
+    public int Next(int from)
+    {
+        if (from >= order.RankOf.Length)
+            return -1;
+        var w = from >> 6;
+        var bits = _words[w] & (ulong.MaxValue << from);
+        if (bits != 0)
+            return (w << 6) + BitOperations.TrailingZeroCount(bits);
+        w++;
+        for (var s = w >> 6; s < _summary.Length; s++)
+        {
+            var words = _summary[s];
+            if (s == w >> 6)
+                words &= (w & 63) == 0 ? ulong.MaxValue : ulong.MaxValue << w;
+            if (words != 0)
+            {
+                var found = (s << 6) + BitOperations.TrailingZeroCount(words);
+                return (found << 6) + BitOperations.TrailingZeroCount(_words[found]);
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>The largest rank held that is at most <paramref name="from"/>, or -1.</summary>
+    public int Previous(int from)
+    {
+        if (from < 0)
+            return -1;
+        var w = from >> 6;
+        var bits = _words[w] & (ulong.MaxValue >> (63 - (from & 63)));
+        if (bits != 0)
+            return (w << 6) + 63 - BitOperations.LeadingZeroCount(bits);
+        w--;
+        for (var s = w >> 6; w >= 0 && s >= 0; s--)
+        {
+            var words = _summary[s];
+            if (s == w >> 6)
+                words &= ulong.MaxValue >> (63 - (w & 63));
+            if (words != 0)
+            {
+                var found = (s << 6) + 63 - BitOperations.LeadingZeroCount(words);
+                return (found << 6) + 63 - BitOperations.LeadingZeroCount(_words[found]);
+            }
+        }
+        return -1;
     }
 
     public IEnumerable<(long Size, int Partition)> Ascending()
     {
-        int i = 0, j = 0;
-        while (i < _mainCount || j < _recent.Count)
-        {
-            if (j >= _recent.Count || (i < _mainCount && _main[i].CompareTo(_recent[j]) <= 0))
-                yield return _main[i++];
-            else
-                yield return _recent[j++];
-        }
+        for (var r = Next(0); r >= 0; r = Next(r + 1))
+            yield return (order.SizeAt[r], order.PartitionAt[r]);
     }
 
     /// <summary>Entries from the first with size ≥ pivot upwards, and from the last with size &lt; pivot downwards.</summary>
@@ -87,70 +139,27 @@ internal sealed class SizeIndex
     internal struct Cursor
     {
         private readonly SizeIndex _index;
-        private int _upMain;
-        private int _upRecent;
-        private int _downMain;
-        private int _downRecent;
+        private int _up;
+        private int _down;
 
         public Cursor(SizeIndex index, long pivot)
         {
             _index = index;
-            _upMain = LowerBound(index._main.AsSpan(0, index._mainCount), pivot);
-            _upRecent = LowerBound(CollectionsMarshal.AsSpan(index._recent), pivot);
-            _downMain = _upMain - 1;
-            _downRecent = _upRecent - 1;
+            var start = index.Order.LowerBound(pivot);
+            _up = index.Next(start);
+            _down = index.Previous(start - 1);
         }
 
-        private static int LowerBound(ReadOnlySpan<(long Size, int Partition)> a, long pivot)
-        {
-            int lo = 0, hi = a.Length;
-            while (lo < hi)
-            {
-                var mid = (lo + hi) >>> 1;
-                if (a[mid].Size < pivot)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            return lo;
-        }
+        public readonly bool HasUp => _up >= 0;
 
-        public readonly bool HasUp => _upMain < _index._mainCount || _upRecent < _index._recent.Count;
+        public readonly bool HasDown => _down >= 0;
 
-        public readonly bool HasDown => _downMain >= 0 || _downRecent >= 0;
+        public readonly (long Size, int Partition) PeekUp() => (_index.Order.SizeAt[_up], _index.Order.PartitionAt[_up]);
 
-        public readonly (long Size, int Partition) PeekUp()
-        {
-            var main = _upMain < _index._mainCount ? _index._main[_upMain] : (long.MaxValue, int.MaxValue);
-            var recent = _upRecent < _index._recent.Count ? _index._recent[_upRecent] : (long.MaxValue, int.MaxValue);
-            return main.CompareTo(recent) <= 0 ? main : recent;
-        }
+        public readonly (long Size, int Partition) PeekDown() => (_index.Order.SizeAt[_down], _index.Order.PartitionAt[_down]);
 
-        public readonly (long Size, int Partition) PeekDown()
-        {
-            var main = _downMain >= 0 ? _index._main[_downMain] : (long.MinValue, int.MinValue);
-            var recent = _downRecent >= 0 ? _index._recent[_downRecent] : (long.MinValue, int.MinValue);
-            return main.CompareTo(recent) >= 0 ? main : recent;
-        }
+        public void PopUp() => _up = _index.Next(_up + 1);
 
-        public void PopUp()
-        {
-            var main = _upMain < _index._mainCount ? _index._main[_upMain] : (long.MaxValue, int.MaxValue);
-            var recent = _upRecent < _index._recent.Count ? _index._recent[_upRecent] : (long.MaxValue, int.MaxValue);
-            if (main.CompareTo(recent) <= 0)
-                _upMain++;
-            else
-                _upRecent++;
-        }
-
-        public void PopDown()
-        {
-            var main = _downMain >= 0 ? _index._main[_downMain] : (long.MinValue, int.MinValue);
-            var recent = _downRecent >= 0 ? _index._recent[_downRecent] : (long.MinValue, int.MinValue);
-            if (main.CompareTo(recent) >= 0)
-                _downMain--;
-            else
-                _downRecent--;
-        }
+        public void PopDown() => _down = _index.Previous(_down - 1);
     }
 }
