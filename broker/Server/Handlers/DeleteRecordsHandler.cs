@@ -1,10 +1,15 @@
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Server.Partitions;
 using KafkaOperator.Storage.Io;
 
 namespace KafkaOperator.Server.Handlers;
 
-/// <summary>DeleteRecords 0–2: moves the log start offset forward (-1 means up to the high watermark).</summary>
+/// <summary>
+/// DeleteRecords 0–2: moves the leader's log start offset forward (-1 means up to the high watermark), then, as
+/// Kafka's delayed DeleteRecords, answers once the low watermark (the lowest log start over the replicas on live
+/// brokers) has reached it, with that low watermark; REQUEST_TIMED_OUT after the request's timeout.
+/// </summary>
 public sealed class DeleteRecordsHandler(BrokerServices services) : ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse>
 {
     public override ApiKey ApiKey => ApiKey.DeleteRecords;
@@ -13,9 +18,10 @@ public sealed class DeleteRecordsHandler(BrokerServices services) : ApiHandler<D
 
     public override short MaxVersion => 2;
 
-    protected override ValueTask<DeleteRecordsResponse?> HandleAsync(RequestContext context, DeleteRecordsRequest request)
+    protected override async ValueTask<DeleteRecordsResponse?> HandleAsync(RequestContext context, DeleteRecordsRequest request)
     {
         var response = new DeleteRecordsResponse();
+        var pending = new List<(DeleteRecordsResponse.DeleteRecordsPartitionResult Result, Partition Partition, long Offset)>();
         foreach (var topic in request.Topics)
         {
             var topicResult = new DeleteRecordsResponse.DeleteRecordsTopicResult { Name = topic.Name };
@@ -38,9 +44,11 @@ public sealed class DeleteRecordsHandler(BrokerServices services) : ApiHandler<D
                 }
                 try
                 {
-                    var (error, low) = partition.Log.DeleteRecordsBefore(offset);
+                    var (error, low) = partition.DeleteRecordsAsLeader(offset);
                     result.ErrorCode = (short)error;
                     result.LowWatermark = error == ErrorCode.None ? low : -1;
+                    if (error == ErrorCode.None && low < offset)
+                        pending.Add((result, partition, offset));
                 }
                 catch (Exception ex) when (ex is KafkaStorageException or IOException)
                 {
@@ -53,6 +61,19 @@ public sealed class DeleteRecordsHandler(BrokerServices services) : ApiHandler<D
                 }
             }
         }
-        return new(response);
+        if (pending.Count > 0)
+        {
+            var waits = pending.Select(w => w.Partition.WaitForLowWatermarkAsync(w.Offset, request.TimeoutMs, context.Stopping)).ToArray();
+            await Task.WhenAll(waits).ConfigureAwait(false);
+            for (var i = 0; i < pending.Count; i++)
+            {
+                var (error, low) = waits[i].Result;
+                pending[i].Result.ErrorCode = (short)error;
+                // Kafka keeps the low watermark of the local delete when the wait times out.
+                if (error != ErrorCode.RequestTimedOut)
+                    pending[i].Result.LowWatermark = low;
+            }
+        }
+        return response;
     }
 }

@@ -126,7 +126,7 @@ public sealed partial class FetchHandler(BrokerServices services) : ApiHandler<F
                 return partition.IsLeader ? ErrorCode.None : ErrorCode.NotLeaderOrFollower;
             }
         }
-        return partition.UpdateFollowerFetch(replicaId, p.FetchOffset, now);
+        return partition.UpdateFollowerFetch(replicaId, p.FetchOffset, now, p.LogStartOffset);
     }
 
     private static async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<Entry> plan, short version, ReplicationQuota quota)
@@ -232,6 +232,9 @@ public sealed partial class FetchHandler(BrokerServices services) : ApiHandler<F
                     hasError = true;
                     continue;
                 }
+                // A follower below a log start it can move to is answered now: DeleteRecords waits for it.
+                if (entry.Replica && partition.FollowerBehindLogStart(entry.Request.LogStartOffset, entry.Request.FetchOffset))
+                    hasError = true;
                 var size = read.Records.SizeInBytes;
                 if (size > 0)
                 {

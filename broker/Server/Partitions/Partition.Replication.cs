@@ -68,6 +68,7 @@ public sealed partial class Partition
                     change = RoleChange.BecameFollower;
                 }
                 _role = role;
+                CompleteLowWatermarkWaitersLocked();
             }
             else
             {
@@ -79,6 +80,7 @@ public sealed partial class Partition
                 {
                     SyncFollowersLocked(meta.Replicas, nowMs);
                     MaybeAdvanceHighWatermarkLocked();
+                    CompleteLowWatermarkWaitersLocked();
                 }
             }
         }
@@ -120,6 +122,7 @@ public sealed partial class Partition
             failed = [.. _hwWaiters.Select(w => w.Done)];
             _hwWaiters.Clear();
             _followers.Clear();
+            CompleteLowWatermarkWaitersLocked();
         }
         foreach (var w in failed)
             w.TrySetResult(ErrorCode.NotLeaderOrFollower);
@@ -131,7 +134,7 @@ public sealed partial class Partition
     /// the HW, and asks for the follower's return to the ISR once it has caught up. Returns the error for a fetcher
     /// that is not a follower of this partition.
     /// </summary>
-    public ErrorCode UpdateFollowerFetch(int replicaId, long fetchOffset, long nowMs)
+    public ErrorCode UpdateFollowerFetch(int replicaId, long fetchOffset, long nowMs, long logStartOffset = -1)
     {
         lock (_lock)
         {
@@ -147,9 +150,12 @@ public sealed partial class Partition
                 follower.LastCaughtUpMs = Math.Max(follower.LastCaughtUpMs, follower.LastFetchMs);
             follower.LogEndOffset = fetchOffset;
             follower.LastFetchMs = nowMs;
+            if (logStartOffset >= 0)
+                follower.LogStartOffset = logStartOffset;
             follower.LeaderEndOffsetAtLastFetch = leaderEnd;
             MaybeExpandIsrLocked(role, replicaId, follower);
             MaybeAdvanceHighWatermarkLocked();
+            CompleteLowWatermarkWaitersLocked();
             return ErrorCode.None;
         }
     }

@@ -14,6 +14,9 @@ internal sealed class FollowerState
 {
     public long LogEndOffset { get; set; } = -1;
 
+    /// <summary>The follower's log start offset from its last fetch (-1: not known yet).</summary>
+    public long LogStartOffset { get; set; } = -1;
+
     /// <summary>The last time the follower had everything the leader had (as Kafka's lastCaughtUpTimeMs).</summary>
     public long LastCaughtUpMs { get; set; }
 
@@ -31,4 +34,7 @@ public interface IIsrChangeChannel
 
     /// <summary>Whether broker <paramref name="brokerId"/> may join an ISR now (registered, unfenced, not shutting down: KIP-841).</summary>
     bool IsEligible(int brokerId);
+
+    /// <summary>Whether broker <paramref name="brokerId"/> is registered and unfenced (Kafka's alive broker: its replicas count for the low watermark).</summary>
+    bool IsAlive(int brokerId) => IsEligible(brokerId);
 }

@@ -75,6 +75,9 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
     public bool IsEligible(int brokerId) =>
         _store.Image.IsEligibleReplica(brokerId);
 
+    public bool IsAlive(int brokerId) =>
+        _store.Image.Brokers.TryGetValue(brokerId, out var broker) && !broker.Fenced;
+
     public void Submit(Partition partition, ReplicaRole basedOn, int[] newIsr)
     {
         if (!Paused)

@@ -9,7 +9,8 @@ namespace KafkaOperator.Server.Replication;
 /// <summary>
 /// The follower's side of one partition's Fetch answer (what <see cref="ReplicaFetcher"/> does with it), public and
 /// free of I/O so that the replication simulation in the tests runs exactly this logic: truncate where the leader
-/// reports a divergence (KIP-279), restart below the leader's log start, append whole batches otherwise.
+/// reports a divergence (KIP-279), restart below the leader's log start, append whole batches otherwise, and move
+/// the log start up to the leader's.
 /// </summary>
 public static class FollowerFetchApply
 {
@@ -48,6 +49,9 @@ public static class FollowerFetchApply
             Log.Warn($"replica fetcher {fetcher}: appending to {partition.Topic}-{partition.Index} failed: {appendError}");
             return false;
         }
+        // DeleteRecords and retention on the leader move every replica's log start (the HW first: it bounds the move).
+        if (data.LogStartOffset >= 0)
+            partition.MaybeIncrementLogStartOffsetAsFollower(leaderEpoch, data.LogStartOffset);
         return true;
     }
 
