@@ -12,7 +12,11 @@ namespace KafkaOperator.Server.Tests.FollowerReads;
 /// Three broker processes in racks r0–r2 with Kafka's RackAwareReplicaSelector, and a librdkafka consumer
 /// (confluent-kafka-python) whose client.rack is a follower's: it fetches from that follower (librdkafka's own
 /// statistics name the broker), reads every record in order, and reads on across a kill -9 and restart of that
-/// follower (records produced while it is down included) without losing or repeating a record.
+/// follower (records produced while it is down included) without losing or repeating a record. Then, on the same
+/// cluster, an @confluentinc/kafka-javascript consumer (librdkafka 2.15.1) with the rack of a new topic's follower reads
+/// from it, and when that follower is killed for good reads on from the leader, again without loss or repeats:
+/// librdkafka 2.15 hands the partition back to the leader when the connection to its preferred replica fails
+/// (rd_kafka_broker_fail() in src/rdkafka_broker.c), which 2.0.2 does not.
 /// </summary>
 [Collection(RealClientsCollection.Name)]
 public sealed class FollowerFetchClusterTests(ITestOutputHelper output)
@@ -20,7 +24,7 @@ public sealed class FollowerFetchClusterTests(ITestOutputHelper output)
     private const int Half = 200;
 
     [Fact]
-    public async Task A_librdkafka_consumer_reads_from_the_follower_in_its_rack_and_reads_on_without_loss_or_duplicates_across_its_kill()
+    public async Task A_librdkafka_consumer_reads_from_the_follower_in_its_rack_and_reads_on_without_loss_or_duplicates_across_its_kill_or_death()
     {
         var python = RepoPaths.RequirePython();
         await using var cluster = await BrokerCluster.StartAsync(3, output,
@@ -61,5 +65,39 @@ public sealed class FollowerFetchClusterTests(ITestOutputHelper output)
         var after = summary.GetProperty("brokers_phase2").EnumerateArray().Select(b => b.GetInt32()).ToList();
         output.WriteLine($"fetched from {follower} (rack r{follower}); after its kill from {string.Join(',', after)}");
         Assert.Contains(after, b => b >= 0);
+
+        await LibrdkafkaTwoFifteenLeavesADeadFollowerAsync(cluster, client);
+    }
+
+    private async Task LibrdkafkaTwoFifteenLeavesADeadFollowerAsync(BrokerCluster cluster, KafkaCluster client)
+    {
+        var node = RepoPaths.RequireTool("node");
+        RepoPaths.RequireNodeModule("@confluentinc/kafka-javascript");
+        var topic = "near-js-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var admin = await KafkaAdminClient.ConnectAsync(cluster.BootstrapServers))
+            (await admin.CreateTopicsAsync([new NewTopic(topic, 1, 3)])).ThrowIfAnyFailed();
+        var partition = (await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(30), () => client.GetTopicAsync(topic, refresh: true),
+            t => t.Partitions.Single().Isr.Count == 3, "an RF 3 partition in sync")).Partitions.Single();
+        var follower = partition.Replicas.Where(r => r != partition.LeaderId).Min();
+
+        var go = Path.Combine(cluster.Brokers[0].DataDir, "..", "go-" + topic);
+        using var consumer = RunningScript.Start(node, [Path.Combine(RepoPaths.NodeDir, "follower_fetch.js"), cluster.BootstrapServers, topic,
+            "r" + follower.ToString(CultureInfo.InvariantCulture), Half.ToString(CultureInfo.InvariantCulture), go]);
+        var phase1 = JsonDocument.Parse((await consumer.WaitForLineAsync("PHASE1 ", TimeSpan.FromSeconds(90)))["PHASE1 ".Length..]).RootElement;
+        Assert.Equal(Half, phase1.GetProperty("read").GetInt32());
+        Assert.Equal(follower, phase1.GetProperty("broker").GetInt32());
+
+        cluster.Brokers[follower].Kill();
+        await File.WriteAllTextAsync(go, "");
+        var exit = await consumer.WaitForExitAsync(TimeSpan.FromMinutes(3));
+        var summaryLine = consumer.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
+        Assert.True(exit == 0 && summaryLine is not null, $"consumer script failed ({exit})\n{consumer.Stdout}\n{consumer.Stderr}");
+        var summary = JsonDocument.Parse(summaryLine!).RootElement;
+        var values = summary.GetProperty("values").EnumerateArray().Select(v => v.GetString()).ToList();
+        Assert.Equal(Enumerable.Range(0, 2 * Half).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture)), values);
+        var last = summary.GetProperty("last_broker").GetInt32();
+        output.WriteLine($"librdkafka {summary.GetProperty("librdkafka").GetString()}: fetched from {follower}, after its kill from " +
+            $"{string.Join(',', summary.GetProperty("brokers_phase2").EnumerateArray().Select(b => b.GetInt32()))}, last from {last}");
+        Assert.True(last >= 0 && last != follower, $"still fetching from the dead follower {follower} (last report: {last})");
     }
 }
