@@ -66,6 +66,20 @@ public static class Program
                     Probes.ClusterOptions.ParsePids(Required(options, "pids")),
                     Probes.Signals.Parse(options.GetValueOrDefault("signal") ?? "TERM"),
                     TimeSpan.FromSeconds(Int(options, "timeout-s", 60))).GetAwaiter().GetResult(),
+                "reassign-setup" => Probes.ReassignProbe.SetupAsync(
+                    Required(options, "bootstrap"),
+                    Required(options, "topic"),
+                    Int(options, "broker", 0),
+                    TimeSpan.FromSeconds(Int(options, "timeout-s", 60))).GetAwaiter().GetResult(),
+                "reassign" => Probes.ReassignProbe.RunAsync(
+                    Required(options, "bootstrap"),
+                    Required(options, "topic"),
+                    Int(options, "to", 1),
+                    Long(options, "throttle", 0),
+                    Required(options, "latency-bootstrap"),
+                    Required(options, "latency-topic"),
+                    Int(options, "latency-seconds", 5),
+                    TimeSpan.FromSeconds(Int(options, "timeout-s", 300))).GetAwaiter().GetResult(),
                 _ => null,
             };
             if (json == null)
@@ -95,6 +109,8 @@ public static class Program
                    KafkaOperator.Bench create-topic --bootstrap H:P --topic T [--partitions 6] [--rf 3] [--config k=v,k=v] [--timeout-s 120]
                    KafkaOperator.Bench failover --bootstrap H:P --topic T --pids 0=PID,1=PID,.. [--partition N] [--warmup-ms 1000] [--timeout-s 60]
                    KafkaOperator.Bench leaders-moved --bootstrap H:P --topic T --pids 0=PID,.. [--broker N] [--observer N] [--signal TERM|KILL] [--timeout-s 60]
+                   KafkaOperator.Bench reassign-setup --bootstrap H:P --topic T [--broker 0] [--timeout-s 60]
+                   KafkaOperator.Bench reassign --bootstrap H:P --topic T --latency-bootstrap H:P --latency-topic T [--to 1] [--throttle B/s] [--latency-seconds 5] [--timeout-s 300]
             """);
         return 2;
     }

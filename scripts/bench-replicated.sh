@@ -4,7 +4,8 @@
 # min.insync.replicas=2. Each phase starts a fresh cluster, so one phase's leftovers (a killed broker, thousands
 # of partitions) do not colour the next:
 #   A (defaults): RF 3 produce throughput (acks=all, and acks=1 for comparison), produce latency idle and under
-#     about 50 MB/s, failover after kill -9
+#     about 50 MB/s, reassignment throughput (unthrottled and throttled) with produce latency during it, failover
+#     after kill -9
 #   B (broker.session.timeout.ms=2000): failover after kill -9
 #   C (defaults): SIGTERM of a broker leading about 1,000 of 3,000 partitions: time until its leaderships moved
 #   D (broker.session.timeout.ms=2000): 10,000 partitions: kill -9, fencing to leaderships moved; restart to ready
@@ -164,6 +165,20 @@ alive "RF 3 latency under load"
 # the latency runs, which it would disturb while the followers catch up; the failover probe's acks=all warm-up
 # waits for them).
 produce r1k_a1 bench-rf3 1024 1000000 1 "$cbs"
+# Reassignment throughput: a one-replica partition moved whole from broker 0 to broker 1: 256 MiB unthrottled, then
+# 64 MiB throttled at 10 MB/s (Kafka's rates and throttled replica lists); acks=all produce latency on bench-rf3
+# during the first 5 s of each.
+reassign() { # key topic records(1 KiB) throttle
+  timeout 90 dotnet "$bench_dll" reassign-setup --bootstrap "$cbs" --topic "$2" --broker 0 > /dev/null \
+    || { echo "bench: creating $2 failed"; alive "reassign setup"; exit 1; }
+  timeout 120 "$rkp" -P -t "$2" -p 0 -b "$cbs" -s 1024 -c "$3" -a 1 -q -X linger.ms=5 -X batch.size=1000000 > /dev/null 2>&1 || true
+  J[$1]=$(timeout 330 dotnet "$bench_dll" reassign --bootstrap "$cbs" --topic "$2" --to 1 --throttle "$4" \
+          --latency-bootstrap "$p0" --latency-topic bench-rf3 --latency-seconds 5) || J[$1]=null
+  echo "bench: reassignment (throttle $4): ${J[$1]}"
+  alive "reassign $2"
+}
+reassign move_free bench-move-free 262144 0
+reassign move_throttled bench-move-throttled 65536 10000000
 failover fo9000
 
 # ---- B: failover with broker.session.timeout.ms=2000 (heartbeat 500 ms: the controller checks every 250 ms)

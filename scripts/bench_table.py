@@ -107,6 +107,18 @@ if has("rep_a_ready_ms"):
          f"(asked 50 MB/s acks=all, carried {num('rload_mbps'):.0f} MB/s)", lat(r["rlat_load"]), "p99 ≤ 5 ms",
          ok(get("rlat_load", "p99_us"), 5000, False) + fails("rload"), f"{floor_txt}; {cpus}"),
     ]
+for key in ("move_free", "move_throttled"):
+    m = r.get(key)
+    if not m:
+        continue
+    throttle = m["throttle"]
+    target = f"within 10 % of {throttle / 1e6:.0f} MB/s" if throttle else "(informative)"
+    met = ok(abs(m["mb_per_s"] * 1e6 / throttle - 1), 0.10, False) if throttle else "-"
+    rows.append((f"reassignment: a {m['bytes'] / 2**20:.0f} MiB partition moved to another broker, "
+                 + (f"throttled at {throttle / 1e6:.0f} MB/s" if throttle else "unthrottled")
+                 + f"; acks=all produce p50 / p99 / p99.9 on another topic during its first {m['latency_seconds']} s",
+                 f"{m['mb_per_s']:.1f} MB/s ({m['seconds']:.1f} s); latency {lat(m['latency'])}", target, met,
+                 f"{disk_txt}; {loop_txt}; {cpus}"))
 for key, session, heartbeat in (("fo9000", 9000, 2000), ("fo2000", 2000, 500)):
     if not has(key):
         continue
