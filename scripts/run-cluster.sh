@@ -107,7 +107,11 @@ for i in "${nodes[@]}"; do
   echo "broker-$i: pid $(cat "$piddir/$i"), client 127.0.0.1:$((PORT + i)), $quorum, metrics http://127.0.0.1:$((METRICS_PORT + i))/metrics, data $DATA_DIR/cluster/broker-$i"
 done
 if [ -n "$NODE" ]; then
-  echo "broker $NODE of a $BROKERS-broker cluster (Ctrl-C stops it)"
+  if [ "$NODE" -ge "$BROKERS" ]; then
+    echo "broker-only node $NODE joining the $BROKERS-broker cluster (Ctrl-C stops it)"
+  else
+    echo "broker $NODE of a $BROKERS-broker cluster (Ctrl-C stops it)"
+  fi
 else
   echo "local cluster: $BROKERS brokers ($CONTROLLERS of them quorum voters), bootstrap 127.0.0.1:$PORT (Ctrl-C stops them)"
 fi

@@ -6,7 +6,7 @@ using KafkaOperator.Server.Cluster;
 namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
-/// DescribeQuorum 0–1: the metadata quorum as its leader sees it. Only <c>__cluster_metadata</c> partition 0 is
+/// DescribeQuorum 0–2: the metadata quorum as its leader sees it. Only <c>__cluster_metadata</c> partition 0 is
 /// described; any other partition gets UNKNOWN_TOPIC_OR_PARTITION. A node that is not the leader answers
 /// NOT_LEADER_OR_FOLLOWER with the leader id and epoch it knows, so the caller can ask the leader. A single node
 /// is a quorum of one voter, which leads it. Observers are the broker-only nodes (process.roles=broker) that fetched
@@ -18,7 +18,7 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
 
     public override short MinVersion => 0;
 
-    public override short MaxVersion => 1;
+    public override short MaxVersion => 2;
 
     protected override ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
     {
@@ -38,6 +38,16 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
                     });
             }
             response.Topics.Add(result);
+        }
+        // v2: where each voter's quorum listener is (dropped for older versions).
+        var listener = services.Config.ControllerListener?.Name ?? "CONTROLLER";
+        foreach (var voter in services.Quorum.Voters.Where(v => v.Port > 0))
+        {
+            response.Nodes.Add(new DescribeQuorumResponse.Node
+            {
+                NodeId = voter.Id,
+                Listeners = [new DescribeQuorumResponse.Listener { Name = listener, Host = voter.Host, Port = (ushort)voter.Port }],
+            });
         }
         return new(response);
     }
