@@ -56,7 +56,10 @@ public sealed class ProcessRolesTests
     {
         var noName = BrokerConfig.Create(new Dictionary<string, string>
         {
-            ["listeners"] = "PLAINTEXT://127.0.0.1:9092", ["node.id"] = "3", ["process.roles"] = "broker", ["controller.quorum.voters"] = Voters,
+            ["listeners"] = "PLAINTEXT://127.0.0.1:9092",
+            ["node.id"] = "3",
+            ["process.roles"] = "broker",
+            ["controller.quorum.voters"] = Voters,
         });
         Assert.Contains("controller.listener.names must contain at least one value when running KRaft with just the broker role",
             Assert.Throws<ConfigException>(() => ProcessRoles.Validate(noName)).Message, StringComparison.Ordinal);
