@@ -1,0 +1,164 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+using KafkaOperator.Protocol.Records;
+
+namespace KafkaOperator.Server.Metrics.HotKeys;
+
+/// <summary>What a partition's leader saw recently: records, bytes and its heaviest keys (counts time-decayed).</summary>
+/// <param name="Records">Records of uncompressed batches (the ones whose keys were sampled).</param>
+/// <param name="Keyless">Of <paramref name="Records"/>, those without a key.</param>
+/// <param name="Unsampled">Records of compressed batches: counted, keys not read.</param>
+/// <param name="Bytes">Record batch bytes appended, compressed or not.</param>
+public sealed record PartitionKeySnapshot(long Records, long Keyless, long Unsampled, long Bytes, IReadOnlyList<HeavyHitter> Keys);
+
+/// <summary>
+/// The hot-key sketch of one partition, fed by its leader's produce path with each appended request's record
+/// batches. Keys are read in place from uncompressed batches (a compressed batch would have to be inflated: its
+/// records are counted as unsampled instead), at most <see cref="MaxSamplesPerBatch"/> evenly spaced records per batch,
+/// each standing for the records up to the next, so a batch of any size costs a bounded number of hashes plus one
+/// varint per record to step over it. Counts, records and bytes halve every <see cref="HalfLifeMs"/>, so shares
+/// reflect the last minutes of traffic. Nothing is allocated per batch; the sketch's arrays are allocated at the
+/// first keyed record, so idle partitions cost a few fields.
+/// </summary>
+public sealed class PartitionKeyStats(Func<long>? clockMs = null)
+{
+    /// <summary>Counters per partition: a key above 1/16 (6.25 %) of the partition's records is always held.</summary>
+    public const int Capacity = 16;
+
+    public const int MaxSamplesPerBatch = 16;
+
+    public const long HalfLifeMs = 60_000;
+
+    private readonly Func<long> _clock = clockMs ?? (static () => Environment.TickCount64);
+    private readonly Lock _lock = new();
+    private KeySketch? _sketch;
+    private long _records;
+    private long _keyless;
+    private long _unsampled;
+    private long _bytes;
+    private long _windowStart = long.MinValue;
+
+    /// <summary>Adds the record batches of one append (a produce request's records for this partition).</summary>
+    public void Observe(ReadOnlySpan<byte> batches)
+    {
+        lock (_lock)
+        {
+            Age(_clock());
+            var pos = 0;
+            while (batches.Length - pos >= RecordBatchHeader.Size)
+            {
+                var batch = batches[pos..];
+                var length = RecordBatchHeader.LogOverhead + BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.BatchLengthOffset..]);
+                if (length < RecordBatchHeader.Size || length > batch.Length)
+                    return;
+                ObserveBatch(batch[..length]);
+                pos += length;
+            }
+        }
+    }
+
+    private void ObserveBatch(ReadOnlySpan<byte> batch)
+    {
+        _bytes += batch.Length;
+        var attributes = BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatchHeader.AttributesOffset..]);
+        if ((attributes & 0x20) != 0)
+            return; // control batch (transaction markers): no user keys
+        var count = BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.RecordsCountOffset..]);
+        if (count <= 0)
+            return;
+        if ((attributes & 0x07) != 0)
+        {
+            _unsampled += count;
+            return;
+        }
+        var stride = (count + MaxSamplesPerBatch - 1) / MaxSamplesPerBatch;
+        var records = batch[RecordBatchHeader.Size..];
+        var pos = 0;
+        for (var i = 0; i < count; i++)
+        {
+            if (!RecordVarint.TryReadVarint(records[pos..], out var recordLength, out var n) || recordLength < 0 || recordLength > records.Length - pos - n)
+                return; // the validator accepted the batch, so this is not expected; stop rather than misread
+            var record = records.Slice(pos + n, recordLength);
+            pos += n + recordLength;
+            if (i % stride != 0)
+                continue;
+            var weight = Math.Min(stride, count - i);
+            _records += weight;
+            if (!TryReadKey(record, out var key, out var keyLength))
+            {
+                _keyless += weight;
+                continue;
+            }
+            _sketch ??= new KeySketch(Capacity);
+            _sketch.Add(XxHash3.HashToUInt64(key), key, keyLength, weight);
+        }
+    }
+
+    /// <summary>A record's key: after attributes (int8), timestampDelta (varlong) and offsetDelta (varint).</summary>
+    internal static bool TryReadKey(ReadOnlySpan<byte> record, out ReadOnlySpan<byte> key, out int keyLength)
+    {
+        key = default;
+        keyLength = -1;
+        if (record.Length < 1)
+            return false;
+        var pos = 1;
+        if (!RecordVarint.TryReadVarlong(record[pos..], out _, out var n))
+            return false;
+        pos += n;
+        if (!RecordVarint.TryReadVarint(record[pos..], out _, out n))
+            return false;
+        pos += n;
+        if (!RecordVarint.TryReadVarint(record[pos..], out keyLength, out n) || keyLength < 0 || keyLength > record.Length - pos - n)
+            return false;
+        key = record.Slice(pos + n, keyLength);
+        return true;
+    }
+
+    /// <summary>The counts now, aged to the present, with the <paramref name="top"/> heaviest keys.</summary>
+    public PartitionKeySnapshot Snapshot(int top = Capacity)
+    {
+        lock (_lock)
+        {
+            Age(_clock());
+            return new PartitionKeySnapshot(_records, _keyless, _unsampled, _bytes, _sketch?.Top(top) ?? []);
+        }
+    }
+
+    /// <summary>Forgets everything (the partition's leadership moved away).</summary>
+    public void Reset()
+    {
+        lock (_lock)
+        {
+            _sketch?.Clear();
+            _records = _keyless = _unsampled = _bytes = 0;
+        }
+    }
+
+    private void Age(long now)
+    {
+        if (_windowStart == long.MinValue)
+        {
+            _windowStart = now;
+            return;
+        }
+        var elapsed = now - _windowStart;
+        if (elapsed < HalfLifeMs)
+            return;
+        var halvings = elapsed / HalfLifeMs;
+        _windowStart += halvings * HalfLifeMs;
+        if (halvings >= 40)
+        {
+            _sketch?.Clear();
+            _records = _keyless = _unsampled = _bytes = 0;
+            return;
+        }
+        for (var i = 0; i < halvings; i++)
+        {
+            _sketch?.Halve();
+            _records >>= 1;
+            _keyless >>= 1;
+            _unsampled >>= 1;
+            _bytes >>= 1;
+        }
+    }
+}
