@@ -10,7 +10,7 @@ namespace KafkaOperator.Server.Metrics.HotKeys;
 /// per-topic gauges. A key's share uses its guaranteed count (Space-Saving's count minus its error), so a
 /// uniform stream of many keys never shows a large share.
 /// </summary>
-public static class TopicSkewReport
+public static partial class TopicSkewReport
 {
     public const string PathPrefix = "/topics/";
     public const string PathSuffix = "/skew";
@@ -86,29 +86,5 @@ public static class TopicSkewReport
                 continue;
             yield return (group.Key, HotKeyShare(snapshots), BytesSkew(snapshots.Select(s => s.Bytes).ToList()));
         }
-    }
-
-    /// <summary>The largest key's guaranteed count, summed over partitions, over the sampled records.</summary>
-    public static double HotKeyShare(IReadOnlyCollection<PartitionKeySnapshot> partitions)
-    {
-        ArgumentNullException.ThrowIfNull(partitions);
-        var records = partitions.Sum(s => s.Records);
-        if (records == 0)
-            return 0;
-        var byKey = new Dictionary<ulong, long>();
-        foreach (var s in partitions)
-        {
-            foreach (var k in s.Keys)
-                byKey[k.Hash] = byKey.GetValueOrDefault(k.Hash) + (k.Count - k.Error);
-        }
-        return byKey.Count == 0 ? 0 : Math.Min(1.0, byKey.Values.Max() / (double)records);
-    }
-
-    /// <summary>The largest partition's bytes over the mean (1: even; n partitions all in one: n).</summary>
-    public static double BytesSkew(IReadOnlyList<long> bytes)
-    {
-        ArgumentNullException.ThrowIfNull(bytes);
-        var total = bytes.Sum();
-        return total == 0 ? 0 : bytes.Max() / (total / (double)bytes.Count);
     }
 }
