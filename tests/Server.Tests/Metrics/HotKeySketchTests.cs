@@ -10,7 +10,7 @@ namespace KafkaOperator.Server.Tests.Metrics;
 /// <summary>The hot-key sketch: Space-Saving's guarantees, keys read in place from record batches, decay, bad input.</summary>
 public sealed class HotKeySketchTests
 {
-    private static readonly Config Runs = Config.QuickThrowOnFailure.WithMaxTest(300);
+    private static readonly FsCheck.Config Runs = FsCheck.Config.QuickThrowOnFailure.WithMaxTest(300);
 
     [Fact]
     public void Every_key_above_total_over_capacity_is_held_with_bounded_error()
