@@ -86,19 +86,34 @@ public sealed class HotKeySketchTests
     }
 
     [Fact]
-    public void Huge_keys_keep_their_length_and_a_prefix_compressed_batches_are_counted_unsampled()
+    public void Huge_keys_keep_their_length_and_a_prefix_and_compressed_batches_are_sampled_one_in_n()
     {
         var stats = new PartitionKeyStats(() => 0);
         var huge = new byte[200_000];
         Random.Shared.NextBytes(huge);
         stats.Observe(Batch([huge, huge]));
-        stats.Observe(Batch(["a"u8.ToArray(), "a"u8.ToArray(), "b"u8.ToArray()], CompressionType.Gzip));
         var s = stats.Snapshot();
         Assert.Equal(2, s.Records);
-        Assert.Equal(3, s.Unsampled);
         var top = Assert.Single(s.Keys);
         Assert.Equal(huge.Length, top.KeyLength);
         Assert.Equal(huge.AsSpan(0, KeySketch.PrefixBytes).ToArray(), top.Prefix);
+
+        // Compressed batches: the first and then one in InflateEvery are inflated and sampled, the rest only counted.
+        var compressed = new PartitionKeyStats(() => 0);
+        var gzip = Batch(["a"u8.ToArray(), "a"u8.ToArray(), "b"u8.ToArray()], CompressionType.Gzip);
+        for (var i = 0; i < PartitionKeyStats.InflateEvery + 1; i++)
+            compressed.Observe(gzip);
+        s = compressed.Snapshot();
+        Assert.Equal(6, s.Records);
+        Assert.Equal(3 * (PartitionKeyStats.InflateEvery - 1), s.Unsampled);
+        Assert.Equal("a", Encoding.UTF8.GetString(s.Keys[0].Prefix));
+        Assert.Equal(4, s.Keys[0].Count);
+
+        // A compressed batch that does not inflate is counted, not read.
+        var corrupt = new PartitionKeyStats(() => 0);
+        gzip.AsSpan(RecordBatchHeader.Size).Fill(0x42);
+        corrupt.Observe(gzip);
+        Assert.Equal(3, corrupt.Snapshot().Unsampled);
     }
 
     [Fact]

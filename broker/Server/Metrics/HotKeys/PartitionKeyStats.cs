@@ -5,19 +5,19 @@ using KafkaOperator.Protocol.Records;
 namespace KafkaOperator.Server.Metrics.HotKeys;
 
 /// <summary>What a partition's leader saw recently: records, bytes and its heaviest keys (counts time-decayed).</summary>
-/// <param name="Records">Records of uncompressed batches (the ones whose keys were sampled).</param>
+/// <param name="Records">Records of the batches whose keys were sampled (uncompressed ones, and inflated compressed ones).</param>
 /// <param name="Keyless">Of <paramref name="Records"/>, those without a key.</param>
-/// <param name="Unsampled">Records of compressed batches: counted, keys not read.</param>
+/// <param name="Unsampled">Records of compressed batches that were not inflated: counted, keys not read.</param>
 /// <param name="Bytes">Record batch bytes appended, compressed or not.</param>
 public sealed record PartitionKeySnapshot(long Records, long Keyless, long Unsampled, long Bytes, IReadOnlyList<HeavyHitter> Keys);
 
 /// <summary>
 /// The hot-key sketch of one partition, fed by its leader's produce path with each appended request's record
-/// batches. Keys are read in place from uncompressed batches (a compressed batch would have to be inflated: its
-/// records are counted as unsampled instead), at most <see cref="MaxSamplesPerBatch"/> evenly spaced records per batch,
+/// batches. Keys are read in place from uncompressed batches (of compressed ones, one in <see cref="InflateEvery"/>
+/// is inflated into a pooled buffer; the others' records are counted as unsampled), at most <see cref="MaxSamplesPerBatch"/> evenly spaced records per batch,
 /// each standing for the records up to the next, so a batch of any size costs a bounded number of hashes plus one
 /// varint per record to step over it. Counts, records and bytes halve every <see cref="HalfLifeMs"/>, so shares
-/// reflect the last minutes of traffic. Nothing is allocated per batch; the sketch's arrays are allocated at the
+/// reflect the last minutes of traffic. Nothing is allocated per uncompressed batch; the sketch's arrays are allocated at the
 /// first keyed record, so idle partitions cost a few fields.
 /// </summary>
 public sealed class PartitionKeyStats(Func<long>? clockMs = null)
@@ -29,6 +29,11 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
 
     public const long HalfLifeMs = 60_000;
 
+    /// <summary>Of a partition's compressed batches, the first and then one in this many are inflated to read keys.</summary>
+    public const int InflateEvery = 32;
+
+    private const int MaxInflatedBytes = 64 << 20;
+
     private readonly Func<long> _clock = clockMs ?? (static () => Environment.TickCount64);
     private readonly Lock _lock = new();
     private KeySketch? _sketch;
@@ -37,6 +42,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
     private long _unsampled;
     private long _bytes;
     private long _windowStart = long.MinValue;
+    private long _compressedBatches;
 
     /// <summary>Adds the record batches of one append (a produce request's records for this partition).</summary>
     public void Observe(ReadOnlySpan<byte> batches)
@@ -68,11 +74,39 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
             return;
         if ((attributes & 0x07) != 0)
         {
+            ObserveCompressed((CompressionType)(attributes & 0x07), batch[RecordBatchHeader.Size..], count);
+            return;
+        }
+        ObserveRecords(batch[RecordBatchHeader.Size..], count);
+    }
+
+    /// <summary>
+    /// One compressed batch in <see cref="InflateEvery"/> is inflated (into a pooled buffer) and sampled like any
+    /// other, so the work stays a small fraction of what the producer sent; the others are counted as unsampled.
+    /// </summary>
+    private void ObserveCompressed(CompressionType type, ReadOnlySpan<byte> compressed, int count)
+    {
+        if (_compressedBatches++ % InflateEvery != 0)
+        {
             _unsampled += count;
             return;
         }
+        using var inflated = new PooledBufferWriter(Math.Max(4096, compressed.Length * 4));
+        try
+        {
+            Compression.Decompress(type, compressed, inflated, MaxInflatedBytes);
+        }
+        catch (Exception e) when (e is InvalidDataException or NotSupportedException)
+        {
+            _unsampled += count;
+            return;
+        }
+        ObserveRecords(inflated.WrittenSpan, count);
+    }
+
+    private void ObserveRecords(ReadOnlySpan<byte> records, int count)
+    {
         var stride = (count + MaxSamplesPerBatch - 1) / MaxSamplesPerBatch;
-        var records = batch[RecordBatchHeader.Size..];
         var pos = 0;
         for (var i = 0; i < count; i++)
         {
