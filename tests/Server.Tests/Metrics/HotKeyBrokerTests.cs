@@ -49,7 +49,8 @@ public sealed class HotKeyBrokerTests(BrokerFixture fixture, ITestOutputHelper o
             Assert.Equal(HotKey, top.GetProperty("display").GetString());
             Assert.InRange(top.GetProperty("share").GetDouble(), 0.6, 0.8);
             Assert.Equal(1, top.GetProperty("partitions").GetArrayLength());
-            Assert.Equal(Records, doc.RootElement.GetProperty("records").GetInt64());
+            // Requests within 10 ms of a partition's last sampled one wait, counted as unsampled, for the next sample.
+            Assert.Equal(Records, doc.RootElement.GetProperty("records").GetInt64() + doc.RootElement.GetProperty("unsampled").GetInt64());
             Assert.Empty(doc.RootElement.GetProperty("unreachable").EnumerateArray());
         }
 

@@ -5,20 +5,23 @@ using KafkaOperator.Protocol.Records;
 namespace KafkaOperator.Server.Metrics.HotKeys;
 
 /// <summary>What a partition's leader saw recently: records, bytes and its heaviest keys (counts time-decayed).</summary>
-/// <param name="Records">Records of the batches whose keys were sampled (uncompressed ones, and inflated compressed ones).</param>
-/// <param name="Keyless">Of <paramref name="Records"/>, those without a key.</param>
-/// <param name="Unsampled">Records of compressed batches that were not inflated: counted, keys not read.</param>
+/// <param name="Records">Records accounted for by the sampled batches (each sample stands for the records up to the next
+/// one, skipped batches included): the shares' denominator.</param>
+/// <param name="Keyless">Of <paramref name="Records"/>, those estimated to have no key.</param>
+/// <param name="Unsampled">Records of batches skipped since the last sampled one, not yet accounted for.</param>
 /// <param name="Bytes">Record batch bytes appended, compressed or not.</param>
 public sealed record PartitionKeySnapshot(long Records, long Keyless, long Unsampled, long Bytes, IReadOnlyList<HeavyHitter> Keys);
 
 /// <summary>
 /// The hot-key sketch of one partition, fed by its leader's produce path with each appended request's record
-/// batches. Keys are read in place from uncompressed batches (of compressed ones, one in <see cref="InflateEvery"/>
-/// is inflated into a pooled buffer; the others' records are counted as unsampled), at most <see cref="MaxSamplesPerBatch"/> evenly spaced records per batch,
-/// each standing for the records up to the next, so a batch of any size costs a bounded number of hashes plus one
-/// varint per record to step over it. Counts, records and bytes halve every <see cref="HalfLifeMs"/>, so shares
-/// reflect the last minutes of traffic. Nothing is allocated per uncompressed batch; the sketch's arrays are allocated at the
-/// first keyed record, so idle partitions cost a few fields.
+/// batches. A request's batches are sampled when <see cref="SampleIntervalMs"/> has passed since the partition's last
+/// sampled request; then keys are read in place from each batch, at most <see cref="MaxSamplesPerBatch"/> evenly
+/// spaced records (one varint per record to step over the others). Of compressed batches only one in
+/// <see cref="InflateEvery"/> is inflated, into a pooled buffer. The records of batches not read are carried to the
+/// next sampled batch, whose samples stand for them too, so a busy partition is not under-represented against a
+/// quiet one. Counts, records and bytes halve every <see cref="HalfLifeMs"/>, so shares reflect the last minutes of
+/// traffic. Nothing is allocated per uncompressed batch; the sketch's arrays are allocated at the first keyed record,
+/// so idle partitions cost a few fields.
 /// </summary>
 public sealed class PartitionKeyStats(Func<long>? clockMs = null)
 {
@@ -29,7 +32,10 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
 
     public const long HalfLifeMs = 60_000;
 
-    /// <summary>Of a partition's compressed batches, the first and then one in this many are inflated to read keys.</summary>
+    /// <summary>At most one request per partition is read in this many milliseconds; the rest are counted.</summary>
+    public const long SampleIntervalMs = 10;
+
+    /// <summary>Of the compressed batches read, the first and then one in this many are inflated.</summary>
     public const int InflateEvery = 32;
 
     private const int MaxInflatedBytes = 64 << 20;
@@ -39,9 +45,10 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
     private KeySketch? _sketch;
     private long _records;
     private long _keyless;
-    private long _unsampled;
+    private long _carried;
     private long _bytes;
     private long _windowStart = long.MinValue;
+    private long _lastSample = long.MinValue;
     private long _compressedBatches;
 
     /// <summary>Adds the record batches of one append (a produce request's records for this partition).</summary>
@@ -49,7 +56,11 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
     {
         lock (_lock)
         {
-            Age(_clock());
+            var now = _clock();
+            Age(now);
+            var sample = _lastSample == long.MinValue || now - _lastSample >= SampleIntervalMs;
+            if (sample)
+                _lastSample = now;
             var pos = 0;
             while (batches.Length - pos >= RecordBatchHeader.Size)
             {
@@ -57,13 +68,13 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
                 var length = RecordBatchHeader.LogOverhead + BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.BatchLengthOffset..]);
                 if (length < RecordBatchHeader.Size || length > batch.Length)
                     return;
-                ObserveBatch(batch[..length]);
+                ObserveBatch(batch[..length], sample);
                 pos += length;
             }
         }
     }
 
-    private void ObserveBatch(ReadOnlySpan<byte> batch)
+    private void ObserveBatch(ReadOnlySpan<byte> batch, bool sample)
     {
         _bytes += batch.Length;
         var attributes = BinaryPrimitives.ReadInt16BigEndian(batch[RecordBatchHeader.AttributesOffset..]);
@@ -72,52 +83,57 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
         var count = BinaryPrimitives.ReadInt32BigEndian(batch[RecordBatchHeader.RecordsCountOffset..]);
         if (count <= 0)
             return;
-        if ((attributes & 0x07) != 0)
+        if (!sample)
         {
-            ObserveCompressed((CompressionType)(attributes & 0x07), batch[RecordBatchHeader.Size..], count);
+            _carried += count;
             return;
         }
-        ObserveRecords(batch[RecordBatchHeader.Size..], count);
-    }
-
-    /// <summary>
-    /// One compressed batch in <see cref="InflateEvery"/> is inflated (into a pooled buffer) and sampled like any
-    /// other, so the work stays a small fraction of what the producer sent; the others are counted as unsampled.
-    /// </summary>
-    private void ObserveCompressed(CompressionType type, ReadOnlySpan<byte> compressed, int count)
-    {
+        if ((attributes & 0x07) == 0)
+        {
+            ObserveRecords(batch[RecordBatchHeader.Size..], count);
+            return;
+        }
         if (_compressedBatches++ % InflateEvery != 0)
         {
-            _unsampled += count;
+            _carried += count;
             return;
         }
-        using var inflated = new PooledBufferWriter(Math.Max(4096, compressed.Length * 4));
+        using var inflated = new PooledBufferWriter(Math.Max(4096, (batch.Length - RecordBatchHeader.Size) * 4));
         try
         {
-            Compression.Decompress(type, compressed, inflated, MaxInflatedBytes);
+            Compression.Decompress((CompressionType)(attributes & 0x07), batch[RecordBatchHeader.Size..], inflated, MaxInflatedBytes);
         }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException)
         {
-            _unsampled += count;
+            _carried += count;
             return;
         }
         ObserveRecords(inflated.WrittenSpan, count);
     }
 
+    /// <summary>
+    /// Samples up to <see cref="MaxSamplesPerBatch"/> records at an even stride; the samples' weights add up to this
+    /// batch's records plus those carried from skipped batches.
+    /// </summary>
     private void ObserveRecords(ReadOnlySpan<byte> records, int count)
     {
         var stride = (count + MaxSamplesPerBatch - 1) / MaxSamplesPerBatch;
+        var total = count + _carried;
         var pos = 0;
+        var read = 0;
+        long accounted = 0;
         for (var i = 0; i < count; i++)
         {
             if (!RecordVarint.TryReadVarint(records[pos..], out var recordLength, out var n) || recordLength < 0 || recordLength > records.Length - pos - n)
-                return; // the validator accepted the batch, so this is not expected; stop rather than misread
+                break; // the validator accepted the batch, so this is not expected; stop rather than misread
             var record = records.Slice(pos + n, recordLength);
             pos += n + recordLength;
             if (i % stride != 0)
                 continue;
-            var weight = Math.Min(stride, count - i);
-            _records += weight;
+            read = Math.Min(count, i + stride);
+            // This sample stands for records i up to the next sample, scaled so the weights sum to total.
+            var weight = (read * total / count) - accounted;
+            accounted += weight;
             if (!TryReadKey(record, out var key, out var keyLength))
             {
                 _keyless += weight;
@@ -126,6 +142,8 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
             _sketch ??= new KeySketch(Capacity);
             _sketch.Add(XxHash3.HashToUInt64(key), key, keyLength, weight);
         }
+        _records += accounted;
+        _carried = total - accounted;
     }
 
     /// <summary>A record's key: after attributes (int8), timestampDelta (varlong) and offsetDelta (varint).</summary>
@@ -154,7 +172,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
         lock (_lock)
         {
             Age(_clock());
-            return new PartitionKeySnapshot(_records, _keyless, _unsampled, _bytes, _sketch?.Top(top) ?? []);
+            return new PartitionKeySnapshot(_records, _keyless, _carried, _bytes, _sketch?.Top(top) ?? []);
         }
     }
 
@@ -164,7 +182,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
         lock (_lock)
         {
             _sketch?.Clear();
-            _records = _keyless = _unsampled = _bytes = 0;
+            _records = _keyless = _carried = _bytes = 0;
         }
     }
 
@@ -183,7 +201,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
         if (halvings >= 40)
         {
             _sketch?.Clear();
-            _records = _keyless = _unsampled = _bytes = 0;
+            _records = _keyless = _carried = _bytes = 0;
             return;
         }
         for (var i = 0; i < halvings; i++)
@@ -191,7 +209,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
             _sketch?.Halve();
             _records >>= 1;
             _keyless >>= 1;
-            _unsampled >>= 1;
+            _carried >>= 1;
             _bytes >>= 1;
         }
     }
