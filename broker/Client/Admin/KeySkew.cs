@@ -44,8 +44,8 @@ public sealed record HotKey(string Hash, byte[] Prefix, int KeyLength, long Coun
 public sealed record PartitionTraffic(int Partition, int Leader, long Records, long Keyless, long Unsampled, long Bytes);
 
 /// <summary>A topic's recent key distribution over every partition leader that answered.</summary>
-/// <param name="Records">Sampled recent records (uncompressed batches); the shares' denominator.</param>
-/// <param name="Unsampled">Recent records of compressed batches, whose keys are not read.</param>
+/// <param name="Records">Recent records the partitions' samples account for; the shares' denominator.</param>
+/// <param name="Unsampled">Recent records of batches not read, waiting for their partition's next sample.</param>
 /// <param name="BytesSkew">The busiest partition's recent bytes over the mean of all partitions (1: even).</param>
 /// <param name="Unreachable">Partitions whose leader could not be asked (no leader, no metrics endpoint).</param>
 public sealed record TopicKeySkew(string Topic, long Records, long Unsampled, double BytesSkew, IReadOnlyList<HotKey> Keys,

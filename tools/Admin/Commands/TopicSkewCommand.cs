@@ -39,7 +39,7 @@ public static class TopicSkewCommand
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(skew);
         var c = CultureInfo.InvariantCulture;
-        writer.WriteLine(string.Create(c, $"Topic: {skew.Topic}   Recent records: {skew.Records} sampled, {skew.Unsampled} in compressed batches not inflated (keys not read)   Partition bytes skew: {skew.BytesSkew:0.00} (max/mean)"));
+        writer.WriteLine(string.Create(c, $"Topic: {skew.Topic}   Recent records: {skew.Records} accounted for, {skew.Unsampled} waiting for their partition's next sample   Partition bytes skew: {skew.BytesSkew:0.00} (max/mean)"));
         if (skew.Unreachable.Count > 0)
             writer.WriteLine($"Not reported: partitions {string.Join(",", skew.Unreachable)} (no leader, or its metrics port did not answer)");
         writer.WriteLine();
