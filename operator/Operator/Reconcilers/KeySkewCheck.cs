@@ -21,12 +21,15 @@ public interface IKeySkewReader
 /// </summary>
 public sealed class KafkaKeySkewReader : IKeySkewReader
 {
+    // Short: a metrics port that drops packets (a network policy) must not hold up every topic's reconcile pass.
+    private static readonly HttpClient Http = new(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
+
     public async Task<TopKeyReading?> ReadTopKeyAsync(string bootstrap, string topic, CancellationToken ct)
     {
         try
         {
             await using var admin = await KafkaAdminClient.ConnectAsync(bootstrap, ct).ConfigureAwait(false);
-            var skew = await KeySkewReader.ReadAsync(admin, topic, cancellationToken: ct).ConfigureAwait(false);
+            var skew = await KeySkewReader.ReadAsync(admin, topic, http: Http, cancellationToken: ct).ConfigureAwait(false);
             if (skew.Partitions.Count == 0)
                 return null;
             return skew.Top is { } top
