@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using KafkaOperator.Quorum.Snapshots;
 
 namespace KafkaOperator.Quorum;
 
@@ -210,12 +211,12 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
         }
         finally
         {
-            _snapshot = new Snapshot(new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), _snapshot.HighWatermark, []);
+            _snapshot = new Snapshot(new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), _snapshot.HighWatermark, [], _snapshot.LatestSnapshot);
             _stopped.TrySetResult();
         }
     }
 
-    private void Publish(long now) => _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now));
+    private void Publish(long now) => _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now), _core.LatestSnapshot);
 
     /// <summary>Fails, without running them, work items still queued once the loop cannot run them.</summary>
     private void Abandon()
@@ -227,5 +228,5 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// <summary>A loop work item; <see cref="Abandon"/> answers its caller when the loop will never run it.</summary>
     private readonly record struct Work(Action<long> Run, Action? Abandon);
 
-    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters);
+    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, SnapshotId? LatestSnapshot = null);
 }

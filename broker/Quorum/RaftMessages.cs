@@ -51,7 +51,8 @@ public sealed record FetchRequest(
 
 /// <summary>
 /// The leader's answer. When the follower's log diverges, DivergingEpoch/DivergingEndOffset say where to truncate
-/// (Entries is then empty). HighWatermark is -1 while unknown.
+/// (Entries is then empty). HighWatermark is -1 while unknown. Snapshot, when set, is the leader's latest snapshot:
+/// the follower's fetch offset is below the leader's log start, so it must fetch that snapshot first (KIP-630).
 /// </summary>
 public sealed record FetchResponse(
     short ErrorCode,
@@ -61,7 +62,8 @@ public sealed record FetchResponse(
     long LogStartOffset,
     int DivergingEpoch,
     long DivergingEndOffset,
-    IReadOnlyList<RaftEntry> Entries) : RaftResponse(ErrorCode);
+    IReadOnlyList<RaftEntry> Entries,
+    Snapshots.SnapshotId? Snapshot = null) : RaftResponse(ErrorCode);
 
 /// <summary>Kafka's error codes that the quorum uses.</summary>
 public static class RaftErrors
@@ -74,6 +76,8 @@ public static class RaftErrors
     public const short UnknownLeaderEpoch = 75;
     public const short InconsistentVoterSet = 94;
     public const short InvalidUpdateVersion = 95;
+    public const short SnapshotNotFound = 98;
+    public const short PositionOutOfRange = 99;
     public const short InconsistentClusterId = 104;
 }
 

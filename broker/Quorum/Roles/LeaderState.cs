@@ -47,6 +47,14 @@ internal sealed class LeaderState : EpochState
         replica.KnowsEpoch = true;
     }
 
+    /// <summary>The replica is fetching a snapshot: alive, its log end unchanged.</summary>
+    public void OnSnapshotFetch(int id, long nowMs)
+    {
+        var replica = _replicas[id];
+        replica.LastFetchMs = nowMs;
+        replica.KnowsEpoch = true;
+    }
+
     /// <summary>
     /// The majority's durable end, counting the leader's own flushed end: the high watermark it allows, or -1 while
     /// that would not include an entry of this epoch (Raft commits earlier epochs' entries only through its own).
