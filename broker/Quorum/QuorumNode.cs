@@ -143,6 +143,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
             _stopped.TrySetResult();
         }
         await _stopped.Task.ConfigureAwait(false);
+        await WaitSnapshotWorkAsync().ConfigureAwait(false);
     }
 
     private bool Post(Action<long> run, Action? abandon = null) => !_stopping && _work.Writer.TryWrite(new Work(run, abandon));
