@@ -156,7 +156,7 @@ internal sealed partial class RaftClient
         // A log that starts above 0 started at a snapshot; one set aside as corrupt since leaves none to offer.
         if (_snapshots?.List() is not [.., var latest])
             return FetchError(RaftErrors.SnapshotNotFound);
-        return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, _log.StartOffset, -1, -1, [], latest);
+        return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, _log.StartOffset, -1, -1, [], EndpointOf(LocalId), latest);
     }
 
     private FetchSnapshotResponse HandleFetchSnapshot(FetchSnapshotRequest request, long nowMs)
@@ -205,7 +205,7 @@ internal sealed partial class RaftClient
 
     private void SendSnapshotChunk(SnapshotFetch fetch, long nowMs)
     {
-        var request = new FetchSnapshotRequest(_config.ClusterId, IsVoter ? LocalId : -1, fetch.Follower.Epoch, fetch.Id, fetch.Buffer.Length, _config.MaxFetchBytes);
+        var request = new FetchSnapshotRequest(_config.ClusterId, LocalId, fetch.Follower.Epoch, fetch.Id, fetch.Buffer.Length, _config.MaxFetchBytes);
         fetch.Request = request;
         fetch.SentMs = nowMs;
         Send(fetch.Follower.LeaderId, request, fetch.Follower);

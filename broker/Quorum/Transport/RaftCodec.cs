@@ -197,6 +197,7 @@ public static class RaftCodec
                     w.Int32(entry?.Epoch ?? 0);
                     w.Bytes(entry?.Payload);
                 }
+                w.String(m.LeaderEndpoint);
                 // The snapshot to fetch first, after the entries: -1, -1 when none.
                 w.Int64(m.Snapshot?.EndOffset ?? -1);
                 w.Int32(m.Snapshot?.Epoch ?? -1);
@@ -256,7 +257,8 @@ public static class RaftCodec
             EndQuorumEpochRequestType => new EndQuorumEpochRequest(r.String(), r.Int32(), r.Int32(), ReadInt32List(ref r)),
             EndQuorumEpochResponseType => new EndQuorumEpochResponse(r.Int16(), r.Int32(), r.Int32()),
             FetchRequestType => new FetchRequest(r.String(), r.Int32(), r.Int32(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int64()),
-            FetchResponseType => new FetchResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Int32(), r.Int64(), ReadEntries(ref r), ReadSnapshotId(ref r)),
+            FetchResponseType => new FetchResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Int32(), r.Int64(), ReadEntries(ref r),
+                r.String() is { Length: > 0 } endpoint ? endpoint : null, ReadSnapshotId(ref r)),
             FetchSnapshotRequestType => new FetchSnapshotRequest(r.String(), r.Int32(), r.Int32(), new Snapshots.SnapshotId(r.Int64(), r.Int32()), r.Int64(), r.Int32()),
             FetchSnapshotResponseType => new FetchSnapshotResponse(r.Int16(), r.Int32(), r.Int32(), new Snapshots.SnapshotId(r.Int64(), r.Int32()), r.Int64(), r.Int64(), r.Bytes()),
             ProposeRequestType => new ProposeRequest(r.String(), r.Bytes()),
