@@ -11,6 +11,12 @@ public interface IRaftLog
     /// <summary>The offset the next append gets (exclusive end).</summary>
     long EndOffset { get; }
 
+    /// <summary>
+    /// The first offset the log holds (0, or the end offset of the snapshot it was truncated to): entries below it
+    /// are only in a snapshot. <see cref="EpochAt"/> of the offset just below it is that snapshot's epoch.
+    /// </summary>
+    long StartOffset { get; }
+
     /// <summary>Entries below this offset are durable.</summary>
     long FlushedOffset { get; }
 
@@ -34,6 +40,17 @@ public interface IRaftLog
 
     /// <summary>Removes every entry at or above <paramref name="offset"/> (durably, before returning).</summary>
     void TruncateTo(long offset);
+
+    /// <summary>
+    /// Drops the entries below <paramref name="offset"/>, which a snapshot ending there with
+    /// <paramref name="epoch"/> now holds (durably, before returning). When the log does not hold the entry just
+    /// below <paramref name="offset"/> in that epoch (it ends before it, or diverges there), every entry goes and the
+    /// log continues, empty, at <paramref name="offset"/> with <paramref name="epoch"/> as its last epoch.
+    /// </summary>
+    void TruncatePrefix(long offset, int epoch);
+
+    /// <summary>Drops every entry and the start: the log is empty at offset 0, as on a node that never had one.</summary>
+    void Clear();
 
     /// <summary>Makes every appended entry durable (one fsync for all that were appended since the last flush).</summary>
     void Flush();

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using KafkaOperator.Quorum.Snapshots;
 
 namespace KafkaOperator.Quorum;
 
@@ -148,6 +149,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
             _stopped.TrySetResult();
         }
         await _stopped.Task.ConfigureAwait(false);
+        await WaitSnapshotWorkAsync().ConfigureAwait(false);
     }
 
     private bool Post(Action<long> run, Action? abandon = null) => !_stopping && _work.Writer.TryWrite(new Work(run, abandon));
@@ -216,12 +218,13 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
         }
         finally
         {
-            _snapshot = new Snapshot(new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), _snapshot.HighWatermark, [], []);
+            _snapshot = new Snapshot(new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), _snapshot.HighWatermark, [], [], _snapshot.LatestSnapshot);
             _stopped.TrySetResult();
         }
     }
 
-    private void Publish(long now) => _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now), _core.DescribeObservers(now));
+    private void Publish(long now) =>
+        _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now), _core.DescribeObservers(now), _core.LatestSnapshot);
 
     /// <summary>Fails, without running them, work items still queued once the loop cannot run them.</summary>
     private void Abandon()
@@ -233,5 +236,5 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// <summary>A loop work item; <see cref="Abandon"/> answers its caller when the loop will never run it.</summary>
     private readonly record struct Work(Action<long> Run, Action? Abandon);
 
-    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, IReadOnlyList<VoterState> Observers);
+    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, IReadOnlyList<VoterState> Observers, SnapshotId? LatestSnapshot = null);
 }

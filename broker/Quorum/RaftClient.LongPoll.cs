@@ -21,14 +21,25 @@ internal sealed partial class RaftClient
             return;
         }
 
+        // Below the log start only a snapshot can bring the follower on (KIP-630).
+        if (request.FetchOffset < _log.StartOffset)
+        {
+            if (leader.IsReplica(request.ReplicaId))
+                leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
+            else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
+                leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, nowMs);
+            respond(SnapshotAnswer(leader));
+            return;
+        }
         // Kafka's divergence check: the follower's last entry (LastFetchedEpoch at FetchOffset-1) must be one this
-        // log holds; otherwise say where this log's copy of that epoch ends, and the follower truncates there.
+        // log holds; otherwise say where this log's copy of that epoch ends, and the follower truncates there (or,
+        // when that is below the log start, fetches the snapshot).
         if (request.FetchOffset > 0 || request.LastFetchedEpoch > 0)
         {
             var (end, epoch) = _log.EndOffsetForEpoch(request.LastFetchedEpoch);
             if (epoch != request.LastFetchedEpoch || end < request.FetchOffset)
             {
-                respond(new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, 0, epoch, end, []));
+                respond(end < _log.StartOffset ? SnapshotAnswer(leader) : new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, _log.StartOffset, epoch, end, [], EndpointOf(LocalId)));
                 return;
             }
         }
@@ -65,7 +76,7 @@ internal sealed partial class RaftClient
     {
         var maxBytes = Math.Min(Math.Max(request.MaxBytes, 1), _config.MaxFetchBytes);
         var entries = request.FetchOffset < _log.EndOffset ? _log.Read(request.FetchOffset, maxBytes) : [];
-        return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, 0, -1, -1, entries, EndpointOf(LocalId));
+        return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, _log.StartOffset, -1, -1, entries, EndpointOf(LocalId));
     }
 
     /// <summary>A voter's quorum address as the config names it, for observers that do not know it.</summary>

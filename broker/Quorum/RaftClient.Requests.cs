@@ -30,6 +30,9 @@ internal sealed partial class RaftClient
             case FetchRequest fetch:
                 HandleFetch(fetch, nowMs, respond);
                 break;
+            case FetchSnapshotRequest fetchSnapshot:
+                respond(HandleFetchSnapshot(fetchSnapshot, nowMs));
+                break;
             case ProposeRequest:
                 // Proposals wait for their commit, which the driver tracks; the core only turns them away.
                 respond(RaftResponses.Error(request, RaftErrors.NotLeaderOrFollower, Leader));

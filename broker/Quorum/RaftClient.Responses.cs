@@ -40,6 +40,9 @@ internal sealed partial class RaftClient
                 follower.InFlight = null;
                 OnFetchResponse(follower, response as FetchResponse, nowMs);
                 break;
+            case FollowerState follower when request is FetchSnapshotRequest chunk && _fetching is { } fetching && ReferenceEquals(fetching.Follower, follower) && ReferenceEquals(fetching.Request, chunk):
+                OnFetchSnapshotResponse(follower, response as FetchSnapshotResponse, nowMs);
+                break;
             case UnattachedState unattached when request is FetchRequest fetch && ReferenceEquals(unattached.DiscoveryFetch, fetch):
                 // An observer looking for the leader: follow whoever the voter names for the current epoch.
                 unattached.DiscoveryFetch = null;
@@ -58,6 +61,7 @@ internal sealed partial class RaftClient
         BeginQuorumEpochResponse r => (r.LeaderId, r.LeaderEpoch),
         EndQuorumEpochResponse r => (r.LeaderId, r.LeaderEpoch),
         FetchResponse r => (r.LeaderId, r.LeaderEpoch),
+        FetchSnapshotResponse r => (r.LeaderId, r.LeaderEpoch),
         _ => null,
     };
 
@@ -95,6 +99,11 @@ internal sealed partial class RaftClient
         }
         follower.FetchTimeoutAtMs = nowMs + _config.FetchTimeoutMs;
         follower.HeardFromLeaderMs = nowMs;
+        if (response.Snapshot is { } snapshot)
+        {
+            StartSnapshotFetch(follower, snapshot, nowMs);
+            return;
+        }
         if (response.DivergingEpoch >= 0)
         {
             var (end, _) = _log.EndOffsetForEpoch(response.DivergingEpoch);

@@ -71,6 +71,7 @@ internal sealed partial class RaftClient
     /// <summary>Restores the durable election state; a single voter elects itself here.</summary>
     public void Initialize(long nowMs)
     {
+        LoadSnapshot(nowMs);
         var saved = _store.Read();
         if (saved is null)
             _state = new UnattachedState(0, -1, IsVoter ? nowMs + RandomElectionTimeout() : nowMs);
@@ -140,6 +141,7 @@ internal sealed partial class RaftClient
                 break;
         }
         FlushAndCommit(nowMs);
+        MaybeSnapshot(nowMs);
         if (_state is LeaderState held)
             next = Math.Min(next, held.NextHeldDeadlineMs);
         return Math.Max(next, nowMs + 1);
@@ -266,6 +268,7 @@ internal sealed partial class RaftClient
                     break;
                 if (entry.Payload.Length > 0)
                     committed.Add(entry);
+                _bytesSinceSnapshot += entry.Payload.Length;
                 _delivered = entry.Offset + 1;
             }
             if (committed.Count > 0)

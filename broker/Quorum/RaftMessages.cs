@@ -53,7 +53,8 @@ public sealed record FetchRequest(
 /// The leader's answer. When the follower's log diverges, DivergingEpoch/DivergingEndOffset say where to truncate
 /// (Entries is then empty). HighWatermark is -1 while unknown. LeaderEndpoint is the leader's quorum address
 /// ("host:port") when the answering voter knows it, so an observer that found the quorum through bootstrap servers
-/// can reach the leader (Kafka's NodeEndpoints).
+/// can reach the leader (Kafka's NodeEndpoints). Snapshot, when set, is the leader's latest snapshot: the follower's
+/// fetch offset is below the leader's log start, so it must fetch that snapshot first (KIP-630).
 /// </summary>
 public sealed record FetchResponse(
     short ErrorCode,
@@ -64,7 +65,8 @@ public sealed record FetchResponse(
     int DivergingEpoch,
     long DivergingEndOffset,
     IReadOnlyList<RaftEntry> Entries,
-    string? LeaderEndpoint = null) : RaftResponse(ErrorCode);
+    string? LeaderEndpoint = null,
+    Snapshots.SnapshotId? Snapshot = null) : RaftResponse(ErrorCode);
 
 /// <summary>Kafka's error codes that the quorum uses.</summary>
 public static class RaftErrors
@@ -77,6 +79,8 @@ public static class RaftErrors
     public const short UnknownLeaderEpoch = 75;
     public const short InconsistentVoterSet = 94;
     public const short InvalidUpdateVersion = 95;
+    public const short SnapshotNotFound = 98;
+    public const short PositionOutOfRange = 99;
     public const short InconsistentClusterId = 104;
 }
 

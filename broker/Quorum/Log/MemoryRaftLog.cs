@@ -2,7 +2,8 @@ namespace KafkaOperator.Quorum.Log;
 
 /// <summary>
 /// An in-memory <see cref="IRaftLog"/> for tests and simulation. <see cref="Crash"/> models a power loss: every
-/// entry past <see cref="FlushedOffset"/> is gone, which is exactly what the quorum must survive.
+/// entry past <see cref="FlushedOffset"/> is gone, which is exactly what the quorum must survive. A prefix
+/// truncation is durable at once, as the file log's is.
 /// Exception policy: contract violations (non-contiguous appends, epochs going backwards) throw
 /// <see cref="ArgumentException"/>; nothing else can fail.
 /// </summary>
@@ -10,8 +11,11 @@ public sealed class MemoryRaftLog : IRaftLog
 {
     private readonly List<RaftEntry> _entries = [];
     private readonly EpochCache _epochs = new();
+    private int _startEpoch;
 
-    public long EndOffset => _entries.Count;
+    public long StartOffset { get; private set; }
+
+    public long EndOffset => StartOffset + _entries.Count;
 
     public long FlushedOffset { get; private set; }
 
@@ -20,7 +24,10 @@ public sealed class MemoryRaftLog : IRaftLog
     /// <summary>How many times <see cref="Flush"/> made new entries durable (tests check group commit with it).</summary>
     public int FlushCount { get; private set; }
 
-    public int EpochAt(long offset) => offset >= 0 && offset < _entries.Count ? _entries[(int)offset].Epoch : -1;
+    public int EpochAt(long offset) =>
+        offset >= StartOffset && offset < EndOffset ? _entries[(int)(offset - StartOffset)].Epoch
+        : offset == StartOffset - 1 ? _startEpoch
+        : -1;
 
     public (long EndOffset, int Epoch) EndOffsetForEpoch(int epoch) => _epochs.EndOffsetForEpoch(epoch, EndOffset);
 
@@ -28,9 +35,9 @@ public sealed class MemoryRaftLog : IRaftLog
     {
         var result = new List<RaftEntry>();
         var bytes = 0;
-        for (var i = offset; i >= 0 && i < _entries.Count; i++)
+        for (var i = offset; i >= StartOffset && i < EndOffset; i++)
         {
-            var entry = _entries[(int)i];
+            var entry = _entries[(int)(i - StartOffset)];
             if (result.Count > 0 && bytes + entry.Payload.Length > maxBytes)
                 break;
             bytes += entry.Payload.Length;
@@ -44,8 +51,8 @@ public sealed class MemoryRaftLog : IRaftLog
         ArgumentNullException.ThrowIfNull(entries);
         foreach (var entry in entries)
         {
-            if (entry.Offset != _entries.Count)
-                throw new ArgumentException($"entry offset {entry.Offset} does not continue the log at {_entries.Count}");
+            if (entry.Offset != EndOffset)
+                throw new ArgumentException($"entry offset {entry.Offset} does not continue the log at {EndOffset}");
             _epochs.OnAppend(entry.Offset, entry.Epoch);
             _entries.Add(entry);
         }
@@ -53,18 +60,46 @@ public sealed class MemoryRaftLog : IRaftLog
 
     public void TruncateTo(long offset)
     {
-        if (offset >= _entries.Count)
+        if (offset >= EndOffset)
             return;
-        _entries.RemoveRange((int)offset, _entries.Count - (int)offset);
+        if (offset < StartOffset)
+            throw new ArgumentException($"cannot truncate to {offset}, below the log start {StartOffset}");
+        _entries.RemoveRange((int)(offset - StartOffset), (int)(EndOffset - offset));
         _epochs.OnTruncate(offset);
         FlushedOffset = Math.Min(FlushedOffset, offset);
     }
 
+    public void TruncatePrefix(long offset, int epoch)
+    {
+        if (offset <= StartOffset)
+            return;
+        if (offset > EndOffset || EpochAt(offset - 1) != epoch)
+            _entries.Clear();
+        else
+            _entries.RemoveRange(0, (int)(offset - StartOffset));
+        StartOffset = offset;
+        _startEpoch = epoch;
+        _epochs.OnTruncatePrefix(offset, epoch);
+        if (_entries.Count == 0)
+            _epochs.OnTruncate(offset);
+        FlushedOffset = Math.Max(FlushedOffset, offset);
+        FlushedOffset = Math.Min(FlushedOffset, EndOffset);
+    }
+
+    public void Clear()
+    {
+        _entries.Clear();
+        _epochs.Clear();
+        StartOffset = 0;
+        _startEpoch = 0;
+        FlushedOffset = 0;
+    }
+
     public void Flush()
     {
-        if (FlushedOffset == _entries.Count)
+        if (FlushedOffset == EndOffset)
             return;
-        FlushedOffset = _entries.Count;
+        FlushedOffset = EndOffset;
         FlushCount++;
     }
 

@@ -48,6 +48,14 @@ internal sealed class LeaderState : EpochState
         replica.KnowsEpoch = true;
     }
 
+    /// <summary>The replica is fetching a snapshot: alive, its log end unchanged.</summary>
+    public void OnSnapshotFetch(int id, long nowMs)
+    {
+        var replica = _replicas[id];
+        replica.LastFetchMs = nowMs;
+        replica.KnowsEpoch = true;
+    }
+
     /// <summary>An observer's fetch: tracked for DescribeQuorum and broker liveness, never counted for the commit.</summary>
     public void OnObserverFetch(int id, long fetchOffset, long nowMs)
     {

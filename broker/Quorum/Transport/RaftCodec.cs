@@ -30,6 +30,8 @@ public static class RaftCodec
     private const byte FetchResponseType = 8;
     private const byte ProposeRequestType = 9;
     private const byte ProposeResponseType = 10;
+    private const byte FetchSnapshotRequestType = 11;
+    private const byte FetchSnapshotResponseType = 12;
 
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -196,6 +198,30 @@ public static class RaftCodec
                     w.Bytes(entry?.Payload);
                 }
                 w.String(m.LeaderEndpoint);
+                // The snapshot to fetch first, after the entries: -1, -1 when none.
+                w.Int64(m.Snapshot?.EndOffset ?? -1);
+                w.Int32(m.Snapshot?.Epoch ?? -1);
+                break;
+            case FetchSnapshotRequest m:
+                w.Byte(FetchSnapshotRequestType);
+                w.String(m.ClusterId);
+                w.Int32(m.ReplicaId);
+                w.Int32(m.ReplicaEpoch);
+                w.Int64(m.Snapshot.EndOffset);
+                w.Int32(m.Snapshot.Epoch);
+                w.Int64(m.Position);
+                w.Int32(m.MaxBytes);
+                break;
+            case FetchSnapshotResponse m:
+                w.Byte(FetchSnapshotResponseType);
+                w.Int16(m.ErrorCode);
+                w.Int32(m.LeaderId);
+                w.Int32(m.LeaderEpoch);
+                w.Int64(m.Snapshot.EndOffset);
+                w.Int32(m.Snapshot.Epoch);
+                w.Int64(m.Size);
+                w.Int64(m.Position);
+                w.Bytes(m.Bytes);
                 break;
             case ProposeRequest m:
                 w.Byte(ProposeRequestType);
@@ -231,7 +257,10 @@ public static class RaftCodec
             EndQuorumEpochRequestType => new EndQuorumEpochRequest(r.String(), r.Int32(), r.Int32(), ReadInt32List(ref r)),
             EndQuorumEpochResponseType => new EndQuorumEpochResponse(r.Int16(), r.Int32(), r.Int32()),
             FetchRequestType => new FetchRequest(r.String(), r.Int32(), r.Int32(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int64()),
-            FetchResponseType => new FetchResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Int32(), r.Int64(), ReadEntries(ref r), r.String() is { Length: > 0 } endpoint ? endpoint : null),
+            FetchResponseType => new FetchResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Int32(), r.Int64(), ReadEntries(ref r),
+                r.String() is { Length: > 0 } endpoint ? endpoint : null, ReadSnapshotId(ref r)),
+            FetchSnapshotRequestType => new FetchSnapshotRequest(r.String(), r.Int32(), r.Int32(), new Snapshots.SnapshotId(r.Int64(), r.Int32()), r.Int64(), r.Int32()),
+            FetchSnapshotResponseType => new FetchSnapshotResponse(r.Int16(), r.Int32(), r.Int32(), new Snapshots.SnapshotId(r.Int64(), r.Int32()), r.Int64(), r.Int64(), r.Bytes()),
             ProposeRequestType => new ProposeRequest(r.String(), r.Bytes()),
             ProposeResponseType => new ProposeResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64()),
             _ => throw new InvalidDataException($"unknown Raft message type {type}"),
@@ -248,6 +277,13 @@ public static class RaftCodec
         for (var i = 0; i < count; i++)
             list[i] = r.Int32();
         return list;
+    }
+
+    private static Snapshots.SnapshotId? ReadSnapshotId(ref SpanReader r)
+    {
+        var offset = r.Int64();
+        var epoch = r.Int32();
+        return offset < 0 ? null : new Snapshots.SnapshotId(offset, epoch);
     }
 
     private static RaftEntry[] ReadEntries(ref SpanReader r)

@@ -62,6 +62,9 @@ public sealed class BrokerConfig
     public int QuorumRequestTimeoutMs => GetInt("controller.quorum.request.timeout.ms");
     public int BrokerSessionTimeoutMs => GetInt("broker.session.timeout.ms");
     public int BrokerHeartbeatIntervalMs => GetInt("broker.heartbeat.interval.ms");
+    public int MetadataLogSegmentBytes => GetInt("metadata.log.segment.bytes");
+    public long MetadataMaxBytesBetweenSnapshots => GetLong("metadata.log.max.record.bytes.between.snapshots");
+    public long MetadataMaxSnapshotIntervalMs => GetLong("metadata.log.max.snapshot.interval.ms");
     public IReadOnlyList<string> LogDirs { get; }
 
     /// <summary>The create-topic and alter-config policies the static config names (none by default).</summary>

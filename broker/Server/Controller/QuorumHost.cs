@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using KafkaOperator.Quorum;
 using KafkaOperator.Quorum.Log;
+using KafkaOperator.Quorum.Snapshots;
 using KafkaOperator.Quorum.Transport;
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
@@ -104,7 +105,8 @@ public sealed class QuorumHost : IAsyncDisposable
             FetchMaxWaitMs: config.BrokerHeartbeatIntervalMs, Bootstrap: [.. bootstrap.Select(b => b.Id)],
             Endpoints: voters.Where(v => v.Port > 0).ToDictionary(v => v.Id, v => (v.Host.Contains(':', StringComparison.Ordinal) ? $"[{v.Host}]" : v.Host) + ":" + v.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var store = new QuorumMetadataStore(clusterId, config.NodeId);
-        var log = FileRaftLog.Open(dir);
+        var log = FileRaftLog.Open(dir, config.MetadataLogSegmentBytes);
+        var snapshots = FileSnapshotStore.Open(dir);
         var logWasEmpty = log.EndOffset == 0;
         var state = new FileQuorumStateStore(Path.Combine(dir, "quorum-state"));
         // A voter never sends to itself, so a quorum of one has no peer to address.
@@ -113,6 +115,7 @@ public sealed class QuorumHost : IAsyncDisposable
             peers[b.Id] = new DnsEndPoint(b.Host, b.Port);
         var transport = new TcpRaftTransport(peers, config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m));
         var node = new QuorumNode(quorumConfig, log, state, transport, store);
+        node.AttachSnapshots(snapshots, new SnapshotPolicy(config.MetadataMaxBytesBetweenSnapshots, config.MetadataMaxSnapshotIntervalMs), m => Log.Error("metadata snapshot: " + m));
         store.Attach(new NodeQuorum(node));
         var server = listener is null ? null : new RaftTcpServer(new IPEndPoint(SocketServer.ResolveBindAddress(listener.Host), listener.Port), node, m => Log.Info("quorum: " + m));
         try

@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using KafkaOperator.Quorum;
+using KafkaOperator.Quorum.Snapshots;
 using KafkaOperator.Server.Cluster;
 
 namespace KafkaOperator.Server.Controller;
@@ -14,7 +15,7 @@ namespace KafkaOperator.Server.Controller;
 /// but did not apply throws <see cref="MetadataStoreException"/> with the Kafka error. A record that cannot be decoded
 /// stops publishing (the node would otherwise diverge from its peers) and is logged.
 /// </summary>
-public sealed class QuorumMetadataStore : IMetadataStore, IRaftListener, IAsyncDisposable
+public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener, IAsyncDisposable
 {
     private const int KeptResults = 4096;
 
@@ -145,6 +146,28 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftListener, IAsyncD
         _publications.Writer.TryWrite(new Publication(image, []));
     }
 
+    /// <summary>The image is the snapshot's now (at start, or fetched from the leader); records after it follow.</summary>
+    void IRaftSnapshotListener.OnSnapshotLoaded(SnapshotId id, byte[] data)
+    {
+        MetadataImage image;
+        lock (_lock)
+        {
+            image = MetadataSnapshot.Decode(data, _controllerId);
+            _applied = image;
+        }
+        Log.Info($"metadata: loaded snapshot {id} ({data.Length} bytes, {image.TopicsById.Count} topics)");
+        _publications.Writer.TryWrite(new Publication(image, [], id.EndOffset - 1));
+    }
+
+    /// <summary>The applied image is immutable, so serializing it later, on another thread, sees exactly this state.</summary>
+    Func<byte[]> IRaftSnapshotListener.CaptureSnapshot()
+    {
+        MetadataImage image;
+        lock (_lock)
+            image = _applied;
+        return () => MetadataSnapshot.Encode(image);
+    }
+
     private async Task<ApplyResult> WaitPublishedAsync(long offset, CancellationToken cancellationToken)
     {
         TaskCompletionSource<ApplyResult> waiter;
@@ -177,6 +200,16 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftListener, IAsyncD
             var done = new List<(TaskCompletionSource<ApplyResult>, ApplyResult)>();
             lock (_lock)
             {
+                // A snapshot covers offsets whose results this node never computed: their waiters get success.
+                if (publication.UpTo > _publishedOffset)
+                {
+                    _publishedOffset = publication.UpTo;
+                    foreach (var offset in _waiters.Keys.Where(o => o <= publication.UpTo).ToList())
+                    {
+                        _waiters.Remove(offset, out var waiter);
+                        done.Add((waiter!, ApplyResult.Ok));
+                    }
+                }
                 foreach (var (offset, result) in publication.Results)
                 {
                     _publishedOffset = offset;
@@ -205,5 +238,5 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftListener, IAsyncD
         }
     }
 
-    private sealed record Publication(MetadataImage Image, List<(long Offset, ApplyResult Result)> Results);
+    private sealed record Publication(MetadataImage Image, List<(long Offset, ApplyResult Result)> Results, long UpTo = -1);
 }

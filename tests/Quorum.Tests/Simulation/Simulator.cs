@@ -1,4 +1,5 @@
 using KafkaOperator.Quorum.Log;
+using KafkaOperator.Quorum.Snapshots;
 
 namespace KafkaOperator.Quorum.Tests.Simulation;
 
@@ -15,15 +16,17 @@ internal sealed class Simulator
     private readonly HashSet<(int From, int To)> _cut = [];
     private readonly Dictionary<int, int> _leaderOfEpoch = [];
     private readonly List<Proposal> _waiting = [];
+    private readonly List<ulong> _committedHashes = [];
     private long _sequence;
     private int _proposals;
 
-    public Simulator(int voters, int seed, int observers = 0)
+    /// <summary><paramref name="snapshots"/>: every node writes snapshots by this policy (none when null).</summary>
+    public Simulator(int voters, int seed, int observers = 0, SnapshotPolicy? snapshots = null)
     {
         Random = new Random(seed);
         var ids = Enumerable.Range(1, voters).ToList();
         VoterCount = voters;
-        Nodes = [.. Enumerable.Range(1, voters + observers).Select(id => new SimNode(this, new QuorumConfig(id, ids, "sim-cluster", ElectionTimeoutMs: 150, FetchTimeoutMs: 300, RequestTimeoutMs: 200)))];
+        Nodes = [.. Enumerable.Range(1, voters + observers).Select(id => new SimNode(this, new QuorumConfig(id, ids, "sim-cluster", ElectionTimeoutMs: 150, FetchTimeoutMs: 300, RequestTimeoutMs: 200), snapshots))];
         foreach (var node in Nodes)
             Start(node);
     }
@@ -180,10 +183,35 @@ internal sealed class Simulator
                     $"node {node.Id} delivered a different entry at committed offset {entry.Offset}");
             }
             else
+            {
                 Committed[entry.Offset] = entry;
+                _committedHashes.Add(Mix(_committedHashes.Count == 0 ? 0 : _committedHashes[^1], entry));
+            }
             node.LastDelivered = entry.Offset;
             node.Delivered.Add(entry.Offset);
+            node.Hash = Mix(node.Hash, entry);
         }
+    }
+
+    /// <summary>A snapshot of <paramref name="count"/> entries must be exactly the committed sequence's first ones.</summary>
+    public void CheckSnapshot(SimNode node, int count, long last, ulong hash)
+    {
+        Assert.True(count <= _committedHashes.Count, $"node {node.Id}: snapshot of {count} entries, only {_committedHashes.Count} committed");
+        var keys = Committed.Keys.Take(count).ToList();
+        Assert.True(count == 0 || (keys[^1] == last && _committedHashes[count - 1] == hash), $"node {node.Id}: snapshot of {count} entries differs from the committed sequence");
+        node.Delivered.Clear();
+        node.Delivered.AddRange(keys);
+        node.LastDelivered = count == 0 ? -1 : last;
+        node.Hash = hash;
+    }
+
+    private static ulong Mix(ulong hash, RaftEntry entry)
+    {
+        hash = (hash ^ (ulong)entry.Offset) * 0x100000001B3UL;
+        hash = (hash ^ (uint)entry.Epoch) * 0x100000001B3UL;
+        foreach (var b in entry.Payload)
+            hash = (hash ^ b) * 0x100000001B3UL;
+        return hash;
     }
 
     /// <summary>Every node's delivered offsets are a prefix of the global committed sequence (no gaps, no forks).</summary>
@@ -201,14 +229,18 @@ internal sealed class Simulator
     private void Check(SimNode node)
     {
         var core = node.Core;
+        // The log never starts above what this node knows is committed: a snapshot holds committed entries only.
+        Assert.True(node.Log.StartOffset <= core.HighWatermark, $"node {node.Id}: log start {node.Log.StartOffset} above its high watermark {core.HighWatermark}");
+        if (node.Snapshots.List() is [.., var latest])
+            Assert.True(latest.EndOffset <= core.HighWatermark, $"node {node.Id}: snapshot {latest} beyond its high watermark {core.HighWatermark}");
         if (!core.IsVoter)
             Assert.True(core.Role is "Follower" or "Unattached", $"observer {node.Id} is {core.Role}");
         if (core.IsLeader && core.HighWatermark > 0)
         {
-            // Committed means durable on a majority of the voters: observers' copies never count.
+            // Committed means durable on a majority of the voters (in a snapshot when below the log start): observers' copies never count.
             var last = core.HighWatermark - 1;
             var epoch = node.Log.EpochAt(last);
-            var holders = Nodes.Take(VoterCount).Count(n => n.Log.FlushedOffset > last && n.Log.EpochAt(last) == epoch);
+            var holders = Nodes.Take(VoterCount).Count(n => n.Log.FlushedOffset > last && (n.Log.StartOffset > last + 1 || n.Log.EpochAt(last) == epoch));
             Assert.True(holders >= VoterCount / 2 + 1, $"leader {node.Id} committed {last} held by only {holders} voter(s)");
         }
         if (core.IsLeader)
@@ -271,7 +303,9 @@ internal sealed class Simulator
     private void Start(SimNode node)
     {
         node.Restart(Random.Next());
+        node.Starting = true;
         node.Core.Initialize(Now);
+        node.Starting = false;
         AfterEvent(node);
     }
 
