@@ -44,6 +44,7 @@ public static class Program
                 "codecs" => Probes.CodecProbe.Run(Int(options, "seconds", 1)),
                 "balancer" => Probes.BalancerProbe.Run(Int(options, "partitions", 100_000), Int(options, "brokers", 50), Int(options, "racks", 3)),
                 "metrics" => Probes.MetricsProbe.Run(Int(options, "rounds", 10), Int(options, "ops", 1_000_000)),
+                "hotkeys" => Probes.HotKeyProbe.Run(Int(options, "rounds", 10), Int(options, "batches", 20_000)),
                 "create-topic" => Probes.TopicSetup.RunAsync(
                     Required(options, "bootstrap"),
                     Required(options, "topic"),
@@ -91,6 +92,7 @@ public static class Program
                    KafkaOperator.Bench latency-floor [--rate 1000] [--seconds 10] [--size 100]
                    KafkaOperator.Bench disk [--dir D] [--mib 2048] [--sync-mib 64]
                    KafkaOperator.Bench loopback [--seconds 3]
+                   KafkaOperator.Bench hotkeys [--rounds 10] [--batches 20000]
                    KafkaOperator.Bench balancer [--partitions 100000] [--brokers 50] [--racks 3]
                    KafkaOperator.Bench create-topic --bootstrap H:P --topic T [--partitions 6] [--rf 3] [--config k=v,k=v] [--timeout-s 120]
                    KafkaOperator.Bench failover --bootstrap H:P --topic T --pids 0=PID,1=PID,.. [--partition N] [--warmup-ms 1000] [--timeout-s 60]

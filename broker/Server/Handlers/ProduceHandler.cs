@@ -117,7 +117,10 @@ public sealed class ProduceHandler(BrokerServices services) : ApiHandler<Produce
             var outcome = partition.Append(bytes, acks);
             stats ??= services.TopicStats.For(topic.Name);
             if (outcome.Error == ErrorCode.None)
+            {
                 stats.Produced(outcome.LastOffset - outcome.BaseOffset + 1, bytes.Length);
+                partition.KeyStats.Observe(bytes.Span);
+            }
             else
                 stats.ProduceFailed();
             result.ErrorCode = (short)outcome.Error;

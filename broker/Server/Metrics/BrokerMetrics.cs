@@ -52,6 +52,7 @@ public sealed partial class BrokerMetrics : IDisposable
         var meterName = "KafkaOperator.Broker." + Guid.NewGuid().ToString("N");
         _meter = new Meter(meterName);
         CreateInstruments();
+        CreateHotKeyInstruments();
         (_provider, ExporterPort) = StartExporter(meterName);
         _requests.TotalTimeMs = _meter.CreateHistogram<double>("kafka_network_requestmetrics_totaltimems", description: "Request total time in milliseconds, from read to response written, per API");
     }

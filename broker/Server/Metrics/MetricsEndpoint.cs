@@ -9,7 +9,8 @@ namespace KafkaOperator.Server.Metrics;
 /// The broker's /metrics port. A small HTTP/1.1 front for the exporter: it admits at most metrics.max.connections
 /// connections at a time (more are closed at once), gives each 10 s for the whole exchange, answers 404 for any
 /// other path and 405 for other methods, and passes GET /metrics with its Accept header to the exporter's loopback
-/// listener (which answers OpenMetrics when asked, the text format otherwise). One request per connection. Work
+/// listener (which answers OpenMetrics when asked, the text format otherwise); GET /topics/&lt;topic&gt;/skew answers
+/// the topic's hot-key JSON (<see cref="HotKeys.TopicSkewReport"/>) itself. One request per connection. Work
 /// moves to the thread pool before anything is parsed or collected: socket completions run on the broker's I/O
 /// thread, which produce and fetch requests must have to themselves. Collection is the exporter's, cached briefly,
 /// so a scrape flood costs at most a few concurrent copies of one answer.
@@ -44,6 +45,9 @@ public sealed class MetricsEndpoint : IAsyncDisposable
 
     /// <summary>The bound port (the ephemeral one when metrics.port is 0).</summary>
     public int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
+
+    /// <summary>The JSON of GET /topics/&lt;topic&gt;/skew (null: unknown topic, 404); unset, that path is 404.</summary>
+    public Func<string, byte[]?>? TopicSkew { get; set; }
 
     /// <summary>Connections closed unanswered because the limit was reached.</summary>
     public long Refused => Interlocked.Read(ref _refused);
@@ -131,6 +135,20 @@ public sealed class MetricsEndpoint : IAsyncDisposable
             }
             var (method, target, accept) = head.Value;
             var path = target.Split('?', 2)[0];
+            if (HotKeys.TopicSkewReport.TopicOf(path) is { } topic && TopicSkew is { } skew)
+            {
+                if (method is not ("GET" or "HEAD"))
+                {
+                    await SendAsync(client, 405, "Method Not Allowed", "text/plain; charset=utf-8", "method not allowed\n"u8.ToArray(), true, timeout.Token, "Allow: GET, HEAD\r\n").ConfigureAwait(false);
+                    return;
+                }
+                var json = skew(topic);
+                if (json is null)
+                    await SendAsync(client, 404, "Not Found", "application/json", Encoding.UTF8.GetBytes($"{{\"error\":\"unknown topic {System.Text.Json.JsonEncodedText.Encode(topic)}\"}}\n"), method == "GET", timeout.Token).ConfigureAwait(false);
+                else
+                    await SendAsync(client, 200, "OK", "application/json", json, method == "GET", timeout.Token).ConfigureAwait(false);
+                return;
+            }
             if (path != Path)
             {
                 await SendAsync(client, 404, "Not Found", "text/plain; charset=utf-8", "not found: metrics are at /metrics\n"u8.ToArray(), method != "HEAD", timeout.Token).ConfigureAwait(false);

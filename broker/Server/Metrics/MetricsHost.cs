@@ -21,6 +21,7 @@ public sealed class MetricsHost : IAsyncDisposable
         try
         {
             _endpoint = MetricsEndpoint.Start(config, _metrics.ContinueWith(t => t.Result.ExporterPort, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+            _endpoint.TopicSkew = topic => HotKeys.TopicSkewReport.Json(services, topic);
         }
         catch
         {

@@ -40,6 +40,10 @@ public sealed class KafkaTopicSpec
     [Doc("Topic configuration (cleanup.policy, retention.ms, ...). Changes made outside the operator are reverted.")]
     public Dictionary<string, string>? Config { get; set; }
 
+    [Minimum(1), CelRule("self >= 1 && self <= 100", "keySkewThreshold is a percentage, 1 to 100")]
+    [Doc("Percent of the topic's recent records one key may carry before the KeySkew condition turns True (default 70).")]
+    public int? KeySkewThreshold { get; set; }
+
     [DefaultValue("\"Delete\""), Doc("Delete: deleting the resource deletes the topic. Retain: the topic and its data are kept.")]
     public DeletionPolicy DeletionPolicy { get; set; } = DeletionPolicy.Delete;
 }

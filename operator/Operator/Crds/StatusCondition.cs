@@ -18,6 +18,9 @@ public static class ConditionTypes
 {
     public const string Ready = "Ready";
     public const string Reconciling = "Reconciling";
+
+    /// <summary>KafkaTopic: True (a warning) while one record key carries at least spec.keySkewThreshold % of recent records.</summary>
+    public const string KeySkew = "KeySkew";
 }
 
 public static class Conditions

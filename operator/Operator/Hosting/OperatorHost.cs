@@ -145,7 +145,7 @@ public sealed class OperatorHost : IAsyncDisposable
         const string brokerSelector = "app.kubernetes.io/managed-by=kafka-operator,app.kubernetes.io/component=broker";
         clusterController.Watches<V1Pod>(brokerSelector, OwnerClusterKey).Watches<V1StatefulSet>(brokerSelector, OwnerClusterKey);
 
-        var topics = new TopicReconciler(client, admin, events, loggers.CreateLogger<TopicReconciler>());
+        var topics = new TopicReconciler(client, admin, events, loggers.CreateLogger<TopicReconciler>()) { KeySkew = new KafkaKeySkewReader() };
         using var topicController = new Controller<KafkaTopic>("kafkatopic", client, topics.ReconcileAsync, Metrics, loggers.CreateLogger("KafkaOperator.Controller.KafkaTopic"), options);
 
         await Task.WhenAll(clusterController.RunAsync(ct), topicController.RunAsync(ct)).ConfigureAwait(false);

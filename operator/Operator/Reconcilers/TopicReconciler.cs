@@ -10,10 +10,10 @@ namespace KafkaOperator.Operator.Reconcilers;
 
 /// <summary>
 /// Reconciles a KafkaTopic through the Kafka admin API: finalizer → resolve cluster → validate → create or
-/// grow partitions → converge config (reverting drift made outside the operator) → status. On deletion the topic is
+/// grow partitions → converge config (reverting drift made outside the operator) → key skew → status. On deletion the topic is
 /// deleted (unless deletionPolicy is Retain) and only then is the finalizer released.
 /// </summary>
-public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEventSink events, ILogger<TopicReconciler> logger, TimeProvider? time = null)
+public sealed partial class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEventSink events, ILogger<TopicReconciler> logger, TimeProvider? time = null)
 {
     /// <summary>How often a Ready topic is compared with the brokers again, to catch drift made outside the operator.</summary>
     public TimeSpan DriftCheckInterval { get; init; } = TimeSpan.FromMinutes(2);
@@ -97,7 +97,8 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
             }
             await WarnMinInsyncAsync(topic, insyncWarning, ct).ConfigureAwait(false);
             message = string.Join("; ", new[] { message, insyncWarning }.Where(m => m is not null));
-            await SetStatusAsync(topic, true, "Ready", message.Length == 0 ? null : message, state with { Partitions = partitions }, ct).ConfigureAwait(false);
+            var keySkew = await KeySkewConditionAsync(topic, bootstrap, ct).ConfigureAwait(false);
+            await SetStatusAsync(topic, true, "Ready", message.Length == 0 ? null : message, state with { Partitions = partitions }, ct, keySkew).ConfigureAwait(false);
             return ReconcileResult.Success(DriftCheckInterval);
         }
         catch (TopicAdminException e)
@@ -226,12 +227,16 @@ public sealed class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEven
         }
     }
 
-    private async Task SetStatusAsync(KafkaTopic topic, bool ready, string reason, string? message, TopicState? state, CancellationToken ct)
+    private async Task SetStatusAsync(KafkaTopic topic, bool ready, string reason, string? message, TopicState? state, CancellationToken ct, SkewVerdict? keySkew = null)
     {
         var original = topic.Status is null ? null : OperatorJson.ToNode(topic.Status).ToJsonString();
         var status = topic.Status is null ? new KafkaTopicStatus() : OperatorJson.FromNode<KafkaTopicStatus>(OperatorJson.ToNode(topic.Status));
         var gen = topic.Metadata.Generation;
         Conditions.Set(status.Conditions, ConditionTypes.Ready, ready, reason, message, gen, _time.GetUtcNow());
+        if (keySkew is { } skew)
+        {
+            Conditions.Set(status.Conditions, ConditionTypes.KeySkew, skew.Skewed, skew.Reason, skew.Message, gen, _time.GetUtcNow());
+        }
         status.ObservedGeneration = gen;
         status.Message = message;
         if (state is not null)

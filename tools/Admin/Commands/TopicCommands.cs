@@ -6,7 +6,7 @@ using KafkaOperator.Protocol;
 
 namespace KafkaOperator.Admin.Commands;
 
-/// <summary>kafkactl topics list|describe|create|delete|alter-config|add-partitions.</summary>
+/// <summary>kafkactl topics list|describe|create|delete|alter-config|add-partitions|skew.</summary>
 public static class TopicCommands
 {
     public const string SizesUnavailable =
@@ -17,13 +17,14 @@ public static class TopicCommands
 
     public static Command Create(CommandRunner runner)
     {
-        var topics = new Command("topics", "List, describe, create, delete and configure topics.");
+        var topics = new Command("topics", "List, describe, create, delete and configure topics; show their hot keys.");
         topics.Subcommands.Add(List(runner));
         topics.Subcommands.Add(Describe(runner));
         topics.Subcommands.Add(CreateTopic(runner));
         topics.Subcommands.Add(Delete(runner));
         topics.Subcommands.Add(AlterConfig(runner));
         topics.Subcommands.Add(AddPartitions(runner));
+        topics.Subcommands.Add(TopicSkewCommand.Create(runner));
         return topics;
     }
 

@@ -1,0 +1,9 @@
+using KafkaOperator.Server.Metrics.HotKeys;
+
+namespace KafkaOperator.Server.Partitions;
+
+public sealed partial class Partition
+{
+    /// <summary>Recent records, bytes and heaviest keys of what this replica appended as leader (hot-key detection).</summary>
+    public PartitionKeyStats KeyStats { get; } = new();
+}
