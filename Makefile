@@ -75,9 +75,13 @@ images:
 	docker build -f broker/Dockerfile -t $(BROKER_IMAGE) .
 	docker build -f operator/Dockerfile -t $(OPERATOR_IMAGE) .
 
+# MONITORING=1 adds the config/monitoring component (PodMonitors, PrometheusRule alerts, Grafana dashboard; needs the
+# Prometheus Operator's CRDs) through an overlay in out/ (kustomize refuses an overlay inside the base it extends).
 deploy:
 	$(KUBECTL) apply --server-side -f crds/
-	set -euo pipefail; manifests=$$(cd config && $(KUBECTL) kustomize . \
+	set -euo pipefail; dir=config; if [ "$(MONITORING)" = 1 ]; then dir=out/deploy-monitoring; mkdir -p $$dir; \
+		printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../config]\ncomponents: [../../config/monitoring]\n' > $$dir/kustomization.yaml; fi; \
+	manifests=$$($(KUBECTL) kustomize $$dir \
 		| sed -e 's|$(CONFIG_REGISTRY)/operator:$(CONFIG_TAG)|$(OPERATOR_IMAGE)|g' -e 's|$(CONFIG_REGISTRY)/broker:$(CONFIG_TAG)|$(BROKER_IMAGE)|g'); \
 	grep -q 'image: $(OPERATOR_IMAGE)$$' <<<"$$manifests" && grep -q -- '--broker-image=$(BROKER_IMAGE)$$' <<<"$$manifests" \
 		|| { echo "make deploy: config/deployment.yaml no longer names $(CONFIG_REGISTRY)/{operator,broker}:$(CONFIG_TAG)" >&2; exit 1; }; \

@@ -5,12 +5,15 @@
 # Prints a table and writes out/bench.md. Not part of `make test`. Every step has a timeout; the brokers and the
 # data directory are removed on exit. BENCH_ONLY=single skips the cluster; BENCH_ONLY=replicated runs the cluster
 # and, of the single node, only the 1 KiB acks=1 produce that the RF 3 throughput is compared with. BENCH_ONLY=balancer
-# runs only the balancer's planning benchmark (no broker; writes out/bench-balancer.md).
+# runs only the balancer's planning benchmark (no broker; writes out/bench-balancer.md). BENCH_SCRAPE=1 scrapes every
+# broker's /metrics once a second (as a Prometheus would) during the produce parts. BENCH_ONLY=scrape starts one broker
+# and alternates the 1 KiB acks=1 produce and the latency probe without and with that scraping (writes
+# out/bench-scrape.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 only=${BENCH_ONLY:-}
-case "$only" in "" | single | replicated | balancer) ;; *) echo "BENCH_ONLY must be single, replicated or balancer, not '$only'" >&2; exit 2 ;; esac
+case "$only" in "" | single | replicated | balancer | scrape) ;; *) echo "BENCH_ONLY must be single, replicated, balancer or scrape, not '$only'" >&2; exit 2 ;; esac
 mkdir -p out
 if [ "$only" = balancer ]; then
   dotnet build bench/KafkaOperator.Bench.csproj -c Release -nologo -v:q -clp:NoSummary
@@ -19,7 +22,7 @@ if [ "$only" = balancer ]; then
   cat out/bench-balancer.md
   exit 0
 fi
-single() { [ "$only" != replicated ]; }
+single() { [ "$only" != replicated ] && [ "$only" != scrape ]; }
 
 bash scripts/install-deps.sh --bench
 mkdir -p out
@@ -42,11 +45,13 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/ko-bench.XXXXXX")
 broker_pid=""
 iperf_pid=""
 load_pid=""
+scraper_pid=""
 declare -A cpid cwrap # cluster broker id -> pid (and its wrapper's), for the brokers that should be running
 cleanup() {
   [ -n "$broker_pid" ] && kill -9 "$broker_pid" 2>/dev/null || true
   [ -n "$iperf_pid" ] && kill -9 "$iperf_pid" 2>/dev/null || true
   [ -n "$load_pid" ] && kill -9 "$load_pid" 2>/dev/null || true
+  [ -n "$scraper_pid" ] && kill -9 "$scraper_pid" 2>/dev/null || true
   for p in "${cpid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -68,6 +73,24 @@ alive() {
     wait "${cwrap[$i]}" 2>/dev/null; code=$?
     echo "bench: cluster broker $i exited (status $code) during: $1"; tail -30 "$(clog "$i" out)" "$(clog "$i" err)"; exit 1
   done
+}
+
+# Scrapes every running broker's /metrics once a second in the background until scrape_off (BENCH_SCRAPE=1, or the
+# argument `force`); each answer's status goes to $work/scrapes.txt. A slow scrape does not delay the next one.
+scrape_on() {
+  [ "${BENCH_SCRAPE:-0}" = 1 ] || [ "${1:-}" = force ] || return 0
+  local urls="" i
+  [ -n "$broker_pid" ] && urls=$(sed -n 's/^metrics: \(http[^ ]*\)/\1/p' "$work/broker.out")
+  for i in "${!cpid[@]}"; do urls+=" $(sed -n 's/^metrics: \(http[^ ]*\)/\1/p' "$(clog "$i" out)")"; done
+  ( while true; do
+      for u in $urls; do curl -s -o /dev/null -m 10 -w '%{http_code}\n' "$u" >> "$work/scrapes.txt" 2>/dev/null & done
+      sleep 1
+    done ) &
+  scraper_pid=$!
+}
+scrape_off() {
+  [ -n "$scraper_pid" ] || return 0
+  kill "$scraper_pid" 2>/dev/null || true; wait "$scraper_pid" 2>/dev/null || true; scraper_pid=""
 }
 
 # ---- broker start: time to ready, idle RSS
@@ -95,14 +118,47 @@ echo "bench: broker ready at $bs in ${R[ready_ms]} ms (reported ${R[ready_report
 # ---- produce throughput: "% N messages produced (B bytes), D delivered (...) in T ms: R msgs/s and M MB/s"
 produce() { # name topic size count acks [bootstrap]
   local out
+  scrape_on
   out=$(timeout 300 "$rkp" -P -t "$2" -b "${6:-$bs}" -s "$3" -c "$4" -a "$5" -q \
         -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 | grep "messages produced" | tail -1) || true
+  scrape_off
   alive "$1"
   echo "bench: $1: $out"
   R[$1_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
   R[$1_mbps]=$(sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p' <<< "$out")
   R[$1_failed]=$(sed -n 's/.*, \([0-9]*\) failed).*/\1/p' <<< "$out")
 }
+if [ "$only" = scrape ]; then
+  # Alternating rounds (without, with), so that the shared machine's load hits both sides alike.
+  jget() { python3 -c 'import json,sys; v=json.loads(sys.argv[1]).get(sys.argv[2]); print("" if v is None else v)' "$1" "$2"; }
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  : > "$work/scrapes.txt"
+  timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
+  rows=""
+  for round in 1 2 3; do
+    for mode in off on; do
+      [ "$mode" = on ] && export BENCH_SCRAPE=1 || export BENCH_SCRAPE=0
+      produce "scrape_${mode}_$round" bench-1k-a1 1024 300000 1
+      scrape_on
+      lat=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 5 --acks 1) || lat=$failed_probe
+      scrape_off
+      alive "latency with scraping $mode"
+      rows+="$round $mode ${R[scrape_${mode}_${round}_mbps]:-} $(jget "$lat" p50_us) $(jget "$lat" p99_us)"$'\n'
+    done
+  done
+  ok=$(grep -c '^200$' "$work/scrapes.txt" || true); all=$(wc -l < "$work/scrapes.txt")
+  {
+    echo "## Produce with and without a scrape of /metrics every second ($(date -u +%F), $(nproc) CPUs)"
+    echo
+    echo "load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg); scrapes answered 200: $ok of $all"
+    echo
+    echo "| round | scraping | 1 KiB acks=1 produce, MB/s | latency p50 at 1k rec/s, us | p99, us |"
+    echo "|---|---|---|---|---|"
+    while read -r a b c d e; do [ -n "$a" ] && echo "| $a | $b | $c | $d | $e |"; done <<< "$rows"
+  } > out/bench-scrape.md
+  cat out/bench-scrape.md
+  exit 0
+fi
 produce p1k_a1 bench-1k-a1 1024 1000000 1
 if single; then
 produce p1k_all bench-1k-all 1024 1000000 -1
@@ -127,8 +183,10 @@ R[c1k_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
 
 # ---- produce latency at 1k records/s: raw protocol probe (the broker's own latency) and librdkafka's view
 timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
+scrape_on
 J[lat1]=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks 1) || J[lat1]=$failed_probe
 J[latall]=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 10 --acks -1) || J[latall]=$failed_probe
+scrape_off
 echo "bench: latency acks=1: ${J[lat1]}"; echo "bench: latency acks=all: ${J[latall]}"
 timeout 120 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10000 -r 1000 -a 1 -l -A "$work/rkp-latency.txt" -q \
   -X linger.ms=0 > /dev/null 2>&1 || true

@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 # python3-snappy/-lz4/-zstandard give kafka-python its snappy, lz4 and zstd codecs; nodejs/npm run the node clients;
 # libsnappy1v5 is the reference `make bench` compares the broker's managed snappy (Snappier) with.
 # iproute2 (`ip netns`, veth, bridge) puts brokers in network namespaces for the network partition tests.
+# prometheus (with promtool) checks config/monitoring's alerts and scrapes a test cluster; the tests start their own
+# server on loopback (on a machine with systemd the package also enables its service on :9090).
 apt_pkgs=(kafkacat python3-kafka python3-confluent-kafka python3-snappy python3-lz4 python3-zstandard librdkafka-dev
-          liblz4-1 libzstd1 libsnappy1v5 nodejs iproute2
+          liblz4-1 libzstd1 libsnappy1v5 nodejs iproute2 prometheus
           build-essential python3 pkg-config libssl-dev libsasl2-dev zlib1g-dev libzstd-dev liblz4-dev libcurl4-openssl-dev)
 # `--bench` adds what only `make bench` needs: iperf3 for the loopback limit (gcc/librdkafka-dev are above).
 [ "${1:-}" = "--bench" ] && apt_pkgs+=(iperf3)

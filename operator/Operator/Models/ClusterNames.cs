@@ -7,6 +7,7 @@ public sealed class ClusterNames
 {
     public const int KafkaPort = 9092;
     public const int ControllerPort = 9093;
+    public const int MetricsPort = 9404; // the broker's default metrics.port
     public const string DataPath = "/var/lib/kafka/data";
     public const string ConfigPath = "/etc/kafka";
     public const string ConfigHashAnnotation = CrdGroup.Group + "/config-hash";

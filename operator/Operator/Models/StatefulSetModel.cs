@@ -15,10 +15,20 @@ public static class StatefulSetModel
         {
             podLabels[k] = v;
         }
-        var podAnnotations = new Dictionary<string, string>(spec.Template?.Annotations ?? [], StringComparer.Ordinal)
+        // The conventional scrape annotations (for Prometheus setups without the Prometheus Operator's PodMonitor);
+        // the user's template annotations may override them.
+        var podAnnotations = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (MetricsPort(spec) is { } metricsPort)
         {
-            [ClusterNames.ConfigHashAnnotation] = configHash,
-        };
+            podAnnotations["prometheus.io/scrape"] = "true";
+            podAnnotations["prometheus.io/port"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            podAnnotations["prometheus.io/path"] = "/metrics";
+        }
+        foreach (var (k, v) in spec.Template?.Annotations ?? [])
+        {
+            podAnnotations[k] = v;
+        }
+        podAnnotations[ClusterNames.ConfigHashAnnotation] = configHash;
 
         var volumes = new JsonArray(new JsonObject
         {
@@ -110,17 +120,39 @@ public static class StatefulSetModel
         };
     }
 
+    /// <summary>
+    /// The broker's /metrics port: metrics.port from spec.config, else the broker's default (9404); null when the
+    /// user turned metrics off (-1) or made the port ephemeral (0), which no scrape configuration could follow.
+    /// </summary>
+    public static int? MetricsPort(KafkaClusterSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Config?.GetValueOrDefault("metrics.port") is not { } value)
+        {
+            return ClusterNames.MetricsPort;
+        }
+        return int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
+            ? port
+            : null;
+    }
+
     private static JsonObject Container(KafkaClusterSpec spec, ClusterNames names, ModelOptions options)
     {
+        var ports = new JsonArray(
+            new JsonObject { ["name"] = "kafka", ["containerPort"] = ClusterNames.KafkaPort, ["protocol"] = "TCP" },
+            new JsonObject { ["name"] = "controller", ["containerPort"] = ClusterNames.ControllerPort, ["protocol"] = "TCP" });
+        if (MetricsPort(spec) is { } metricsPort)
+        {
+            // Named `metrics`: config/monitoring's PodMonitor scrapes the port by this name.
+            ports.Add(new JsonObject { ["name"] = "metrics", ["containerPort"] = metricsPort, ["protocol"] = "TCP" });
+        }
         var container = new JsonObject
         {
             ["name"] = "kafka",
             ["image"] = spec.Image ?? options.DefaultBrokerImage,
             ["command"] = new JsonArray("/bin/sh", $"{ClusterNames.ConfigPath}/run.sh"),
             ["env"] = new JsonArray(FieldEnv("POD_NAME", "metadata.name"), FieldEnv("POD_NAMESPACE", "metadata.namespace")),
-            ["ports"] = new JsonArray(
-                new JsonObject { ["name"] = "kafka", ["containerPort"] = ClusterNames.KafkaPort, ["protocol"] = "TCP" },
-                new JsonObject { ["name"] = "controller", ["containerPort"] = ClusterNames.ControllerPort, ["protocol"] = "TCP" }),
+            ["ports"] = ports,
             ["readinessProbe"] = new JsonObject
             {
                 ["tcpSocket"] = new JsonObject { ["port"] = ClusterNames.KafkaPort },

@@ -41,6 +41,8 @@ public sealed class RunningScript : IDisposable
         }
     }
 
+    public bool HasExited => _process.HasExited;
+
     public static RunningScript Start(string fileName, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(fileName)

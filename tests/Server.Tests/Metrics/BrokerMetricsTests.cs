@@ -11,10 +11,11 @@ namespace KafkaOperator.Server.Tests.Metrics;
 /// <summary>
 /// Every broker's /metrics scraped while a 3-broker cluster runs, checked against what the admin API says: replica
 /// and leader counts, the one active controller, records and bytes in after a known produce, consumer lag (log end
-/// minus committed, by the group's coordinator only), and under-replicated partitions while a broker is down.
+/// minus committed, by the group's coordinator only), and under-replicated partitions while a broker is down; and
+/// the same cluster through a real Prometheus against config/monitoring's alerts and dashboard (the .Prometheus part).
 /// </summary>
 [Collection(RealClientsCollection.Name)]
-public sealed class BrokerMetricsTests(ITestOutputHelper output)
+public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
@@ -25,12 +26,16 @@ public sealed class BrokerMetricsTests(ITestOutputHelper output)
         ["replica.lag.time.max.ms"] = "3000",
         ["offsets.topic.num.partitions"] = "3",
         ["group.initial.rebalance.delay.ms"] = "0",
+        // Two scrapers: the test's own and Prometheus's every second, whose abandoned (timed-out) scrapes hold a slot
+        // until the broker has answered them; the default 4 resets some of them on a loaded machine.
+        ["metrics.max.connections"] = "16",
     };
 
     [Fact]
     public async Task Scrapes_of_every_broker_agree_with_the_admin_api()
     {
         await using var cluster = await BrokerCluster.StartAsync(3, output, Settings);
+        await using var prometheus = await StartPrometheusAsync(cluster, output);
         const string Topic = "metered";
         await using var admin = await KafkaAdminClient.ConnectAsync(cluster.Brokers[0].BootstrapServers);
         (await admin.CreateTopicsAsync([new NewTopic(Topic, 6, 3)])).ThrowIfAnyFailed();
@@ -99,6 +104,7 @@ public sealed class BrokerMetricsTests(ITestOutputHelper output)
                 && scrapes[coordinator].Value("kafka_consumergroup_lag_sum", ("consumergroup", "metered-group"), ("topic", Topic)) == end - 4
                 && scrapes.Count(s => s.Series("kafka_consumergroup_lag").Any()) == 1;
         });
+        await CheckHealthyClusterInPrometheusAsync(prometheus);
 
         // A broker down (not the controller): its partitions are under-replicated on the leaders that remain.
         var controllerId = (await admin.DescribeClusterAsync()).ControllerId;
@@ -120,6 +126,7 @@ public sealed class BrokerMetricsTests(ITestOutputHelper output)
                 && shrinks > 0
                 && live.Sum(s => s.Value("kafka_server_replicamanager_underminisrpartitioncount")) == 0;
         });
+        await CheckBrokerDownInPrometheusAsync(prometheus, victim);
     }
 
     [Fact]
@@ -151,6 +158,16 @@ public sealed class BrokerMetricsTests(ITestOutputHelper output)
         Assert.Equal(404, (await Scrape.GetAsync(new Uri(uri, "/metrics/x"))).Status);
         Assert.Equal(405, (await Scrape.GetAsync(uri, method: HttpMethod.Post)).Status);
         Assert.Equal(200, (await Scrape.GetAsync(new Uri(uri, "/metrics?name[]=x"))).Status);
+
+        // Malformed requests get 400 and the connection closed; HEAD gets the headers only.
+        Assert.StartsWith("HTTP/1.1 400 ", await RawExchangeAsync(broker.MetricsPort, "GARBAGE\r\n\r\n"u8.ToArray()), StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 400 ", await RawExchangeAsync(broker.MetricsPort, "GET metrics HTTP/1.1\r\n\r\n"u8.ToArray()), StringComparison.Ordinal);
+        // A head that fills the endpoint's 8 KiB without ending (exactly, so no unread byte turns the close into a reset).
+        var oversized = Encoding.ASCII.GetBytes(("GET /metrics HTTP/1.1\r\nX-Filler: " + new string('x', 8192))[..8192]);
+        Assert.StartsWith("HTTP/1.1 400 ", await RawExchangeAsync(broker.MetricsPort, oversized), StringComparison.Ordinal);
+        var head = await RawExchangeAsync(broker.MetricsPort, "HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n"u8.ToArray());
+        Assert.StartsWith("HTTP/1.1 200 ", head, StringComparison.Ordinal);
+        Assert.EndsWith("\r\n\r\n", head, StringComparison.Ordinal);
 
         // Connections beyond metrics.max.connections are closed unanswered: two idle ones hold both slots.
         using var idle1 = await ConnectAsync(broker.MetricsPort);
@@ -210,6 +227,19 @@ public sealed class BrokerMetricsTests(ITestOutputHelper output)
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync("127.0.0.1", port);
         return socket;
+    }
+
+    /// <summary>Sends raw bytes to the metrics port and reads the whole answer until the endpoint closes.</summary>
+    private static async Task<string> RawExchangeAsync(int port, byte[] request)
+    {
+        using var socket = await ConnectAsync(port);
+        await socket.SendAsync(request);
+        var answer = new MemoryStream();
+        var buffer = new byte[4096];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer)) > 0)
+            answer.Write(buffer, 0, n);
+        return Encoding.ASCII.GetString(answer.ToArray());
     }
 
     private static async Task<List<Scrape>> ScrapeAllAsync(BrokerCluster cluster)
