@@ -137,7 +137,7 @@ if has("shut"):
                  f"acknowledged on every new leader after {get('shut', 'writable_ms'):.0f} ms; process exited after "
                  f"{get('shut', 'exit_ms'):.0f} ms, status {r.get('shut_exit')})",
                  "< 200 ms", ok(moved, 200, False),
-                 f"two metadata commits (the broker's fence, then the controller's moves); one Metadata poll "
+                 f"one metadata commit (the broker's fence with the controller's moves); one Metadata poll "
                  f"≈ {moved / polls:.0f} ms here; {cpus}"))
 if has("big"):
     fence_to_moved = num("big_fence_to_moved_ms", -1)

@@ -5,9 +5,33 @@ namespace KafkaOperator.Quorum;
 // request timeout.
 public sealed partial class QuorumNode
 {
+    /// <summary>
+    /// Applied on the loop, while this node leads, to every proposal it appends (its own and forwarded ones): the
+    /// payload returned is what the entry holds. It lets the leader's controller turn a request into its decision in
+    /// the same entry (a controlled shutdown's fence together with the leaderships that move off the broker), so one
+    /// commit does what would otherwise take two. It must be quick and deterministic enough to run on the loop; an
+    /// exception keeps the payload as proposed.
+    /// </summary>
+    public Func<byte[], byte[]>? LeaderProposalFilter { get; set; }
+
+    private byte[] FilterIfLeading(byte[] payload)
+    {
+        if (LeaderProposalFilter is not { } filter || !_core.IsLeader)
+            return payload;
+        try
+        {
+            var filtered = filter(payload);
+            return filtered is { Length: > 0 } ? filtered : payload;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return payload;
+        }
+    }
+
     private void ProposeOnLoop(byte[] payload, long now, Action<long, short> complete)
     {
-        var offset = _core.Propose(payload, now);
+        var offset = _core.Propose(FilterIfLeading(payload), now);
         if (offset >= 0)
         {
             _pending.Add(new Pending(offset, _core.Epoch, now + _config.RequestTimeoutMs, complete));
@@ -44,7 +68,7 @@ public sealed partial class QuorumNode
             done.TrySetResult(RaftResponses.Error(request, RaftErrors.InvalidUpdateVersion, _core.Leader));
             return;
         }
-        var offset = _core.Propose(request.Payload, now);
+        var offset = _core.Propose(FilterIfLeading(request.Payload), now);
         if (offset < 0)
         {
             done.TrySetResult(RaftResponses.Error(request, RaftErrors.NotLeaderOrFollower, _core.Leader));

@@ -52,7 +52,9 @@ public sealed partial class PartitionLog
             var lso = Math.Clamp(Math.Max(logStartOffset, _segments[0].BaseOffset), 0, leo);
             if (recovered)
             {
-                // Recovered segments are fsynced before the recovery point moves past them.
+                // Recovered segments are fsynced before the recovery point moves past them, and the epochs they
+                // carry before them.
+                EpochCache.Sync(force: true);
                 foreach (var s in _segments.Where(s => s.BaseOffset >= FloorBase(recoveryPoint)))
                 {
                     s.Flush();

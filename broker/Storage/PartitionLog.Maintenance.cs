@@ -44,6 +44,8 @@ public sealed partial class PartitionLog
                 }
             }
 
+            // Before any data becomes trusted (below the recovery point): the epochs it carries must be on disk.
+            EpochCache.Sync();
             foreach (var segment in toFlush)
             {
                 try

@@ -381,7 +381,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
 
     private sealed class StreamDuplexPipe(Stream stream) : IDuplexPipe, IAsyncDisposable
     {
-        public PipeReader Input { get; } = PipeReader.Create(stream);
+        public PipeReader Input { get; } = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 65536, minimumReadSize: 16384));
         public PipeWriter Output { get; } = PipeWriter.Create(stream);
 
         public ValueTask DisposeAsync() => stream.DisposeAsync();

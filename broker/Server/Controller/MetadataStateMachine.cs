@@ -25,6 +25,10 @@ public sealed class MetadataStateMachine
     private Dictionary<string, string> _brokerConfigs;
     private long _nextProducerId;
 
+    // Topics whose partition array this machine copied since its last image: further changes to them write in place,
+    // so a batch of thousands of partition changes (a fencing) copies each topic's array once, not once per change.
+    private readonly HashSet<Guid> _ownedPartitions = [];
+
     public MetadataStateMachine(MetadataImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
@@ -36,6 +40,7 @@ public sealed class MetadataStateMachine
 
     public MetadataImage ToImage(int controllerId)
     {
+        _ownedPartitions.Clear(); // the image shares the arrays from here on
         var byName = new Dictionary<string, TopicMetadata>(_topics.Count, StringComparer.Ordinal);
         foreach (var t in _topics.Values)
             byName[t.Name] = t;
@@ -98,7 +103,12 @@ public sealed class MetadataStateMachine
             return ApplyResult.Fail(ErrorCode.InvalidRequest, $"ISR [{string.Join(',', isr)}] is not a non-empty set of replicas of {topic.Name}-{r.Partition}");
         if (leader >= 0 && Array.IndexOf(isr, leader) < 0)
             return ApplyResult.Fail(ErrorCode.InvalidRequest, $"leader {leader} of {topic.Name}-{r.Partition} is not in the ISR [{string.Join(',', isr)}]");
-        var parts = (PartitionMetadata[])topic.Partitions.Clone();
+        var parts = topic.Partitions;
+        if (_ownedPartitions.Add(r.TopicId))
+        {
+            parts = (PartitionMetadata[])parts.Clone();
+            _topics[r.TopicId] = topic with { Partitions = parts };
+        }
         parts[r.Partition] = p with
         {
             Leader = leader,
@@ -109,7 +119,6 @@ public sealed class MetadataStateMachine
             AddingReplicas = r.AddingReplicas ?? p.AddingReplicas,
             RemovingReplicas = r.RemovingReplicas ?? p.RemovingReplicas,
         };
-        _topics[r.TopicId] = topic with { Partitions = parts };
         return ApplyResult.Ok;
     }
 
@@ -117,6 +126,7 @@ public sealed class MetadataStateMachine
     private ApplyResult ApplyBatch(BatchRecord r, long offset)
     {
         var topics = new Dictionary<Guid, TopicMetadata>(_topics);
+        _ownedPartitions.Clear(); // the copy shares the arrays: the batch's changes copy them again
         var brokers = new Dictionary<int, BrokerInfo>(_brokers);
         var configs = _brokerConfigs;
         var next = _nextProducerId;
@@ -126,6 +136,7 @@ public sealed class MetadataStateMachine
             if (result.Error == ErrorCode.None)
                 continue;
             _topics.Clear();
+            _ownedPartitions.Clear();
             foreach (var (k, v) in topics)
                 _topics[k] = v;
             _brokers.Clear();

@@ -50,6 +50,7 @@ public sealed class QuorumHost : IAsyncDisposable
         _logWasEmpty = logWasEmpty;
         // Broker-only nodes fetch as observers: their fetches are their heartbeats as much as the voters' are.
         _controller = new ActiveController(config, store, () => node.Leader, () => [.. node.DescribeVoters(), .. node.DescribeObservers()]);
+        node.LeaderProposalFilter = _controller.ExpandProposal;
     }
 
     /// <summary>
@@ -262,7 +263,15 @@ public sealed class QuorumHost : IAsyncDisposable
             using var fence = new CancellationTokenSource(timeout);
             try
             {
-                await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch, ShuttingDown: true), fence.Token).ConfigureAwait(false);
+                // The quorum leader commits the fence together with the controller's moves (one commit); a batch
+                // decided on a state that changed meanwhile is refused whole, and proposing again decides anew.
+                while ((await Store.ProposeAsync(new FenceBrokerRecord(_config.NodeId, _brokerEpoch, ShuttingDown: true), fence.Token).ConfigureAwait(false)).Error
+                    is not Protocol.ErrorCode.None and var error)
+                {
+                    if (error == Protocol.ErrorCode.StaleBrokerEpoch || Store.Image.Brokers.GetValueOrDefault(_config.NodeId)?.ShuttingDown == true)
+                        break;
+                    await Task.Delay(10, fence.Token).ConfigureAwait(false);
+                }
                 await WaitLeadingNothingAsync(fence.Token).ConfigureAwait(false);
                 Log.Info("controlled shutdown: this broker leads no partition any more");
             }

@@ -15,7 +15,7 @@ public static class CheckpointFile
 {
     public const int Version = 0;
 
-    public static void Write(string path, IReadOnlyCollection<string[]> entries)
+    public static void Write(string path, IReadOnlyCollection<string[]> entries, bool durable = true)
     {
         ArgumentNullException.ThrowIfNull(entries);
         var sb = new StringBuilder();
@@ -26,7 +26,7 @@ public static class CheckpointFile
             sb.AppendJoin(' ', e).Append('\n');
         }
 
-        AtomicFile.WriteAllText(path, sb.ToString());
+        AtomicFile.WriteAllText(path, sb.ToString(), durable);
     }
 
     public static List<string[]>? Read(string path, int fieldsPerLine)
