@@ -6,7 +6,7 @@ namespace KafkaOperator.Operator.Models;
 /// <summary>The broker StatefulSet: ordinal = broker id, one volume per broker, rolled by the operator (OnDelete).</summary>
 public static class StatefulSetModel
 {
-    public static JsonObject Build(KafkaCluster cluster, ClusterNames names, ModelOptions options, string configHash)
+    public static JsonObject Build(KafkaCluster cluster, ClusterNames names, ModelOptions options, string configHash, int brokers)
     {
         var spec = cluster.Spec;
         var storage = spec.Storage;
@@ -61,7 +61,7 @@ public static class StatefulSetModel
 
         var stsSpec = new JsonObject
         {
-            ["replicas"] = spec.Replicas,
+            ["replicas"] = brokers,
             ["serviceName"] = names.HeadlessService,
             // Brokers start together: with OrderedReady broker 0 would wait for a quorum that needs broker 1.
             ["podManagementPolicy"] = "Parallel",
@@ -120,10 +120,13 @@ public static class StatefulSetModel
             ["env"] = new JsonArray(FieldEnv("POD_NAME", "metadata.name"), FieldEnv("POD_NAMESPACE", "metadata.namespace")),
             ["ports"] = new JsonArray(
                 new JsonObject { ["name"] = "kafka", ["containerPort"] = ClusterNames.KafkaPort, ["protocol"] = "TCP" },
-                new JsonObject { ["name"] = "controller", ["containerPort"] = ClusterNames.ControllerPort, ["protocol"] = "TCP" }),
+                new JsonObject { ["name"] = "controller", ["containerPort"] = ClusterNames.ControllerPort, ["protocol"] = "TCP" },
+                new JsonObject { ["name"] = "metrics", ["containerPort"] = ClusterNames.MetricsPort, ["protocol"] = "TCP" }),
+            // Ready = registered with the controller at the current epoch, caught up and unfenced (Kafka's RUNNING
+            // broker state), not merely listening: the roll waits on it before the next broker.
             ["readinessProbe"] = new JsonObject
             {
-                ["tcpSocket"] = new JsonObject { ["port"] = ClusterNames.KafkaPort },
+                ["httpGet"] = new JsonObject { ["path"] = ClusterNames.ReadyPath, ["port"] = ClusterNames.MetricsPort },
                 ["initialDelaySeconds"] = 5,
                 ["periodSeconds"] = 5,
                 ["failureThreshold"] = 3,
