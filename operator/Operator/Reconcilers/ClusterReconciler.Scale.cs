@@ -157,6 +157,7 @@ public sealed partial class ClusterReconciler
         }
         status.State = "Running";
         status.Message = $"moving {moves.Count} partition(s)";
+        pass.RebalanceStarted = true;
         pass.Status.Rebalance = status;
         var message = $"{kind} rebalance: moving {moves.Count} partition(s) ({plan.ReplicaMoves} replica move(s), {plan.BytesMoved} bytes){(status.Brokers is { Count: > 0 } b ? $" for broker(s) {string.Join(", ", b)}" : "")}";
         logger.LogInformation("Cluster {Namespace}/{Name}: {Message}", pass.Names.Namespace, pass.Names.Cluster, message);
@@ -173,7 +174,7 @@ public sealed partial class ClusterReconciler
         {
             return;
         }
-        if (rebalance.State == "Running" && rebalance.StartedAt != pass.Now)
+        if (rebalance.State == "Running" && !pass.RebalanceStarted)
         {
             if (kafka.Reassigning.Count > 0)
             {

@@ -49,6 +49,9 @@ public sealed partial class ClusterReconciler(IKubeClient client, IEventSink eve
         public ClusterShape Shape { get; set; } = null!;
         public List<BrokerPod> Pods { get; set; } = [];
         public PlanStatus Plan { get; } = new();
+
+        /// <summary>This pass started a reassignment: the brokers it read before do not show it yet.</summary>
+        public bool RebalanceStarted { get; set; }
         public long? Generation => Cluster.Metadata.Generation;
 
         /// <summary>A blocking problem: the Ready condition's reason and message (the first one wins).</summary>
