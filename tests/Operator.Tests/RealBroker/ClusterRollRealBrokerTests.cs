@@ -4,10 +4,10 @@ using KafkaOperator.Operator.Crds;
 using KafkaOperator.Operator.Models;
 using KafkaOperator.Operator.Reconcilers;
 using KafkaOperator.Operator.Tests.Support;
-using RunningScript = KafkaOperator.Server.Tests.Infrastructure.RunningScript;
-using ServerPaths = KafkaOperator.Server.Tests.Infrastructure.RepoPaths;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
+using RunningScript = KafkaOperator.Server.Tests.Infrastructure.RunningScript;
+using ServerPaths = KafkaOperator.Server.Tests.Infrastructure.RepoPaths;
 
 namespace KafkaOperator.Operator.Tests.RealBroker;
 
