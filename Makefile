@@ -13,6 +13,7 @@ build:
 
 # A local 3-broker cluster (one quorum, clients on 127.0.0.1:9092-9094, data under ./data/cluster/broker-N); BROKERS=1
 # runs a single node (./data/single, as in server.properties; the two layouts never share a directory); kafkactl is built too (tools/Admin/bin/$(CONFIG)). NODE=1 starts (or restarts) only broker 1 of the cluster, with the same settings.
+# BROKERS=5 CONTROLLERS=3: nodes 0-2 combined (quorum voters), 3-4 broker-only; NODE=5 then adds a broker-only node.
 # Extra overrides for every broker: make run ARGS="--override num.partitions=6". Fails when a broker cannot start.
 run:
 	$(DOTNET) build broker/Server/KafkaOperator.Server.csproj -c $(CONFIG) -nologo -clp:NoSummary

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# `make run`: a local cluster without Kubernetes. BROKERS brokers (default 3) in combined mode: each is also a
-# metadata quorum voter, as in a KafkaCluster. Broker i listens for clients on 127.0.0.1:(PORT+i) and for the
-# quorum on 127.0.0.1:(CONTROLLER_PORT+i) (defaults 9092 and 9192); its data is under DATA_DIR/cluster/broker-i
+# `make run`: a local cluster without Kubernetes. BROKERS brokers (default 3); the first CONTROLLERS of them
+# (default min(BROKERS, 3)) in combined mode, each also a metadata quorum voter, the rest broker-only
+# (process.roles=broker: observers of the quorum), as in a KafkaCluster. Broker i listens for clients on
+# 127.0.0.1:(PORT+i) and, a voter, for the quorum on 127.0.0.1:(CONTROLLER_PORT+i) (defaults 9092 and 9192); its
+# data is under DATA_DIR/cluster/broker-i
 # (DATA_DIR defaults to ./data). BROKERS=1 runs one single-node broker (data under DATA_DIR/single). Broker i serves
 # Prometheus metrics at http://127.0.0.1:(METRICS_PORT+i)/metrics (default 9404).
 # NODE=i (or --node i) starts only broker i of the cluster, with the same settings: to restart one broker that was
-# stopped or crashed while the others run. Extra arguments go to every broker (e.g. --override num.partitions=6).
+# stopped or crashed while the others run, or, with i >= BROKERS, to add a broker-only node to the running cluster
+# (it registers and takes new partitions and reassigned replicas). Extra arguments go to every broker (e.g. --override num.partitions=6).
 # Ctrl-C stops all brokers cleanly and shows each one's shutdown. Exit code: 0 when every broker stopped cleanly;
 # otherwise the first failing broker's (a broker that fails to start, e.g. on a bad --override, stops the others).
 set -euo pipefail
@@ -13,6 +16,7 @@ cd "$(dirname "$0")/.."
 DOTNET=${DOTNET:-dotnet}
 DLL=${BROKER_DLL:-broker/Server/bin/Release/net10.0/KafkaOperator.Server.dll}
 BROKERS=${BROKERS:-3}
+CONTROLLERS=${CONTROLLERS:-$((BROKERS < 3 ? BROKERS : 3))}
 PORT=${PORT:-9092}
 CONTROLLER_PORT=${CONTROLLER_PORT:-9192}
 METRICS_PORT=${METRICS_PORT:-9404}
@@ -31,9 +35,14 @@ if [ "$BROKERS" -le 1 ]; then
     --override log.dirs="$DATA_DIR/single" "$@"
 fi
 
+if ! [[ "$CONTROLLERS" =~ ^[0-9]+$ ]] || [ "$CONTROLLERS" -lt 1 ] || [ "$CONTROLLERS" -gt "$BROKERS" ]; then
+  echo "CONTROLLERS must be from 1 to BROKERS ($BROKERS), not '$CONTROLLERS'" >&2
+  exit 2
+fi
 if [ -n "$NODE" ]; then
-  if ! [[ "$NODE" =~ ^[0-9]+$ ]] || [ "$NODE" -ge "$BROKERS" ]; then
-    echo "NODE must be a broker id from 0 to $((BROKERS - 1)), not '$NODE'" >&2
+  # Ids past the voters are broker-only nodes, so an id past BROKERS adds one to the running cluster.
+  if ! [[ "$NODE" =~ ^[0-9]+$ ]]; then
+    echo "NODE must be a broker id (0 to $((BROKERS - 1)), or above to add a broker-only node), not '$NODE'" >&2
     exit 2
   fi
   nodes=("$NODE")
@@ -44,7 +53,7 @@ fi
 # Topics and __consumer_offsets are replicated as far as the cluster allows (Kafka's default for the latter is 3).
 rf=$((BROKERS < 3 ? BROKERS : 3))
 voters=""
-for ((i = 0; i < BROKERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$((CONTROLLER_PORT + i))"; done
+for ((i = 0; i < CONTROLLERS; i++)); do voters+="${voters:+,}$i@127.0.0.1:$((CONTROLLER_PORT + i))"; done
 
 piddir=$(mktemp -d) # <id>: each broker's pid; ready/<id>: its ready line, once it has printed one
 mkdir "$piddir/ready"
@@ -63,16 +72,23 @@ trap 'rm -rf "$piddir"' EXIT
 
 for i in "${nodes[@]}"; do
   mkdir -p "$DATA_DIR/cluster/broker-$i"
+  if [ "$i" -lt "$CONTROLLERS" ]; then
+    roles=broker,controller
+    listeners="PLAINTEXT://127.0.0.1:$((PORT + i)),CONTROLLER://127.0.0.1:$((CONTROLLER_PORT + i))"
+  else
+    roles=broker
+    listeners="PLAINTEXT://127.0.0.1:$((PORT + i))"
+  fi
   (
     trap '' INT
     # The broker records its own pid, then becomes the broker process (exec), so TERM reaches it directly.
     bash -c 'echo $$ > "$0"; exec "$@"' "$piddir/$i" "$DOTNET" "$DLL" broker/server.properties \
       --override node.id="$i" \
       --override cluster.id=local-cluster \
-      --override process.roles=broker,controller \
+      --override process.roles="$roles" \
       --override controller.quorum.voters="$voters" \
       --override controller.listener.names=CONTROLLER \
-      --override listeners="PLAINTEXT://127.0.0.1:$((PORT + i)),CONTROLLER://127.0.0.1:$((CONTROLLER_PORT + i))" \
+      --override listeners="$listeners" \
       --override advertised.listeners="PLAINTEXT://127.0.0.1:$((PORT + i))" \
       --override log.dirs="$DATA_DIR/cluster/broker-$i" \
       --override metrics.host=127.0.0.1 \
@@ -87,12 +103,17 @@ done
 
 for i in "${nodes[@]}"; do
   while [ ! -s "$piddir/$i" ]; do sleep 0.05; done
-  echo "broker-$i: pid $(cat "$piddir/$i"), client 127.0.0.1:$((PORT + i)), controller 127.0.0.1:$((CONTROLLER_PORT + i)), metrics http://127.0.0.1:$((METRICS_PORT + i))/metrics, data $DATA_DIR/cluster/broker-$i"
+  if [ "$i" -lt "$CONTROLLERS" ]; then quorum="controller 127.0.0.1:$((CONTROLLER_PORT + i))"; else quorum="broker-only"; fi
+  echo "broker-$i: pid $(cat "$piddir/$i"), client 127.0.0.1:$((PORT + i)), $quorum, metrics http://127.0.0.1:$((METRICS_PORT + i))/metrics, data $DATA_DIR/cluster/broker-$i"
 done
 if [ -n "$NODE" ]; then
-  echo "broker $NODE of a $BROKERS-broker cluster (Ctrl-C stops it)"
+  if [ "$NODE" -ge "$BROKERS" ]; then
+    echo "broker-only node $NODE joining the $BROKERS-broker cluster (Ctrl-C stops it)"
+  else
+    echo "broker $NODE of a $BROKERS-broker cluster (Ctrl-C stops it)"
+  fi
 else
-  echo "local cluster: $BROKERS brokers, bootstrap 127.0.0.1:$PORT (Ctrl-C stops them)"
+  echo "local cluster: $BROKERS brokers ($CONTROLLERS of them quorum voters), bootstrap 127.0.0.1:$PORT (Ctrl-C stops them)"
 fi
 
 # Until Ctrl-C, a broker that exits before it was ready failed to start (a bad override, a port in use): the others

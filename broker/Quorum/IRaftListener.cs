@@ -6,8 +6,14 @@ public readonly record struct LeaderAndEpoch(int LeaderId, int Epoch);
 /// <summary>The leader's view of one voter: how far its log is known to reach, and when it last fetched (-1: never).</summary>
 public sealed record VoterState(int Id, long EndOffset, long LastFetchMs);
 
-/// <summary>A node's view of the quorum at one moment: the leader, the high watermark, and on the leader every voter (empty elsewhere).</summary>
-public sealed record QuorumStatus(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters);
+/// <summary>
+/// A node's view of the quorum at one moment: the leader, the high watermark, and on the leader every voter and the
+/// observers that fetched lately (both empty elsewhere).
+/// </summary>
+public sealed record QuorumStatus(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, IReadOnlyList<VoterState>? Observers = null)
+{
+    public IReadOnlyList<VoterState> Observers { get; init; } = Observers ?? [];
+}
 
 /// <summary>
 /// What the state machine above the quorum (the metadata store) is told, on the quorum's event loop, in order.

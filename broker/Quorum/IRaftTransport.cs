@@ -9,6 +9,14 @@ namespace KafkaOperator.Quorum;
 public interface IRaftTransport
 {
     void Send(int destinationId, RaftRequest request, Action<RaftResponse?> onResponse);
+
+    /// <summary>
+    /// A node's address learnt from a response (an observer told where the leader is); a transport that knows every
+    /// destination already ignores it.
+    /// </summary>
+    void Learn(int id, string endpoint)
+    {
+    }
 }
 
 /// <summary>What the transport calls for each inbound request; the quorum client implements it.</summary>

@@ -23,7 +23,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Pending> _pending = [];
     private readonly Thread _thread;
-    private volatile Snapshot _snapshot = new(new LeaderAndEpoch(-1, 0), 0, []);
+    private volatile Snapshot _snapshot = new(new LeaderAndEpoch(-1, 0), 0, [], []);
     private volatile bool _stopping;
     private int _started;
 
@@ -61,11 +61,17 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// <summary>On the leader its view of every voter (itself with LastFetchMs now); empty elsewhere.</summary>
     public IReadOnlyList<VoterState> DescribeVoters() => _snapshot.Voters;
 
+    /// <summary>On the leader the observers (non-voters) that fetched lately; empty elsewhere.</summary>
+    public IReadOnlyList<VoterState> DescribeObservers() => _snapshot.Observers;
+
+    /// <summary>Whether this node is one of the voters (false: an observer).</summary>
+    public bool IsVoter => _core.IsVoter;
+
     /// <summary>Leader, high watermark and (on the leader) the voters, read together from one published snapshot.</summary>
     public QuorumStatus Describe()
     {
         var snapshot = _snapshot;
-        return new QuorumStatus(snapshot.Leader, snapshot.HighWatermark, snapshot.Voters);
+        return new QuorumStatus(snapshot.Leader, snapshot.HighWatermark, snapshot.Voters, snapshot.Observers);
     }
 
     /// <summary>
@@ -210,12 +216,12 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
         }
         finally
         {
-            _snapshot = new Snapshot(new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), _snapshot.HighWatermark, []);
+            _snapshot = new Snapshot(new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), _snapshot.HighWatermark, [], []);
             _stopped.TrySetResult();
         }
     }
 
-    private void Publish(long now) => _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now));
+    private void Publish(long now) => _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now), _core.DescribeObservers(now));
 
     /// <summary>Fails, without running them, work items still queued once the loop cannot run them.</summary>
     private void Abandon()
@@ -227,5 +233,5 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// <summary>A loop work item; <see cref="Abandon"/> answers its caller when the loop will never run it.</summary>
     private readonly record struct Work(Action<long> Run, Action? Abandon);
 
-    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters);
+    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, IReadOnlyList<VoterState> Observers);
 }

@@ -37,6 +37,8 @@ internal sealed partial class RaftClient
             leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
             AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset, _majority), nowMs);
         }
+        else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
+            leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, nowMs);
         var wait = Math.Min(request.MaxWaitMs, _config.FetchWaitMs);
         if (wait <= 0 || HasNews(request))
         {
@@ -63,8 +65,11 @@ internal sealed partial class RaftClient
     {
         var maxBytes = Math.Min(Math.Max(request.MaxBytes, 1), _config.MaxFetchBytes);
         var entries = request.FetchOffset < _log.EndOffset ? _log.Read(request.FetchOffset, maxBytes) : [];
-        return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, 0, -1, -1, entries);
+        return new FetchResponse(RaftErrors.None, LocalId, leader.Epoch, HighWatermark, 0, -1, -1, entries, EndpointOf(LocalId));
     }
+
+    /// <summary>A voter's quorum address as the config names it, for observers that do not know it.</summary>
+    private string? EndpointOf(int id) => id >= 0 && _config.Endpoints is { } endpoints ? endpoints.GetValueOrDefault(id) : null;
 
     /// <summary>A fetch this node cannot serve as leader of the sender's epoch.</summary>
     private FetchResponse NotLeaderFetchError(FetchRequest request)
@@ -76,10 +81,10 @@ internal sealed partial class RaftClient
         return FetchError(error);
     }
 
-    private FetchResponse FetchError(short error) => new(error, _state.LeaderId, _state.Epoch, -1, 0, -1, -1, []);
+    private FetchResponse FetchError(short error) => new(error, _state.LeaderId, _state.Epoch, -1, 0, -1, -1, [], EndpointOf(_state.LeaderId));
 
     private FetchRequest NewFetch(int epoch, int maxWaitMs) =>
-        new(_config.ClusterId, IsVoter ? LocalId : -1, epoch, _log.EndOffset, _log.LastEpoch, _config.MaxFetchBytes, maxWaitMs, HighWatermark);
+        new(_config.ClusterId, LocalId, epoch, _log.EndOffset, _log.LastEpoch, _config.MaxFetchBytes, maxWaitMs, HighWatermark);
 
     private void SendFetch(FollowerState follower, int leaderId, long nowMs)
     {

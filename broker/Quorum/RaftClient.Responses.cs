@@ -10,10 +10,18 @@ internal sealed partial class RaftClient
     {
         if (response is not null && response.ErrorCode == RaftErrors.InconsistentClusterId)
             response = null;
+        if (response is FetchResponse { LeaderId: >= 0, LeaderEndpoint: { Length: > 0 } endpoint } named && named.LeaderId != LocalId)
+            _transport.Learn(named.LeaderId, endpoint);
         if (response is not null && EpochOf(response) is var (leaderId, epoch) && epoch > _state.Epoch)
         {
             if (IsVoter || leaderId >= 0)
                 OnHigherEpoch(epoch, leaderId, nowMs, source);
+            else
+            {
+                // An observer hears of an election: it moves to that epoch and asks again shortly for its winner.
+                _store.Write(new QuorumState(epoch, -1, -1));
+                SetState(new UnattachedState(epoch, -1, nowMs + DiscoveryBackoffMs));
+            }
             FlushAndCommit(nowMs);
             return;
         }
@@ -37,6 +45,8 @@ internal sealed partial class RaftClient
                 unattached.DiscoveryFetch = null;
                 if (response is FetchResponse { LeaderId: >= 0 } found && found.LeaderId != LocalId && found.LeaderEpoch == _state.Epoch)
                     BecomeFollower(found.LeaderEpoch, found.LeaderId, nowMs, heard: source == found.LeaderId);
+                else
+                    unattached.ElectionDeadlineMs = Math.Min(unattached.ElectionDeadlineMs, nowMs + DiscoveryBackoffMs);
                 break;
         }
         FlushAndCommit(nowMs);

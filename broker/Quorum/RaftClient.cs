@@ -19,6 +19,12 @@ internal sealed partial class RaftClient
     /// <summary>Before asking again after a lost request (Kafka's controller.quorum.retry.backoff.ms).</summary>
     internal const int RetryBackoffMs = 20;
 
+    /// <summary>An observer that has not fetched for this long is forgotten (Kafka's LeaderState: 5 minutes).</summary>
+    internal const long ObserverExpiryMs = 300_000;
+
+    /// <summary>How soon an observer asks again for the leader after an answer that named none.</summary>
+    internal const int DiscoveryBackoffMs = 100;
+
     private readonly QuorumConfig _config;
     private readonly IRaftLog _log;
     private readonly IQuorumStateStore _store;
@@ -34,8 +40,8 @@ internal sealed partial class RaftClient
     public RaftClient(QuorumConfig config, IRaftLog log, IQuorumStateStore store, IRaftTransport transport, IRaftListener listener, Random random, Action<Action<long>> post)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (config.Voters.Count == 0 || config.Voters.Distinct().Count() != config.Voters.Count)
-            throw new ArgumentException("the voters must be a non-empty set of ids", nameof(config));
+        if (config.Voters.Distinct().Count() != config.Voters.Count || config.DiscoveryIds.Count == 0)
+            throw new ArgumentException("the voters must be a set of ids, non-empty unless an observer has bootstrap servers", nameof(config));
         _config = config;
         _log = log;
         _store = store;
@@ -67,7 +73,7 @@ internal sealed partial class RaftClient
     {
         var saved = _store.Read();
         if (saved is null)
-            _state = new UnattachedState(0, -1, nowMs + RandomElectionTimeout());
+            _state = new UnattachedState(0, -1, IsVoter ? nowMs + RandomElectionTimeout() : nowMs);
         else if (saved.LeaderId == LocalId || (saved.VotedId == LocalId && saved.LeaderId < 0))
             // Led or stood in that epoch before the restart: its volatile state is gone, so never lead it again
             // (and never vote in it for anyone else).
@@ -101,6 +107,10 @@ internal sealed partial class RaftClient
             return [];
         return [.. _config.Voters.Select(id => id == LocalId ? new VoterState(id, _log.EndOffset, nowMs) : leader.Describe(id))];
     }
+
+    /// <summary>The leader's view of the observers that fetched within the last <see cref="ObserverExpiryMs"/>; empty elsewhere.</summary>
+    public IReadOnlyList<VoterState> DescribeObservers(long nowMs) =>
+        _state is LeaderState leader ? leader.DescribeObservers(nowMs - ObserverExpiryMs) : [];
 
     /// <summary>
     /// Gives up leadership gracefully: voters are told (EndQuorumEpoch, most caught-up first) to elect now rather
@@ -172,7 +182,7 @@ internal sealed partial class RaftClient
                     else if (IsVoter)
                         BecomeProspective(nowMs);
                     else
-                        SetState(new UnattachedState(follower.Epoch, -1, nowMs + _config.FetchTimeoutMs));
+                        SetState(new UnattachedState(follower.Epoch, -1, nowMs));
                     return nowMs;
                 }
                 // A lost fetch whose failure never came back is given up on after twice the request timeout.
@@ -205,7 +215,8 @@ internal sealed partial class RaftClient
                 }
                 if (unattached.DiscoveryFetch is null)
                 {
-                    var voter = _config.Voters[_random.Next(_config.Voters.Count)];
+                    var discovery = _config.DiscoveryIds;
+                    var voter = discovery[_random.Next(discovery.Count)];
                     var fetch = NewFetch(unattached.Epoch, 0);
                     unattached.DiscoveryFetch = fetch;
                     Send(voter, fetch, unattached);

@@ -32,7 +32,7 @@ public sealed record EndQuorumEpochRequest(string ClusterId, int LeaderId, int L
 public sealed record EndQuorumEpochResponse(short ErrorCode, int LeaderId, int LeaderEpoch) : RaftResponse(ErrorCode);
 
 /// <summary>
-/// A follower (or observer, ReplicaId -1 or a non-voter id) pulls from the leader. FetchOffset is the follower's log
+/// A follower (a voter, or an observer: a node id not among the voters) pulls from the leader. FetchOffset is the follower's log
 /// end offset; LastFetchedEpoch is the epoch of the entry just before it, so the leader can detect divergence.
 /// With nothing new for it the leader holds the fetch up to MaxWaitMs (0: answer at once); HighWatermark is the
 /// high watermark the follower knows, so a higher one on the leader is news that is answered at once (as Kafka's
@@ -51,7 +51,9 @@ public sealed record FetchRequest(
 
 /// <summary>
 /// The leader's answer. When the follower's log diverges, DivergingEpoch/DivergingEndOffset say where to truncate
-/// (Entries is then empty). HighWatermark is -1 while unknown.
+/// (Entries is then empty). HighWatermark is -1 while unknown. LeaderEndpoint is the leader's quorum address
+/// ("host:port") when the answering voter knows it, so an observer that found the quorum through bootstrap servers
+/// can reach the leader (Kafka's NodeEndpoints).
 /// </summary>
 public sealed record FetchResponse(
     short ErrorCode,
@@ -61,7 +63,8 @@ public sealed record FetchResponse(
     long LogStartOffset,
     int DivergingEpoch,
     long DivergingEndOffset,
-    IReadOnlyList<RaftEntry> Entries) : RaftResponse(ErrorCode);
+    IReadOnlyList<RaftEntry> Entries,
+    string? LeaderEndpoint = null) : RaftResponse(ErrorCode);
 
 /// <summary>Kafka's error codes that the quorum uses.</summary>
 public static class RaftErrors

@@ -125,7 +125,10 @@ public sealed class BrokerHost : IAsyncDisposable
             services.Start();
             server.Start();
             services.SetBoundListeners(server.BoundListeners);
-            await quorum.RegisterAsync([services.AdvertisedListener], cancellationToken).ConfigureAwait(false);
+            if (config.IsBrokerRole)
+                await quorum.RegisterAsync([services.AdvertisedListener], cancellationToken).ConfigureAwait(false);
+            else
+                quorum.StartController();
             services.Replicas.Refresh(); // leaderships wait for the registration (ReplicaManager.LocalView)
         }
         catch

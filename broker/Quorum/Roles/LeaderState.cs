@@ -9,6 +9,7 @@ internal sealed class LeaderState : EpochState
 {
     private readonly Dictionary<int, Replica> _replicas = [];
     private readonly List<HeldFetch> _held = [];
+    private readonly Dictionary<int, Replica> _observers = [];
 
     public LeaderState(int epoch, int localId, IEnumerable<int> voters, long epochStartOffset, long nowMs)
         : base(epoch)
@@ -45,6 +46,23 @@ internal sealed class LeaderState : EpochState
         replica.EndOffset = fetchOffset;
         replica.LastFetchMs = nowMs;
         replica.KnowsEpoch = true;
+    }
+
+    /// <summary>An observer's fetch: tracked for DescribeQuorum and broker liveness, never counted for the commit.</summary>
+    public void OnObserverFetch(int id, long fetchOffset, long nowMs)
+    {
+        if (!_observers.TryGetValue(id, out var observer))
+            _observers[id] = observer = new Replica();
+        observer.EndOffset = fetchOffset;
+        observer.LastFetchMs = nowMs;
+    }
+
+    /// <summary>Observers that fetched at or after <paramref name="sinceMs"/>, by id; older ones are forgotten.</summary>
+    public IReadOnlyList<VoterState> DescribeObservers(long sinceMs)
+    {
+        foreach (var id in _observers.Where(kv => kv.Value.LastFetchMs < sinceMs).Select(kv => kv.Key).ToList())
+            _observers.Remove(id);
+        return [.. _observers.OrderBy(kv => kv.Key).Select(kv => new VoterState(kv.Key, kv.Value.EndOffset, kv.Value.LastFetchMs))];
     }
 
     /// <summary>

@@ -195,6 +195,7 @@ public static class RaftCodec
                     w.Int32(entry?.Epoch ?? 0);
                     w.Bytes(entry?.Payload);
                 }
+                w.String(m.LeaderEndpoint);
                 break;
             case ProposeRequest m:
                 w.Byte(ProposeRequestType);
@@ -230,7 +231,7 @@ public static class RaftCodec
             EndQuorumEpochRequestType => new EndQuorumEpochRequest(r.String(), r.Int32(), r.Int32(), ReadInt32List(ref r)),
             EndQuorumEpochResponseType => new EndQuorumEpochResponse(r.Int16(), r.Int32(), r.Int32()),
             FetchRequestType => new FetchRequest(r.String(), r.Int32(), r.Int32(), r.Int64(), r.Int32(), r.Int32(), r.Int32(), r.Int64()),
-            FetchResponseType => new FetchResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Int32(), r.Int64(), ReadEntries(ref r)),
+            FetchResponseType => new FetchResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64(), r.Int64(), r.Int32(), r.Int64(), ReadEntries(ref r), r.String() is { Length: > 0 } endpoint ? endpoint : null),
             ProposeRequestType => new ProposeRequest(r.String(), r.Bytes()),
             ProposeResponseType => new ProposeResponse(r.Int16(), r.Int32(), r.Int32(), r.Int64()),
             _ => throw new InvalidDataException($"unknown Raft message type {type}"),

@@ -23,7 +23,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
     private const int InitialBackoffMs = 50;
     private const int MaxBackoffMs = 1000;
 
-    private readonly Dictionary<int, Peer> _peers = [];
+    private readonly ConcurrentDictionary<int, Peer> _peers = new();
     private readonly int _requestTimeoutMs;
     private readonly Action<string>? _log;
     private readonly CancellationTokenSource _disposing = new();
@@ -45,6 +45,31 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             ArgumentNullException.ThrowIfNull(endpoint, nameof(voters));
             _peers[id] = new Peer(this, id, endpoint);
         }
+    }
+
+    /// <summary>
+    /// Adds a node first named in a response (an observer told where the leader is). A destination known already
+    /// keeps its address: the configured voters are authoritative.
+    /// </summary>
+    public void Learn(int id, string endpoint)
+    {
+        if (_disposed || _peers.ContainsKey(id) || ParseEndpoint(endpoint) is not { } parsed)
+            return;
+        if (_peers.TryAdd(id, new Peer(this, id, parsed)))
+            Log($"Raft transport: node {id} is at {endpoint}");
+    }
+
+    /// <summary>"host:port" (an IPv6 literal in brackets) as an endpoint; null when malformed.</summary>
+    public static DnsEndPoint? ParseEndpoint(string endpoint)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var colon = endpoint.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(endpoint.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is 0 or > 65535)
+            return null;
+        var host = endpoint[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+            host = host[1..^1];
+        return host.Length == 0 ? null : new DnsEndPoint(host, port);
     }
 
     public void Send(int destinationId, RaftRequest request, Action<RaftResponse?> onResponse)

@@ -73,6 +73,18 @@ public sealed class BrokerConfig
     /// <summary>controller.quorum.voters as written (id@host:port,...); empty for a single-node cluster.</summary>
     public string QuorumVoters => Static("controller.quorum.voters") ?? "";
 
+    /// <summary>controller.quorum.bootstrap.servers (host:port,...): where a broker-only node finds the quorum without the voter list.</summary>
+    public string QuorumBootstrapServers => Static("controller.quorum.bootstrap.servers") ?? "";
+
+    /// <summary>process.roles as written, trimmed (broker,controller by default).</summary>
+    public IReadOnlyList<string> ProcessRoles => ConfigKey.SplitList(Static("process.roles") ?? "broker,controller");
+
+    /// <summary>Whether this node registers as a broker and hosts partitions (process.roles contains broker).</summary>
+    public bool IsBrokerRole => ProcessRoles.Contains("broker", StringComparer.Ordinal);
+
+    /// <summary>Whether this node is a quorum voter and may be the active controller (process.roles contains controller).</summary>
+    public bool IsControllerRole => ProcessRoles.Contains("controller", StringComparer.Ordinal);
+
     /// <summary>
     /// cluster.id: the id every member of a multi-broker cluster shares (Kafka takes it from `kafka-storage
     /// format`). Unset, a single node generates one and a quorum member derives it from the voter list.

@@ -13,6 +13,7 @@ public static class BrokerConfigDefs
         new("broker.id", ConfigType.Int, "-1"),
         new("process.roles", ConfigType.List, "broker,controller"),
         new("controller.quorum.voters", ConfigType.List, ""),
+        new("controller.quorum.bootstrap.servers", ConfigType.List, ""),
         new("cluster.id", ConfigType.String, null),
         new("controller.listener.names", ConfigType.String, null),
         new("controller.quorum.election.timeout.ms", ConfigType.Int, "1000") { Min = 1 },

@@ -5,7 +5,8 @@ namespace KafkaOperator.Server.Controller;
 
 /// <summary>
 /// The active controller's view of which brokers are alive, as KRaft's BrokerHeartbeatManager keeps it. Every
-/// broker here is also a quorum voter, so its fetches from the quorum leader are its heartbeats: a broker whose
+/// broker fetches the metadata log from the quorum leader (as a voter, or as an observer when it is broker-only), so
+/// those fetches are its heartbeats: a broker whose
 /// last fetch is older than broker.session.timeout.ms is fenced (its partitions lose their leader), and a fenced
 /// broker that fetches again is unfenced. Only the leader decides, and only from what it saw in its own term: a
 /// new leader gives every broker a full session before fencing it.
@@ -25,7 +26,8 @@ public sealed class BrokerLiveness
 
     /// <summary>
     /// The fence and unfence records the leader should commit now. <paramref name="leaderForMs"/> is how long this
-    /// node has led; voters' fetch times are on the quorum's clock, compared with the leader's own entry.
+    /// node has led; <paramref name="voters"/> are the voters and observers the leader saw fetch, their fetch times on
+    /// the quorum's clock, compared with the leader's own entry.
     /// </summary>
     public IReadOnlyList<MetadataRecord> Decide(MetadataImage image, IReadOnlyList<VoterState> voters, long leaderForMs)
     {
@@ -45,9 +47,8 @@ public sealed class BrokerLiveness
                     records.Add(new UnfenceBrokerRecord(broker.Id, broker.Epoch));
                 continue;
             }
-            var voter = voters.FirstOrDefault(v => v.Id == broker.Id);
-            if (voter is null)
-                continue;
+            // Not seen this term (an observer that never fetched, or one forgotten): silent since the term began.
+            var voter = voters.FirstOrDefault(v => v.Id == broker.Id) ?? new VoterState(broker.Id, -1, -1);
             var silentMs = voter.LastFetchMs < 0 ? leaderForMs : self.LastFetchMs - voter.LastFetchMs;
             if (!broker.Fenced && silentMs > _sessionTimeoutMs)
                 records.Add(new FenceBrokerRecord(broker.Id, broker.Epoch));

@@ -11,8 +11,8 @@ using KafkaOperator.Storage.Io;
 namespace KafkaOperator.Server.Controller;
 
 /// <summary>
-/// This node's member of the metadata quorum (combined mode: every broker is also a controller voter, as the
-/// operator runs a KafkaCluster): the Raft node with its log in <c>__cluster_metadata-0</c> of the first log dir,
+/// This node's member of the metadata quorum (a voter when process.roles has controller, an observer on a
+/// broker-only node): the Raft node with its log in <c>__cluster_metadata-0</c> of the first log dir,
 /// its TCP server on the controller listener, the metadata store on top, broker registration, and, while this node
 /// is the active controller, the controller's decisions (<see cref="ActiveController"/>). Without
 /// controller.quorum.voters the quorum is this node alone, as a one-node KRaft cluster: it elects itself at start
@@ -47,11 +47,18 @@ public sealed class QuorumHost : IAsyncDisposable
         _server = server;
         _log = log;
         _logWasEmpty = logWasEmpty;
-        _controller = new ActiveController(config, store, () => node.Leader, node.DescribeVoters);
+        // Broker-only nodes fetch as observers: their fetches are their heartbeats as much as the voters' are.
+        _controller = new ActiveController(config, store, () => node.Leader, () => [.. node.DescribeVoters(), .. node.DescribeObservers()]);
     }
 
-    /// <summary>The quorum's voters: controller.quorum.voters, or this node alone (no address) when that is empty.</summary>
+    /// <summary>
+    /// The quorum's voters: controller.quorum.voters, or this node alone (no address) when that is empty on a
+    /// combined node; empty on a broker-only node that found the quorum through bootstrap servers.
+    /// </summary>
     public IReadOnlyList<QuorumVoter> Voters { get; }
+
+    /// <summary>Whether this node votes (process.roles contains controller); false: a broker-only observer.</summary>
+    public bool IsVoter => _node.IsVoter;
 
     public QuorumMetadataStore Store { get; }
 
@@ -67,7 +74,9 @@ public sealed class QuorumHost : IAsyncDisposable
     public static IReadOnlyList<QuorumVoter> VotersOf(BrokerConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return config.QuorumVoters.Length > 0 ? QuorumVoters.Parse(config.QuorumVoters) : [new QuorumVoter(config.NodeId, "", 0)];
+        if (config.QuorumVoters.Length > 0)
+            return QuorumVoters.Parse(config.QuorumVoters);
+        return config.IsControllerRole ? [new QuorumVoter(config.NodeId, "", 0)] : [];
     }
 
     /// <summary>
@@ -77,27 +86,31 @@ public sealed class QuorumHost : IAsyncDisposable
     public static QuorumHost Start(BrokerConfig config, string clusterId)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var configured = config.QuorumVoters.Length > 0;
+        ProcessRoles.Validate(config);
+        var voter = config.IsControllerRole;
         var voters = VotersOf(config);
-        if (voters.All(v => v.Id != config.NodeId))
-            throw new ConfigException($"node.id {config.NodeId} is not one of controller.quorum.voters ({config.QuorumVoters}); brokers that are not voters are not supported yet");
-        var listener = configured
-            ? config.ControllerListener ?? throw new ConfigException("controller.listener.names must name one of the listeners when controller.quorum.voters is set")
-            : null;
+        // Only voters listen: observers fetch from the leader and nobody sends them anything.
+        var listener = voter && config.QuorumVoters.Length > 0 ? config.ControllerListener : null;
         var dir = Path.Combine(config.LogDirs[0], MetadataDirName);
         Directory.CreateDirectory(dir);
-        CheckVoterSet(dir, voters);
+        if (voter)
+            CheckVoterSet(dir, voters);
+        // Bootstrap servers get ids below -1 (as Kafka's), so they never collide with a node id or "none".
+        var bootstrap = ProcessRoles.BootstrapServers(config).Select((s, i) => (Id: -2 - i, s.Host, s.Port)).ToList();
         // A voter's fetches are its broker heartbeats (BrokerLiveness): a held fetch may not wait longer than a
         // heartbeat interval, so a live broker's last fetch is never older than the liveness checks allow.
         var quorumConfig = new QuorumConfig(config.NodeId, [.. voters.Select(v => v.Id)], clusterId,
             config.QuorumElectionTimeoutMs, config.QuorumFetchTimeoutMs, config.QuorumRequestTimeoutMs,
-            FetchMaxWaitMs: config.BrokerHeartbeatIntervalMs);
+            FetchMaxWaitMs: config.BrokerHeartbeatIntervalMs, Bootstrap: [.. bootstrap.Select(b => b.Id)],
+            Endpoints: voters.Where(v => v.Port > 0).ToDictionary(v => v.Id, v => (v.Host.Contains(':', StringComparison.Ordinal) ? $"[{v.Host}]" : v.Host) + ":" + v.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var store = new QuorumMetadataStore(clusterId, config.NodeId);
         var log = FileRaftLog.Open(dir);
         var logWasEmpty = log.EndOffset == 0;
         var state = new FileQuorumStateStore(Path.Combine(dir, "quorum-state"));
         // A voter never sends to itself, so a quorum of one has no peer to address.
         var peers = voters.Where(v => v.Id != config.NodeId).ToDictionary(v => v.Id, v => new DnsEndPoint(v.Host, v.Port));
+        foreach (var b in bootstrap)
+            peers[b.Id] = new DnsEndPoint(b.Host, b.Port);
         var transport = new TcpRaftTransport(peers, config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m));
         var node = new QuorumNode(quorumConfig, log, state, transport, store);
         store.Attach(new NodeQuorum(node));
@@ -146,7 +159,7 @@ public sealed class QuorumHost : IAsyncDisposable
     {
         await RetryAsync(new BarrierRecord(_config.NodeId), "catching up with the metadata quorum", cancellationToken).ConfigureAwait(false);
         var imported = await LegacyMetadataImport.RunAsync(_config.LogDirs[0], Store, cancellationToken).ConfigureAwait(false);
-        if (Voters.Count > 1 || !_logWasEmpty || imported)
+        if (!IsVoter || Voters.Count > 1 || !_logWasEmpty || imported)
             Store.MarkCaughtUp();
     }
 
@@ -160,6 +173,9 @@ public sealed class QuorumHost : IAsyncDisposable
         _controller.Start();
         await WaitUsableAsync(result.Value, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>A controller-only node registers nothing; it only decides while it leads the quorum.</summary>
+    public void StartController() => _controller.Start();
 
     /// <summary>
     /// Waits, as Kafka's broker waits to be unfenced before it starts serving, until the image shows this broker
@@ -219,7 +235,8 @@ public sealed class QuorumHost : IAsyncDisposable
                 if (since.ElapsedMilliseconds - lastLog >= 5000)
                 {
                     lastLog = since.ElapsedMilliseconds;
-                    Log.Info($"{what}: {ex.Message} (waiting {since.Elapsed.TotalSeconds:F0} s for a quorum of {string.Join(',', Voters.Select(v => v.Id))})");
+                    var quorum = Voters.Count > 0 ? "a quorum of " + string.Join(',', Voters.Select(v => v.Id)) : "the quorum through " + _config.QuorumBootstrapServers;
+                    Log.Info($"{what}: {ex.Message} (waiting {since.Elapsed.TotalSeconds:F0} s for {quorum})");
                 }
             }
             await Task.Delay(100, cancellationToken).ConfigureAwait(false);

@@ -6,10 +6,11 @@ using KafkaOperator.Server.Cluster;
 namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
-/// DescribeQuorum 0–1: the metadata quorum as its leader sees it. Only <c>__cluster_metadata</c> partition 0 is
+/// DescribeQuorum 0–2: the metadata quorum as its leader sees it. Only <c>__cluster_metadata</c> partition 0 is
 /// described; any other partition gets UNKNOWN_TOPIC_OR_PARTITION. A node that is not the leader answers
 /// NOT_LEADER_OR_FOLLOWER with the leader id and epoch it knows, so the caller can ask the leader. A single node
-/// is a quorum of one voter, which leads it. Observers are always empty: every broker is a voter (combined mode).
+/// is a quorum of one voter, which leads it. Observers are the broker-only nodes (process.roles=broker) that fetched
+/// the metadata log from the leader within the last five minutes, with their log end offsets.
 /// </summary>
 public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
 {
@@ -17,7 +18,7 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
 
     public override short MinVersion => 0;
 
-    public override short MaxVersion => 1;
+    public override short MaxVersion => 2;
 
     protected override ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
     {
@@ -37,6 +38,16 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
                     });
             }
             response.Topics.Add(result);
+        }
+        // v2: where each voter's quorum listener is (dropped for older versions).
+        var listener = services.Config.ControllerListener?.Name ?? "CONTROLLER";
+        foreach (var voter in services.Quorum.Voters.Where(v => v.Port > 0))
+        {
+            response.Nodes.Add(new DescribeQuorumResponse.Node
+            {
+                NodeId = voter.Id,
+                Listeners = [new DescribeQuorumResponse.Listener { Name = listener, Host = voter.Host, Port = (ushort)voter.Port }],
+            });
         }
         return new(response);
     }
@@ -58,15 +69,17 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
             return result;
         }
         foreach (var voter in status.Voters.OrderBy(v => v.Id))
-        {
-            result.CurrentVoters.Add(new DescribeQuorumResponse.ReplicaState
-            {
-                ReplicaId = voter.Id,
-                LogEndOffset = voter.EndOffset,
-                LastFetchTimestamp = voter.LastFetchMs,
-                LastCaughtUpTimestamp = voter.EndOffset >= status.HighWatermark ? voter.LastFetchMs : -1,
-            });
-        }
+            result.CurrentVoters.Add(State(voter, status.HighWatermark));
+        foreach (var observer in status.Observers.OrderBy(v => v.Id))
+            result.Observers.Add(State(observer, status.HighWatermark));
         return result;
     }
+
+    private static DescribeQuorumResponse.ReplicaState State(VoterState replica, long highWatermark) => new()
+    {
+        ReplicaId = replica.Id,
+        LogEndOffset = replica.EndOffset,
+        LastFetchTimestamp = replica.LastFetchMs,
+        LastCaughtUpTimestamp = replica.EndOffset >= highWatermark ? replica.LastFetchMs : -1,
+    };
 }

@@ -6,10 +6,20 @@ namespace KafkaOperator.Quorum.Tests.Core;
 internal sealed class Harness : IRaftTransport, IRaftListener
 {
     public Harness(int id, IReadOnlyList<int> voters, int seed = 1)
+        : this(new QuorumConfig(id, voters, "c", ElectionTimeoutMs: 100, FetchTimeoutMs: 200, RequestTimeoutMs: 100), seed)
     {
-        Config = new QuorumConfig(id, voters, "c", ElectionTimeoutMs: 100, FetchTimeoutMs: 200, RequestTimeoutMs: 100);
+    }
+
+    public Harness(QuorumConfig config, int seed = 1)
+    {
+        Config = config;
         Core = new RaftClient(Config, Log, Store, this, this, new Random(seed), action => action(Now));
     }
+
+    /// <summary>Addresses the core handed its transport (an observer told where the leader is).</summary>
+    public List<(int Id, string Endpoint)> Learned { get; } = [];
+
+    public void Learn(int id, string endpoint) => Learned.Add((id, endpoint));
 
     public QuorumConfig Config { get; }
 

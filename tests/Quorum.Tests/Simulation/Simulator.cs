@@ -6,7 +6,8 @@ namespace KafkaOperator.Quorum.Tests.Simulation;
 /// A cluster of cores on a virtual clock: one priority queue of events (ordered by time, then by insertion), a
 /// network with per-message delay, drops and cut links, and a nemesis that crashes, restarts and partitions nodes.
 /// Everything, nemesis included, draws from one seeded <see cref="Random"/>, so a failing seed replays exactly.
-/// The invariants are checked as events happen (<see cref="Check"/> throws at the first violation).
+/// The invariants are checked as events happen (<see cref="Check"/> throws at the first violation). Nodes after the
+/// voters are observers (broker-only nodes): they follow the log, and must never vote, stand or count for a commit.
 /// </summary>
 internal sealed class Simulator
 {
@@ -17,16 +18,19 @@ internal sealed class Simulator
     private long _sequence;
     private int _proposals;
 
-    public Simulator(int voters, int seed)
+    public Simulator(int voters, int seed, int observers = 0)
     {
         Random = new Random(seed);
         var ids = Enumerable.Range(1, voters).ToList();
-        Nodes = [.. ids.Select(id => new SimNode(this, new QuorumConfig(id, ids, "sim-cluster", ElectionTimeoutMs: 150, FetchTimeoutMs: 300, RequestTimeoutMs: 200)))];
+        VoterCount = voters;
+        Nodes = [.. Enumerable.Range(1, voters + observers).Select(id => new SimNode(this, new QuorumConfig(id, ids, "sim-cluster", ElectionTimeoutMs: 150, FetchTimeoutMs: 300, RequestTimeoutMs: 200)))];
         foreach (var node in Nodes)
             Start(node);
     }
 
     public Random Random { get; }
+
+    public int VoterCount { get; }
 
     public long Now { get; private set; }
 
@@ -197,6 +201,16 @@ internal sealed class Simulator
     private void Check(SimNode node)
     {
         var core = node.Core;
+        if (!core.IsVoter)
+            Assert.True(core.Role is "Follower" or "Unattached", $"observer {node.Id} is {core.Role}");
+        if (core.IsLeader && core.HighWatermark > 0)
+        {
+            // Committed means durable on a majority of the voters: observers' copies never count.
+            var last = core.HighWatermark - 1;
+            var epoch = node.Log.EpochAt(last);
+            var holders = Nodes.Take(VoterCount).Count(n => n.Log.FlushedOffset > last && n.Log.EpochAt(last) == epoch);
+            Assert.True(holders >= VoterCount / 2 + 1, $"leader {node.Id} committed {last} held by only {holders} voter(s)");
+        }
         if (core.IsLeader)
         {
             if (_leaderOfEpoch.TryGetValue(core.Epoch, out var leader))

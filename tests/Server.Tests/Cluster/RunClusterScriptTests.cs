@@ -29,6 +29,15 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
     }
 
     [Fact]
+    public void More_controllers_than_brokers_is_refused_before_anything_starts()
+    {
+        using var script = Start(environment: new Dictionary<string, string> { ["CONTROLLERS"] = "4" });
+        Assert.True(script.WaitForExit(TimeSpan.FromSeconds(30)), "script still running\n" + script.Output);
+        Assert.Equal(2, script.ExitCode);
+        Assert.Contains("CONTROLLERS must be from 1 to BROKERS (3), not '4'", script.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ctrl_c_shows_every_brokers_clean_shutdown_and_exits_0()
     {
         using var script = Start();
@@ -104,7 +113,9 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
 
     private static int CountLines(string text, string what) => text.Split('\n').Count(l => l.Contains(what, StringComparison.Ordinal));
 
-    private ScriptProcess Start(params string[] args)
+    private ScriptProcess Start(params string[] args) => Start(null, args);
+
+    private ScriptProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var (client, controller, metrics) = FreeBasePorts();
         // A new session with SIGINT at its default: the script's process group gets the signal as from a terminal,
@@ -129,6 +140,8 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
         start.Environment["CONTROLLER_PORT"] = controller.ToString(CultureInfo.InvariantCulture);
         start.Environment["METRICS_PORT"] = metrics.ToString(CultureInfo.InvariantCulture);
         start.Environment["DATA_DIR"] = _dataDir;
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            start.Environment[key] = value;
         return new ScriptProcess(start, output);
     }
 

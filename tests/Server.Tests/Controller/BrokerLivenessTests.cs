@@ -54,6 +54,16 @@ public sealed class BrokerLivenessTests
     }
 
     [Fact]
+    public void A_broker_only_node_is_judged_by_its_observer_fetches_and_fenced_when_the_leader_never_saw_one()
+    {
+        // Broker 3 is an observer: it is in the list only while it fetches. Broker 4 never fetched in this term.
+        var image = Image(Broker(0), Broker(3, fenced: true), Broker(4));
+        var records = _liveness.Decide(image, [new VoterState(0, 10, 50_000), new VoterState(3, 10, 49_900)], leaderForMs: 60_000);
+
+        Assert.Equal([new UnfenceBrokerRecord(3, 13), new FenceBrokerRecord(4, 14)], records.OrderBy(r => r is FenceBrokerRecord));
+    }
+
+    [Fact]
     public void Nothing_is_decided_off_the_leader()
     {
         Assert.Empty(_liveness.Decide(Image(Broker(0), Broker(1)), [], leaderForMs: 60_000));

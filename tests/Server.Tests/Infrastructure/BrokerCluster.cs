@@ -6,9 +6,10 @@ using Xunit.Abstractions;
 namespace KafkaOperator.Server.Tests.Infrastructure;
 
 /// <summary>
-/// Several broker processes that form one cluster in combined mode: every broker is also a metadata quorum voter
-/// (controller.quorum.voters lists them all), as the operator configures a KafkaCluster. Ports are fixed before
-/// start because each broker's config names every voter's CONTROLLER port; restarts reuse them.
+/// Several broker processes that form one cluster: the first <c>voters</c> nodes (all by default) are metadata
+/// quorum voters in combined mode (controller.quorum.voters lists them), the rest broker-only nodes
+/// (process.roles=broker, observers of the quorum), as the operator configures a KafkaCluster. Ports are fixed before
+/// start because each node's config names every voter's CONTROLLER port; restarts reuse them.
 /// </summary>
 public sealed class BrokerCluster : IAsyncDisposable
 {
@@ -24,26 +25,30 @@ public sealed class BrokerCluster : IAsyncDisposable
     /// </param>
     /// <param name="perBroker">Settings for broker i on top of the shared ones (its rack, say).</param>
     public static async Task<BrokerCluster> StartAsync(int count, ITestOutputHelper? output = null, IReadOnlyDictionary<string, string>? overrides = null,
-        IsolatedNetwork? network = null, Func<int, IReadOnlyDictionary<string, string>>? perBroker = null)
+        IsolatedNetwork? network = null, Func<int, IReadOnlyDictionary<string, string>>? perBroker = null, int? voterCount = null)
     {
+        var votersCount = voterCount ?? count;
         // One call for both listeners' ports: two calls could hand out the same released port twice.
         var free = network is null ? FreePorts(2 * count) : [];
         var kafkaPorts = network is null ? free[..count] : [.. Enumerable.Repeat(9092, count)];
         var controllerPorts = network is null ? free[count..] : [.. Enumerable.Repeat(9093, count)];
         string HostOf(int i) => network?.Address(i) ?? "127.0.0.1";
-        var voters = string.Join(',', Enumerable.Range(0, count).Select(i => $"{i}@{HostOf(i)}:{controllerPorts[i]}"));
+        var voters = string.Join(',', Enumerable.Range(0, votersCount).Select(i => $"{i}@{HostOf(i)}:{controllerPorts[i]}"));
         var clusterId = "test-" + Guid.NewGuid().ToString("N")[..16];
         var starts = new List<Task<BrokerProcess>>();
         for (var i = 0; i < count; i++)
         {
+            var voter = i < votersCount;
             var settings = new Dictionary<string, string>
             {
                 ["node.id"] = i.ToString(CultureInfo.InvariantCulture),
-                ["process.roles"] = "broker,controller",
+                ["process.roles"] = voter ? "broker,controller" : "broker",
                 ["cluster.id"] = clusterId,
                 ["controller.quorum.voters"] = voters,
                 ["controller.listener.names"] = "CONTROLLER",
-                ["listeners"] = $"PLAINTEXT://{HostOf(i)}:{kafkaPorts[i]},CONTROLLER://{HostOf(i)}:{controllerPorts[i]}",
+                ["listeners"] = voter
+                    ? $"PLAINTEXT://{HostOf(i)}:{kafkaPorts[i]},CONTROLLER://{HostOf(i)}:{controllerPorts[i]}"
+                    : $"PLAINTEXT://{HostOf(i)}:{kafkaPorts[i]}",
                 ["advertised.listeners"] = $"PLAINTEXT://{HostOf(i)}:{kafkaPorts[i]}",
             };
             foreach (var (k, v) in overrides ?? new Dictionary<string, string>())

@@ -156,7 +156,7 @@ public sealed class AdminTests
     {
         await using var broker = await TestBroker.StartAsync();
         using var conn = broker.Connect();
-        foreach (short v in new short[] { 0, 1 })
+        foreach (short v in new short[] { 0, 1, 2 })
         {
             var r = await conn.RequestAsync<DescribeQuorumRequest, DescribeQuorumResponse>(ApiKey.DescribeQuorum, v, new DescribeQuorumRequest
             {

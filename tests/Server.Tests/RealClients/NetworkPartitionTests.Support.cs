@@ -20,33 +20,6 @@ public sealed partial class NetworkPartitionTests
 
     private static string AckPath(BrokerCluster cluster, string name) => Path.Combine(cluster.Brokers[0].DataDir, "..", name);
 
-    private static RunningScript StartStorm(string python, BrokerCluster cluster, string topic, string acks) =>
-        RunningScript.Start(python,
-        [
-            Path.Combine(RepoPaths.PythonDir, "durability_storm.py"), cluster.BootstrapServers, topic, "storm", acks,
-            $"{AckedBeforeCut}", $"{Total}", "--create", $"{PartitionCount}", "--rf", "3", "--min-isr", "2",
-        ]);
-
-    private static void AssertStormOk(int exit, RunningScript storm, BrokerCluster cluster)
-    {
-        var summary = storm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-        Assert.True(exit == 0 && summary.Contains("\"ok\": true", StringComparison.Ordinal),
-            $"storm: {summary}\n{Tail(storm.Stderr)}\n{string.Join("\n", cluster.Brokers.Select(b => Tail(b.Log)))}");
-    }
-
-    private async Task<JsonElement> VerifyAsync(string python, BrokerCluster cluster, string topic, params string[] phases)
-    {
-        var verify = await ClientScript.RunAsync(python,
-            [Path.Combine(RepoPaths.PythonDir, "durability_verify.py"), cluster.BootstrapServers, topic, .. phases],
-            TimeSpan.FromMinutes(2), output);
-        var summary = verify.RequireSummary();
-        Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
-        Assert.Equal(Total, summary.GetProperty("acked").GetProperty("storm").GetInt32());
-        Assert.Equal(Total, summary.GetProperty("in_log").GetProperty("storm").GetInt32());
-        output.WriteLine(JsonSerializer.Serialize(summary));
-        return summary;
-    }
-
     /// <summary>The storm's acknowledgements so far ("partition offset i time-ms" lines; a torn last line is skipped).</summary>
     private static List<Ack> ReadAcks(string path)
     {
@@ -180,11 +153,9 @@ public sealed partial class NetworkPartitionTests
         }
         catch (TimeoutException e)
         {
-            throw new TimeoutException($"{e.Message}\nstorm stdout:\n{Tail(storm.Stdout)}\nstorm stderr:\n{Tail(storm.Stderr, 20_000)}", e);
+            throw new TimeoutException($"{e.Message}\nstorm stdout:\n{DurabilityStorm.Tail(storm.Stdout)}\nstorm stderr:\n{DurabilityStorm.Tail(storm.Stderr, 20_000)}", e);
         }
     }
-
-    private static string Tail(string text, int length = 3000) => text.Length <= length ? text : "..." + text[^length..];
 
     /// <summary>
     /// One client per broker that talks to that broker only, so the test reads each broker's own metadata (an

@@ -56,7 +56,7 @@ public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
         var topic = "isolated-" + Guid.NewGuid().ToString("N")[..8];
         var probes = "probes-" + Guid.NewGuid().ToString("N")[..8];
         var acks = AckPath(cluster, "acks-isolated.txt");
-        using var storm = StartStorm(python, cluster, topic, acks);
+        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, AckedBeforeCut, Total, (PartitionCount, 3, 2));
         await storm.WaitForLineAsync("ACKED", Deadline);
 
         await using var views = await Views.ConnectAsync(cluster);
@@ -102,10 +102,10 @@ public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
         var convergedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
         var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
-        AssertStormOk(exit, storm, cluster);
+        DurabilityStorm.AssertOk(exit, storm, cluster);
         var stormFirstAcks = ReadAcks(acks);
         var stormResumed = moved.Select(p => stormFirstAcks.Where(a => a.Partition == p && a.Offset >= frozen[p]).Min(a => a.Time) - cutAt).ToList();
-        await VerifyAsync(python, cluster, topic, $"storm={acks}");
+        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, Total, Total, $"{DurabilityStorm.Phase}={acks}");
         await AssertReplicasIdenticalAsync(cluster, [(topic, PartitionCount), (probes, 3)]);
         var probeLog = await ReadValuesAsync(views.Of(controller), probes, probePartition);
         Assert.Equal(["acked-0-on-the-new-leader"], probeLog);
@@ -133,7 +133,7 @@ public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
         await using var cluster = await BrokerCluster.StartAsync(3, output, Settings, network);
         var topic = "cut-" + Guid.NewGuid().ToString("N")[..8];
         var acks = AckPath(cluster, "acks-cut.txt");
-        using var storm = StartStorm(python, cluster, topic, acks);
+        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, AckedBeforeCut, Total, (PartitionCount, 3, 2));
         await storm.WaitForLineAsync("ACKED", Deadline);
 
         await using var views = await Views.ConnectAsync(cluster);
@@ -182,7 +182,7 @@ public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
             Assert.Equal(ErrorCode.None, await ProduceUntilLeaderAsync(views.Of(controller), p.LeaderId, probes, p.Partition, $"acked-while-cut-{p.Partition}"));
         }
         var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
-        AssertStormOk(exit, storm, cluster);
+        DurabilityStorm.AssertOk(exit, storm, cluster);
         var affected = before.Partitions.Where(p => p.LeaderId != controller).Select(p => p.Partition).ToHashSet();
         var ackedWhileShrunk = ReadAcks(acks).Count(a => affected.Contains(a.Partition) && a.Time > shrunkAt);
 
@@ -190,7 +190,7 @@ public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
         var healedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await WaitForConvergenceAsync(views);
         var convergedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        await VerifyAsync(python, cluster, topic, $"storm={acks}");
+        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, Total, Total, $"{DurabilityStorm.Phase}={acks}");
         await AssertReplicasIdenticalAsync(cluster, [(topic, PartitionCount)]);
 
         output.WriteLine($"cut -> ISRs shrunk (seen by the controller): {shrunkAt - cutAt} ms; {ackedWhileShrunk} records acknowledged on the " +

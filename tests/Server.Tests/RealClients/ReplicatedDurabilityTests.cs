@@ -1,4 +1,3 @@
-using System.Text.Json;
 using KafkaOperator.Client.Network;
 using KafkaOperator.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
@@ -43,7 +42,7 @@ public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
         await using var cluster = await BrokerCluster.StartAsync(3, output, Settings);
         var topic = "replicated-" + Guid.NewGuid().ToString("N")[..8];
         var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks.txt");
-        using var storm = StartStorm(python, cluster, topic, acks);
+        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, AckedBeforeKill, Total, (PartitionCount, 3, 2));
         await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
 
         await using var client = await KafkaCluster.ConnectAsync(cluster.BootstrapServers);
@@ -58,11 +57,22 @@ public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
         // controller until message.timeout.ms fails them, although every broker names the new leader (README, Tests).
         // Kafka promises nothing for sends that were never acknowledged, so here such failures are reported, not
         // failed on, as long as most records got through; every acknowledged one is still checked below.
-        var acked = victim == Victim.ActiveController ? AssertStormDelivered(exit, storm, cluster) : AssertStormOk(exit, storm, cluster);
+        var acked = Total;
+        if (victim == Victim.ActiveController)
+        {
+            var (delivered, failed) = DurabilityStorm.AssertDelivered(exit, storm, cluster, Total);
+            if (failed > 0)
+                output.WriteLine($"librdkafka failed {failed} of {Total} sends (message.timeout.ms) after the controller's kill; {delivered} acknowledged");
+            acked = delivered;
+        }
+        else
+        {
+            DurabilityStorm.AssertOk(exit, storm, cluster);
+        }
         output.WriteLine($"kill -9 of broker {killed} ({victim}, leader of {led.Count} partition(s)); failover times are measured by make bench");
 
         await cluster.Brokers[killed].RestartAsync();
-        await VerifyAsync(python, cluster, topic, acks, acked);
+        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, acked, Total, $"{DurabilityStorm.Phase}={acks}");
     }
 
     [Fact]
@@ -72,7 +82,7 @@ public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
         await using var cluster = await BrokerCluster.StartAsync(3, output, Settings);
         var topic = "rolling-" + Guid.NewGuid().ToString("N")[..8];
         var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks-rolling.txt");
-        using var storm = StartStorm(python, cluster, topic, acks);
+        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, AckedBeforeKill, Total, (PartitionCount, 3, 2));
         await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
 
         await using var client = await KafkaCluster.ConnectAsync(cluster.BootstrapServers);
@@ -86,53 +96,7 @@ public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
         }
 
         var exit = await storm.WaitForExitAsync(TimeSpan.FromMinutes(3));
-        AssertStormOk(exit, storm, cluster);
-        await VerifyAsync(python, cluster, topic, acks);
+        DurabilityStorm.AssertOk(exit, storm, cluster);
+        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, Total, Total, $"{DurabilityStorm.Phase}={acks}");
     }
-
-    private static RunningScript StartStorm(string python, BrokerCluster cluster, string topic, string acks) =>
-        RunningScript.Start(python,
-        [
-            Path.Combine(RepoPaths.PythonDir, "durability_storm.py"), cluster.BootstrapServers, topic, "storm", acks,
-            $"{AckedBeforeKill}", $"{Total}", "--create", $"{PartitionCount}", "--rf", "3", "--min-isr", "2",
-        ]);
-
-    private static int AssertStormOk(int exit, RunningScript storm, BrokerCluster cluster)
-    {
-        var summary = storm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-        Assert.True(exit == 0 && summary.Contains("\"ok\": true", StringComparison.Ordinal),
-            $"storm: {summary}\n{Tail(storm.Stderr)}\n{string.Join("\n", cluster.Brokers.Select(b => Tail(b.Log)))}");
-        return Total;
-    }
-
-    /// <summary>Every record produced was answered (acknowledged or failed), and at least 90 % were acknowledged.</summary>
-    private int AssertStormDelivered(int exit, RunningScript storm, BrokerCluster cluster)
-    {
-        var line = storm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-        var context = $"storm: {line}\n{Tail(storm.Stderr)}\n{string.Join("\n", cluster.Brokers.Select(b => Tail(b.Log)))}";
-        Assert.True(exit == 0 && line.StartsWith('{'), context);
-        using var summary = JsonDocument.Parse(line);
-        var root = summary.RootElement;
-        var acked = root.GetProperty("acked").GetInt32();
-        var failed = root.GetProperty("failed").GetInt32();
-        Assert.True(root.GetProperty("undelivered").GetInt32() == 0 && acked + failed == Total && acked >= Total * 9 / 10, context);
-        if (failed > 0)
-            output.WriteLine($"librdkafka failed {failed} of {Total} sends (message.timeout.ms) after the controller's kill; {acked} acknowledged");
-        return acked;
-    }
-
-    private async Task VerifyAsync(string python, BrokerCluster cluster, string topic, string acks, int acked = Total)
-    {
-        var verify = await ClientScript.RunAsync(python,
-            [Path.Combine(RepoPaths.PythonDir, "durability_verify.py"), cluster.BootstrapServers, topic, $"storm={acks}"],
-            TimeSpan.FromMinutes(2), output);
-        var summary = verify.RequireSummary();
-        Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
-        Assert.Equal(acked, summary.GetProperty("acked").GetProperty("storm").GetInt32());
-        // A send that failed on the client's timeout may still have been written: never fewer than acknowledged.
-        Assert.InRange(summary.GetProperty("in_log").GetProperty("storm").GetInt32(), acked, Total);
-        output.WriteLine(JsonSerializer.Serialize(summary));
-    }
-
-    private static string Tail(string text) => text.Length <= 3000 ? text : "..." + text[^3000..];
 }

@@ -44,7 +44,7 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
             Configs = new Dictionary<string, string?> { ["min.insync.replicas"] = "2" },
         }])).ThrowIfAnyFailed();
         var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks-moved.txt");
-        using var storm = StartStorm(python, cluster, topic, acks, create: null);
+        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, 10_000, Total);
         await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
 
         var move = ctl.WritePlan("move", topic, partitions, New);
@@ -83,8 +83,8 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
         var rate = (await admin.DescribeConfigsAsync([ConfigResource.Broker(2)]))[0]["leader.replication.throttled.rate"];
         Assert.Equal("9223372036854775807", rate?.Value);
 
-        AssertStormOk(await storm.WaitForExitAsync(TimeSpan.FromMinutes(3)), storm, cluster);
-        await VerifyAsync(python, cluster, topic, acks);
+        DurabilityStorm.AssertOk(await storm.WaitForExitAsync(TimeSpan.FromMinutes(3)), storm, cluster);
+        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, Total, Total, $"{DurabilityStorm.Phase}={acks}");
     }
 
     [Fact]
@@ -96,7 +96,7 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
         var ctl = new ReassignmentCluster(cluster, output);
         var topic = "rf-" + Guid.NewGuid().ToString("N")[..8];
         var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks-rf.txt");
-        using var storm = StartStorm(python, cluster, topic, acks, create: (partitions, 1));
+        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, 10_000, Total, (partitions, 1, null));
         await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
         await using var admin = await KafkaAdminClient.ConnectAsync(cluster.BootstrapServers);
         var start = await admin.DescribeTopicAsync(topic);
@@ -121,8 +121,8 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
         var two = await admin.DescribeTopicAsync(topic);
         Assert.All(two.Partitions, p => Assert.Equal(Two(p.Partition)[0], p.LeaderId));
 
-        AssertStormOk(await storm.WaitForExitAsync(TimeSpan.FromMinutes(3)), storm, cluster);
-        await VerifyAsync(python, cluster, topic, acks);
+        DurabilityStorm.AssertOk(await storm.WaitForExitAsync(TimeSpan.FromMinutes(3)), storm, cluster);
+        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, Total, Total, $"{DurabilityStorm.Phase}={acks}");
     }
 
     /// <summary>
@@ -223,33 +223,4 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
         var configs = await admin.DescribeTopicConfigsAsync(topic);
         Assert.NotEqual(ConfigSource.DynamicTopicConfig, configs["follower.replication.throttled.replicas"]?.Source);
     }
-
-    private static RunningScript StartStorm(string python, BrokerCluster cluster, string topic, string acks, (int Partitions, int Rf)? create)
-    {
-        List<string> args = [Path.Combine(RepoPaths.PythonDir, "durability_storm.py"), cluster.BootstrapServers, topic, "storm", acks, "10000", $"{Total}"];
-        if (create is { } c)
-            args.AddRange(["--create", $"{c.Partitions}", "--rf", $"{c.Rf}"]);
-        return RunningScript.Start(python, args);
-    }
-
-    private static void AssertStormOk(int exit, RunningScript storm, BrokerCluster cluster)
-    {
-        var summary = storm.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";
-        Assert.True(exit == 0 && summary.Contains("\"ok\": true", StringComparison.Ordinal),
-            $"storm: {summary}\n{Tail(storm.Stderr)}\n{string.Join("\n", cluster.Brokers.Select(b => Tail(b.Log)))}");
-    }
-
-    private async Task VerifyAsync(string python, BrokerCluster cluster, string topic, string acks)
-    {
-        var verify = await ClientScript.RunAsync(python,
-            [Path.Combine(RepoPaths.PythonDir, "durability_verify.py"), cluster.BootstrapServers, topic, $"storm={acks}"],
-            TimeSpan.FromMinutes(2), output);
-        var summary = verify.RequireSummary();
-        Assert.True(summary.GetProperty("ok").GetBoolean(), summary.GetRawText());
-        Assert.Equal(Total, summary.GetProperty("acked").GetProperty("storm").GetInt32());
-        Assert.Equal(Total, summary.GetProperty("in_log").GetProperty("storm").GetInt32());
-        output.WriteLine(JsonSerializer.Serialize(summary));
-    }
-
-    private static string Tail(string text) => text.Length <= 3000 ? text : "..." + text[^3000..];
 }
