@@ -114,3 +114,72 @@ public sealed class ClusterRollRealBrokerTests(ITestOutputHelper output) : IAsyn
         Assert.Equal(acked, ends.Sum(e => e.Offset));
     }
 }
+
+/// <summary>
+/// A scale-down the operator must refuse, against real brokers: one combined voter and two broker-only nodes, an RF 3
+/// topic, spec.replicas lowered to 2. The StatefulSet keeps three brokers, nothing is reassigned, and the condition
+/// names the topic.
+/// </summary>
+public sealed class ScaleDownRefusalRealBrokerTests : IAsyncLifetime
+{
+    private const string Ns = "kafka";
+    private FakeApiServer _server = null!;
+    private TestKubelet _kubelet = null!;
+    private readonly KafkaTopicAdmin _admin = new();
+    private ClusterReconciler _reconciler = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeApiServer.StartAsync();
+        _kubelet = await TestKubelet.StartAsync(_server.Client, Ns, "demo", 3, new Dictionary<string, string>(), controllers: 1);
+        _reconciler = new ClusterReconciler(_server.Client, new MemoryEventSink(), new ModelOptions(), NullLogger<ClusterReconciler>.Instance, _admin,
+            new ClusterOperationsOptions { Bootstrap = _ => _kubelet.Bootstrap });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _admin.DisposeAsync();
+        await _kubelet.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private async Task<KafkaCluster> ReconcileAsync()
+    {
+        Assert.Null(_kubelet.Failure);
+        var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        var result = await _reconciler.ReconcileAsync(c, CancellationToken.None);
+        Assert.True(result.Succeeded, result.Error);
+        return (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+    }
+
+    [Fact]
+    public async Task Scale_down_is_refused_while_an_rf_3_topic_would_not_fit()
+    {
+        var cluster = Samples.Cluster("demo", 3, Ns);
+        cluster.Metadata.Uid = null;
+        cluster.Spec.Controllers = 1;
+        await _server.Client.CreateAsync(cluster);
+        KafkaCluster c = null!;
+        await Poll.UntilAsync(async () =>
+        {
+            c = await ReconcileAsync();
+            return Conditions.IsTrue(c.Status?.Conditions, ConditionTypes.Ready);
+        }, "the cluster Ready", TimeSpan.FromSeconds(60));
+        Assert.Equal(["broker,controller", "broker", "broker"], c.Status!.Brokers!.Select(b => b.Roles));
+
+        await using var admin = await KafkaAdminClient.ConnectAsync(_kubelet.Bootstrap);
+        Assert.Null((await admin.CreateTopicAsync("wide", 3, 3)).Error);
+        await Poll.UntilAsync(async () => (await ReconcileAsync()).Status?.Kafka?.Partitions == 3, "the topic seen by the operator", TimeSpan.FromSeconds(30));
+
+        c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        c.Spec.Replicas = 2;
+        await _server.Client.ReplaceAsync(c);
+        c = await ReconcileAsync();
+        var ready = Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!;
+        Assert.Equal("ScaleDownBlocked", ready.Reason);
+        Assert.Contains("wide", ready.Message, StringComparison.Ordinal);
+        Assert.Equal(3, (await _server.Client.GetAsync<k8s.Models.V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        Assert.Empty(await admin.ListPartitionReassignmentsAsync());
+        Assert.All((await admin.DescribeTopicAsync("wide")).Partitions, p => Assert.Equal(3, p.Replicas.Count));
+    }
+}

@@ -10,7 +10,7 @@ namespace KafkaOperator.Operator.Tests.RealBroker;
 
 /// <summary>
 /// Plays the StatefulSet controller and the kubelet against the in-process API server with real broker processes:
-/// one process per ordinal (combined broker+controller nodes, their voter list from the ports it hands out), a pod
+/// one process per ordinal (combined voters below the controller count, broker-only above), a pod
 /// per ordinal at the StatefulSet's current revision, Ready exactly when the broker's /ready answers 200. A deleted
 /// pod stops its broker with SIGTERM (a clean shutdown, as the kubelet does) and comes back with the broker
 /// restarted on the same data directory and ports.
@@ -43,21 +43,23 @@ public sealed class TestKubelet : IAsyncDisposable
 
     public Exception? Failure { get; private set; }
 
-    public static async Task<TestKubelet> StartAsync(IKubeClient client, string ns, string cluster, int count, IReadOnlyDictionary<string, string> settings)
+    /// <summary>Ordinals below <paramref name="controllers"/> are combined voters, the others broker-only, as the operator renders them.</summary>
+    public static async Task<TestKubelet> StartAsync(IKubeClient client, string ns, string cluster, int count, IReadOnlyDictionary<string, string> settings, int? controllers = null)
     {
+        var voterCount = controllers ?? count;
         var ports = FreePorts(2 * count);
-        var voters = string.Join(',', Enumerable.Range(0, count).Select(i => $"{i}@127.0.0.1:{ports[count + i]}"));
+        var voters = string.Join(',', Enumerable.Range(0, voterCount).Select(i => $"{i}@127.0.0.1:{ports[count + i]}"));
         var clusterId = "op-" + Guid.NewGuid().ToString("N")[..16];
         var starts = Enumerable.Range(0, count).Select(i =>
         {
             var overrides = new Dictionary<string, string>(settings)
             {
                 ["node.id"] = i.ToString(CultureInfo.InvariantCulture),
-                ["process.roles"] = "broker,controller",
+                ["process.roles"] = i < voterCount ? "broker,controller" : "broker",
                 ["cluster.id"] = clusterId,
                 ["controller.quorum.voters"] = voters,
                 ["controller.listener.names"] = "CONTROLLER",
-                ["listeners"] = $"PLAINTEXT://127.0.0.1:{ports[i]},CONTROLLER://127.0.0.1:{ports[count + i]}",
+                ["listeners"] = i < voterCount ? $"PLAINTEXT://127.0.0.1:{ports[i]},CONTROLLER://127.0.0.1:{ports[count + i]}" : $"PLAINTEXT://127.0.0.1:{ports[i]}",
                 ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{ports[i]}",
             };
             return ServerBroker.StartAsync(overrides: overrides);
