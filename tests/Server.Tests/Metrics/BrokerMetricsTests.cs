@@ -151,6 +151,13 @@ public sealed class BrokerMetricsTests(ITestOutputHelper output)
         Assert.Equal(404, (await Scrape.GetAsync(new Uri(uri, "/metrics/x"))).Status);
         Assert.Equal(405, (await Scrape.GetAsync(uri, method: HttpMethod.Post)).Status);
         Assert.Equal(200, (await Scrape.GetAsync(new Uri(uri, "/metrics?name[]=x"))).Status);
+        // The readiness probe: a single node that answers requests is registered, caught up and unfenced.
+        using (var http = new HttpClient())
+        using (var ready = await http.GetAsync(new Uri(uri, "/ready")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("ready\n", await ready.Content.ReadAsStringAsync());
+        }
 
         // Connections beyond metrics.max.connections are closed unanswered: two idle ones hold both slots.
         using var idle1 = await ConnectAsync(broker.MetricsPort);
