@@ -3,8 +3,10 @@
 # Needs: kubectl, a cluster that can pull the images (build and push them first, then pass the same names:
 # `make images REGISTRY=r TAG=t`, `docker push` both, `make e2e REGISTRY=r TAG=t`), a default StorageClass.
 # It deploys the operator, creates a 3-broker cluster and a topic, produces and consumes through the bootstrap
-# Service, deletes a broker pod and checks it returns with its volume and data, rolls a config change, and deletes
-# the topic through its KafkaTopic.
+# Service, deletes a broker pod and checks it returns with its volume and data, rolls a config change, applies a
+# dynamic key without a restart, rolls and deletes a pod under acks=all load (no failed send, leader balance
+# restored), scales 3 -> 5 -> 3 under load (rebalance onto the new brokers, drain before removal), and deletes the
+# topic through its KafkaTopic.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -48,6 +50,7 @@ kind: KafkaCluster
 metadata: {name: $CLUSTER, namespace: $NS}
 spec:
   replicas: 3
+  controllers: 3
   storage: {size: 1Gi, deleteClaim: true}
   # Topics exist only through KafkaTopics: a client's Metadata request for a missing topic must not create it (the
   # deletion check below relies on that, and so would any check that a topic is gone).
@@ -102,6 +105,63 @@ props=$($KUBECTL -n "$NS" get configmap "$CLUSTER-config" -o jsonpath='{.data.se
 grep -q '^log.retention.hours=48$' <<<"$props" || fail "the ConfigMap does not carry the new config"
 pods_after=$($KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
 [ -z "$(comm -12 <(sort <<<"$pods_before") <(sort <<<"$pods_after"))" ] || fail "not every broker pod was replaced by the roll"
+
+# A producer loop in its own pod: kcat with acks=all (its default) writes one numbered line every 50 ms and exits
+# non-zero on the first failed delivery; `load_stop` ends it and fails the suite if any send failed.
+load_start() {
+  $KUBECTL -n "$NS" run "load-$1" --restart=Never --quiet --image="$KCAT_IMAGE" --command -- sh -c \
+    "i=0; while [ ! -f /tmp/stop ]; do i=\$((i+1)); echo load-$1-\$i; sleep 0.05; done | kcat -b $BOOTSTRAP -t $TOPIC -P -X message.timeout.ms=120000 -X enable.idempotence=true"
+  $KUBECTL -n "$NS" wait --for=condition=Ready "pod/load-$1" --timeout="$TIMEOUT"
+}
+load_stop() {
+  $KUBECTL -n "$NS" exec "load-$1" -- touch /tmp/stop
+  $KUBECTL -n "$NS" wait --for=jsonpath='{.status.phase}'=Succeeded "pod/load-$1" --timeout="$TIMEOUT" || fail "the producer under $1 failed a send"
+}
+cluster_field() { $KUBECTL -n "$NS" get "kafkacluster/$CLUSTER" -o jsonpath="$1"; }
+broker_uids() { $KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}'; }
+
+step "a dynamic key is applied without restarting any broker"
+uids=$(broker_uids)
+$KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"config":{"log.retention.ms":"7200000"}}}'
+for _ in $(seq 1 60); do grep -q log.retention.ms <<<"$(cluster_field '{.status.config.dynamic}')" && break; sleep 2; done
+grep -q log.retention.ms <<<"$(cluster_field '{.status.config.dynamic}')" || fail "status.config.dynamic does not list log.retention.ms"
+[ "$(broker_uids)" = "$uids" ] || fail "a dynamic config change restarted a broker"
+
+step "a roll under acks=all load fails no send"
+load_start roll
+$KUBECTL -n "$NS" annotate "kafkacluster/$CLUSTER" --overwrite kafka.kafkaoperator.io/restart="$(date +%s)"
+$KUBECTL -n "$NS" wait --for=condition=Ready=False "kafkacluster/$CLUSTER" --timeout=60s || true
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+load_stop roll
+
+step "a broker pod deleted under load: no send fails, and leader balance is restored"
+load_start delete
+$KUBECTL -n "$NS" delete pod "$CLUSTER-broker-2" --wait=true
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+load_stop delete
+for _ in $(seq 1 90); do [ "$(cluster_field '{.status.kafka.preferredLeaderImbalance}')" = 0 ] && break; sleep 2; done
+[ "$(cluster_field '{.status.kafka.preferredLeaderImbalance}')" = 0 ] || fail "leaders did not return to their preferred brokers"
+
+step "scale up 3 -> 5 under load: the new brokers receive replicas"
+load_start up
+$KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"replicas":5}}'
+for _ in $(seq 1 300); do [ "$(cluster_field '{.status.rebalance.state}')" = Completed ] && break; sleep 2; done
+[ "$(cluster_field '{.status.rebalance.state}')" = Completed ] || fail "the scale-up rebalance did not complete: $(cluster_field '{.status.rebalance}')"
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+[ "$(cluster_field '{.status.brokers[4].replicas}')" -gt 0 ] || fail "broker 4 holds no replica after the rebalance"
+load_stop up
+
+step "scale down 5 -> 3 under load: drained first, then removed"
+load_start down
+$KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"replicas":3}}'
+for _ in $(seq 1 300); do [ "$($KUBECTL -n "$NS" get statefulset "$CLUSTER-broker" -o jsonpath='{.spec.replicas}')" = 3 ] && break; sleep 2; done
+[ "$($KUBECTL -n "$NS" get statefulset "$CLUSTER-broker" -o jsonpath='{.spec.replicas}')" = 3 ] || fail "the StatefulSet was not scaled down: $(cluster_field '{.status.conditions}')"
+$KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
+load_stop down
+$KUBECTL -n "$NS" get pvc "data-$CLUSTER-broker-4" >/dev/null 2>&1 && fail "the removed broker's claim was kept although deleteClaim is true"
+
+step "a scale-down below the controllers is refused by admission"
+$KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"replicas":2}}' 2>/dev/null && fail "replicas below controllers was admitted"
 
 step "deleting the KafkaTopic deletes the topic"
 $KUBECTL -n "$NS" delete "kafkatopic/$TOPIC" --timeout="$TIMEOUT"

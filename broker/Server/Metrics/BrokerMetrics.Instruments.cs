@@ -103,6 +103,15 @@ public sealed partial class BrokerMetrics
     /// <summary>The quorum's leader is the active controller; a single node is its own.</summary>
     private bool IsActiveController() => _quorum is null || _quorum.Leader.LeaderId == _services.Config.NodeId;
 
+    /// <summary>Null while the broker is RUNNING (registered at its current epoch, caught up, unfenced), else why not.</summary>
+    public string? NotReadyReason() => BrokerState() switch
+    {
+        StateRunning => null,
+        StateStarting => "starting: not registered with the controller at this broker's epoch yet",
+        StateRecovery => "fenced: registered but not caught up with the metadata log",
+        _ => "shutting down",
+    };
+
     private int BrokerState()
     {
         if (_shuttingDown())

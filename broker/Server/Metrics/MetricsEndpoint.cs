@@ -22,6 +22,9 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     public const string MaxConnectionsKey = "metrics.max.connections";
     public const string Path = "/metrics";
 
+    /// <summary>200 while the broker is registered, caught up and unfenced (RUNNING), else 503 naming its state: a readiness probe.</summary>
+    public const string ReadyPath = "/ready";
+
     private const int MaxHeadBytes = 8192;
     private static readonly TimeSpan ExchangeTimeout = TimeSpan.FromSeconds(10);
 
@@ -29,13 +32,15 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     private readonly HttpClient _exporter;
     private readonly Task<int> _exporterPort;
     private readonly int _maxConnections;
+    private readonly Func<string?> _notReady;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _acceptLoop;
     private int _active;
     private long _refused;
 
-    private MetricsEndpoint(Socket listener, Task<int> exporterPort, int maxConnections)
+    private MetricsEndpoint(Socket listener, Task<int> exporterPort, int maxConnections, Func<string?> notReady)
     {
+        _notReady = notReady;
         _listener = listener;
         _maxConnections = maxConnections;
         _exporterPort = exporterPort;
@@ -53,7 +58,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
     public long Refused => Interlocked.Read(ref _refused);
 
     /// <summary>Binds metrics.host:metrics.port; throws <see cref="ConfigException"/> when the port cannot be bound.</summary>
-    public static MetricsEndpoint Start(BrokerConfig config, Task<int> exporterPort)
+    public static MetricsEndpoint Start(BrokerConfig config, Task<int> exporterPort, Func<string?>? notReady = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         var address = config.MetricsHost is { } host ? Resolve(host) : IPAddress.IPv6Any;
@@ -70,7 +75,7 @@ public sealed class MetricsEndpoint : IAsyncDisposable
             socket.Dispose();
             throw new ConfigException($"cannot listen for metrics on {config.MetricsHost ?? "*"}:{config.MetricsPort} ({PortKey}): {ex.Message}");
         }
-        return new MetricsEndpoint(socket, exporterPort, config.GetInt(MaxConnectionsKey));
+        return new MetricsEndpoint(socket, exporterPort, config.GetInt(MaxConnectionsKey), notReady ?? (() => null));
     }
 
     private static IPAddress Resolve(string host) =>
@@ -135,6 +140,13 @@ public sealed class MetricsEndpoint : IAsyncDisposable
             }
             var (method, target, accept) = head.Value;
             var path = target.Split('?', 2)[0];
+            if (path == ReadyPath && method is ("GET" or "HEAD"))
+            {
+                var reason = _notReady();
+                var answer = Encoding.UTF8.GetBytes((reason ?? "ready") + "\n");
+                await SendAsync(client, reason is null ? 200 : 503, reason is null ? "OK" : "Service Unavailable", "text/plain; charset=utf-8", answer, method == "GET", timeout.Token).ConfigureAwait(false);
+                return;
+            }
             if (HotKeys.TopicSkewReport.TopicOf(path) is { } topic && TopicSkew is { } skew)
             {
                 if (method is not ("GET" or "HEAD"))

@@ -20,7 +20,8 @@ public sealed class MetricsHost : IAsyncDisposable
         _metrics = Task.Run(() => new BrokerMetrics(services, dispatcher, quorum, () => _shuttingDown));
         try
         {
-            _endpoint = MetricsEndpoint.Start(config, _metrics.ContinueWith(t => t.Result.ExporterPort, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+            _endpoint = MetricsEndpoint.Start(config, _metrics.ContinueWith(t => t.Result.ExporterPort, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default),
+                () => _metrics.IsCompletedSuccessfully ? _metrics.Result.NotReadyReason() : "starting");
             _endpoint.TopicSkew = topic => HotKeys.TopicSkewReport.Json(services, topic);
         }
         catch

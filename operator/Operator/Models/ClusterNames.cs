@@ -11,6 +11,14 @@ public sealed class ClusterNames
     public const string DataPath = "/var/lib/kafka/data";
     public const string ConfigPath = "/etc/kafka";
     public const string ConfigHashAnnotation = CrdGroup.Group + "/config-hash";
+    public const int MetricsPort = 9404;
+    public const string ReadyPath = "/ready";
+
+    /// <summary>On a KafkaCluster: a new value rolls every broker once (e.g. a timestamp).</summary>
+    public const string RestartAnnotation = CrdGroup.Group + "/restart";
+
+    /// <summary>On a KafkaCluster: "true" publishes the plan in status.plan without acting on it.</summary>
+    public const string DryRunAnnotation = CrdGroup.Group + "/dry-run";
 
     public ClusterNames(KafkaCluster cluster)
     {

@@ -6,7 +6,7 @@ namespace KafkaOperator.Operator.Models;
 /// <summary>The broker StatefulSet: ordinal = broker id, one volume per broker, rolled by the operator (OnDelete).</summary>
 public static class StatefulSetModel
 {
-    public static JsonObject Build(KafkaCluster cluster, ClusterNames names, ModelOptions options, string configHash)
+    public static JsonObject Build(KafkaCluster cluster, ClusterNames names, ModelOptions options, string configHash, int brokers)
     {
         var spec = cluster.Spec;
         var storage = spec.Storage;
@@ -18,12 +18,9 @@ public static class StatefulSetModel
         // The conventional scrape annotations (for Prometheus setups without the Prometheus Operator's PodMonitor);
         // the user's template annotations may override them.
         var podAnnotations = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (MetricsPort(spec) is { } metricsPort)
-        {
-            podAnnotations["prometheus.io/scrape"] = "true";
-            podAnnotations["prometheus.io/port"] = metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            podAnnotations["prometheus.io/path"] = "/metrics";
-        }
+        podAnnotations["prometheus.io/scrape"] = "true";
+        podAnnotations["prometheus.io/port"] = ClusterNames.MetricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        podAnnotations["prometheus.io/path"] = "/metrics";
         foreach (var (k, v) in spec.Template?.Annotations ?? [])
         {
             podAnnotations[k] = v;
@@ -71,7 +68,7 @@ public static class StatefulSetModel
 
         var stsSpec = new JsonObject
         {
-            ["replicas"] = spec.Replicas,
+            ["replicas"] = brokers,
             ["serviceName"] = names.HeadlessService,
             // Brokers start together: with OrderedReady broker 0 would wait for a quorum that needs broker 1.
             ["podManagementPolicy"] = "Parallel",
@@ -120,32 +117,14 @@ public static class StatefulSetModel
         };
     }
 
-    /// <summary>
-    /// The broker's /metrics port: metrics.port from spec.config, else the broker's default (9404); null when the
-    /// user turned metrics off (-1) or made the port ephemeral (0), which no scrape configuration could follow.
-    /// </summary>
-    public static int? MetricsPort(KafkaClusterSpec spec)
-    {
-        ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Config?.GetValueOrDefault("metrics.port") is not { } value)
-        {
-            return ClusterNames.MetricsPort;
-        }
-        return int.TryParse(value.Trim(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535
-            ? port
-            : null;
-    }
-
     private static JsonObject Container(KafkaClusterSpec spec, ClusterNames names, ModelOptions options)
     {
+        // metrics.port is the operator's (the readiness probe asks the broker's /ready there), always 9404; named
+        // `metrics`: config/monitoring's PodMonitor scrapes the port by this name.
         var ports = new JsonArray(
             new JsonObject { ["name"] = "kafka", ["containerPort"] = ClusterNames.KafkaPort, ["protocol"] = "TCP" },
-            new JsonObject { ["name"] = "controller", ["containerPort"] = ClusterNames.ControllerPort, ["protocol"] = "TCP" });
-        if (MetricsPort(spec) is { } metricsPort)
-        {
-            // Named `metrics`: config/monitoring's PodMonitor scrapes the port by this name.
-            ports.Add(new JsonObject { ["name"] = "metrics", ["containerPort"] = metricsPort, ["protocol"] = "TCP" });
-        }
+            new JsonObject { ["name"] = "controller", ["containerPort"] = ClusterNames.ControllerPort, ["protocol"] = "TCP" },
+            new JsonObject { ["name"] = "metrics", ["containerPort"] = ClusterNames.MetricsPort, ["protocol"] = "TCP" });
         var container = new JsonObject
         {
             ["name"] = "kafka",
@@ -153,9 +132,11 @@ public static class StatefulSetModel
             ["command"] = new JsonArray("/bin/sh", $"{ClusterNames.ConfigPath}/run.sh"),
             ["env"] = new JsonArray(FieldEnv("POD_NAME", "metadata.name"), FieldEnv("POD_NAMESPACE", "metadata.namespace")),
             ["ports"] = ports,
+            // Ready = registered with the controller at the current epoch, caught up and unfenced (Kafka's RUNNING
+            // broker state), not merely listening: the roll waits on it before the next broker.
             ["readinessProbe"] = new JsonObject
             {
-                ["tcpSocket"] = new JsonObject { ["port"] = ClusterNames.KafkaPort },
+                ["httpGet"] = new JsonObject { ["path"] = ClusterNames.ReadyPath, ["port"] = ClusterNames.MetricsPort },
                 ["initialDelaySeconds"] = 5,
                 ["periodSeconds"] = 5,
                 ["failureThreshold"] = 3,

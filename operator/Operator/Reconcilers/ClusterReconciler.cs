@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using k8s;
 using k8s.Models;
 using KafkaOperator.Kube;
 using KafkaOperator.Operator.Crds;
@@ -9,18 +8,58 @@ using Microsoft.Extensions.Logging;
 
 namespace KafkaOperator.Operator.Reconcilers;
 
+/// <summary>Operator settings of the cluster operations.</summary>
+public sealed class ClusterOperationsOptions
+{
+    /// <summary>A restarted broker not Ready within this stops the roll (RollStalled).</summary>
+    public TimeSpan BrokerReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Where the operator reaches a cluster's brokers; the bootstrap Service by default (tests point it at processes).</summary>
+    public Func<KafkaCluster, string>? Bootstrap { get; init; }
+}
+
 /// <summary>
-/// Reconciles a KafkaCluster as an ordered chain of idempotent steps: validate → refuse a broker-count change →
-/// apply children → observe → roll one outdated broker (only while every other broker is Ready) → status. Safe to
-/// re-run at any point.
+/// Reconciles a KafkaCluster as an ordered chain of idempotent steps: validate → read the brokers (Kafka admin API)
+/// → shape (voters fixed, scale-down only once drained) → apply children → dynamic config → roll one broker →
+/// rebalance → status. Each pass does at most one disruptive thing and returns; the next pass continues from
+/// what it observes, so it is safe to re-run at any point. With the dry-run annotation nothing is written but the
+/// plan in status.
 /// </summary>
-public sealed class ClusterReconciler(IKubeClient client, IEventSink events, ModelOptions options, ILogger<ClusterReconciler> logger, TimeProvider? time = null)
+public sealed partial class ClusterReconciler(IKubeClient client, IEventSink events, ModelOptions options, ILogger<ClusterReconciler> logger,
+    IClusterAdmin admin, ClusterOperationsOptions? operations = null, TimeProvider? time = null)
 {
     public static readonly TimeSpan PollWhileNotReady = TimeSpan.FromSeconds(10);
     public static readonly TimeSpan Resync = TimeSpan.FromMinutes(5);
 
     private readonly ResourceApplier _applier = new(client);
     private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ClusterOperationsOptions _ops = operations ?? new ClusterOperationsOptions();
+
+    /// <summary>What one pass observed and decided, shared by the steps.</summary>
+    private sealed class Pass
+    {
+        public required KafkaCluster Cluster { get; init; }
+        public required ClusterNames Names { get; init; }
+        public required KafkaClusterStatus Status { get; init; }
+        public required DateTimeOffset Now { get; init; }
+        public required bool DryRun { get; init; }
+        public required string Bootstrap { get; init; }
+        public ClusterState? Kafka { get; set; }
+        public string? KafkaError { get; set; }
+        public ClusterShape Shape { get; set; } = null!;
+        public List<BrokerPod> Pods { get; set; } = [];
+        public PlanStatus Plan { get; } = new();
+
+        /// <summary>This pass started a reassignment: the brokers it read before do not show it yet.</summary>
+        public bool RebalanceStarted { get; set; }
+        public long? Generation => Cluster.Metadata.Generation;
+
+        /// <summary>A blocking problem: the Ready condition's reason and message (the first one wins).</summary>
+        public (string Reason, string Message)? Blocked { get; set; }
+
+        /// <summary>Progress that keeps the cluster Reconciling (a roll, a drain, a rebalance).</summary>
+        public (string Reason, string Message)? Progress { get; set; }
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(KafkaCluster cluster, CancellationToken ct)
     {
@@ -30,151 +69,113 @@ public sealed class ClusterReconciler(IKubeClient client, IEventSink events, Mod
             return ReconcileResult.Success();
         }
         var names = new ClusterNames(cluster);
-        var now = _time.GetUtcNow();
         var originalStatus = cluster.Status is null ? null : OperatorJson.ToNode(cluster.Status).ToJsonString();
         var status = cluster.Status is null ? new KafkaClusterStatus() : OperatorJson.FromNode<KafkaClusterStatus>(OperatorJson.ToNode(cluster.Status));
         status.ObservedGeneration = cluster.Metadata.Generation;
         status.BootstrapServers = names.BootstrapServers;
         status.ClusterId = ClusterNames.ClusterId(cluster);
+        var pass = new Pass
+        {
+            Cluster = cluster,
+            Names = names,
+            Status = status,
+            Now = _time.GetUtcNow(),
+            DryRun = cluster.Metadata.Annotations?.TryGetValue(ClusterNames.DryRunAnnotation, out var dry) == true && dry == "true",
+            Bootstrap = _ops.Bootstrap?.Invoke(cluster) ?? names.BootstrapServers,
+        };
 
         // Step 1: validate what admission should already have rejected.
         var forbidden = ClusterModel.ForbiddenConfigKeys(cluster);
         if (forbidden.Count > 0)
         {
             var message = $"spec.config sets operator-owned keys: {string.Join(", ", forbidden)}";
-            Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "InvalidConfig", message, cluster.Metadata.Generation, now);
-            Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "InvalidConfig", message, cluster.Metadata.Generation, now);
+            Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "InvalidConfig", message, pass.Generation, pass.Now);
+            Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "InvalidConfig", message, pass.Generation, pass.Now);
             await events.RecordAsync(cluster, EventTypes.Warning, "InvalidConfig", message, ct).ConfigureAwait(false);
             await WriteStatusAsync(cluster, status, originalStatus, ct).ConfigureAwait(false);
             return ReconcileResult.Success();
         }
 
-        // Step 2: a running cluster keeps its broker count. Every broker is a voter of the metadata quorum and the
-        // brokers cannot reconfigure it yet: new, empty voters could elect a leader among themselves and truncate the
-        // existing brokers' metadata log. So neither the StatefulSet nor the voter list in the ConfigMap may follow a
-        // changed spec.replicas (admission refuses the change; this covers it being bypassed).
-        // The voter list the brokers run with is the one in the ConfigMap; a StatefulSet scaled by hand is drift
-        // that the apply below reverts.
-        var existing = await client.GetAsync<V1ConfigMap>(names.Namespace, names.ConfigMap, ct).ConfigureAwait(false);
-        if (RunningVoterCount(existing) is int running && running != cluster.Spec.Replicas)
+        // Step 2: observe the pods and, when any broker is up, the brokers themselves.
+        var existingSts = await client.GetAsync<V1StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
+        pass.Pods = await ListPodsAsync(names, ct).ConfigureAwait(false);
+        if (pass.Pods.Any(p => p.Ready))
         {
-            var message = $"spec.replicas is {cluster.Spec.Replicas} but the cluster runs {running} brokers (controller.quorum.voters in ConfigMap {names.ConfigMap}): "
-                + $"the brokers' metadata quorum has a fixed voter set, so scaling is not supported yet; set spec.replicas back to {running}";
-            Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "ScalingNotSupported", message, cluster.Metadata.Generation, now);
-            Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "ScalingNotSupported", message, cluster.Metadata.Generation, now);
-            await events.RecordAsync(cluster, EventTypes.Warning, "ScalingNotSupported", message, ct).ConfigureAwait(false);
-            await WriteStatusAsync(cluster, status, originalStatus, ct).ConfigureAwait(false);
-            return ReconcileResult.Success(Resync);
-        }
-
-        // Step 3: children.
-        var desiredObjects = ClusterModel.Build(cluster, options);
-        var desiredHash = desiredObjects.Single(o => o.Kind == "StatefulSet").Body["spec"]!["template"]!["metadata"]!["annotations"]![ClusterNames.ConfigHashAnnotation]!.GetValue<string>();
-        foreach (var desired in desiredObjects)
-        {
-            ApplyAction action;
             try
             {
-                action = await _applier.ApplyAsync(desired, names.Namespace, ct).ConfigureAwait(false);
+                pass.Kafka = await admin.DescribeClusterAsync(pass.Bootstrap, ct).ConfigureAwait(false);
             }
-            catch (KubeApiException e) when (e.StatusCode == 422)
+            catch (TopicAdminException e)
             {
-                // The API refuses the change (e.g. storage of an existing StatefulSet is immutable): retrying the
-                // same spec cannot help, so report it and wait for the next spec change.
-                var message = $"{desired.Kind} {desired.Name} rejected by the API server: {e.Message}";
-                Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "InvalidSpec", message, cluster.Metadata.Generation, now);
-                Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "InvalidSpec", message, cluster.Metadata.Generation, now);
-                await events.RecordAsync(cluster, EventTypes.Warning, "InvalidSpec", message, ct).ConfigureAwait(false);
-                await WriteStatusAsync(cluster, status, originalStatus, ct).ConfigureAwait(false);
-                return ReconcileResult.Success();
-            }
-            if (action != ApplyAction.Unchanged)
-            {
-                logger.LogInformation("{Action} {Kind} {Namespace}/{Name}", action, desired.Kind, names.Namespace, desired.Name);
+                pass.KafkaError = e.Message;
+                logger.LogInformation("Cluster {Namespace}/{Name}: brokers not reachable: {Error}", names.Namespace, names.Cluster, e.Message);
             }
         }
 
-        // Step 4: observe.
-        var sts = await client.GetAsync<V1StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
+        // Step 3: the shape: voters never change, and a scale-down lowers the StatefulSet only once drained.
+        var configMap = await client.GetAsync<V1ConfigMap>(names.Namespace, names.ConfigMap, ct).ConfigureAwait(false);
+        pass.Shape = await DecideShapeAsync(pass, RunningVoterCount(configMap), existingSts?.Spec?.Replicas, ct).ConfigureAwait(false);
+        status.Controllers = pass.Shape.Controllers;
+        pass.Plan.Brokers = pass.Shape.Brokers;
+
+        // Step 4: children.
+        var desiredObjects = ClusterModel.Build(cluster, options, pass.Shape);
+        var desiredHash = desiredObjects.Single(o => o.Kind == "StatefulSet").Body["spec"]!["template"]!["metadata"]!["annotations"]![ClusterNames.ConfigHashAnnotation]!.GetValue<string>();
+        if (!pass.DryRun)
+        {
+            foreach (var desired in desiredObjects)
+            {
+                ApplyAction action;
+                try
+                {
+                    action = await _applier.ApplyAsync(desired, names.Namespace, ct).ConfigureAwait(false);
+                }
+                catch (KubeApiException e) when (e.StatusCode == 422)
+                {
+                    // The API refuses the change (e.g. storage of an existing StatefulSet is immutable): retrying the
+                    // same spec cannot help, so report it and wait for the next spec change.
+                    var message = $"{desired.Kind} {desired.Name} rejected by the API server: {e.Message}";
+                    Conditions.Set(status.Conditions, ConditionTypes.Ready, false, "InvalidSpec", message, pass.Generation, pass.Now);
+                    Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "InvalidSpec", message, pass.Generation, pass.Now);
+                    await events.RecordAsync(cluster, EventTypes.Warning, "InvalidSpec", message, ct).ConfigureAwait(false);
+                    await WriteStatusAsync(cluster, status, originalStatus, ct).ConfigureAwait(false);
+                    return ReconcileResult.Success();
+                }
+                if (action != ApplyAction.Unchanged)
+                {
+                    logger.LogInformation("{Action} {Kind} {Namespace}/{Name}", action, desired.Kind, names.Namespace, desired.Name);
+                }
+            }
+            await DeleteRemovedClaimsAsync(pass, ct).ConfigureAwait(false);
+        }
+
+        // Step 5: dynamic configuration, without a restart.
+        await ApplyDynamicConfigAsync(pass, ct).ConfigureAwait(false);
+
+        // Step 6: roll at most one broker per pass.
+        var sts = pass.DryRun ? existingSts : await client.GetAsync<V1StatefulSet>(names.Namespace, names.StatefulSet, ct).ConfigureAwait(false);
         var stsJson = sts is null ? null : OperatorJson.ToNode(sts);
-        var updateRevision = stsJson?["status"]?["updateRevision"]?.GetValue<string>();
+        var updateRevision = pass.DryRun ? null : stsJson?["status"]?["updateRevision"]?.GetValue<string>();
         // Until the StatefulSet controller has seen the new template, a deleted pod would come back unchanged.
         var stsCurrent = stsJson is not null && (stsJson["status"]?["observedGeneration"]?.GetValue<long>() ?? 0) >= (stsJson["metadata"]?["generation"]?.GetValue<long>() ?? 0);
-        var pods = (await client.ListAsync<V1Pod>(names.Namespace, names.LabelSelector(), ct).ConfigureAwait(false)).Items
+        bool IsCurrent(BrokerPod p) => p.ConfigHash == desiredHash && (updateRevision is null || p.Revision == updateRevision);
+        pass.Pods = pass.Pods.Where(p => p.Ordinal < pass.Shape.Brokers).ToList();
+        await RollAsync(pass, IsCurrent, stsCurrent, ct).ConfigureAwait(false);
+
+        // Step 7: rebalance onto new brokers (after a scale-up), once nothing else is moving.
+        await RebalanceAsync(pass, ct).ConfigureAwait(false);
+
+        // Step 8: status.
+        return await FinishAsync(pass, IsCurrent, originalStatus, ct).ConfigureAwait(false);
+    }
+
+    private async Task<List<BrokerPod>> ListPodsAsync(ClusterNames names, CancellationToken ct) =>
+        (await client.ListAsync<V1Pod>(names.Namespace, names.LabelSelector(), ct).ConfigureAwait(false)).Items
             .Select(p => BrokerPod.From(OperatorJson.ToNode(p), names))
-            .Where(p => p is not null && p.Ordinal < cluster.Spec.Replicas)
+            .Where(p => p is not null)
             .Select(p => p!)
             .OrderBy(p => p.Ordinal)
             .ToList();
-
-        // Step 5: roll at most one broker per pass.
-        bool IsCurrent(BrokerPod p) => p.ConfigHash == desiredHash && (updateRevision is null || p.Revision == updateRevision);
-        var rollMessage = await RollAsync(cluster, pods, IsCurrent, stsCurrent, updateRevision, ct).ConfigureAwait(false);
-
-        // Step 6: status.
-        status.Brokers = Enumerable.Range(0, cluster.Spec.Replicas).Select(i =>
-        {
-            var pod = pods.Find(p => p.Ordinal == i);
-            return new BrokerStatus
-            {
-                Id = i,
-                Pod = names.PodName(i),
-                Ready = pod?.Ready ?? false,
-                Phase = pod is null ? "Missing" : pod.Terminating ? "Terminating" : pod.Phase,
-                UpToDate = pod is not null && IsCurrent(pod),
-            };
-        }).ToList();
-        status.ReadyBrokers = status.Brokers.Count(b => b.Ready);
-        var allReady = status.ReadyBrokers == cluster.Spec.Replicas;
-        var upToDate = status.Brokers.All(b => b.UpToDate);
-        var gen = cluster.Metadata.Generation;
-        if (allReady && upToDate)
-        {
-            Conditions.Set(status.Conditions, ConditionTypes.Ready, true, "BrokersReady", $"{status.ReadyBrokers}/{cluster.Spec.Replicas} brokers ready", gen, now);
-            Conditions.Set(status.Conditions, ConditionTypes.Reconciling, false, "Reconciled", null, gen, now);
-        }
-        else
-        {
-            var reason = upToDate ? "BrokersNotReady" : "RollingUpdate";
-            var message = rollMessage ?? $"{status.ReadyBrokers}/{cluster.Spec.Replicas} brokers ready";
-            Conditions.Set(status.Conditions, ConditionTypes.Ready, false, reason, message, gen, now);
-            Conditions.Set(status.Conditions, ConditionTypes.Reconciling, true, reason, message, gen, now);
-        }
-        await WriteStatusAsync(cluster, status, originalStatus, ct).ConfigureAwait(false);
-        return ReconcileResult.Success(allReady && upToDate ? Resync : PollWhileNotReady);
-    }
-
-    /// <summary>Deletes one outdated pod when every other broker is Ready; returns a progress message or null.</summary>
-    private async Task<string?> RollAsync(KafkaCluster cluster, List<BrokerPod> pods, Func<BrokerPod, bool> isCurrent, bool stsCurrent, string? updateRevision, CancellationToken ct)
-    {
-        var outdated = pods.Where(p => !isCurrent(p)).ToList();
-        if (outdated.Count == 0)
-        {
-            return null;
-        }
-        if (!stsCurrent)
-        {
-            return "rolling update: waiting for the StatefulSet controller to observe the new pod template";
-        }
-        if (pods.Any(p => p.Terminating))
-        {
-            return "rolling update: waiting for a terminating broker to come back";
-        }
-        foreach (var candidate in outdated)
-        {
-            var othersReady = pods.Count == cluster.Spec.Replicas && pods.Where(p => p != candidate).All(p => p.Ready);
-            if (!othersReady)
-            {
-                continue;
-            }
-            var message = $"rolling broker {candidate.Ordinal} ({candidate.Name}) to the current configuration{(updateRevision is null ? "" : $" (revision {updateRevision})")}";
-            logger.LogInformation("Cluster {Namespace}/{Name}: {Message}", cluster.Metadata.NamespaceProperty, cluster.Metadata.Name, message);
-            await client.DeleteAsync<V1Pod>(cluster.Metadata.NamespaceProperty, candidate.Name, ct: ct).ConfigureAwait(false);
-            await events.RecordAsync(cluster, EventTypes.Normal, "RollingBroker", message, ct).ConfigureAwait(false);
-            return message;
-        }
-        return $"rolling update: {outdated.Count} broker(s) outdated, waiting for all other brokers to be Ready";
-    }
 
     private async Task WriteStatusAsync(KafkaCluster cluster, KafkaClusterStatus status, string? originalStatus, CancellationToken ct)
     {

@@ -11,7 +11,7 @@ namespace KafkaOperator.Operator.Reconcilers;
 /// Every failure surfaces as <see cref="TopicAdminException"/> whose ErrorCode is the Kafka error name
 /// (InvalidReplicationFactor, PolicyViolation...) or BrokerNotAvailable when the brokers cannot be reached.
 /// </summary>
-public sealed class KafkaTopicAdmin : ITopicAdmin, IAsyncDisposable
+public sealed partial class KafkaTopicAdmin : ITopicAdmin, IClusterAdmin, IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<Task<KafkaAdminClient>>> _clients = new(StringComparer.Ordinal);
 

@@ -59,14 +59,15 @@ public sealed class CrdTests
     }
 
     [Fact]
-    public void Cluster_crd_fixes_the_broker_count_after_creation()
+    public void Cluster_crd_lets_the_broker_count_change_but_fixes_the_controllers()
     {
         var crd = CrdGenerator.Generate(typeof(KafkaCluster));
         var spec = crd["spec"]!["versions"]![0]!["schema"]!["openAPIV3Schema"]!["properties"]!["spec"]!;
-        var rules = spec["properties"]!["replicas"]!["x-kubernetes-validations"]!.AsArray();
-        Assert.Contains(rules, r => r!["rule"]!.GetValue<string>() == "self >= 1");
-        var transition = Assert.Single(rules, r => r!["rule"]!.GetValue<string>() == "self == oldSelf")!;
-        Assert.Contains("replicas cannot change", transition["message"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.Contains("voter set", transition["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        var replicaRules = spec["properties"]!["replicas"]!["x-kubernetes-validations"]!.AsArray();
+        Assert.DoesNotContain(replicaRules, r => r!["rule"]!.GetValue<string>() == "self == oldSelf");
+        var controllerRules = spec["properties"]!["controllers"]!["x-kubernetes-validations"]!.AsArray();
+        Assert.Contains(controllerRules, r => r!["rule"]!.GetValue<string>() == "self == oldSelf");
+        Assert.Contains(controllerRules, r => r!["rule"]!.GetValue<string>() == "self == 1 || self == 3 || self == 5");
+        Assert.Contains(spec["x-kubernetes-validations"]!.AsArray(), r => r!["rule"]!.GetValue<string>() == "!has(self.controllers) || self.replicas >= self.controllers");
     }
 }

@@ -21,8 +21,43 @@ public sealed class ClusterModelTests
         var b = Samples.Cluster();
         b.Spec.Image = "other:1";
         Assert.Equal(Hash(a), Hash(b));
-        b.Spec.Config = new() { ["num.partitions"] = "12" };
+        b.Spec.Config = new() { ["auto.create.topics.enable"] = "false" };
         Assert.NotEqual(Hash(a), Hash(b));
+    }
+
+    [Fact]
+    public void Dynamic_keys_and_the_broker_count_do_not_change_the_hash_but_the_restart_annotation_does()
+    {
+        var a = Samples.Cluster();
+        var b = Samples.Cluster();
+        b.Spec.Config = new() { ["num.partitions"] = "12", ["log.retention.ms"] = "1000", ["min.insync.replicas"] = "2" };
+        b.Spec.Replicas = 5;
+        b.Spec.Controllers = 3;
+        Assert.Equal(Hash(a), Hash(b));
+        b.Metadata.Annotations = new Dictionary<string, string> { [ClusterNames.RestartAnnotation] = "2026-12-07T02:00:00Z" };
+        Assert.NotEqual(Hash(a), Hash(b));
+    }
+
+    [Fact]
+    public void Ordinals_below_the_controller_count_are_voters_and_the_rest_broker_only()
+    {
+        var c = Samples.Cluster(replicas: 5);
+        var names = new ClusterNames(c);
+        var properties = ClusterModel.ServerProperties(c, names);
+        var voters = properties.Split('\n').Single(l => l.StartsWith("controller.quorum.voters=", StringComparison.Ordinal));
+        Assert.Equal(3, voters.Split(',').Length);
+        Assert.Contains("0@demo-broker-0.", voters, StringComparison.Ordinal);
+        Assert.DoesNotContain("3@", voters, StringComparison.Ordinal);
+        var run = ClusterModel.RunScript(names, ClusterShape.Of(c));
+        Assert.Contains("if [ \"$ordinal\" -lt 3 ]", run, StringComparison.Ordinal);
+        Assert.Contains("roles=broker\n", run, StringComparison.Ordinal);
+        Assert.Contains("--override process.roles=\"$roles\"", run, StringComparison.Ordinal);
+
+        var single = Samples.Cluster(replicas: 1);
+        Assert.Equal(1, ClusterShape.Of(single).Controllers);
+        single.Spec.Replicas = 7;
+        single.Spec.Controllers = 5;
+        Assert.Equal(new ClusterShape(7, 5), ClusterShape.Of(single));
     }
 
     [Fact]

@@ -101,20 +101,17 @@ public sealed class MonitoringManifestTests
             dashboard["panels"]!.AsArray().Where(p => p!["type"]!.GetValue<string>() == "row").Select(p => p!["title"]!.GetValue<string>()));
     }
 
-    [Theory]
-    [InlineData("9500", "9500")]
-    [InlineData("-1", null)] // metrics off
-    [InlineData("0", null)] // an ephemeral port no scrape configuration can follow
-    public void Metrics_port_follows_the_clusters_config(string configured, string? exposed)
+    [Fact]
+    public void Broker_pods_expose_the_metrics_port_the_readiness_probe_and_the_scrape_annotations_use()
     {
-        var cluster = Samples.Cluster();
-        cluster.Spec.Config = new() { ["metrics.port"] = configured };
-        var template = BrokerPod(cluster);
-        var ports = template["spec"]!["containers"]![0]!["ports"]!.AsArray();
+        var template = BrokerPod(Samples.Cluster());
+        var container = template["spec"]!["containers"]![0]!;
+        var metrics = container["ports"]!.AsArray().Single(p => p!["name"]!.GetValue<string>() == "metrics")!;
+        Assert.Equal(9404, metrics["containerPort"]!.GetValue<int>());
+        Assert.Equal(9404, container["readinessProbe"]!["httpGet"]!["port"]!.GetValue<int>());
         var annotations = Strings(template["metadata"]!["annotations"]);
-        Assert.Equal(exposed, ports.SingleOrDefault(p => p!["name"]!.GetValue<string>() == "metrics")?["containerPort"]!.ToString());
-        Assert.Equal(exposed, annotations.GetValueOrDefault("prometheus.io/port"));
-        Assert.Equal(exposed is null ? null : "true", annotations.GetValueOrDefault("prometheus.io/scrape"));
+        Assert.Equal("9404", annotations["prometheus.io/port"]);
+        Assert.Equal("true", annotations["prometheus.io/scrape"]);
     }
 
     [Fact]

@@ -15,11 +15,12 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     private FakeApiServer _server = null!;
     private readonly MemoryEventSink _events = new();
     private ClusterReconciler _reconciler = null!;
+    private readonly FakeClusterAdmin _kafka = new();
 
     public async Task InitializeAsync()
     {
         _server = await FakeApiServer.StartAsync();
-        _reconciler = new ClusterReconciler(_server.Client, _events, new ModelOptions(), NullLogger<ClusterReconciler>.Instance);
+        _reconciler = new ClusterReconciler(_server.Client, _events, new ModelOptions(), NullLogger<ClusterReconciler>.Instance, _kafka);
     }
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
@@ -162,12 +163,12 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         var hashBefore = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Template.Metadata!.Annotations![ClusterNames.ConfigHashAnnotation];
 
         var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
-        c.Spec.Config = new() { ["num.partitions"] = "12" };
+        c.Spec.Config = new() { ["auto.create.topics.enable"] = "false" };
         await _server.Client.ReplaceAsync(c);
         c = await ReconcileAsync();
 
         var cm = (await _server.Client.GetAsync<V1ConfigMap>(Ns, "demo-config"))!;
-        Assert.Contains("num.partitions=12", cm.Data!["server.properties"], StringComparison.Ordinal);
+        Assert.Contains("auto.create.topics.enable=false", cm.Data!["server.properties"], StringComparison.Ordinal);
         var sts = (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!;
         Assert.NotEqual(hashBefore, sts.Spec!.Template.Metadata!.Annotations![ClusterNames.ConfigHashAnnotation]);
         Assert.Equal(c.Metadata.Generation, c.Status!.ObservedGeneration);
@@ -175,7 +176,7 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Changing_the_broker_count_of_a_running_cluster_is_refused_without_touching_children()
+    public async Task Changing_the_controller_count_of_a_running_cluster_is_refused_without_touching_the_voters()
     {
         await CreateAsync(replicas: 3);
         await ReconcileAsync();
@@ -184,40 +185,29 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
 
         // The in-process API server does not evaluate CEL: this is the change admission refuses, bypassed.
         var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        c.Spec.Controllers = 5;
         c.Spec.Replicas = 5;
         await _server.Client.ReplaceAsync(c);
-        var writesBefore = Writes();
-        c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
-        var result = await _reconciler.ReconcileAsync(c, CancellationToken.None);
-        Assert.True(result.Succeeded, result.Error);
-        Assert.Equal(ClusterReconciler.Resync, result.RequeueAfter);
-        c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        c = await ReconcileAsync();
 
-        Assert.Equal(3, (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        // The brokers grow (as broker-only nodes); the voters stay the three that run.
+        Assert.Equal(5, (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
         var properties = (await _server.Client.GetAsync<V1ConfigMap>(Ns, "demo-config"))!.Data!["server.properties"];
-        Assert.Equal(propertiesBefore, properties);
         Assert.Equal(3, Voters(properties).Length);
-        // The status is the only object written: no child was applied.
-        Assert.All(_server.Requests.Where(r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE").Skip(writesBefore),
-            r => Assert.EndsWith("/kafkaclusters/demo/status", r.Path, StringComparison.Ordinal));
-
-        Assert.Equal(c.Metadata.Generation, c.Status!.ObservedGeneration);
+        Assert.Equal(3, c.Status!.Controllers);
         var ready = Conditions.Find(c.Status.Conditions, ConditionTypes.Ready)!;
         Assert.Equal("False", ready.Status);
-        Assert.Equal("ScalingNotSupported", ready.Reason);
-        Assert.Contains("5", ready.Message, StringComparison.Ordinal);
-        Assert.Contains("3", ready.Message, StringComparison.Ordinal);
-        Assert.Contains(_events.Events, e => e.Reason == "ScalingNotSupported" && e.Type == EventTypes.Warning);
+        Assert.Equal("ControllersChangeNotSupported", ready.Reason);
 
         // Setting the count back resumes normal reconciliation.
-        c.Spec.Replicas = 3;
+        c.Spec.Controllers = 3;
         await _server.Client.ReplaceAsync(c);
         c = await ReconcileAsync();
-        Assert.NotEqual("ScalingNotSupported", Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!.Reason);
+        Assert.NotEqual("ControllersChangeNotSupported", Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!.Reason);
     }
 
     [Fact]
-    public async Task A_statefulset_scaled_by_hand_is_scaled_back_to_the_voter_count()
+    public async Task A_statefulset_scaled_by_hand_without_pods_is_scaled_back()
     {
         await CreateAsync(replicas: 3);
         await ReconcileAsync();
@@ -228,7 +218,7 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         var c = await ReconcileAsync();
 
         Assert.Equal(3, (await _server.Client.GetAsync<V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
-        Assert.NotEqual("ScalingNotSupported", Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!.Reason);
+        Assert.Equal(3, c.Status!.Brokers!.Count);
     }
 
     private static string[] Voters(string serverProperties) =>
@@ -260,6 +250,7 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
     [Fact]
     public async Task Config_change_rolls_one_broker_at_a_time_waiting_for_ready()
     {
+        _kafka.ActiveController = 2; // rolled last
         await CreateAsync();
         await ReconcileAsync();
         await SetUpdateRevisionAsync("r1");
@@ -378,8 +369,9 @@ public sealed class ClusterReconcilerTests : IAsyncLifetime
         Assert.Contains("StatefulSet controller", ready.Message, StringComparison.Ordinal);
         Assert.All(c.Status.Brokers!, b => Assert.False(b.UpToDate));
 
+        // Broker-only and non-active controllers first: the active controller (0 here) goes last.
         await SetUpdateRevisionAsync("r2");
         await ReconcileAsync();
-        Assert.Equal(["demo-broker-1", "demo-broker-2"], await PodNamesAsync());
+        Assert.Equal(["demo-broker-0", "demo-broker-2"], await PodNamesAsync());
     }
 }

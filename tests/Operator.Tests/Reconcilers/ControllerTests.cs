@@ -24,7 +24,7 @@ public sealed class ControllerTests : IAsyncLifetime
 
     private Controller<KafkaCluster> ClusterController() =>
         new("kafkacluster", _server.Client,
-            new ClusterReconciler(_server.Client, new MemoryEventSink(), new ModelOptions(), NullLogger<ClusterReconciler>.Instance).ReconcileAsync,
+            new ClusterReconciler(_server.Client, new MemoryEventSink(), new ModelOptions(), NullLogger<ClusterReconciler>.Instance, new FakeClusterAdmin()).ReconcileAsync,
             _metrics, NullLogger.Instance, Fast);
 
     private async Task CreateClusterAsync(string name, Dictionary<string, string>? annotations = null)

@@ -3,8 +3,18 @@ using KafkaOperator.Operator.Reconcilers;
 namespace KafkaOperator.Operator.Tests.Support;
 
 /// <summary>An in-memory Kafka admin: topics with partitions, RF and explicitly-set config; records mutations.</summary>
-public sealed class FakeTopicAdmin : ITopicAdmin
+public sealed class FakeTopicAdmin : ITopicAdmin, IClusterAdmin
 {
+    /// <summary>The cluster side, for the cluster reconciler when the host is given this admin.</summary>
+    public FakeClusterAdmin Cluster { get; } = new();
+
+    Task<ClusterState> IClusterAdmin.DescribeClusterAsync(string bootstrap, CancellationToken ct) => Cluster.DescribeClusterAsync(bootstrap, ct);
+    Task<IReadOnlyDictionary<string, string>> IClusterAdmin.DescribeClusterDefaultsAsync(string bootstrap, CancellationToken ct) => Cluster.DescribeClusterDefaultsAsync(bootstrap, ct);
+    Task IClusterAdmin.AlterClusterDefaultsAsync(string bootstrap, IReadOnlyDictionary<string, string> set, IReadOnlyCollection<string> delete, CancellationToken ct) => Cluster.AlterClusterDefaultsAsync(bootstrap, set, delete, ct);
+    Task IClusterAdmin.ReassignAsync(string bootstrap, IReadOnlyList<ReplicaMove> moves, long? throttleBytesPerSecond, CancellationToken ct) => Cluster.ReassignAsync(bootstrap, moves, throttleBytesPerSecond, ct);
+    Task IClusterAdmin.ClearThrottlesAsync(string bootstrap, IReadOnlyCollection<string> topics, CancellationToken ct) => Cluster.ClearThrottlesAsync(bootstrap, topics, ct);
+    Task<IReadOnlyDictionary<(string Topic, int Partition), long>> IClusterAdmin.PartitionSizesAsync(string bootstrap, CancellationToken ct) => Cluster.PartitionSizesAsync(bootstrap, ct);
+
     private readonly Dictionary<string, Topic> _topics = new(StringComparer.Ordinal);
 
     public int Brokers { get; set; } = 3;

@@ -158,6 +158,13 @@ public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
         Assert.Equal(404, (await Scrape.GetAsync(new Uri(uri, "/metrics/x"))).Status);
         Assert.Equal(405, (await Scrape.GetAsync(uri, method: HttpMethod.Post)).Status);
         Assert.Equal(200, (await Scrape.GetAsync(new Uri(uri, "/metrics?name[]=x"))).Status);
+        // The readiness probe: a single node that answers requests is registered, caught up and unfenced.
+        using (var http = new HttpClient())
+        using (var ready = await http.GetAsync(new Uri(uri, "/ready")))
+        {
+            Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+            Assert.Equal("ready\n", await ready.Content.ReadAsStringAsync());
+        }
 
         // Malformed requests get 400 and the connection closed; HEAD gets the headers only.
         Assert.StartsWith("HTTP/1.1 400 ", await RawExchangeAsync(broker.MetricsPort, "GARBAGE\r\n\r\n"u8.ToArray()), StringComparison.Ordinal);

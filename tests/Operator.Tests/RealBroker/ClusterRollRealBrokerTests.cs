@@ -1,0 +1,185 @@
+using KafkaOperator.Client.Admin;
+using KafkaOperator.Kube.Testing;
+using KafkaOperator.Operator.Crds;
+using KafkaOperator.Operator.Models;
+using KafkaOperator.Operator.Reconcilers;
+using KafkaOperator.Operator.Tests.Support;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit.Abstractions;
+using RunningScript = KafkaOperator.Server.Tests.Infrastructure.RunningScript;
+using ServerPaths = KafkaOperator.Server.Tests.Infrastructure.RepoPaths;
+
+namespace KafkaOperator.Operator.Tests.RealBroker;
+
+/// <summary>
+/// The cluster reconciler with its Kafka side real: three broker processes behind the test kubelet, the operator's
+/// KafkaTopicAdmin, the in-process API server. A roll asked for with the restart annotation, under an idempotent
+/// acks=all producer on an RF 3, min.insync.replicas=2 topic: every broker restarted once, one at a time, the active
+/// controller last, and no send failed.
+/// </summary>
+public sealed class ClusterRollRealBrokerTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const string Ns = "kafka";
+    private FakeApiServer _server = null!;
+    private TestKubelet _kubelet = null!;
+    private readonly KafkaTopicAdmin _admin = new();
+    private readonly MemoryEventSink _events = new();
+    private ClusterReconciler _reconciler = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeApiServer.StartAsync();
+        _kubelet = await TestKubelet.StartAsync(_server.Client, Ns, "demo", 3, new Dictionary<string, string>
+        {
+            ["default.replication.factor"] = "3",
+            ["min.insync.replicas"] = "2",
+            ["offsets.topic.replication.factor"] = "3",
+        });
+        _reconciler = new ClusterReconciler(_server.Client, _events, new ModelOptions(), NullLogger<ClusterReconciler>.Instance, _admin,
+            new ClusterOperationsOptions { Bootstrap = _ => _kubelet.Bootstrap, BrokerReadyTimeout = TimeSpan.FromMinutes(2) });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _admin.DisposeAsync();
+        await _kubelet.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    /// <summary>Reconciles (as the controller's requeues would) until the cluster's status satisfies the condition.</summary>
+    private async Task<KafkaCluster> ReconcileUntilAsync(Func<KafkaCluster, bool> done, string what, TimeSpan timeout)
+    {
+        KafkaCluster? last = null;
+        await Poll.UntilAsync(async () =>
+        {
+            Assert.Null(_kubelet.Failure);
+            var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+            var result = await _reconciler.ReconcileAsync(c, CancellationToken.None);
+            Assert.True(result.Succeeded, result.Error);
+            last = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+            if (done(last))
+            {
+                return true;
+            }
+            await Task.Delay(200);
+            return false;
+        }, $"{what} (last Ready condition: {Conditions.Find(last?.Status?.Conditions, ConditionTypes.Ready)?.Message})", timeout);
+        return last!;
+    }
+
+    [Fact]
+    public async Task A_roll_under_acks_all_load_restarts_every_broker_once_with_no_failed_send()
+    {
+        var cluster = Samples.Cluster("demo", 3, Ns);
+        cluster.Metadata.Uid = null;
+        cluster.Spec.Config = new() { ["min.insync.replicas"] = "2" };
+        await _server.Client.CreateAsync(cluster);
+        var c = await ReconcileUntilAsync(c => Conditions.IsTrue(c.Status?.Conditions, ConditionTypes.Ready), "the cluster Ready", TimeSpan.FromSeconds(60));
+        Assert.Equal(3, c.Status?.Kafka?.Voters?.Count);
+
+        await using var admin = await KafkaAdminClient.ConnectAsync(_kubelet.Bootstrap);
+        Assert.Null((await admin.CreateTopicAsync("load", 3, 3)).Error);
+        var stop = Path.Combine(Path.GetTempPath(), "ko-operator-load-" + Guid.NewGuid().ToString("N"));
+        using var load = RunningScript.Start(ServerPaths.Python,
+            [Path.Combine(ServerPaths.PythonDir, "operator_load.py"), _kubelet.Bootstrap, "load", "500", "200", stop]);
+        await load.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(60));
+
+        await using var described = await KafkaAdminClient.ConnectAsync(_kubelet.Bootstrap);
+        var activeController = (await described.DescribeQuorumAsync()).LeaderId;
+        var restart = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        restart.Metadata.Annotations = new Dictionary<string, string> { [ClusterNames.RestartAnnotation] = "roll-1" };
+        await _server.Client.ReplaceAsync(restart);
+
+        c = await ReconcileUntilAsync(c => _events.Events.Count(e => e.Reason == "RollingBroker") == 3 && c.Status?.Roll is null
+            && Conditions.IsTrue(c.Status?.Conditions, ConditionTypes.Ready), "the roll finished", TimeSpan.FromMinutes(3));
+        await File.WriteAllTextAsync(stop, "");
+        Assert.Equal(0, await load.WaitForExitAsync(TimeSpan.FromMinutes(3)));
+        File.Delete(stop);
+        using var summary = System.Text.Json.JsonDocument.Parse(load.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        var acked = summary.RootElement.GetProperty("acked").GetInt64();
+
+        var rolled = _events.Events.Where(e => e.Reason == "RollingBroker").Select(e => e.Message).ToList();
+        output.WriteLine(string.Join('\n', rolled));
+        output.WriteLine(summary.RootElement.GetRawText());
+        Assert.Equal([1, 1, 1], _kubelet.Restarts);
+        Assert.Contains($"broker {activeController} ", rolled[^1], StringComparison.Ordinal);
+        Assert.Equal(0, summary.RootElement.GetProperty("failed").GetInt32());
+        Assert.Equal(0, summary.RootElement.GetProperty("undelivered").GetInt32());
+        Assert.True(acked > 1000, $"only {acked} records acknowledged");
+        Assert.All(c.Status!.Brokers!, b => Assert.True(b.UpToDate));
+        Assert.Equal(0, c.Status.Kafka!.UnderReplicatedPartitions);
+
+        // Every acknowledged record is there once (idempotent producer: retries do not duplicate).
+        var ends = await described.ListTopicOffsetsAsync("load", OffsetSpec.Latest);
+        Assert.Equal(acked, ends.Sum(e => e.Offset));
+    }
+}
+
+/// <summary>
+/// A scale-down the operator must refuse, against real brokers: one combined voter and two broker-only nodes, an RF 3
+/// topic, spec.replicas lowered to 2. The StatefulSet keeps three brokers, nothing is reassigned, and the condition
+/// names the topic.
+/// </summary>
+public sealed class ScaleDownRefusalRealBrokerTests : IAsyncLifetime
+{
+    private const string Ns = "kafka";
+    private FakeApiServer _server = null!;
+    private TestKubelet _kubelet = null!;
+    private readonly KafkaTopicAdmin _admin = new();
+    private ClusterReconciler _reconciler = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await FakeApiServer.StartAsync();
+        _kubelet = await TestKubelet.StartAsync(_server.Client, Ns, "demo", 3, new Dictionary<string, string>(), controllers: 1);
+        _reconciler = new ClusterReconciler(_server.Client, new MemoryEventSink(), new ModelOptions(), NullLogger<ClusterReconciler>.Instance, _admin,
+            new ClusterOperationsOptions { Bootstrap = _ => _kubelet.Bootstrap });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _admin.DisposeAsync();
+        await _kubelet.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    private async Task<KafkaCluster> ReconcileAsync()
+    {
+        Assert.Null(_kubelet.Failure);
+        var c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        var result = await _reconciler.ReconcileAsync(c, CancellationToken.None);
+        Assert.True(result.Succeeded, result.Error);
+        return (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+    }
+
+    [Fact]
+    public async Task Scale_down_is_refused_while_an_rf_3_topic_would_not_fit()
+    {
+        var cluster = Samples.Cluster("demo", 3, Ns);
+        cluster.Metadata.Uid = null;
+        cluster.Spec.Controllers = 1;
+        await _server.Client.CreateAsync(cluster);
+        KafkaCluster c = null!;
+        await Poll.UntilAsync(async () =>
+        {
+            c = await ReconcileAsync();
+            return Conditions.IsTrue(c.Status?.Conditions, ConditionTypes.Ready);
+        }, "the cluster Ready", TimeSpan.FromSeconds(60));
+        Assert.Equal(["broker,controller", "broker", "broker"], c.Status!.Brokers!.Select(b => b.Roles));
+
+        await using var admin = await KafkaAdminClient.ConnectAsync(_kubelet.Bootstrap);
+        Assert.Null((await admin.CreateTopicAsync("wide", 3, 3)).Error);
+        await Poll.UntilAsync(async () => (await ReconcileAsync()).Status?.Kafka?.Partitions == 3, "the topic seen by the operator", TimeSpan.FromSeconds(30));
+
+        c = (await _server.Client.GetAsync<KafkaCluster>(Ns, "demo"))!;
+        c.Spec.Replicas = 2;
+        await _server.Client.ReplaceAsync(c);
+        c = await ReconcileAsync();
+        var ready = Conditions.Find(c.Status!.Conditions, ConditionTypes.Ready)!;
+        Assert.Equal("ScaleDownBlocked", ready.Reason);
+        Assert.Contains("wide", ready.Message, StringComparison.Ordinal);
+        Assert.Equal(3, (await _server.Client.GetAsync<k8s.Models.V1StatefulSet>(Ns, "demo-broker"))!.Spec!.Replicas);
+        Assert.Empty(await admin.ListPartitionReassignmentsAsync());
+        Assert.All((await admin.DescribeTopicAsync("wide")).Partitions, p => Assert.Equal(3, p.Replicas.Count));
+    }
+}

@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using k8s;
+using k8s.Models;
+using KafkaOperator.Kube;
+using ServerBroker = KafkaOperator.Server.Tests.Infrastructure.BrokerProcess;
+
+namespace KafkaOperator.Operator.Tests.RealBroker;
+
+/// <summary>
+/// Plays the StatefulSet controller and the kubelet against the in-process API server with real broker processes:
+/// one process per ordinal (combined voters below the controller count, broker-only above), a pod
+/// per ordinal at the StatefulSet's current revision, Ready exactly when the broker's /ready answers 200. A deleted
+/// pod stops its broker with SIGTERM (a clean shutdown, as the kubelet does) and comes back with the broker
+/// restarted on the same data directory and ports.
+/// </summary>
+public sealed class TestKubelet : IAsyncDisposable
+{
+    private readonly IKubeClient _client;
+    private readonly string _ns;
+    private readonly string _sts;
+    private readonly ServerBroker[] _brokers;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
+    private readonly Task _loop;
+    private readonly Dictionary<int, bool> _ready = [];
+
+    private TestKubelet(IKubeClient client, string ns, string cluster, ServerBroker[] brokers)
+    {
+        _client = client;
+        _ns = ns;
+        _sts = cluster + "-broker";
+        _brokers = brokers;
+        Restarts = new int[brokers.Length];
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public string Bootstrap => string.Join(',', _brokers.Select(b => b.BootstrapServers));
+
+    /// <summary>Restarts per ordinal (pod deletions that stopped and restarted the broker).</summary>
+    public int[] Restarts { get; }
+
+    public Exception? Failure { get; private set; }
+
+    /// <summary>Ordinals below <paramref name="controllers"/> are combined voters, the others broker-only, as the operator renders them.</summary>
+    public static async Task<TestKubelet> StartAsync(IKubeClient client, string ns, string cluster, int count, IReadOnlyDictionary<string, string> settings, int? controllers = null)
+    {
+        var voterCount = controllers ?? count;
+        var ports = FreePorts(2 * count);
+        var voters = string.Join(',', Enumerable.Range(0, voterCount).Select(i => $"{i}@127.0.0.1:{ports[count + i]}"));
+        var clusterId = "op-" + Guid.NewGuid().ToString("N")[..16];
+        var starts = Enumerable.Range(0, count).Select(i =>
+        {
+            var overrides = new Dictionary<string, string>(settings)
+            {
+                ["node.id"] = i.ToString(CultureInfo.InvariantCulture),
+                ["process.roles"] = i < voterCount ? "broker,controller" : "broker",
+                ["cluster.id"] = clusterId,
+                ["controller.quorum.voters"] = voters,
+                ["controller.listener.names"] = "CONTROLLER",
+                ["listeners"] = i < voterCount ? $"PLAINTEXT://127.0.0.1:{ports[i]},CONTROLLER://127.0.0.1:{ports[count + i]}" : $"PLAINTEXT://127.0.0.1:{ports[i]}",
+                ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{ports[i]}",
+            };
+            return ServerBroker.StartAsync(overrides: overrides);
+        }).ToList();
+        try
+        {
+            return new TestKubelet(client, ns, cluster, await Task.WhenAll(starts));
+        }
+        catch
+        {
+            foreach (var s in starts.Where(t => t.IsCompletedSuccessfully))
+            {
+                await s.Result.DisposeAsync();
+            }
+            throw;
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await SyncAsync(_stop.Token);
+                await Task.Delay(100, _stop.Token);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Failure = e;
+                return;
+            }
+        }
+    }
+
+    private async Task SyncAsync(CancellationToken ct)
+    {
+        var sts = await _client.GetAsync<V1StatefulSet>(_ns, _sts, ct);
+        if (sts?.Spec is null)
+        {
+            return;
+        }
+        var revision = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(KubernetesJson.Serialize(sts.Spec.Template))))[..10];
+        if (sts.Status?.UpdateRevision != revision || sts.Status.ObservedGeneration != sts.Metadata.Generation)
+        {
+            sts.Status = new V1StatefulSetStatus { Replicas = sts.Spec.Replicas ?? 0, UpdateRevision = revision, CurrentRevision = revision, ObservedGeneration = sts.Metadata.Generation };
+            await _client.ReplaceStatusAsync(sts, ct);
+        }
+        for (var i = 0; i < Math.Min(sts.Spec.Replicas ?? 0, _brokers.Length); i++)
+        {
+            var name = $"{_sts}-{i}";
+            var pod = await _client.GetAsync<V1Pod>(_ns, name, ct);
+            var broker = _brokers[i];
+            if (pod is null)
+            {
+                if (broker.IsRunning && _ready.ContainsKey(i))
+                {
+                    // The pod was deleted: a clean stop (leaderships move first), then the new pod's container.
+                    await broker.StopAsync();
+                    await broker.RestartAsync();
+                    Restarts[i]++;
+                }
+                pod = new V1Pod { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = _ns } };
+                pod.Metadata.Labels = new Dictionary<string, string>(sts.Spec.Template.Metadata!.Labels!) { ["controller-revision-hash"] = revision };
+                pod.Metadata.Annotations = new Dictionary<string, string>(sts.Spec.Template.Metadata.Annotations!);
+                await _client.CreateAsync(pod, ct);
+                _ready[i] = false;
+                await SetReadyAsync(name, false, ct);
+            }
+            var ready = await ProbeAsync(broker, ct);
+            if (!_ready.TryGetValue(i, out var was) || was != ready)
+            {
+                await SetReadyAsync(name, ready, ct);
+                _ready[i] = ready;
+            }
+        }
+    }
+
+    private async Task<bool> ProbeAsync(ServerBroker broker, CancellationToken ct)
+    {
+        if (!broker.IsRunning || broker.MetricsPort < 0)
+        {
+            return false;
+        }
+        try
+        {
+            using var response = await _http.GetAsync(new Uri($"http://127.0.0.1:{broker.MetricsPort}/ready"), ct);
+            return response.StatusCode == HttpStatusCode.OK;
+        }
+        catch (HttpRequestException)
+        {
+            return false;
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task SetReadyAsync(string name, bool ready, CancellationToken ct)
+    {
+        var pod = (await _client.GetAsync<V1Pod>(_ns, name, ct))!;
+        pod.Status = new V1PodStatus { Phase = "Running", Conditions = [new V1PodCondition { Type = "Ready", Status = ready ? "True" : "False" }] };
+        await _client.ReplaceStatusAsync(pod, ct);
+    }
+
+    private static int[] FreePorts(int count)
+    {
+        var listeners = new List<TcpListener>();
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var l = new TcpListener(IPAddress.Loopback, 0);
+                l.Start();
+                listeners.Add(l);
+            }
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var l in listeners)
+            {
+                l.Stop();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        try
+        {
+            await _loop;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        foreach (var b in _brokers)
+        {
+            await b.DisposeAsync();
+        }
+        _http.Dispose();
+        _stop.Dispose();
+    }
+}
