@@ -7,11 +7,10 @@ public sealed class ClusterNames
 {
     public const int KafkaPort = 9092;
     public const int ControllerPort = 9093;
-    public const int MetricsPort = 9404; // the broker's default metrics.port
     public const string DataPath = "/var/lib/kafka/data";
     public const string ConfigPath = "/etc/kafka";
     public const string ConfigHashAnnotation = CrdGroup.Group + "/config-hash";
-    public const int MetricsPort = 9404;
+    public const int MetricsPort = 9404; // the broker's default metrics.port, set by the operator (/ready is there)
     public const string ReadyPath = "/ready";
 
     /// <summary>On a KafkaCluster: a new value rolls every broker once (e.g. a timestamp).</summary>
