@@ -36,32 +36,17 @@ public sealed class FollowerFetchClusterTests(ITestOutputHelper output)
                 ["offsets.topic.replication.factor"] = "3",
             },
             perBroker: i => new Dictionary<string, string> { ["broker.rack"] = "r" + i.ToString(CultureInfo.InvariantCulture) });
-        var topic = "near-" + Guid.NewGuid().ToString("N")[..8];
         await using var client = await KafkaCluster.ConnectAsync(cluster.BootstrapServers);
-        await using (var admin = await KafkaAdminClient.ConnectAsync(cluster.BootstrapServers))
-            (await admin.CreateTopicsAsync([new NewTopic(topic, 1, 3)])).ThrowIfAnyFailed();
-        var partition = (await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(30), () => client.GetTopicAsync(topic, refresh: true),
-            t => t.Partitions.Single().Isr.Count == 3, "an RF 3 partition in sync")).Partitions.Single();
-        var follower = partition.Replicas.Where(r => r != partition.LeaderId).Min();
-
-        var go = Path.Combine(cluster.Brokers[0].DataDir, "..", "go-" + topic);
-        using var consumer = RunningScript.Start(python, [Path.Combine(RepoPaths.PythonDir, "follower_fetch.py"), cluster.BootstrapServers, topic,
-            "r" + follower.ToString(CultureInfo.InvariantCulture), Half.ToString(CultureInfo.InvariantCulture), go]);
-        var phase1 = JsonDocument.Parse((await consumer.WaitForLineAsync("PHASE1 ", TimeSpan.FromSeconds(90)))["PHASE1 ".Length..]).RootElement;
-        Assert.Equal(Half, phase1.GetProperty("read").GetInt32());
-        Assert.Equal(follower, phase1.GetProperty("broker").GetInt32());
+        var started = await StartConsumerReadingFromFollowerAsync(cluster, client, "near-", python, Path.Combine(RepoPaths.PythonDir, "follower_fetch.py"));
+        using var consumer = started.Consumer;
+        var (follower, go) = (started.Follower, started.Go);
 
         // librdkafka leaves a preferred replica only on a fetch error or after a 5-minute lease (a broker that is just
         // down gives neither), so the killed follower comes back: the consumer reads on from the cluster as it is.
         cluster.Brokers[follower].Kill();
         await File.WriteAllTextAsync(go, "");
         await cluster.Brokers[follower].RestartAsync();
-        var exit = await consumer.WaitForExitAsync(TimeSpan.FromMinutes(3));
-        var summaryLine = consumer.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
-        Assert.True(exit == 0 && summaryLine is not null, $"consumer script failed ({exit})\n{consumer.Stdout}\n{consumer.Stderr}");
-        var summary = JsonDocument.Parse(summaryLine!).RootElement;
-        var values = summary.GetProperty("values").EnumerateArray().Select(v => v.GetString()).ToList();
-        Assert.Equal(Enumerable.Range(0, 2 * Half).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture)), values);
+        var summary = await EveryRecordOnceAsync(consumer);
         var after = summary.GetProperty("brokers_phase2").EnumerateArray().Select(b => b.GetInt32()).ToList();
         output.WriteLine($"fetched from {follower} (rack r{follower}); after its kill from {string.Join(',', after)}");
         Assert.Contains(after, b => b >= 0);
@@ -73,31 +58,58 @@ public sealed class FollowerFetchClusterTests(ITestOutputHelper output)
     {
         var node = RepoPaths.RequireTool("node");
         RepoPaths.RequireNodeModule("@confluentinc/kafka-javascript");
-        var topic = "near-js-" + Guid.NewGuid().ToString("N")[..8];
+        var started = await StartConsumerReadingFromFollowerAsync(cluster, client, "near-js-", node, Path.Combine(RepoPaths.NodeDir, "follower_fetch.js"));
+        using var consumer = started.Consumer;
+        var (follower, go) = (started.Follower, started.Go);
+
+        cluster.Brokers[follower].Kill();
+        await File.WriteAllTextAsync(go, "");
+        var summary = await EveryRecordOnceAsync(consumer);
+        var last = summary.GetProperty("last_broker").GetInt32();
+        output.WriteLine($"librdkafka {summary.GetProperty("librdkafka").GetString()}: fetched from {follower}, after its kill from " +
+            $"{string.Join(',', summary.GetProperty("brokers_phase2").EnumerateArray().Select(b => b.GetInt32()))}, last from {last}");
+        Assert.True(last >= 0 && last != follower, $"still fetching from the dead follower {follower} (last report: {last})");
+    }
+
+    /// <summary>
+    /// An RF 3 topic of one partition in sync, and a consumer script whose client.rack is its first follower's: it has
+    /// read the first half of the records from that follower when this returns; writing the "go" file lets it read on.
+    /// </summary>
+    private async Task<(RunningScript Consumer, int Follower, string Go)> StartConsumerReadingFromFollowerAsync(
+        BrokerCluster cluster, KafkaCluster client, string prefix, string tool, string script)
+    {
+        var topic = prefix + Guid.NewGuid().ToString("N")[..8];
         await using (var admin = await KafkaAdminClient.ConnectAsync(cluster.BootstrapServers))
             (await admin.CreateTopicsAsync([new NewTopic(topic, 1, 3)])).ThrowIfAnyFailed();
         var partition = (await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(30), () => client.GetTopicAsync(topic, refresh: true),
             t => t.Partitions.Single().Isr.Count == 3, "an RF 3 partition in sync")).Partitions.Single();
         var follower = partition.Replicas.Where(r => r != partition.LeaderId).Min();
-
         var go = Path.Combine(cluster.Brokers[0].DataDir, "..", "go-" + topic);
-        using var consumer = RunningScript.Start(node, [Path.Combine(RepoPaths.NodeDir, "follower_fetch.js"), cluster.BootstrapServers, topic,
+        var consumer = RunningScript.Start(tool, [script, cluster.BootstrapServers, topic,
             "r" + follower.ToString(CultureInfo.InvariantCulture), Half.ToString(CultureInfo.InvariantCulture), go]);
-        var phase1 = JsonDocument.Parse((await consumer.WaitForLineAsync("PHASE1 ", TimeSpan.FromSeconds(90)))["PHASE1 ".Length..]).RootElement;
-        Assert.Equal(Half, phase1.GetProperty("read").GetInt32());
-        Assert.Equal(follower, phase1.GetProperty("broker").GetInt32());
+        try
+        {
+            var phase1 = JsonDocument.Parse((await consumer.WaitForLineAsync("PHASE1 ", TimeSpan.FromSeconds(90)))["PHASE1 ".Length..]).RootElement;
+            Assert.Equal(Half, phase1.GetProperty("read").GetInt32());
+            Assert.Equal(follower, phase1.GetProperty("broker").GetInt32());
+            return (consumer, follower, go);
+        }
+        catch
+        {
+            consumer.Dispose();
+            throw;
+        }
+    }
 
-        cluster.Brokers[follower].Kill();
-        await File.WriteAllTextAsync(go, "");
+    /// <summary>The script's summary, after checking that it read every record once, in order.</summary>
+    private static async Task<JsonElement> EveryRecordOnceAsync(RunningScript consumer)
+    {
         var exit = await consumer.WaitForExitAsync(TimeSpan.FromMinutes(3));
         var summaryLine = consumer.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'));
         Assert.True(exit == 0 && summaryLine is not null, $"consumer script failed ({exit})\n{consumer.Stdout}\n{consumer.Stderr}");
         var summary = JsonDocument.Parse(summaryLine!).RootElement;
         var values = summary.GetProperty("values").EnumerateArray().Select(v => v.GetString()).ToList();
         Assert.Equal(Enumerable.Range(0, 2 * Half).Select(i => "m" + i.ToString(CultureInfo.InvariantCulture)), values);
-        var last = summary.GetProperty("last_broker").GetInt32();
-        output.WriteLine($"librdkafka {summary.GetProperty("librdkafka").GetString()}: fetched from {follower}, after its kill from " +
-            $"{string.Join(',', summary.GetProperty("brokers_phase2").EnumerateArray().Select(b => b.GetInt32()))}, last from {last}");
-        Assert.True(last >= 0 && last != follower, $"still fetching from the dead follower {follower} (last report: {last})");
+        return summary;
     }
 }
