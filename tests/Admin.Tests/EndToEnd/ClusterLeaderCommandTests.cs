@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using KafkaOperator.Client.Admin;
 using KafkaOperator.Server;
@@ -24,7 +22,7 @@ public sealed class ClusterLeaderCommandTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         // One call for both listeners' ports: two calls could hand out the same released port twice.
-        var free = FreePorts(2 * 3);
+        var free = KafkaOperator.Server.Tests.Infrastructure.LoopbackPorts.Free(2 * 3);
         var kafkaPorts = free[..3];
         var controllerPorts = free[3..];
         var voters = string.Join(',', Enumerable.Range(0, 3).Select(i => $"{i}@127.0.0.1:{controllerPorts[i]}"));
@@ -117,20 +115,6 @@ public sealed class ClusterLeaderCommandTests : IAsyncLifetime
         }
 
         throw new TimeoutException($"timed out waiting for {what}; last: {string.Join("; ", last?.Partitions.Select(p => $"{p.Partition} leader {p.LeaderId} isr {string.Join(',', p.Isr)}") ?? [])}");
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
     }
 
     public async Task DisposeAsync()

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using k8s;
 using k8s.Models;
 using KafkaOperator.Kube;
@@ -47,7 +46,7 @@ public sealed class TestKubelet : IAsyncDisposable
     public static async Task<TestKubelet> StartAsync(IKubeClient client, string ns, string cluster, int count, IReadOnlyDictionary<string, string> settings, int? controllers = null)
     {
         var voterCount = controllers ?? count;
-        var ports = FreePorts(2 * count);
+        var ports = KafkaOperator.Server.Tests.Infrastructure.LoopbackPorts.Free(2 * count);
         var voters = string.Join(',', Enumerable.Range(0, voterCount).Select(i => $"{i}@127.0.0.1:{ports[count + i]}"));
         var clusterId = "op-" + Guid.NewGuid().ToString("N")[..16];
         var starts = Enumerable.Range(0, count).Select(i =>
@@ -168,28 +167,6 @@ public sealed class TestKubelet : IAsyncDisposable
         var pod = (await _client.GetAsync<V1Pod>(_ns, name, ct))!;
         pod.Status = new V1PodStatus { Phase = "Running", Conditions = [new V1PodCondition { Type = "Ready", Status = ready ? "True" : "False" }] };
         await _client.ReplaceStatusAsync(pod, ct);
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var l = new TcpListener(IPAddress.Loopback, 0);
-                l.Start();
-                listeners.Add(l);
-            }
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners)
-            {
-                l.Stop();
-            }
-        }
     }
 
     public async ValueTask DisposeAsync()

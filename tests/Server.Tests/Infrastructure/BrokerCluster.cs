@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Xunit.Abstractions;
 
 namespace KafkaOperator.Server.Tests.Infrastructure;
@@ -29,7 +27,7 @@ public sealed class BrokerCluster : IAsyncDisposable
     {
         var votersCount = voterCount ?? count;
         // One call for both listeners' ports: two calls could hand out the same released port twice.
-        var free = network is null ? FreePorts(2 * count) : [];
+        var free = network is null ? LoopbackPorts.Free(2 * count) : [];
         var kafkaPorts = network is null ? free[..count] : [.. Enumerable.Repeat(9092, count)];
         var controllerPorts = network is null ? free[count..] : [.. Enumerable.Repeat(9093, count)];
         string HostOf(int i) => network?.Address(i) ?? "127.0.0.1";
@@ -74,25 +72,5 @@ public sealed class BrokerCluster : IAsyncDisposable
     {
         foreach (var b in Brokers)
             await b.DisposeAsync();
-    }
-
-    internal static int[] FreePorts(int count)
-    {
-        var listeners = new List<TcpListener>();
-        try
-        {
-            for (var i = 0; i < count; i++)
-            {
-                var l = new TcpListener(IPAddress.Loopback, 0);
-                l.Start();
-                listeners.Add(l);
-            }
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var l in listeners)
-                l.Stop();
-        }
     }
 }

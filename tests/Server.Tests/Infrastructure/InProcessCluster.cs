@@ -24,7 +24,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
         Func<int, IReadOnlyDictionary<string, string>>? perBroker = null)
     {
         // One call for both listeners' ports: two calls could hand out the same released port twice.
-        var free = BrokerCluster.FreePorts(2 * count);
+        var free = LoopbackPorts.Free(2 * count);
         var kafkaPorts = free[..count];
         var controllerPorts = free[count..];
         var voters = string.Join(',', Enumerable.Range(0, count).Select(i => $"{i}@127.0.0.1:{controllerPorts[i]}"));

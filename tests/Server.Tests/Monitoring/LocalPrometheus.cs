@@ -57,7 +57,7 @@ public sealed class LocalPrometheus : IAsyncDisposable
 
         for (var attempt = 1; ; attempt++)
         {
-            var port = BrokerCluster.FreePorts(1)[0];
+            var port = LoopbackPorts.Free(1)[0];
             var process = RunningScript.Start(binary,
             [
                 "--config.file=" + Path.Combine(dir, "prometheus.yml"),
