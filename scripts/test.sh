@@ -4,11 +4,24 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-dotnet build KafkaOperator.sln -c Release -nologo -clp:NoSummary -v:q || { echo "0 passed, 1 failed"; exit 1; }
+# The test clients (apt packages, an npm build of a native module) install while the solution builds: neither needs
+# the other, and on a fresh machine each takes minutes.
+deps_log=$(mktemp)
+bash scripts/install-deps.sh > "$deps_log" 2>&1 &
+deps_pid=$!
+deps_done() {
+  local rc=0
+  wait "$deps_pid" || rc=$?
+  cat "$deps_log"
+  [ $rc -eq 0 ] || { echo "scripts/install-deps.sh failed (exit $rc)"; echo "0 passed, 1 failed"; exit 1; }
+}
+dotnet build KafkaOperator.sln -c Release -nologo -clp:NoSummary -v:q || { deps_done; echo "0 passed, 1 failed"; exit 1; }
 if ! dotnet format KafkaOperator.sln --verify-no-changes --no-restore -v:q; then
+  deps_done
   echo "dotnet format found changes to make (run: dotnet format KafkaOperator.sln)"
   echo "0 passed, 1 failed"; exit 1
 fi
+deps_done
 
 results=$(mktemp -d)
 status=0
