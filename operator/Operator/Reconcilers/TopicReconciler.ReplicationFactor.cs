@@ -8,7 +8,9 @@ namespace KafkaOperator.Operator.Reconcilers;
 /// Replication factor changes: the partitions whose replica count differs from spec.replicationFactor are
 /// reassigned (AlterPartitionReassignments, as kafka-reassign-partitions and kafkactl do) to targets that add or
 /// remove replicas (<see cref="ReplicationFactorPlanner"/>), and the topic stays Ready=False
-/// ReplicationFactorChanging, with its progress, until ListPartitionReassignments shows none of them moving. The
+/// ReplicationFactorChanging, with its progress, while ListPartitionReassignments shows a move that changes a
+/// partition's replica count (told from the brokers' state alone, so a pass that failed after starting the moves
+/// loses nothing). The
 /// brokers complete a move only once every target replica is in the ISR, and move leadership off a removed replica
 /// before it goes.
 /// </summary>
@@ -22,17 +24,17 @@ public sealed partial class TopicReconciler
     /// <summary>How often a topic with under-replicated partitions is looked at again, so its status follows the recovery.</summary>
     public TimeSpan UnderReplicatedRecheck { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Null when the replicas match the spec and no change of ours is still moving; else this pass's result.</summary>
+    /// <summary>Null when the replicas match the spec and no replica count is still changing; else this pass's result.</summary>
     private async Task<ReconcileResult?> ReplicationFactorAsync(KafkaTopic topic, string bootstrap, TopicState state, CancellationToken ct)
     {
         var rf = topic.Spec.ReplicationFactor;
         var wrong = state.Assignment.Where(p => p.Target.Count != rf).ToList();
-        // Reassignments this operator did not start (a cluster rebalance) are the cluster's business, not this topic's.
-        var changing = Conditions.Find(topic.Status?.Conditions, ConditionTypes.Ready)?.Reason == ReplicationFactorChanging;
-        var moving = state.Assignment.Where(p => p.Reassigning).ToList();
-        if (wrong.Count == 0 && (!changing || moving.Count == 0))
+        // Only moves that change a replica count are a replication factor change: a cluster rebalance moving this
+        // topic's partitions is the cluster's business, and the topic stays Ready through it.
+        var resizing = state.Assignment.Count(p => p.Adding.Count != p.Removing.Count);
+        if (wrong.Count == 0 && resizing == 0)
         {
-            if (changing)
+            if (Conditions.Find(topic.Status?.Conditions, ConditionTypes.Ready)?.Reason == ReplicationFactorChanging)
             {
                 await events.RecordAsync(topic, EventTypes.Normal, "ReplicationFactorChanged",
                     $"every partition of {topic.TopicName} has {rf} replicas, all in sync", ct).ConfigureAwait(false);

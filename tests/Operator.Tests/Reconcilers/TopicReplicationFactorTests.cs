@@ -159,6 +159,29 @@ public sealed class TopicReplicationFactorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_rebalance_moving_the_topic_keeps_it_ready_and_a_lost_status_write_loses_no_change()
+    {
+        _admin.Seed("logs", 2, 2);
+        var kafka = _admin.Get("logs")!;
+        await CreateTopicAsync("logs", 2, 2);
+        // A cluster rebalance moves partition 0 to other brokers, replica count unchanged.
+        kafka.Targets[0] = [1, 2];
+        var (t, _) = await ReconcileAsync("logs");
+        Assert.Equal("True", Ready(t).Status);
+        Assert.Equal([0], t.Status!.UnderReplicatedPartitions); // broker 2 is being added
+        _admin.CompleteReassignments();
+
+        // Moves that change the replica count started by a pass whose status write was lost: still a change in progress.
+        await EditAsync("logs", s => s.ReplicationFactor = 3);
+        kafka.Targets[0] = [1, 2, 0];
+        kafka.Targets[1] = [1, 2, 0];
+        (t, _) = await ReconcileAsync("logs");
+        Assert.Equal(TopicReconciler.ReplicationFactorChanging, Ready(t).Reason);
+        Assert.Contains("0/2 partitions done, 2 moving", Ready(t).Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(_admin.Mutations, m => m.StartsWith("reassign ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_planner_spreads_additions_by_load_and_never_removes_the_leader()
     {
         var loads = new Dictionary<int, int> { [0] = 10, [1] = 0, [2] = 5, [3] = 0 };
