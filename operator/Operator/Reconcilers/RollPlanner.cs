@@ -130,7 +130,7 @@ public static class RollPlanner
         return controllers == 1 || caughtUp >= controllers / 2 + 1;
     }
 
-    /// <summary>A timeout as people set it: "5 min", "90 s", "1.5 h".</summary>
+    /// <summary>A timeout as people set it: "5 min", "90 s", "2 h" (whole hours only; else minutes).</summary>
     public static string Duration(TimeSpan t)
     {
         var c = System.Globalization.CultureInfo.InvariantCulture;
