@@ -15,8 +15,8 @@ namespace KafkaOperator.Server.Replication;
 /// cache (<see cref="TryGet"/>), which also notes that the partition is wanted; a background loop asks each leader
 /// for the wanted partitions it leads in one ListOffsets (latest, READ_UNCOMMITTED: the high watermark, what Kafka
 /// Exporter reports) every <see cref="RefreshKey"/> milliseconds, and at once when a scrape wants a partition it has
-/// never seen, so a scrape never waits on the network. A value is served for at most three intervals after its
-/// answer (a leader that stops answering makes its partitions' lag disappear rather than freeze); a partition no
+/// never seen, so a scrape never waits on the network. A value is served for at most three intervals (10 s at least)
+/// after its answer (a leader that stops answering makes its partitions' lag disappear rather than freeze); a partition no
 /// scrape wanted for <see cref="ForgetAfter"/> is dropped. Exception policy: failures are logged at DEBUG (lag is
 /// monitoring, and the leader's own scrape shows its trouble) and the leader is asked again next round.
 /// </summary>
@@ -33,6 +33,7 @@ public sealed class RemoteEndOffsets : IAsyncDisposable
     private readonly IMetadataStore _store;
     private readonly Func<int, BrokerAddress?> _resolve;
     private readonly long _intervalMs;
+    private readonly long _maxAgeMs;
     private readonly ConcurrentDictionary<(string Topic, int Partition), Entry> _entries = new();
     private readonly Dictionary<int, (BrokerAddress Address, KafkaConnection Connection)> _connections = [];
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -46,6 +47,7 @@ public sealed class RemoteEndOffsets : IAsyncDisposable
         _store = store;
         _resolve = resolveBroker;
         _intervalMs = config.GetLong(RefreshKey);
+        _maxAgeMs = Math.Max(3 * _intervalMs, 10_000);
     }
 
     public void Start() => _loop = Task.Run(LoopAsync);
@@ -63,7 +65,7 @@ public sealed class RemoteEndOffsets : IAsyncDisposable
             Wake();
         var (value, at) = entry.Read();
         endOffset = value;
-        return value >= 0 && now - at <= 3 * _intervalMs;
+        return value >= 0 && now - at <= _maxAgeMs;
     }
 
     private void Wake()
