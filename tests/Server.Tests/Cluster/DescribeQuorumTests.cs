@@ -9,7 +9,7 @@ using Xunit.Abstractions;
 namespace KafkaOperator.Server.Tests.Cluster;
 
 /// <summary>DescribeQuorum against three real broker processes: the leader's view, reached through a follower.</summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class DescribeQuorumTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

@@ -11,7 +11,7 @@ namespace KafkaOperator.Server.Tests.Metrics;
 /// <summary>
 /// Every broker's /metrics scraped while a 3-broker cluster runs, checked against what the admin API says: replica
 /// and leader counts, the one active controller, records and bytes in after a known produce, consumer lag (log end
-/// minus committed, by the group's coordinator only), and under-replicated partitions while a broker is down; and
+/// minus committed, by the group's coordinator only, also for partitions it holds no replica of), and under-replicated partitions while a broker is down; and
 /// the same cluster through a real Prometheus against config/monitoring's alerts and dashboard (the .Prometheus part).
 /// </summary>
 [Collection(RealClientsCollection.Name)]
@@ -29,6 +29,7 @@ public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
         // Two scrapers: the test's own and Prometheus's every second, whose abandoned (timed-out) scrapes hold a slot
         // until the broker has answered them; the default 4 resets some of them on a loaded machine.
         ["metrics.max.connections"] = "16",
+        ["metrics.lag.refresh.ms"] = "500",
     };
 
     [Fact]
@@ -105,6 +106,7 @@ public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
                 && scrapes.Count(s => s.Series("kafka_consumergroup_lag").Any()) == 1;
         });
         await CheckHealthyClusterInPrometheusAsync(prometheus);
+        await CheckLagOfPartitionsLedElsewhereAsync(cluster, admin, client, coordinator);
 
         // A broker down (not the controller): its partitions are under-replicated on the leaders that remain.
         var controllerId = (await admin.DescribeClusterAsync()).ControllerId;
