@@ -47,7 +47,7 @@ public sealed class TestKubelet : IAsyncDisposable
     public int[] Restarts { get; }
 
     /// <summary>Ordinals whose pods a scale-down removed, in the order they went.</summary>
-    public List<int> Removed { get; } = [];
+    public System.Collections.Concurrent.ConcurrentQueue<int> Removed { get; } = new();
 
     /// <summary>Called with the ordinal before a scale-down stops its broker and deletes its pod (to observe what it still holds).</summary>
     public Func<int, Task>? BeforePodRemoved { get; set; }
@@ -197,7 +197,7 @@ public sealed class TestKubelet : IAsyncDisposable
         }
         await _client.DeleteAsync<V1Pod>(_ns, $"{_sts}-{ordinal}", ct: ct);
         _ready.Remove(ordinal);
-        Removed.Add(ordinal);
+        Removed.Enqueue(ordinal);
     }
 
     private async Task<bool> ProbeAsync(ServerBroker? broker, CancellationToken ct)
