@@ -129,6 +129,24 @@ public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
                 && live.Sum(s => s.Value("kafka_server_replicamanager_underminisrpartitioncount")) == 0;
         });
         await CheckBrokerDownInPrometheusAsync(prometheus, victim);
+
+        // A controller failover: with the victim back, the active controller is killed; of the two left, exactly
+        // one reports itself active, the one DescribeCluster names, and it is a new one.
+        await cluster.Brokers[victim].RestartAsync();
+        await WaitAsync("the restarted broker back in every ISR", async () =>
+            (await admin.DescribeAllTopicsAsync(includeInternal: true)).SelectMany(t => t.Partitions).All(p => p.Isr.Contains(victim)));
+        cluster.Brokers[controllerId].Kill();
+        await using var survivor = await KafkaAdminClient.ConnectAsync(cluster.Brokers[victim].BootstrapServers);
+        await WaitAsync("one active controller among the survivors, a new one", async () =>
+        {
+            var now = (await survivor.DescribeClusterAsync()).ControllerId;
+            var scrapes = new Dictionary<int, Scrape>();
+            foreach (var id in Enumerable.Range(0, 3).Where(id => id != controllerId))
+                scrapes[id] = await Scrape.GetAsync(cluster.Brokers[id].MetricsUri);
+            output.WriteLine($"controller {now}: active counts {string.Join(", ", scrapes.Select(s => $"{s.Key}={s.Value.Value("kafka_controller_kafkacontroller_activecontrollercount")}"))}");
+            return now != controllerId && now >= 0
+                && scrapes.All(s => s.Value.Value("kafka_controller_kafkacontroller_activecontrollercount") == (s.Key == now ? 1 : 0));
+        });
     }
 
     [Fact]
