@@ -102,13 +102,15 @@ public sealed partial class KafkaProducer
 
                 list.Add(item);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                Finish(item.Owner, item.Batch, ex);
-            }
             catch (OperationCanceledException)
             {
                 Finish(item.Owner, item.Batch, new ObjectDisposedException(nameof(KafkaProducer)));
+            }
+            catch (Exception ex)
+            {
+                // No leader known yet (metadata caught mid-move, a topic a restarted broker has not loaded): retried
+                // after a refresh, off the send loop so other partitions go on.
+                _ = RetryOrFailAsync(item.Owner, item.Batch, ex);
             }
         }
 
@@ -182,10 +184,7 @@ public sealed partial class KafkaProducer
         }
         catch (Exception ex)
         {
-            foreach (var (owner, batch) in batches)
-            {
-                await RetryOrFailAsync(owner, batch, ex).ConfigureAwait(false);
-            }
+            await Task.WhenAll(batches.Select(b => RetryOrFailAsync(b.Owner, b.Batch, ex))).ConfigureAwait(false);
         }
         finally
         {
@@ -202,7 +201,8 @@ public sealed partial class KafkaProducer
             return;
         }
 
-        if (!KafkaCluster.IsRetriable(error) || batch.Attempts >= Cluster.Options.MaxRetries || _stop.IsCancellationRequested)
+        if (!IsRetriable(error) || batch.Attempts >= Options.Retries || DateTime.UtcNow - batch.OpenedAt >= Options.DeliveryTimeout
+            || _stop.IsCancellationRequested)
         {
             Finish(owner, batch, error);
             return;
@@ -226,6 +226,14 @@ public sealed partial class KafkaProducer
 
         Wake();
     }
+
+    /// <summary>
+    /// As the Java producer: errors a metadata refresh or time can fix, and a leader missing from the broker list
+    /// (metadata caught between a broker's fencing and its partitions' new leaders), which Kafka's producer treats
+    /// as an unknown leader to wait for.
+    /// </summary>
+    private static bool IsRetriable(Exception error) =>
+        KafkaCluster.IsRetriable(error) || error is KafkaException { Code: ErrorCode.BrokerNotAvailable };
 
     private void Finish(PartitionBatches owner, ReadyBatch batch, Exception? error, BatchOutcome outcome = default)
     {

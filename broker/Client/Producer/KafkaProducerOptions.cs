@@ -23,6 +23,16 @@ public sealed class KafkaProducerOptions
 
     /// <summary>How long the broker may wait for replication (acks=-1) before answering.</summary>
     public TimeSpan AckTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Kafka's delivery.timeout.ms: how long after its batch opened a record may still be retried. A leader moving
+    /// (a controlled shutdown, a reassignment) or a broker restarting are retriable and take seconds; the Java
+    /// producer rides them out within this bound, and so does this one.
+    /// </summary>
+    public TimeSpan DeliveryTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Kafka's retries: attempts after the first for a retriable error (unbounded by default, as Kafka; <see cref="DeliveryTimeout"/> bounds them).</summary>
+    public int Retries { get; set; } = int.MaxValue;
 }
 
 /// <summary>Where a record was written: its partition and offset (-1 with acks=0).</summary>

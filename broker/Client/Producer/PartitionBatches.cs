@@ -7,8 +7,11 @@ internal readonly record struct BatchOutcome(long BaseOffset, long LogAppendTime
 
 /// <summary>A batch sealed for sending: its encoded bytes and the completion its records wait on.</summary>
 internal sealed class ReadyBatch(string topic, int partition, byte[] bytes, int count, TaskCompletionSource<BatchOutcome> completion,
-    bool hasFireAndForget)
+    bool hasFireAndForget, DateTime openedAt)
 {
+    /// <summary>When its first record was appended: the delivery timeout counts from here.</summary>
+    public DateTime OpenedAt { get; } = openedAt;
+
     /// <summary>Some records of this batch were produced without a task to report their error on.</summary>
     public bool HasFireAndForget { get; } = hasFireAndForget;
 
@@ -81,7 +84,7 @@ internal sealed class PartitionBatches : IDisposable
             NextSequence += _builder.Count;
         }
 
-        Ready.Enqueue(new ReadyBatch(Topic, Partition, _builder.ToArray(), _builder.Count, _completion!, _openHasFireAndForget));
+        Ready.Enqueue(new ReadyBatch(Topic, Partition, _builder.ToArray(), _builder.Count, _completion!, _openHasFireAndForget, OpenedAt));
         _builder.Clear();
         _completion = null;
         _openHasFireAndForget = false;

@@ -203,11 +203,12 @@ public sealed partial class ClusterReconciler
                     pass.Progress ??= ("Rebalancing", $"{rebalance.Kind} rebalance done; removing its throttles failed: {e.Message}");
                     return;
                 }
+                var elected = await ElectPreferredLeadersAsync(pass, ct).ConfigureAwait(false);
                 rebalance.State = "Completed";
                 rebalance.FinishedAt = pass.Now;
                 rebalance.PartitionsLeft = 0;
                 rebalance.BytesLeft = 0;
-                rebalance.Message = $"moved {rebalance.PartitionsMoved} partition(s)";
+                rebalance.Message = $"moved {rebalance.PartitionsMoved} partition(s){(elected > 0 ? $", {elected} leader(s) moved to their preferred replica" : "")}";
                 await events.RecordAsync(pass.Cluster, EventTypes.Normal, "RebalanceCompleted", $"{rebalance.Kind} rebalance: {rebalance.Message}", ct).ConfigureAwait(false);
             }
             return;

@@ -59,4 +59,12 @@ public interface IClusterAdmin
 
     /// <summary>The bytes of each partition (its largest replica, DescribeLogDirs), keyed by (topic, partition).</summary>
     Task<IReadOnlyDictionary<(string Topic, int Partition), long>> PartitionSizesAsync(string bootstrap, CancellationToken ct);
+
+    /// <summary>
+    /// Preferred leader elections (ElectLeaders) for the partitions; returns how many moved. Partitions whose
+    /// preferred replica cannot lead now are left to the controller's own leader rebalancing. An admin that cannot
+    /// elect leaders elects none.
+    /// </summary>
+    Task<int> ElectPreferredLeadersAsync(string bootstrap, IReadOnlyCollection<(string Topic, int Partition)> partitions, CancellationToken ct) =>
+        Task.FromResult(0);
 }

@@ -14,8 +14,8 @@ namespace KafkaOperator.Operator.Tests.RealBroker;
 /// <summary>
 /// The cluster reconciler with its Kafka side real: three broker processes behind the test kubelet, the operator's
 /// KafkaTopicAdmin, the in-process API server. A roll asked for with the restart annotation, under an idempotent
-/// acks=all producer on an RF 3, min.insync.replicas=2 topic: every broker restarted once, one at a time, the active
-/// controller last, and no send failed.
+/// acks=all producer on an RF 3, min.insync.replicas=2 topic (librdkafka, and the project's .NET producer on a second
+/// topic): every broker restarted once, one at a time, the active controller last, and no send of either failed.
 /// </summary>
 public sealed class ClusterRollRealBrokerTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -83,6 +83,9 @@ public sealed class ClusterRollRealBrokerTests(ITestOutputHelper output) : IAsyn
         using var load = RunningScript.Start(ServerPaths.Python,
             [Path.Combine(ServerPaths.PythonDir, "operator_load.py"), _kubelet.Bootstrap, "load", "500", "200", stop]);
         await load.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(60));
+        Assert.Null((await admin.CreateTopicAsync("load-net", 3, 3)).Error);
+        using var stopNet = new CancellationTokenSource();
+        var netLoad = Task.Run(() => ProduceUntilAsync("load-net", stopNet.Token));
 
         await using var described = await KafkaAdminClient.ConnectAsync(_kubelet.Bootstrap);
         var activeController = (await described.DescribeQuorumAsync()).LeaderId;
@@ -93,6 +96,8 @@ public sealed class ClusterRollRealBrokerTests(ITestOutputHelper output) : IAsyn
         c = await ReconcileUntilAsync(c => _events.Events.Count(e => e.Reason == "RollingBroker") == 3 && c.Status?.Roll is null
             && Conditions.IsTrue(c.Status?.Conditions, ConditionTypes.Ready), "the roll finished", TimeSpan.FromMinutes(3));
         await File.WriteAllTextAsync(stop, "");
+        await stopNet.CancelAsync();
+        var (netAcked, netFailures) = await netLoad.WaitAsync(TimeSpan.FromMinutes(3));
         Assert.Equal(0, await load.WaitForExitAsync(TimeSpan.FromMinutes(3)));
         File.Delete(stop);
         using var summary = System.Text.Json.JsonDocument.Parse(load.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
@@ -112,6 +117,57 @@ public sealed class ClusterRollRealBrokerTests(ITestOutputHelper output) : IAsyn
         // Every acknowledged record is there once (idempotent producer: retries do not duplicate).
         var ends = await described.ListTopicOffsetsAsync("load", OffsetSpec.Latest);
         Assert.Equal(acked, ends.Sum(e => e.Offset));
+        output.WriteLine($".NET producer: {netAcked} acknowledged, failures: {string.Join("; ", netFailures)}");
+        Assert.Empty(netFailures);
+        Assert.True(netAcked > 100, $"the .NET producer had only {netAcked} records acknowledged");
+        Assert.Equal(netAcked, (await described.ListTopicOffsetsAsync("load-net", OffsetSpec.Latest)).Sum(e => e.Offset));
+    }
+
+    /// <summary>
+    /// The project's own idempotent acks=all producer (KafkaOperator.Client), up to 5 sends in flight round-robin over
+    /// the partitions, about 200 a second, until stopped; returns the acknowledged count and every failed send's error.
+    /// </summary>
+    private async Task<(long Acked, List<string> Failures)> ProduceUntilAsync(string topic, CancellationToken stop)
+    {
+        await using var producer = await KafkaOperator.Client.Producer.KafkaProducer.ConnectAsync(
+            KafkaOperator.Client.KafkaClientOptions.For(_kubelet.Bootstrap.Split(',')),
+            new KafkaOperator.Client.Producer.KafkaProducerOptions { Acks = -1, EnableIdempotence = true, Linger = TimeSpan.FromMilliseconds(2) });
+        long acked = 0;
+        var failures = new List<string>();
+        var inFlight = new List<Task>();
+        for (var i = 0; !stop.IsCancellationRequested; i++)
+        {
+            inFlight.Add(producer.ProduceAsync(topic, i % 3, null, System.Text.Encoding.UTF8.GetBytes($"net-{i}")));
+            if (i % 10 == 9)
+            {
+                await Task.Delay(50, CancellationToken.None); // paces the load at about 200 records/s, as the librdkafka one
+            }
+            if (inFlight.Count < 5)
+            {
+                continue;
+            }
+            var done = await Task.WhenAny(inFlight);
+            inFlight.Remove(done);
+            Tally(done);
+        }
+        foreach (var t in inFlight)
+        {
+            await Task.WhenAny(t);
+            Tally(t);
+        }
+        return (acked, failures);
+
+        void Tally(Task t)
+        {
+            if (t.IsCompletedSuccessfully)
+            {
+                acked++;
+            }
+            else
+            {
+                failures.Add(t.Exception?.InnerException?.Message ?? "cancelled");
+            }
+        }
     }
 }
 

@@ -12,44 +12,58 @@ namespace KafkaOperator.Operator.Tests.RealBroker;
 /// one process per ordinal (combined voters below the controller count, broker-only above), a pod
 /// per ordinal at the StatefulSet's current revision, Ready exactly when the broker's /ready answers 200. A deleted
 /// pod stops its broker with SIGTERM (a clean shutdown, as the kubelet does) and comes back with the broker
-/// restarted on the same data directory and ports.
+/// restarted on the same data directory and ports. Ordinals up to a capacity fixed at start can be added: a
+/// StatefulSet scaled up gets their broker processes started (broker-only, on ports reserved at start), and one scaled
+/// down loses its highest pods first, one at a time, each broker stopped with SIGTERM (its data kept, as a PVC is).
 /// </summary>
 public sealed class TestKubelet : IAsyncDisposable
 {
     private readonly IKubeClient _client;
     private readonly string _ns;
     private readonly string _sts;
-    private readonly ServerBroker[] _brokers;
+    private readonly ServerBroker?[] _brokers;
+    private readonly Func<int, Task<ServerBroker>> _start;
+    private readonly Task<ServerBroker>?[] _starting;
     private readonly CancellationTokenSource _stop = new();
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private readonly Task _loop;
     private readonly Dictionary<int, bool> _ready = [];
 
-    private TestKubelet(IKubeClient client, string ns, string cluster, ServerBroker[] brokers)
+    private TestKubelet(IKubeClient client, string ns, string cluster, ServerBroker?[] brokers, Func<int, Task<ServerBroker>> start)
     {
         _client = client;
         _ns = ns;
         _sts = cluster + "-broker";
         _brokers = brokers;
+        _start = start;
+        _starting = new Task<ServerBroker>?[brokers.Length];
         Restarts = new int[brokers.Length];
         _loop = Task.Run(LoopAsync);
     }
 
-    public string Bootstrap => string.Join(',', _brokers.Select(b => b.BootstrapServers));
+    public string Bootstrap => string.Join(',', _brokers.Where(b => b is not null).Select(b => b!.BootstrapServers));
 
     /// <summary>Restarts per ordinal (pod deletions that stopped and restarted the broker).</summary>
     public int[] Restarts { get; }
 
+    /// <summary>Ordinals whose pods a scale-down removed, in the order they went.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<int> Removed { get; } = new();
+
+    /// <summary>Called with the ordinal before a scale-down stops its broker and deletes its pod (to observe what it still holds).</summary>
+    public Func<int, Task>? BeforePodRemoved { get; set; }
+
     public Exception? Failure { get; private set; }
 
     /// <summary>Ordinals below <paramref name="controllers"/> are combined voters, the others broker-only, as the operator renders them.</summary>
-    public static async Task<TestKubelet> StartAsync(IKubeClient client, string ns, string cluster, int count, IReadOnlyDictionary<string, string> settings, int? controllers = null)
+    public static async Task<TestKubelet> StartAsync(IKubeClient client, string ns, string cluster, int count, IReadOnlyDictionary<string, string> settings,
+        int? controllers = null, int? capacity = null)
     {
         var voterCount = controllers ?? count;
-        var ports = KafkaOperator.Server.Tests.Infrastructure.LoopbackPorts.Free(2 * count);
-        var voters = string.Join(',', Enumerable.Range(0, voterCount).Select(i => $"{i}@127.0.0.1:{ports[count + i]}"));
+        var slots = Math.Max(capacity ?? count, count);
+        var ports = KafkaOperator.Server.Tests.Infrastructure.LoopbackPorts.Free(slots + voterCount);
+        var voters = string.Join(',', Enumerable.Range(0, voterCount).Select(i => $"{i}@127.0.0.1:{ports[slots + i]}"));
         var clusterId = "op-" + Guid.NewGuid().ToString("N")[..16];
-        var starts = Enumerable.Range(0, count).Select(i =>
+        Task<ServerBroker> Start(int i)
         {
             var overrides = new Dictionary<string, string>(settings)
             {
@@ -58,14 +72,20 @@ public sealed class TestKubelet : IAsyncDisposable
                 ["cluster.id"] = clusterId,
                 ["controller.quorum.voters"] = voters,
                 ["controller.listener.names"] = "CONTROLLER",
-                ["listeners"] = i < voterCount ? $"PLAINTEXT://127.0.0.1:{ports[i]},CONTROLLER://127.0.0.1:{ports[count + i]}" : $"PLAINTEXT://127.0.0.1:{ports[i]}",
+                ["listeners"] = i < voterCount ? $"PLAINTEXT://127.0.0.1:{ports[i]},CONTROLLER://127.0.0.1:{ports[slots + i]}" : $"PLAINTEXT://127.0.0.1:{ports[i]}",
                 ["advertised.listeners"] = $"PLAINTEXT://127.0.0.1:{ports[i]}",
             };
             return ServerBroker.StartAsync(overrides: overrides);
-        }).ToList();
+        }
+        var starts = Enumerable.Range(0, count).Select(Start).ToList();
         try
         {
-            return new TestKubelet(client, ns, cluster, await Task.WhenAll(starts));
+            var brokers = new ServerBroker?[slots];
+            foreach (var (s, i) in starts.Select((s, i) => (s, i)))
+            {
+                brokers[i] = await s;
+            }
+            return new TestKubelet(client, ns, cluster, brokers, Start);
         }
         catch
         {
@@ -111,19 +131,43 @@ public sealed class TestKubelet : IAsyncDisposable
             sts.Status = new V1StatefulSetStatus { Replicas = sts.Spec.Replicas ?? 0, UpdateRevision = revision, CurrentRevision = revision, ObservedGeneration = sts.Metadata.Generation };
             await _client.ReplaceStatusAsync(sts, ct);
         }
-        for (var i = 0; i < Math.Min(sts.Spec.Replicas ?? 0, _brokers.Length); i++)
+        var replicas = Math.Min(sts.Spec.Replicas ?? 0, _brokers.Length);
+        // A scale-down removes the highest ordinal first and the next only once that one is gone, as the StatefulSet
+        // controller does (OrderedReady).
+        for (var i = _brokers.Length - 1; i >= replicas; i--)
+        {
+            if (_ready.ContainsKey(i))
+            {
+                await RemoveAsync(i, ct);
+                return;
+            }
+        }
+        for (var i = 0; i < replicas; i++)
         {
             var name = $"{_sts}-{i}";
             var pod = await _client.GetAsync<V1Pod>(_ns, name, ct);
+            if (_brokers[i] is null)
+            {
+                // A new ordinal: its pod is there, not Ready, while the broker process starts.
+                _starting[i] ??= _start(i);
+                if (_starting[i]!.IsCompleted)
+                {
+                    _brokers[i] = await _starting[i]!;
+                }
+            }
             var broker = _brokers[i];
             if (pod is null)
             {
-                if (broker.IsRunning && _ready.ContainsKey(i))
+                if (broker is { IsRunning: true } && _ready.ContainsKey(i))
                 {
                     // The pod was deleted: a clean stop (leaderships move first), then the new pod's container.
                     await broker.StopAsync();
                     await broker.RestartAsync();
                     Restarts[i]++;
+                }
+                else if (broker is { IsRunning: false })
+                {
+                    await broker.RestartAsync(); // scaled down earlier, now back on its old data
                 }
                 pod = new V1Pod { Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = _ns } };
                 pod.Metadata.Labels = new Dictionary<string, string>(sts.Spec.Template.Metadata!.Labels!) { ["controller-revision-hash"] = revision };
@@ -141,9 +185,24 @@ public sealed class TestKubelet : IAsyncDisposable
         }
     }
 
-    private async Task<bool> ProbeAsync(ServerBroker broker, CancellationToken ct)
+    private async Task RemoveAsync(int ordinal, CancellationToken ct)
     {
-        if (!broker.IsRunning || broker.MetricsPort < 0)
+        if (BeforePodRemoved is { } hook)
+        {
+            await hook(ordinal);
+        }
+        if (_brokers[ordinal] is { IsRunning: true } broker)
+        {
+            await broker.StopAsync();
+        }
+        await _client.DeleteAsync<V1Pod>(_ns, $"{_sts}-{ordinal}", ct: ct);
+        _ready.Remove(ordinal);
+        Removed.Enqueue(ordinal);
+    }
+
+    private async Task<bool> ProbeAsync(ServerBroker? broker, CancellationToken ct)
+    {
+        if (broker is null || !broker.IsRunning || broker.MetricsPort < 0)
         {
             return false;
         }
@@ -179,9 +238,23 @@ public sealed class TestKubelet : IAsyncDisposable
         catch (OperationCanceledException)
         {
         }
-        foreach (var b in _brokers)
+        for (var i = 0; i < _brokers.Length; i++)
         {
-            await b.DisposeAsync();
+            if (_brokers[i] is null && _starting[i] is { } starting)
+            {
+                try
+                {
+                    _brokers[i] = await starting;
+                }
+                catch (InvalidOperationException)
+                {
+                    // It never got ready; StartAsync cleaned up after itself.
+                }
+            }
+        }
+        foreach (var b in _brokers.Where(b => b is not null))
+        {
+            await b!.DisposeAsync();
         }
         _http.Dispose();
         _stop.Dispose();

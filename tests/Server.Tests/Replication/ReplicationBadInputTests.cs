@@ -63,7 +63,7 @@ public sealed class ReplicationBadInputTests(ITestOutputHelper output)
         await using var client = await KafkaCluster.ConnectAsync(options);
         await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(20), () => client.GetTopicAsync("strict", refresh: true),
             t => t.Partitions.Single().Isr.Count == 2, "an RF 2 partition in sync");
-        await using (var producer = await KafkaProducer.CreateAsync(client, new KafkaProducerOptions { Acks = -1 }))
+        await using (var producer = await KafkaProducer.CreateAsync(client, new KafkaProducerOptions { Acks = -1, Retries = 0 }))
         {
             var refused = await Assert.ThrowsAsync<KafkaException>(() => producer.ProduceAsync("strict", 0, null, "x"u8.ToArray()));
             Assert.Equal(ErrorCode.NotEnoughReplicas, refused.Code);

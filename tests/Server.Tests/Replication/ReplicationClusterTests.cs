@@ -101,7 +101,7 @@ public sealed class ReplicationClusterTests(ITestOutputHelper output)
         var options = KafkaClientOptions.For([.. cluster.Brokers.Where(b => b.IsRunning).Select(b => b.BootstrapServers)]);
         options.MaxRetries = 0;
         await using var strict = await KafkaCluster.ConnectAsync(options);
-        await using (var producer = await KafkaProducer.CreateAsync(strict, new KafkaProducerOptions { Acks = -1 }))
+        await using (var producer = await KafkaProducer.CreateAsync(strict, new KafkaProducerOptions { Acks = -1, Retries = 0 }))
         {
             var refused = await Assert.ThrowsAsync<KafkaException>(() => producer.ProduceAsync(Topic, 0, null, "x"u8.ToArray()));
             Assert.Equal(KafkaOperator.Protocol.ErrorCode.NotEnoughReplicas, refused.Code);
