@@ -99,7 +99,7 @@ internal sealed partial class RaftClient
         if (_state is not LeaderState leader)
             return -1;
         if (VotersRecord.IsControl(payload))
-            throw new ArgumentException("payloads starting with 0 are the quorum's own control entries", nameof(payload));
+            throw new ArgumentException("payloads starting with the control prefix are the quorum's own entries", nameof(payload));
         var offset = _log.EndOffset;
         Append([new RaftEntry(offset, leader.Epoch, payload)], nowMs);
         return offset;
@@ -347,8 +347,8 @@ internal sealed partial class RaftClient
         // the voter set is only the config's, it writes that set into the log (kraft.version 1), so voter changes
         // have a logged set to start from and every member learns the voters' addresses from the log.
         var leader = new LeaderState(epoch, LocalId, VoterIds, start, nowMs);
-        SetState(leader);
         Append([new RaftEntry(start, epoch, _voters.KRaftVersion == 0 ? (_voters.Latest with { KRaftVersion = 1 }).Encode() : [])], nowMs);
+        SetState(leader);
         foreach (var id in leader.BeginToSend(nowMs))
         {
             leader.BeginSent(id);

@@ -38,7 +38,7 @@ internal sealed class VoterSetHistory(VotersRecord bootstrap)
     {
         foreach (var entry in entries)
         {
-            if (entry.Payload.Length > 0 && entry.Payload[0] == 0 && VotersRecord.TryDecode(entry.Payload) is { } voters)
+            if (VotersRecord.TryDecode(entry.Payload) is { } voters)
                 _entries.Add((entry.Offset, voters));
         }
     }

@@ -10,8 +10,9 @@ public sealed record Voter(int Id, Guid DirectoryId, string Endpoint);
 /// The voter set as a control entry of the metadata log (KIP-853: Kafka's KRaftVersionRecord and VotersRecord in one
 /// entry; writing it is what makes kraft.version 1). A node uses the latest one in its log, committed or not, so a
 /// truncation of the log rolls the voter set back with it. Control entries are told from the state machine's
-/// records by their first byte, 0, which no record (JSON, starting with '{') has; the empty entry is the leader's
-/// plain epoch-start entry (Kafka's LeaderChangeMessage).
+/// records by an 8-byte prefix that proposals may not start with (Kafka marks control batches in their attributes;
+/// this log's entries have no attributes); the empty entry is the leader's plain epoch-start entry (Kafka's
+/// LeaderChangeMessage).
 /// Exception policy: a malformed control entry throws <see cref="InvalidDataException"/>.
 /// </summary>
 public sealed record VotersRecord(short KRaftVersion, IReadOnlyList<Voter> Voters)
@@ -23,26 +24,32 @@ public sealed record VotersRecord(short KRaftVersion, IReadOnlyList<Voter> Voter
 
     public bool Contains(int id) => Voters.Any(v => v.Id == id);
 
-    /// <summary>Whether <paramref name="payload"/> is a quorum control entry rather than a state-machine record.</summary>
+    /// <summary>What every control entry but the empty one starts with; a proposal may not (<see cref="IsControl"/>).</summary>
+    internal static ReadOnlySpan<byte> Magic => [0, 0, (byte)'K', (byte)'R', (byte)'A', (byte)'F', (byte)'T', 0];
+
+    /// <summary>Where the control type byte is, after <see cref="Magic"/>.</summary>
+    internal const int TypeAt = 8;
+
+    /// <summary>Whether <paramref name="payload"/> is a quorum control entry (empty, or starting with <see cref="Magic"/>) rather than a state-machine record.</summary>
     public static bool IsControl(byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        return payload.Length == 0 || payload[0] == 0;
+        return payload.Length == 0 || payload.AsSpan().StartsWith(Magic);
     }
 
     /// <summary>The voter set <paramref name="payload"/> holds, or null when it is another kind of entry.</summary>
     public static VotersRecord? TryDecode(byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        if (payload.Length < 2 || payload[0] != 0 || payload[1] != ControlType)
+        if (payload.Length <= TypeAt || !payload.AsSpan().StartsWith(Magic) || payload[TypeAt] != ControlType)
             return null;
-        return Decode(payload.AsSpan(2));
+        return Decode(payload.AsSpan(TypeAt + 1));
     }
 
     public byte[] Encode()
     {
         using var buffer = new MemoryStream();
-        buffer.WriteByte(0);
+        buffer.Write(Magic);
         buffer.WriteByte(ControlType);
         Span<byte> scratch = stackalloc byte[16];
         BinaryPrimitives.WriteInt16BigEndian(scratch, KRaftVersion);
