@@ -1,7 +1,7 @@
 using KafkaOperator.Client;
 using KafkaOperator.Client.Admin;
-using KafkaOperator.Client.Producer;
 using KafkaOperator.Client.Network;
+using KafkaOperator.Client.Producer;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 using KafkaOperator.Server.Tests.Infrastructure;
