@@ -4,11 +4,24 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-dotnet build KafkaOperator.sln -c Release -nologo -clp:NoSummary -v:q || { echo "0 passed, 1 failed"; exit 1; }
+# The test clients (apt packages, an npm build of a native module) install while the solution builds: neither needs
+# the other, and on a fresh machine each takes minutes.
+deps_log=$(mktemp)
+bash scripts/install-deps.sh > "$deps_log" 2>&1 &
+deps_pid=$!
+deps_done() {
+  local rc=0
+  wait "$deps_pid" || rc=$?
+  cat "$deps_log"
+  [ $rc -eq 0 ] || { echo "scripts/install-deps.sh failed (exit $rc)"; echo "0 passed, 1 failed"; exit 1; }
+}
+dotnet build KafkaOperator.sln -c Release -nologo -clp:NoSummary -v:q || { deps_done; echo "0 passed, 1 failed"; exit 1; }
 if ! dotnet format KafkaOperator.sln --verify-no-changes --no-restore -v:q; then
+  deps_done
   echo "dotnet format found changes to make (run: dotnet format KafkaOperator.sln)"
   echo "0 passed, 1 failed"; exit 1
 fi
+deps_done
 
 results=$(mktemp -d)
 status=0
@@ -22,14 +35,23 @@ done
 python3 - "$results" "$status" <<'PY'
 import glob, sys, xml.etree.ElementTree as ET
 p = f = s = 0
+failures = []
 for path in glob.glob(sys.argv[1] + "/*.trx"):
     c = ET.parse(path).getroot().find("{*}ResultSummary/{*}Counters")
     if c is None: continue
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     s += int(c.get("notExecuted", 0))
+    # CI keeps only the last lines of the output: name every failed test and its message there.
+    for r in ET.parse(path).getroot().iter("{*}UnitTestResult"):
+        if r.get("outcome") in ("Failed", "Error", "Timeout"):
+            m = r.find("{*}Output/{*}ErrorInfo/{*}Message")
+            msg = " ".join((m.text or "").split()) if m is not None else ""
+            failures.append(f"FAILED {r.get('testName')}: {msg[:600]}")
 # A test host that crashed or hung reports no failed test of its own; the run still failed, so count it.
 if int(sys.argv[2]) != 0 and f == 0:
     f = 1
+for line in failures:
+    print(line)
 print(f"{p} passed, {f} failed, {s} skipped")
 PY
 [ $status -eq 0 ] || exit 1

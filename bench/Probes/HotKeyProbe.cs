@@ -11,7 +11,7 @@ namespace KafkaOperator.Bench.Probes;
 /// What the hot-key sketch adds to the produce path: <see cref="PartitionKeyStats.Observe"/> (the broker's own code,
 /// compiled in from broker/Server) on batches shaped like producers' (100 B records 500 to a batch, 1 KiB records 16
 /// to a batch, one record per batch), 70 % of records with one key. The yardstick is the CRC-32C check every batch
-/// gets on the same path. Every batch is read, as if each came SampleIntervalMs after the last (the broker skips a
+/// gets on the same path. Every batch is read, as if each came the sample interval after the last (the broker skips a
 /// partition's requests within that interval, which costs a lock and a header read). Rounds alternate sketch / CRC so
 /// machine noise hits both alike; each figure is the median
 /// ns per batch and per record over the rounds, with the bytes allocated, and the load average before and after.
@@ -27,7 +27,7 @@ public static class HotKeyProbe
         {
             var batches = Enumerable.Range(0, 64).Select(i => Batch(new Random(i), count, valueBytes)).ToArray();
             long tick = 0;
-            var stats = new PartitionKeyStats(() => tick += PartitionKeyStats.SampleIntervalMs); // every request read: the worst case
+            var stats = new PartitionKeyStats(clockMs: () => tick += HotKeyOptions.Default.SampleIntervalMs); // every request read: the worst case
             var observe = new List<double>();
             var crc = new List<double>();
             long allocated = 0;

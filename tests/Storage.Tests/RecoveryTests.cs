@@ -72,6 +72,9 @@ public sealed class RecoveryTests
             using var reopened = PartitionLog.Open(dir.Path, "t", 0, Config, hadCleanShutdown: false, recoveryPoint: 0);
             Assert.True(expectedLeo == reopened.LogEndOffset, $"seed {seed}: LEO {reopened.LogEndOffset}, expected {expectedLeo} (damage at {at} of {Path.GetFileName(victimFile)})");
             Assert.Equal(expected, Batches.ReadAll(reopened).Select(h => h.BaseOffset));
+            // As Kafka: recovery leaves the recovery point where it was; the next flush makes the records durable and moves it.
+            Assert.Equal(0, reopened.RecoveryPoint);
+            reopened.Flush();
             Assert.Equal(expectedLeo, reopened.RecoveryPoint);
             var next = reopened.AppendAsLeader(Batches.Make(2), 0, TimestampType.CreateTime, 1);
             Assert.Equal(expectedLeo, next.FirstOffset);

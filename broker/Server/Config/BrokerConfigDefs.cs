@@ -61,6 +61,8 @@ public static class BrokerConfigDefs
         new(Metrics.MetricsEndpoint.PortKey, ConfigType.Int, "9404") { Min = -1, Max = 65535 },
         new(Metrics.MetricsEndpoint.HostKey, ConfigType.String, null),
         new(Metrics.MetricsEndpoint.MaxConnectionsKey, ConfigType.Int, "4") { Min = 1 },
+        new(Replication.RemoteEndOffsets.RefreshKey, ConfigType.Long, "5000") { Min = 100, Max = 3_600_000 },
+        .. Metrics.HotKeys.HotKeyConfig.Keys,
 
         new("min.insync.replicas", ConfigType.Int, "1") { Min = 1, Dynamic = true },
         new("message.max.bytes", ConfigType.Int, "1048588") { Min = 0, Dynamic = true },

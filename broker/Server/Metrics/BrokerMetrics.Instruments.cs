@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using KafkaOperator.Groups;
 using KafkaOperator.Quorum;
+using KafkaOperator.Server.Replication;
 
 namespace KafkaOperator.Server.Metrics;
 
@@ -170,7 +171,12 @@ public sealed partial class BrokerMetrics
         }
     }
 
-    private IEnumerable<(string Group, TopicPartition Partition, long Committed, long End)> GroupPositions()
+    /// <summary>
+    /// Each committed offset of this coordinator's groups with its partition's high watermark: a local replica's
+    /// (a follower learns it from its leader's answers), else the leader's last answer (<see cref="RemoteEndOffsets"/>),
+    /// or null until there is one.
+    /// </summary>
+    private IEnumerable<(string Group, TopicPartition Partition, long Committed, long? End)> GroupPositions()
     {
         GroupCoordinator coordinator;
         try
@@ -185,10 +191,12 @@ public sealed partial class BrokerMetrics
         {
             foreach (var (tp, committed) in coordinator.CommittedOffsets(listing.GroupId))
             {
-                // Any local replica knows the high watermark (a follower learns it from its leader's answers).
-                if (_services.Replicas.GetHosted(tp.Topic, tp.Partition) is not { } partition)
-                    continue;
-                yield return (listing.GroupId, tp, committed.Offset, partition.HighWatermark);
+                long? end = null;
+                if (_services.Replicas.GetHosted(tp.Topic, tp.Partition) is { } partition)
+                    end = partition.HighWatermark;
+                else if (_remoteEnds is not null && _remoteEnds.TryGet(tp.Topic, tp.Partition, out var remote))
+                    end = remote;
+                yield return (listing.GroupId, tp, committed.Offset, end);
             }
         }
     }
@@ -197,7 +205,9 @@ public sealed partial class BrokerMetrics
     {
         foreach (var (group, tp, committed, end) in GroupPositions())
         {
-            yield return new Measurement<long>(lag ? Math.Max(0, end - committed) : committed,
+            if (lag && end is null)
+                continue;
+            yield return new Measurement<long>(lag ? Math.Max(0, end!.Value - committed) : committed,
                 new KeyValuePair<string, object?>("consumergroup", group),
                 new KeyValuePair<string, object?>("topic", tp.Topic),
                 new KeyValuePair<string, object?>("partition", tp.Partition));
@@ -208,7 +218,10 @@ public sealed partial class BrokerMetrics
     {
         var sums = new Dictionary<(string, string), long>();
         foreach (var (group, tp, committed, end) in GroupPositions())
-            sums[(group, tp.Topic)] = sums.GetValueOrDefault((group, tp.Topic)) + Math.Max(0, end - committed);
+        {
+            if (end is { } e)
+                sums[(group, tp.Topic)] = sums.GetValueOrDefault((group, tp.Topic)) + Math.Max(0, e - committed);
+        }
         foreach (var ((group, topic), sum) in sums)
             yield return new Measurement<long>(sum, new KeyValuePair<string, object?>("consumergroup", group), new KeyValuePair<string, object?>("topic", topic));
     }

@@ -38,10 +38,14 @@ public sealed partial class BrokerMetrics : IDisposable
     private readonly Meter _meter;
     private readonly MeterProvider _provider;
     private readonly Func<bool> _shuttingDown;
+    private readonly Replication.RemoteEndOffsets? _remoteEnds;
 
-    public BrokerMetrics(BrokerServices services, RequestDispatcher dispatcher, QuorumHost? quorum, Func<bool> shuttingDown)
+    /// <param name="remoteEnds">High watermarks of partitions this broker holds no replica of, for consumer lag; the caller owns it.</param>
+    public BrokerMetrics(BrokerServices services, RequestDispatcher dispatcher, QuorumHost? quorum, Func<bool> shuttingDown,
+        Replication.RemoteEndOffsets? remoteEnds = null)
     {
         _shuttingDown = shuttingDown;
+        _remoteEnds = remoteEnds;
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(dispatcher);
         _services = services;

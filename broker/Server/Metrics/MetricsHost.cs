@@ -1,6 +1,7 @@
 using KafkaOperator.Server.Config;
 using KafkaOperator.Server.Controller;
 using KafkaOperator.Server.Handlers;
+using KafkaOperator.Server.Replication;
 
 namespace KafkaOperator.Server.Metrics;
 
@@ -13,11 +14,14 @@ public sealed class MetricsHost : IAsyncDisposable
 {
     private readonly MetricsEndpoint _endpoint;
     private readonly Task<BrokerMetrics> _metrics;
+    private readonly RemoteEndOffsets _remoteEnds;
     private volatile bool _shuttingDown;
 
     private MetricsHost(BrokerConfig config, BrokerServices services, RequestDispatcher dispatcher, QuorumHost? quorum)
     {
-        _metrics = Task.Run(() => new BrokerMetrics(services, dispatcher, quorum, () => _shuttingDown));
+        _remoteEnds = new RemoteEndOffsets(config, services.Metadata, id => services.FindBroker(services.Metadata.Image, id));
+        _remoteEnds.Start();
+        _metrics = Task.Run(() => new BrokerMetrics(services, dispatcher, quorum, () => _shuttingDown, _remoteEnds));
         try
         {
             _endpoint = MetricsEndpoint.Start(config, _metrics.ContinueWith(t => t.Result.ExporterPort, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default),
@@ -27,6 +31,7 @@ public sealed class MetricsHost : IAsyncDisposable
         catch
         {
             _metrics.ContinueWith(t => t.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+            _ = _remoteEnds.DisposeAsync().AsTask();
             throw;
         }
     }
@@ -55,5 +60,6 @@ public sealed class MetricsHost : IAsyncDisposable
         {
             Log.Warn($"metrics exporter: {ex.Message}");
         }
+        await _remoteEnds.DisposeAsync().ConfigureAwait(false);
     }
 }

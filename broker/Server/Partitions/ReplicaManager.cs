@@ -22,6 +22,7 @@ public sealed class ReplicaManager : IDisposable
 {
     private readonly BrokerConfig _config;
     private readonly IMetadataStore _store;
+    private readonly Metrics.HotKeys.HotKeyOptions _hotKeys;
     private readonly Lock _reconcileLock = new();
     private LogManager? _logs;
     private volatile Snapshot _snapshot = Snapshot.Empty;
@@ -31,6 +32,7 @@ public sealed class ReplicaManager : IDisposable
     {
         _config = config;
         _store = store;
+        _hotKeys = Metrics.HotKeys.HotKeyConfig.From(config);
     }
 
     public LogManager Logs => _logs ?? throw new InvalidOperationException("ReplicaManager not started");
@@ -328,7 +330,7 @@ public sealed class ReplicaManager : IDisposable
         try
         {
             var log = _logs!.GetOrCreateLog(topic.Name, meta.Partition, ToLogConfig(config));
-            return new Partition(topic.Name, topic.TopicId, meta.Partition, _config.NodeId, log, config);
+            return new Partition(topic.Name, topic.TopicId, meta.Partition, _config.NodeId, log, config) { KeyStats = new(_hotKeys) };
         }
         catch (Exception ex)
         {

@@ -78,18 +78,27 @@ public sealed class LeaderEpochCache
         }
     }
 
-    /// <summary>
-    /// Makes the file durable if an assignment since the last durable write was not; with <paramref name="force"/>
-    /// also when the file was read back after a crash (the page cache may have held it, not the disk).
-    /// </summary>
-    public void Sync(bool force = false)
+    /// <summary>Makes the file durable if an assignment since the last durable write was not.</summary>
+    public void Sync()
     {
         lock (_lock)
         {
-            if (_dirty || force)
+            if (_dirty)
             {
                 Persist();
             }
+        }
+    }
+
+    /// <summary>
+    /// After a crash the file read back may have come from the page cache, not the disk: the next <see cref="Sync"/>
+    /// (before the recovery point passes any data) writes it durably.
+    /// </summary>
+    public void MarkUnsynced()
+    {
+        lock (_lock)
+        {
+            _dirty = true;
         }
     }
 

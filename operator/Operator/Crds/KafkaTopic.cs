@@ -9,8 +9,9 @@ namespace KafkaOperator.Operator.Crds;
 [PrinterColumn(1, "Cluster", "string", ".spec.cluster")]
 [PrinterColumn(2, "Partitions", "integer", ".spec.partitions")]
 [PrinterColumn(3, "RF", "integer", ".spec.replicationFactor", Description = "Replication factor")]
-[PrinterColumn(4, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
-[PrinterColumn(5, "Age", "date", ".metadata.creationTimestamp")]
+[PrinterColumn(4, "In-Sync", "string", ".status.inSyncPartitions", Description = "Partitions fully in sync / all partitions")]
+[PrinterColumn(5, "Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status")]
+[PrinterColumn(6, "Age", "date", ".metadata.creationTimestamp")]
 [Doc("A Kafka topic in a KafkaCluster of the same namespace, managed through the Kafka admin API.")]
 public sealed class KafkaTopic() : CustomResource("KafkaTopic")
 {
@@ -34,7 +35,8 @@ public sealed class KafkaTopicSpec
     [RequiredField, Minimum(1), CelRule("self >= 1", "partitions must be at least 1"), CelRule("self >= oldSelf", "partitions can only be increased")]
     public int Partitions { get; set; } = 1;
 
-    [RequiredField, Minimum(1), CelRule("self >= 1", "replicationFactor must be at least 1"), CelRule("self == oldSelf", "replicationFactor is immutable")]
+    [RequiredField, Minimum(1), CelRule("self >= 1 && self <= 32767", "replicationFactor must be from 1 to 32767")]
+    [Doc("Replicas per partition. A change is made by reassigning the partitions (replicas added or removed); more than the cluster's brokers is refused (Ready=False, InvalidReplicationFactor).")]
     public int ReplicationFactor { get; set; } = 1;
 
     [Doc("Topic configuration (cleanup.policy, retention.ms, ...). Changes made outside the operator are reverted.")]
@@ -61,5 +63,11 @@ public sealed class KafkaTopicStatus
     public long? ObservedGeneration { get; set; }
     public string? TopicId { get; set; }
     public int? Partitions { get; set; }
+    [Doc("The replication factor the brokers report (a reassignment's target while one runs).")]
+    public int? ReplicationFactor { get; set; }
+    [Doc("Partitions whose every replica is in the ISR, over all partitions, e.g. 12/12.")]
+    public string? InSyncPartitions { get; set; }
+    [Doc("Numbers of the partitions not fully in sync (a replica out of the ISR, being added, or no leader).")]
+    public List<int>? UnderReplicatedPartitions { get; set; }
     public string? Message { get; set; }
 }

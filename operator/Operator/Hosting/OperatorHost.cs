@@ -140,7 +140,8 @@ public sealed class OperatorHost : IAsyncDisposable
         var options = new ControllerOptions { Namespace = settings.WatchNamespace, Workers = settings.Workers };
 
         var clusters = new ClusterReconciler(client, events, new ModelOptions { DefaultBrokerImage = settings.BrokerImage }, loggers.CreateLogger<ClusterReconciler>(),
-            admin as IClusterAdmin ?? throw new ArgumentException("the admin must also implement IClusterAdmin", nameof(admin)));
+            admin as IClusterAdmin ?? throw new ArgumentException("the admin must also implement IClusterAdmin", nameof(admin)),
+            new ClusterOperationsOptions { BrokerReadyTimeout = settings.BrokerReadyTimeout, DrainTimeout = settings.DrainTimeout });
         using var clusterController = new Controller<KafkaCluster>("kafkacluster", client, clusters.ReconcileAsync, Metrics, loggers.CreateLogger("KafkaOperator.Controller.KafkaCluster"), options);
         // Pod and StatefulSet changes wake their cluster, so status and rolling follow the brokers closely.
         const string brokerSelector = "app.kubernetes.io/managed-by=kafka-operator,app.kubernetes.io/component=broker";

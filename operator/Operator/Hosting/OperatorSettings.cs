@@ -17,6 +17,10 @@ public sealed class OperatorSettings
     public string? Kubeconfig { get; init; }
     public int Workers { get; init; } = 2;
     public bool JsonLogs { get; init; } = true;
+    /// <summary>A broker not Ready this long after its restart stops a roll (RollStalled).</summary>
+    public TimeSpan BrokerReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+    /// <summary>A scale-down drain still moving after this blocks the scale-down (ScaleDownBlocked).</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     public const string Usage = """
         usage: KafkaOperator.Operator run [options]
@@ -28,13 +32,16 @@ public sealed class OperatorSettings
                  --kubeconfig=PATH        default: in-cluster config, else $KUBECONFIG or ~/.kube/config
                  --workers=2              concurrent reconciles per kind
                  --plain-logs             human-readable logs instead of JSON
+                 --broker-ready-timeout=5m   a broker not Ready this long after its restart stops a roll (RollStalled)
+                 --drain-timeout=30m      a scale-down drain not done in this blocks the scale-down (ScaleDownBlocked)
+                                          (durations: a number with s, m or h)
                KafkaOperator.Operator generate-crds DIR
         """;
 
     /// <summary>Parses "--key=value" / "--key value" options; throws ArgumentException with a clear message.</summary>
     public static OperatorSettings Parse(IReadOnlyList<string> args)
     {
-        var known = new HashSet<string>(StringComparer.Ordinal) { "namespace", "broker-image", "port", "leader-election", "lease-namespace", "lease-name", "kubeconfig", "workers", "plain-logs", "identity" };
+        var known = new HashSet<string>(StringComparer.Ordinal) { "namespace", "broker-image", "port", "leader-election", "lease-namespace", "lease-name", "kubeconfig", "workers", "plain-logs", "identity", "broker-ready-timeout", "drain-timeout" };
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
@@ -79,11 +86,28 @@ public sealed class OperatorSettings
             Kubeconfig = values.GetValueOrDefault("kubeconfig"),
             Workers = values.TryGetValue("workers", out var w) ? Int(w, "workers") : defaults.Workers,
             JsonLogs = !values.ContainsKey("plain-logs"),
+            BrokerReadyTimeout = values.TryGetValue("broker-ready-timeout", out var rt) ? Duration(rt, "broker-ready-timeout") : defaults.BrokerReadyTimeout,
+            DrainTimeout = values.TryGetValue("drain-timeout", out var dt) ? Duration(dt, "drain-timeout") : defaults.DrainTimeout,
         };
     }
 
     private static int Int(string value, string name) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new ArgumentException($"--{name} must be a non-negative integer, got '{value}'");
+
+    /// <summary>"90s", "30m", "2h": a positive whole number and its unit.</summary>
+    private static TimeSpan Duration(string value, string name)
+    {
+        if (value.Length >= 2 && long.TryParse(value.AsSpan(0, value.Length - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            switch (value[^1])
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+            }
+        }
+        throw new ArgumentException($"--{name} must be a duration such as 90s, 30m or 2h, got '{value}'");
+    }
 
     private static bool Bool(string value, string name) =>
         bool.TryParse(value, out var v) ? v : throw new ArgumentException($"--{name} must be true or false, got '{value}'");

@@ -85,6 +85,7 @@ public sealed partial class ClusterReconciler
         }
         if (pass.Status.Rebalance is { State: "Running" } || pass.Kafka.Reassigning.Count > 0)
         {
+            await CheckDrainTimeoutAsync(pass, removed, hosted, current, target, ct).ConfigureAwait(false);
             pass.Progress ??= ("ScalingDown", $"scale-down to {target} brokers: draining {string.Join(", ", removed)} ({hosted.Count} partition(s) still there)");
             return keep;
         }

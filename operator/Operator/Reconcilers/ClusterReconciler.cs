@@ -11,8 +11,11 @@ namespace KafkaOperator.Operator.Reconcilers;
 /// <summary>Operator settings of the cluster operations.</summary>
 public sealed class ClusterOperationsOptions
 {
-    /// <summary>A restarted broker not Ready within this stops the roll (RollStalled).</summary>
+    /// <summary>A restarted broker not Ready within this stops the roll (RollStalled); `--broker-ready-timeout`.</summary>
     public TimeSpan BrokerReadyTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>A scale-down drain still moving after this blocks the scale-down (ScaleDownBlocked); `--drain-timeout`.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
     /// <summary>Where the operator reaches a cluster's brokers; the bootstrap Service by default (tests point it at processes).</summary>
     public Func<KafkaCluster, string>? Bootstrap { get; init; }

@@ -33,8 +33,10 @@ public sealed partial class KafkaTopicAdmin : ITopicAdmin, IClusterAdmin, IAsync
             var explicitConfig = configs.Entries
                 .Where(e => e.Source == ConfigSource.DynamicTopicConfig && e.Value is not null)
                 .ToDictionary(e => e.Name, e => e.Value!, StringComparer.Ordinal);
-            var rf = d.Partitions.Count == 0 ? 0 : d.Partitions.Max(p => p.Replicas.Count);
-            return new TopicState(topic, Id(d.TopicId), d.Partitions.Count, rf, explicitConfig);
+            var assignment = await AssignmentAsync(a, d, ct).ConfigureAwait(false);
+            // While a reassignment runs the replica lists are the union of old and new: the target is the topic's RF.
+            var rf = assignment.Count == 0 ? 0 : assignment.Max(p => p.Target.Count);
+            return new TopicState(topic, Id(d.TopicId), d.Partitions.Count, rf, explicitConfig) { Assignment = assignment };
         });
 
     public Task<string?> CreateTopicAsync(string bootstrap, string topic, int partitions, int replicationFactor, IReadOnlyDictionary<string, string> config, CancellationToken ct) =>

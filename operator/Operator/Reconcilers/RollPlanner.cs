@@ -44,7 +44,7 @@ public static class RollPlanner
             {
                 if (inProgress.StartedAt is { } started && now - started > readyTimeout)
                 {
-                    return Wait("RollStalled", $"broker {last} ({inProgress.Pod}) did not become Ready within {readyTimeout.TotalMinutes:0.#} min of its restart; the roll is stopped until it is Ready (the operator does not restart further brokers past it)", state, pending);
+                    return Wait("RollStalled", $"broker {last} ({inProgress.Pod}) did not become Ready within {Duration(readyTimeout)} of its restart; the roll is stopped until it is Ready (the operator does not restart further brokers past it)", state, pending);
                 }
                 return Wait("RollingUpdate", $"rolling update: waiting for broker {last} ({inProgress.Pod}) to be Ready", state, pending);
             }
@@ -128,6 +128,15 @@ public static class RollPlanner
         }
         var caughtUp = kafka.Voters.Count(v => v.Id != controller && v.Lag >= 0 && v.Lag <= MaxCaughtUpVoterLag);
         return controllers == 1 || caughtUp >= controllers / 2 + 1;
+    }
+
+    /// <summary>A timeout as people set it: "5 min", "90 s", "2 h" (whole hours only; else minutes).</summary>
+    public static string Duration(TimeSpan t)
+    {
+        var c = System.Globalization.CultureInfo.InvariantCulture;
+        return t.TotalHours >= 1 && t.TotalMinutes % 60 == 0 ? string.Create(c, $"{t.TotalHours:0.#} h")
+            : t.TotalMinutes >= 1 ? string.Create(c, $"{t.TotalMinutes:0.#} min")
+            : string.Create(c, $"{t.TotalSeconds:0.#} s");
     }
 
     public static string Name(IReadOnlyCollection<PartitionState> partitions, int max = 5) =>

@@ -9,8 +9,9 @@ using Microsoft.Extensions.Logging;
 namespace KafkaOperator.Operator.Reconcilers;
 
 /// <summary>
-/// Reconciles a KafkaTopic through the Kafka admin API: finalizer → resolve cluster → validate → create or
-/// grow partitions → converge config (reverting drift made outside the operator) → key skew → status. On deletion the topic is
+/// Reconciles a KafkaTopic through the Kafka admin API: finalizer → resolve cluster → validate → create, or
+/// converge config (reverting drift made outside the operator) → change the replication factor → grow partitions
+/// → key skew → status (with the replicas in sync). On deletion the topic is
 /// deleted (unless deletionPolicy is Retain) and only then is the finalizer released.
 /// </summary>
 public sealed partial class TopicReconciler(IKubeClient client, ITopicAdmin admin, IEventSink events, ILogger<TopicReconciler> logger, TimeProvider? time = null)
@@ -43,11 +44,12 @@ public sealed partial class TopicReconciler(IKubeClient client, ITopicAdmin admi
         if (topic.Spec.ReplicationFactor > cluster.Spec.Replicas)
         {
             // Known from the two specs: asking the brokers would only add a wait (or BrokerNotAvailable when they
-            // cannot be reached) before the same answer. Both fields are immutable, so there is nothing to retry.
-            var why = $"replicationFactor {topic.Spec.ReplicationFactor} is larger than KafkaCluster {cluster.Metadata.Name}'s {cluster.Spec.Replicas} brokers (spec.replicas); the topic was not created";
+            // cannot be reached) before the same answer. A change of the topic's spec comes back through the watch;
+            // the cluster's spec.replicas may grow, which only a later look notices.
+            var why = $"replicationFactor {topic.Spec.ReplicationFactor} is larger than KafkaCluster {cluster.Metadata.Name}'s {cluster.Spec.Replicas} brokers (spec.replicas); nothing was created or changed";
             await ReportOnceAsync(topic, EventTypes.Warning, "InvalidReplicationFactor", why, ct).ConfigureAwait(false);
             await SetStatusAsync(topic, false, "InvalidReplicationFactor", why, null, ct).ConfigureAwait(false);
-            return ReconcileResult.Success();
+            return ReconcileResult.Success(ClusterMissingRetry);
         }
         var bootstrap = Bootstrap(cluster);
         var name = topic.TopicName;
@@ -71,7 +73,8 @@ public sealed partial class TopicReconciler(IKubeClient client, ITopicAdmin admi
                 await events.RecordAsync(topic, EventTypes.Normal, "Created", $"created topic {name} with {topic.Spec.Partitions} partitions", ct).ConfigureAwait(false);
                 await WarnMinInsyncAsync(topic, insyncWarning, ct).ConfigureAwait(false);
                 await SetStatusAsync(topic, true, "Created", insyncWarning, new TopicState(name, id, topic.Spec.Partitions, topic.Spec.ReplicationFactor, Desired(topic)), ct).ConfigureAwait(false);
-                return ReconcileResult.Success(DriftCheckInterval);
+                // Soon again: the new partitions' replicas and ISR are in status from the next pass on.
+                return ReconcileResult.Success(ReassignmentPollInterval);
             }
 
             if (topic.Spec.Partitions < state.Partitions)
@@ -80,14 +83,12 @@ public sealed partial class TopicReconciler(IKubeClient client, ITopicAdmin admi
                     $"spec.partitions {topic.Spec.Partitions} is below the topic's {state.Partitions} partitions; Kafka cannot remove partitions, nothing was changed", state, ct).ConfigureAwait(false);
                 return ReconcileResult.Success();
             }
-            if (topic.Spec.ReplicationFactor != state.ReplicationFactor)
-            {
-                await SetStatusAsync(topic, false, "ReplicationFactorChangeNotSupported",
-                    $"spec.replicationFactor {topic.Spec.ReplicationFactor} differs from the topic's {state.ReplicationFactor}; reassignment is not supported, nothing was changed", state, ct).ConfigureAwait(false);
-                return ReconcileResult.Success();
-            }
-
             var message = await ConvergeConfigAsync(topic, bootstrap, state, ct).ConfigureAwait(false);
+            // New partitions take the replica count of the existing ones, so they are added once that is settled.
+            if (await ReplicationFactorAsync(topic, bootstrap, state, ct).ConfigureAwait(false) is { } changing)
+            {
+                return changing;
+            }
             var partitions = state.Partitions;
             if (topic.Spec.Partitions > state.Partitions)
             {
@@ -99,7 +100,8 @@ public sealed partial class TopicReconciler(IKubeClient client, ITopicAdmin admi
             message = string.Join("; ", new[] { message, insyncWarning }.Where(m => m is not null));
             var keySkew = await KeySkewConditionAsync(topic, bootstrap, ct).ConfigureAwait(false);
             await SetStatusAsync(topic, true, "Ready", message.Length == 0 ? null : message, state with { Partitions = partitions }, ct, keySkew).ConfigureAwait(false);
-            return ReconcileResult.Success(DriftCheckInterval);
+            var grown = partitions > state.Partitions;
+            return ReconcileResult.Success(grown || state.Assignment.Any(p => !p.FullyInSync) ? UnderReplicatedRecheck : DriftCheckInterval);
         }
         catch (TopicAdminException e)
         {
@@ -243,6 +245,13 @@ public sealed partial class TopicReconciler(IKubeClient client, ITopicAdmin admi
         {
             status.TopicId = state.TopicId ?? status.TopicId;
             status.Partitions = state.Partitions;
+            if (state.Assignment.Count > 0)
+            {
+                var under = state.Assignment.Where(p => !p.FullyInSync).Select(p => p.Partition).ToList();
+                status.ReplicationFactor = state.Assignment.Max(p => p.Target.Count);
+                status.InSyncPartitions = $"{state.Assignment.Count - under.Count}/{state.Assignment.Count}";
+                status.UnderReplicatedPartitions = under.Count == 0 ? null : under;
+            }
         }
         if (OperatorJson.ToNode(status).ToJsonString() == original)
         {

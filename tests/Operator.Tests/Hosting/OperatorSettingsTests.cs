@@ -13,6 +13,17 @@ public sealed class OperatorSettingsTests
         Assert.Equal(9000, s.Port);
         Assert.False(s.LeaderElection);
         Assert.False(s.JsonLogs);
+        Assert.Equal(TimeSpan.FromMinutes(5), s.BrokerReadyTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(30), s.DrainTimeout);
+    }
+
+    [Fact]
+    public void Parses_the_roll_and_drain_timeouts()
+    {
+        var s = OperatorSettings.Parse(["--broker-ready-timeout=90s", "--drain-timeout", "2h"]);
+        Assert.Equal(TimeSpan.FromSeconds(90), s.BrokerReadyTimeout);
+        Assert.Equal(TimeSpan.FromHours(2), s.DrainTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(45), OperatorSettings.Parse(["--drain-timeout=45m"]).DrainTimeout);
     }
 
     [Theory]
@@ -21,6 +32,8 @@ public sealed class OperatorSettingsTests
     [InlineData("--nope", "unknown option --nope")]
     [InlineData("--leader-election=maybe", "--leader-election must be true or false")]
     [InlineData("stray", "unexpected argument 'stray'")]
+    [InlineData("--drain-timeout=30", "--drain-timeout must be a duration such as 90s, 30m or 2h, got '30'")]
+    [InlineData("--broker-ready-timeout=0m", "--broker-ready-timeout must be a duration")]
     public void Bad_options_get_a_clear_message(string arg, string message)
     {
         var e = Assert.Throws<ArgumentException>(() => OperatorSettings.Parse([arg]));

@@ -13,7 +13,7 @@ namespace KafkaOperator.Operator.Tests.Reconcilers;
 /// config, scale-down drains and refusals, the scale-up rebalance and the dry-run plan. The test plays the
 /// StatefulSet controller and the kubelet (pods at a revision, Ready or not).
 /// </summary>
-public sealed class ClusterOperationsTests : IAsyncLifetime
+public sealed partial class ClusterOperationsTests : IAsyncLifetime
 {
     private const string Ns = "kafka";
     private FakeApiServer _server = null!;

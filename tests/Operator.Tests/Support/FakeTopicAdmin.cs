@@ -22,12 +22,45 @@ public sealed class FakeTopicAdmin : ITopicAdmin, IClusterAdmin
     public List<string> Bootstraps { get; } = [];
     public string? FailWith { get; set; }
 
+    /// <summary>A topic's partitions: replicas (the old ones while a reassignment to Targets runs), ISR.</summary>
     public sealed class Topic
     {
         public required string Id { get; init; }
-        public int Partitions { get; set; }
-        public int ReplicationFactor { get; init; }
+        public List<List<int>> Replicas { get; } = [];
+        public List<List<int>> Isr { get; } = [];
+        public Dictionary<int, List<int>> Targets { get; } = [];
+        public int Partitions => Replicas.Count;
+        public int ReplicationFactor => Replicas.Count == 0 ? 0 : Enumerable.Range(0, Replicas.Count).Max(p => Target(p).Count);
         public Dictionary<string, string> Config { get; } = new(StringComparer.Ordinal);
+
+        public List<int> Target(int partition) => Targets.GetValueOrDefault(partition) ?? Replicas[partition];
+
+        public void AddPartitions(int total, int rf, int brokers)
+        {
+            for (var p = Replicas.Count; p < total; p++)
+            {
+                var replicas = Enumerable.Range(0, rf).Select(i => (p + i) % brokers).ToList();
+                Replicas.Add(replicas);
+                Isr.Add([.. replicas]);
+            }
+        }
+    }
+
+    /// <summary>Finishes every ongoing reassignment: each partition gets its target replicas, all in sync.</summary>
+    public void CompleteReassignments()
+    {
+        lock (_topics)
+        {
+            foreach (var t in _topics.Values)
+            {
+                foreach (var (p, target) in t.Targets)
+                {
+                    t.Replicas[p] = target;
+                    t.Isr[p] = [.. target];
+                }
+                t.Targets.Clear();
+            }
+        }
     }
 
     public Topic? Get(string name)
@@ -42,7 +75,8 @@ public sealed class FakeTopicAdmin : ITopicAdmin, IClusterAdmin
     {
         lock (_topics)
         {
-            var t = new Topic { Id = Guid.NewGuid().ToString(), Partitions = partitions, ReplicationFactor = rf };
+            var t = new Topic { Id = Guid.NewGuid().ToString() };
+            t.AddPartitions(partitions, rf, Math.Max(Brokers, rf));
             foreach (var (k, v) in config ?? [])
             {
                 t.Config[k] = v;
@@ -74,9 +108,18 @@ public sealed class FakeTopicAdmin : ITopicAdmin, IClusterAdmin
         Check(bootstrap);
         lock (_topics)
         {
-            return Task.FromResult(_topics.TryGetValue(topic, out var t)
-                ? new TopicState(topic, t.Id, t.Partitions, t.ReplicationFactor, new Dictionary<string, string>(t.Config))
-                : null);
+            if (!_topics.TryGetValue(topic, out var t))
+            {
+                return Task.FromResult<TopicState?>(null);
+            }
+            var assignment = Enumerable.Range(0, t.Partitions).Select(p =>
+            {
+                var original = t.Replicas[p];
+                var target = t.Target(p);
+                var leader = t.Isr[p].Count == 0 ? -1 : t.Isr[p][0];
+                return new TopicPartitionReplicas(p, leader, [.. target.Union(original)], [.. t.Isr[p]], [.. target.Except(original)], [.. original.Except(target)]);
+            }).ToList();
+            return Task.FromResult<TopicState?>(new TopicState(topic, t.Id, t.Partitions, t.ReplicationFactor, new Dictionary<string, string>(t.Config)) { Assignment = assignment });
         }
     }
 
@@ -100,7 +143,8 @@ public sealed class FakeTopicAdmin : ITopicAdmin, IClusterAdmin
         Check(bootstrap);
         lock (_topics)
         {
-            _topics[topic].Partitions = totalCount;
+            var t = _topics[topic];
+            t.AddPartitions(totalCount, t.ReplicationFactor, Math.Max(Brokers, t.ReplicationFactor));
             Mutations.Add($"partitions {topic} {totalCount}");
         }
         return Task.CompletedTask;
@@ -132,6 +176,37 @@ public sealed class FakeTopicAdmin : ITopicAdmin, IClusterAdmin
         {
             _topics.Remove(topic);
             Mutations.Add($"delete {topic}");
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyDictionary<int, int>> BrokerLoadsAsync(string bootstrap, CancellationToken ct)
+    {
+        Check(bootstrap);
+        lock (_topics)
+        {
+            var loads = Enumerable.Range(0, Brokers).ToDictionary(b => b, _ => 0);
+            foreach (var b in _topics.Values.SelectMany(t => t.Replicas.SelectMany(r => r)).Where(loads.ContainsKey))
+            {
+                loads[b]++;
+            }
+            return Task.FromResult<IReadOnlyDictionary<int, int>>(loads);
+        }
+    }
+
+    public Task ReassignPartitionsAsync(string bootstrap, string topic, IReadOnlyDictionary<int, IReadOnlyList<int>> targets, CancellationToken ct)
+    {
+        Check(bootstrap);
+        lock (_topics)
+        {
+            var t = _topics[topic];
+            foreach (var (p, target) in targets.OrderBy(kv => kv.Key))
+            {
+                Assert.Equal(target.Count, target.Distinct().Count());
+                Assert.All(target, b => Assert.InRange(b, 0, Brokers - 1));
+                t.Targets[p] = [.. target];
+                Mutations.Add($"reassign {topic}-{p} [{string.Join(",", t.Replicas[p])}] -> [{string.Join(",", target)}]");
+            }
         }
         return Task.CompletedTask;
     }

@@ -11,7 +11,7 @@ namespace KafkaOperator.Server.Tests.Cluster;
 /// A clean stop finishes whatever the quorum does: the controlled-shutdown steps that need the quorum are bounded
 /// and their failures logged, and the logs are still flushed and checkpointed.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class CleanStopTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

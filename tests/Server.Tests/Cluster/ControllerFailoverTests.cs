@@ -12,7 +12,7 @@ namespace KafkaOperator.Server.Tests.Cluster;
 /// The metadata quorum across real broker processes: the active controller dies and another takes over with the
 /// metadata intact, the dead one catches up when it returns, and a broker that stops cleanly fences itself at once.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class ControllerFailoverTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

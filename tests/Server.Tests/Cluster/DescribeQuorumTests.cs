@@ -14,7 +14,7 @@ namespace KafkaOperator.Server.Tests.Cluster;
 /// DescribeQuorum against three real broker processes: the leader's view, reached through a follower; then, on the
 /// same cluster, a voter removed and added back (KIP-853) while a topic is served.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class DescribeQuorumTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

@@ -12,7 +12,7 @@ namespace KafkaOperator.Server.Tests.Cluster;
 /// a broker restarted after its metadata log was truncated below its snapshot starts from that snapshot, and
 /// since the others truncated their logs past its end meanwhile, it then fetches the leader's snapshot.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class MetadataSnapshotClusterTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

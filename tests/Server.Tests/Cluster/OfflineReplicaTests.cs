@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace KafkaOperator.Server.Tests.Cluster;
 
 /// <summary>A fenced broker's replicas are reported offline, alike by DescribeTopicPartitions and Metadata, by every live broker.</summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class OfflineReplicaTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

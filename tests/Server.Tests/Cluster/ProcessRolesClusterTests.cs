@@ -15,7 +15,7 @@ namespace KafkaOperator.Server.Tests.Cluster;
 /// controller-only node votes but is never a broker; DescribeQuorum lists the observer; a broker-only node among the
 /// voters is refused at start.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class ProcessRolesClusterTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

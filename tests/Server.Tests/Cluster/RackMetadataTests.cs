@@ -6,7 +6,7 @@ using Xunit.Abstractions;
 namespace KafkaOperator.Server.Tests.Cluster;
 
 /// <summary>Three broker processes with broker.rack: Metadata and DescribeCluster report the racks, and a new topic spans them.</summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class RackMetadataTests(ITestOutputHelper output)
 {
     [Fact]

@@ -17,7 +17,7 @@ namespace KafkaOperator.Server.Tests.Cluster;
 /// them: one cluster id, one controller, topics placed across the brokers, clients served through any of them,
 /// and a killed broker that comes back with its data.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class ThreeBrokerClusterTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);

@@ -18,7 +18,7 @@ namespace KafkaOperator.Server.Tests.FollowerReads;
 /// librdkafka 2.15 hands the partition back to the leader when the connection to its preferred replica fails
 /// (rd_kafka_broker_fail() in src/rdkafka_broker.c), which 2.0.2 does not.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class FollowerFetchClusterTests(ITestOutputHelper output)
 {
     private const int Half = 200;

@@ -11,7 +11,7 @@ namespace KafkaOperator.Server.Tests.Metrics;
 /// <summary>
 /// Every broker's /metrics scraped while a 3-broker cluster runs, checked against what the admin API says: replica
 /// and leader counts, the one active controller, records and bytes in after a known produce, consumer lag (log end
-/// minus committed, by the group's coordinator only), and under-replicated partitions while a broker is down; and
+/// minus committed, by the group's coordinator only, also for partitions it holds no replica of), and under-replicated partitions while a broker is down; and
 /// the same cluster through a real Prometheus against config/monitoring's alerts and dashboard (the .Prometheus part).
 /// </summary>
 [Collection(RealClientsCollection.Name)]
@@ -29,6 +29,7 @@ public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
         // Two scrapers: the test's own and Prometheus's every second, whose abandoned (timed-out) scrapes hold a slot
         // until the broker has answered them; the default 4 resets some of them on a loaded machine.
         ["metrics.max.connections"] = "16",
+        ["metrics.lag.refresh.ms"] = "500",
     };
 
     [Fact]
@@ -105,6 +106,7 @@ public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
                 && scrapes.Count(s => s.Series("kafka_consumergroup_lag").Any()) == 1;
         });
         await CheckHealthyClusterInPrometheusAsync(prometheus);
+        await CheckLagOfPartitionsLedElsewhereAsync(cluster, admin, client, coordinator);
 
         // A broker down (not the controller): its partitions are under-replicated on the leaders that remain.
         var controllerId = (await admin.DescribeClusterAsync()).ControllerId;
@@ -127,6 +129,24 @@ public sealed partial class BrokerMetricsTests(ITestOutputHelper output)
                 && live.Sum(s => s.Value("kafka_server_replicamanager_underminisrpartitioncount")) == 0;
         });
         await CheckBrokerDownInPrometheusAsync(prometheus, victim);
+
+        // A controller failover: with the victim back, the active controller is killed; of the two left, exactly
+        // one reports itself active, the one DescribeCluster names, and it is a new one.
+        await cluster.Brokers[victim].RestartAsync();
+        await WaitAsync("the restarted broker back in every ISR", async () =>
+            (await admin.DescribeAllTopicsAsync(includeInternal: true)).SelectMany(t => t.Partitions).All(p => p.Isr.Contains(victim)));
+        cluster.Brokers[controllerId].Kill();
+        await using var survivor = await KafkaAdminClient.ConnectAsync(cluster.Brokers[victim].BootstrapServers);
+        await WaitAsync("one active controller among the survivors, a new one", async () =>
+        {
+            var now = (await survivor.DescribeClusterAsync()).ControllerId;
+            var scrapes = new Dictionary<int, Scrape>();
+            foreach (var id in Enumerable.Range(0, 3).Where(id => id != controllerId))
+                scrapes[id] = await Scrape.GetAsync(cluster.Brokers[id].MetricsUri);
+            output.WriteLine($"controller {now}: active counts {string.Join(", ", scrapes.Select(s => $"{s.Key}={s.Value.Value("kafka_controller_kafkacontroller_activecontrollercount")}"))}");
+            return now != controllerId && now >= 0
+                && scrapes.All(s => s.Value.Value("kafka_controller_kafkacontroller_activecontrollercount") == (s.Key == now ? 1 : 0));
+        });
     }
 
     [Fact]

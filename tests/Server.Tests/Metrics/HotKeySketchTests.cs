@@ -47,7 +47,7 @@ public sealed class HotKeySketchTests
     [Fact]
     public void Shares_are_read_from_record_batches_keyless_records_count_but_hold_no_key()
     {
-        var stats = new PartitionKeyStats(Ticking());
+        var stats = new PartitionKeyStats(clockMs: Ticking());
         var rng = new Random(7);
         for (var b = 0; b < 50; b++)
         {
@@ -71,7 +71,7 @@ public sealed class HotKeySketchTests
     [Fact]
     public void Large_batches_are_sampled_and_each_sample_stands_for_its_stride()
     {
-        var stats = new PartitionKeyStats(Ticking());
+        var stats = new PartitionKeyStats(clockMs: Ticking());
         var rng = new Random(3);
         for (var b = 0; b < 200; b++)
             stats.Observe(Batch([.. Enumerable.Range(0, 500).Select(_ => rng.NextDouble() < 0.7 ? "hot"u8.ToArray() : Encoding.UTF8.GetBytes($"k{rng.Next(10_000)}"))]));
@@ -79,7 +79,7 @@ public sealed class HotKeySketchTests
         Assert.Equal(100_000, s.Records);
         Assert.InRange(TopicSkewReport.HotKeyShare([s]), 0.6, 0.8);
 
-        var uniform = new PartitionKeyStats(Ticking());
+        var uniform = new PartitionKeyStats(clockMs: Ticking());
         for (var b = 0; b < 200; b++)
             uniform.Observe(Batch([.. Enumerable.Range(0, 500).Select(_ => Encoding.UTF8.GetBytes($"k{rng.Next(10_000)}"))]));
         Assert.InRange(TopicSkewReport.HotKeyShare([uniform.Snapshot()]), 0, 0.05);
@@ -88,7 +88,7 @@ public sealed class HotKeySketchTests
     [Fact]
     public void Huge_keys_keep_their_length_and_a_prefix_and_compressed_batches_are_sampled_one_in_n()
     {
-        var stats = new PartitionKeyStats(Ticking());
+        var stats = new PartitionKeyStats(clockMs: Ticking());
         var huge = new byte[200_000];
         Random.Shared.NextBytes(huge);
         stats.Observe(Batch([huge, huge]));
@@ -99,18 +99,18 @@ public sealed class HotKeySketchTests
         Assert.Equal(huge.AsSpan(0, KeySketch.PrefixBytes).ToArray(), top.Prefix);
 
         // Compressed batches: the first and then one in InflateEvery are inflated and sampled, the rest only counted.
-        var compressed = new PartitionKeyStats(Ticking());
+        var compressed = new PartitionKeyStats(clockMs: Ticking());
         var gzip = Batch(["a"u8.ToArray(), "a"u8.ToArray(), "b"u8.ToArray()], CompressionType.Gzip);
-        for (var i = 0; i < PartitionKeyStats.InflateEvery + 1; i++)
+        for (var i = 0; i < HotKeyOptions.Default.InflateEvery + 1; i++)
             compressed.Observe(gzip);
         s = compressed.Snapshot();
-        Assert.Equal(3 * (PartitionKeyStats.InflateEvery + 1), s.Records); // the second inflated batch stands for the 31 skipped
+        Assert.Equal(3 * (HotKeyOptions.Default.InflateEvery + 1), s.Records); // the second inflated batch stands for the 31 skipped
         Assert.Equal(0, s.Unsampled);
         Assert.Equal("a", Encoding.UTF8.GetString(s.Keys[0].Prefix));
-        Assert.Equal(2 + (2 * PartitionKeyStats.InflateEvery), s.Keys[0].Count);
+        Assert.Equal(2 + (2 * HotKeyOptions.Default.InflateEvery), s.Keys[0].Count);
 
         // A compressed batch that does not inflate is counted, not read.
-        var corrupt = new PartitionKeyStats(Ticking());
+        var corrupt = new PartitionKeyStats(clockMs: Ticking());
         gzip.AsSpan(RecordBatchHeader.Size).Fill(0x42);
         corrupt.Observe(gzip);
         Assert.Equal(3, corrupt.Snapshot().Unsampled);
@@ -120,9 +120,9 @@ public sealed class HotKeySketchTests
     public void Counts_halve_every_half_life_and_old_traffic_is_forgotten()
     {
         long now = 0;
-        var stats = new PartitionKeyStats(() => now);
+        var stats = new PartitionKeyStats(clockMs: () => now);
         stats.Observe(Batch([.. Enumerable.Range(0, 8).Select(_ => "old"u8.ToArray())]));
-        now += PartitionKeyStats.HalfLifeMs;
+        now += HotKeyOptions.Default.HalfLifeMs;
         var s = stats.Snapshot();
         Assert.Equal(4, s.Records);
         Assert.Equal(4, s.Keys[0].Count);
@@ -130,7 +130,7 @@ public sealed class HotKeySketchTests
         s = stats.Snapshot();
         Assert.Equal("new", Encoding.UTF8.GetString(s.Keys[0].Prefix));
         Assert.Equal(0.75, TopicSkewReport.HotKeyShare([s]), 2);
-        now += 40 * PartitionKeyStats.HalfLifeMs;
+        now += 40 * HotKeyOptions.Default.HalfLifeMs;
         s = stats.Snapshot();
         Assert.Equal(0, s.Records);
         Assert.Empty(s.Keys);
@@ -139,7 +139,7 @@ public sealed class HotKeySketchTests
     [Fact]
     public void Truncated_or_garbage_batches_are_skipped_without_throwing()
     {
-        var stats = new PartitionKeyStats(Ticking());
+        var stats = new PartitionKeyStats(clockMs: Ticking());
         var batch = Batch(["k"u8.ToArray(), "k"u8.ToArray()]);
         for (var cut = 0; cut < batch.Length; cut++)
             stats.Observe(batch.AsSpan(0, cut));
@@ -155,7 +155,7 @@ public sealed class HotKeySketchTests
     public void Requests_within_the_sample_interval_are_counted_and_accounted_for_by_the_next_sample()
     {
         long now = 0;
-        var stats = new PartitionKeyStats(() => now);
+        var stats = new PartitionKeyStats(clockMs: () => now);
         var hot = Batch([.. Enumerable.Range(0, 10).Select(_ => "hot"u8.ToArray())]);
         for (var i = 0; i < 10; i++)
             stats.Observe(hot); // one sampled, nine skipped: the clock did not move
@@ -163,7 +163,7 @@ public sealed class HotKeySketchTests
         Assert.Equal(10, s.Records);
         Assert.Equal(90, s.Unsampled);
         Assert.Equal(10 * hot.Length, s.Bytes);
-        now += PartitionKeyStats.SampleIntervalMs;
+        now += HotKeyOptions.Default.SampleIntervalMs;
         stats.Observe(hot);
         s = stats.Snapshot();
         Assert.Equal(110, s.Records);
@@ -183,7 +183,7 @@ public sealed class HotKeySketchTests
     private static Func<long> Ticking()
     {
         long now = 0;
-        return () => now += PartitionKeyStats.SampleIntervalMs;
+        return () => now += HotKeyOptions.Default.SampleIntervalMs;
     }
 
     private static byte[] Batch(IReadOnlyList<byte[]?> keys, CompressionType compression = CompressionType.None)

@@ -12,7 +12,7 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// be full again in every broker's metadata, and every acknowledged record must be in the log exactly once, at its
 /// acknowledged offset, in order per partition.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed partial class NetworkPartitionTests(ITestOutputHelper output)
 {
     private const int PartitionCount = 6;

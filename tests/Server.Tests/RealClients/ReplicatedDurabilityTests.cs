@@ -11,7 +11,7 @@ namespace KafkaOperator.Server.Tests.RealClients;
 /// offset, in order per partition. (The time from a kill to the first acknowledgement on the moved partitions is a
 /// figure of make bench: the storm's delivery callbacks run when it polls, so their times are not acknowledgement times.)
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class ReplicatedDurabilityTests(ITestOutputHelper output)
 {
     private const int PartitionCount = 6;

@@ -14,7 +14,7 @@ namespace KafkaOperator.Server.Tests.Reassignment;
 /// 1 to 3 and lowered to 2 (moving leaders off removed replicas). Afterwards every acknowledged record is in the log
 /// exactly once, in order, and removed replicas have deleted their directories.
 /// </summary>
-[Collection(RealClientsCollection.Name)]
+[Collection(BrokerClustersCollection.Name)]
 public sealed class ReassignmentClusterTests(ITestOutputHelper output)
 {
     private const int Total = 150_000;

@@ -27,7 +27,7 @@ async function main() {
       const offset = Number(message.offset);
       (read[partition] = read[partition] || []).push(offset);
       if (!/^[0-9]+$/.test(message.value.toString())) bad++;
-      next[partition] = offset + 1;
+      next[partition] = Math.max(next[partition] ?? 0, offset + 1);
       if (complete()) resolveDone();
     },
   });

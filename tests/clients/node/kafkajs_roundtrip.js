@@ -89,7 +89,7 @@ async function consumeAll(kafka, admin, topic, onMessage, deadlineMs = 60000) {
         const offset = Number(m.offset);
         const headers = m.headers ? Object.entries(m.headers) : [];
         onMessage(batch.partition, offset, m.key, m.value, headers.length ? headers : null, Number(m.timestamp));
-        next[batch.partition] = offset + 1;
+        next[batch.partition] = Math.max(next[batch.partition] ?? 0, offset + 1);
       }
       if (complete()) resolveDone();
     },

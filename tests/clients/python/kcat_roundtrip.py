@@ -53,11 +53,13 @@ def roundtrip(bootstrap, topic, tag, count):
     start = now_ms()
     # Keyed (and null-key) records through librdkafka's partitioner, compressed with the codec.
     codec_args = [] if tag == "none" else ["-z", tag]
-    kcat("-P", "-b", bootstrap, "-t", topic, "-K", ":", *codec_args, "-X", "linger.ms=5",
+    # Idempotent, as librdkafka keeps order only then: a plain producer pipelines batches, and one refused at first
+    # (a partition just auto-created whose leader is not ready yet on a busy cluster) is retried behind later ones.
+    kcat("-P", "-b", bootstrap, "-t", topic, "-K", ":", *codec_args, "-X", "linger.ms=5", "-X", "enable.idempotence=true",
          stdin="\n".join(line(tag, i) for i in range(count)).encode() + b"\n", timeout=120)
     # Then 1000 records to an explicit partition, all carrying two headers.
     extra = 1000
-    kcat("-P", "-b", bootstrap, "-t", topic, "-p", "3", "-H", "h1=v1", "-H", "h2=v2", *codec_args,
+    kcat("-P", "-b", bootstrap, "-t", topic, "-p", "3", "-H", "h1=v1", "-H", "h2=v2", *codec_args, "-X", "enable.idempotence=true",
          stdin="\n".join(f"{tag}-x{i}" for i in range(extra)).encode() + b"\n")
     end = now_ms()
 

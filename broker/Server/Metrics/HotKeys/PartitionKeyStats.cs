@@ -14,32 +14,20 @@ public sealed record PartitionKeySnapshot(long Records, long Keyless, long Unsam
 
 /// <summary>
 /// The hot-key sketch of one partition, fed by its leader's produce path with each appended request's record
-/// batches. A request's batches are sampled when <see cref="SampleIntervalMs"/> has passed since the partition's last
-/// sampled request; then keys are read in place from each batch, at most <see cref="MaxSamplesPerBatch"/> evenly
-/// spaced records (one varint per record to step over the others). Of compressed batches only one in
-/// <see cref="InflateEvery"/> is inflated, into a pooled buffer. The records of batches not read are carried to the
-/// next sampled batch, whose samples stand for them too, so a busy partition is not under-represented against a
-/// quiet one. Counts, records and bytes halve every <see cref="HalfLifeMs"/>, so shares reflect the last minutes of
-/// traffic. Nothing is allocated per uncompressed batch; the sketch's arrays are allocated at the first keyed record,
-/// so idle partitions cost a few fields.
+/// batches. A request's batches are sampled when <see cref="HotKeyOptions.SampleIntervalMs"/> has passed since the
+/// partition's last sampled request; then keys are read in place from each batch, at most
+/// <see cref="HotKeyOptions.SamplesPerBatch"/> evenly spaced records (one varint per record to step over the
+/// others). Of compressed batches only one in <see cref="HotKeyOptions.InflateEvery"/> is inflated, into a pooled
+/// buffer. The records of batches not read are carried to the next sampled batch, whose samples stand for them too,
+/// so a busy partition is not under-represented against a quiet one. Counts, records and bytes halve every
+/// <see cref="HotKeyOptions.HalfLifeMs"/>, so shares reflect the last minutes of traffic. Nothing is allocated per
+/// uncompressed batch; the sketch's arrays are allocated at the first keyed record, so idle partitions cost a few fields.
 /// </summary>
-public sealed class PartitionKeyStats(Func<long>? clockMs = null)
+public sealed class PartitionKeyStats(HotKeyOptions? options = null, Func<long>? clockMs = null)
 {
-    /// <summary>Counters per partition: a key above 1/16 (6.25 %) of the partition's records is always held.</summary>
-    public const int Capacity = 16;
-
-    public const int MaxSamplesPerBatch = 16;
-
-    public const long HalfLifeMs = 60_000;
-
-    /// <summary>At most one request per partition is read in this many milliseconds; the rest are counted.</summary>
-    public const long SampleIntervalMs = 10;
-
-    /// <summary>Of the compressed batches read, the first and then one in this many are inflated.</summary>
-    public const int InflateEvery = 32;
-
     private const int MaxInflatedBytes = 64 << 20;
 
+    private readonly HotKeyOptions _options = options ?? HotKeyOptions.Default;
     private readonly Func<long> _clock = clockMs ?? (static () => Environment.TickCount64);
     private readonly Lock _lock = new();
     private KeySketch? _sketch;
@@ -51,6 +39,9 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
     private long _lastSample = long.MinValue;
     private long _compressedBatches;
 
+    /// <summary>The parameters this sketch was made with.</summary>
+    public HotKeyOptions Options => _options;
+
     /// <summary>Adds the record batches of one append (a produce request's records for this partition).</summary>
     public void Observe(ReadOnlySpan<byte> batches)
     {
@@ -58,7 +49,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
         {
             var now = _clock();
             Age(now);
-            var sample = _lastSample == long.MinValue || now - _lastSample >= SampleIntervalMs;
+            var sample = _lastSample == long.MinValue || now - _lastSample >= _options.SampleIntervalMs;
             if (sample)
                 _lastSample = now;
             var pos = 0;
@@ -93,7 +84,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
             ObserveRecords(batch[RecordBatchHeader.Size..], count);
             return;
         }
-        if (_compressedBatches++ % InflateEvery != 0)
+        if (_compressedBatches++ % _options.InflateEvery != 0)
         {
             _carried += count;
             return;
@@ -112,12 +103,12 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
     }
 
     /// <summary>
-    /// Samples up to <see cref="MaxSamplesPerBatch"/> records at an even stride; the samples' weights add up to this
+    /// Samples up to <see cref="HotKeyOptions.SamplesPerBatch"/> records at an even stride; the samples' weights add up to this
     /// batch's records plus those carried from skipped batches.
     /// </summary>
     private void ObserveRecords(ReadOnlySpan<byte> records, int count)
     {
-        var stride = (count + MaxSamplesPerBatch - 1) / MaxSamplesPerBatch;
+        var stride = (count + _options.SamplesPerBatch - 1) / _options.SamplesPerBatch;
         var total = count + _carried;
         var pos = 0;
         var read = 0;
@@ -139,7 +130,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
                 _keyless += weight;
                 continue;
             }
-            _sketch ??= new KeySketch(Capacity);
+            _sketch ??= new KeySketch(_options.SketchSize);
             _sketch.Add(XxHash3.HashToUInt64(key), key, keyLength, weight);
         }
         _records += accounted;
@@ -167,7 +158,7 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
     }
 
     /// <summary>The counts now, aged to the present, with the <paramref name="top"/> heaviest keys.</summary>
-    public PartitionKeySnapshot Snapshot(int top = Capacity)
+    public PartitionKeySnapshot Snapshot(int top = int.MaxValue)
     {
         lock (_lock)
         {
@@ -194,10 +185,10 @@ public sealed class PartitionKeyStats(Func<long>? clockMs = null)
             return;
         }
         var elapsed = now - _windowStart;
-        if (elapsed < HalfLifeMs)
+        if (elapsed < _options.HalfLifeMs)
             return;
-        var halvings = elapsed / HalfLifeMs;
-        _windowStart += halvings * HalfLifeMs;
+        var halvings = elapsed / _options.HalfLifeMs;
+        _windowStart += halvings * _options.HalfLifeMs;
         if (halvings >= 40)
         {
             _sketch?.Clear();

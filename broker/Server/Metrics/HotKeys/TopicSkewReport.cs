@@ -36,7 +36,7 @@ public static partial class TopicSkewReport
             w.WriteStartObject();
             w.WriteString("topic", topic);
             w.WriteNumber("brokerId", services.Config.NodeId);
-            w.WriteNumber("halfLifeMs", PartitionKeyStats.HalfLifeMs);
+            w.WriteNumber("halfLifeMs", services.Config.GetLong(HotKeyConfig.HalfLifeKey));
             w.WriteStartArray("partitions");
             foreach (var (index, s) in Leaders(services.Replicas, topic))
             {
