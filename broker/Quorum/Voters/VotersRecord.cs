@@ -20,9 +20,10 @@ public sealed record VotersRecord(short KRaftVersion, IReadOnlyList<Voter> Voter
     /// <summary>Kafka's ControlRecordType.KRAFT_VOTERS.</summary>
     public const byte ControlType = 6;
 
-    public IReadOnlyList<int> Ids => [.. Voters.Select(v => v.Id)];
+    /// <summary>The voters' ids, computed once: the quorum asks on every poll (a copy made with <c>with</c> must keep <see cref="Voters"/>).</summary>
+    public IReadOnlyList<int> Ids { get; } = [.. Voters.Select(v => v.Id)];
 
-    public bool Contains(int id) => Voters.Any(v => v.Id == id);
+    public bool Contains(int id) => Ids.Contains(id);
 
     /// <summary>What every control entry but the empty one starts with; a proposal may not (<see cref="IsControl"/>).</summary>
     internal static ReadOnlySpan<byte> Magic => [0, 0, (byte)'K', (byte)'R', (byte)'A', (byte)'F', (byte)'T', 0];
