@@ -73,4 +73,7 @@ public enum ApiKey : short
     AllocateProducerIds = 67,
     ConsumerGroupHeartbeat = 68,
     DescribeTopicPartitions = 75,
+    AddRaftVoter = 80,
+    RemoveRaftVoter = 81,
+    UpdateRaftVoter = 82,
 }

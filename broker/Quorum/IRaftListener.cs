@@ -13,6 +13,9 @@ public sealed record VoterState(int Id, long EndOffset, long LastFetchMs);
 public sealed record QuorumStatus(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, IReadOnlyList<VoterState>? Observers = null)
 {
     public IReadOnlyList<VoterState> Observers { get; init; } = Observers ?? [];
+
+    /// <summary>The latest voter set of this node's log (with the voters' addresses and kraft.version); null when unknown.</summary>
+    public KafkaOperator.Quorum.Voters.VotersRecord? VoterSet { get; init; }
 }
 
 /// <summary>

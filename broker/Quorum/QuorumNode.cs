@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using KafkaOperator.Quorum.Snapshots;
+using KafkaOperator.Quorum.Voters;
 
 namespace KafkaOperator.Quorum;
 
@@ -24,7 +25,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<Pending> _pending = [];
     private readonly Thread _thread;
-    private volatile Snapshot _snapshot = new(new LeaderAndEpoch(-1, 0), 0, [], []);
+    private volatile Snapshot _snapshot;
     private volatile bool _stopping;
     private int _started;
 
@@ -42,6 +43,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
         var random = seed is { } s ? new Random(s) : new Random();
         _core = new RaftClient(config, log, state, transport, listener, random, item => _work.Writer.TryWrite(new Work(item, null)));
         _thread = new Thread(Run) { IsBackground = true, Name = $"quorum-{config.NodeId}" };
+        _snapshot = new(new LeaderAndEpoch(-1, 0), 0, [], [], null, _core.VoterSet, _core.IsVoter);
     }
 
     public LeaderAndEpoch Leader => _snapshot.Leader;
@@ -65,14 +67,11 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// <summary>On the leader the observers (non-voters) that fetched lately; empty elsewhere.</summary>
     public IReadOnlyList<VoterState> DescribeObservers() => _snapshot.Observers;
 
-    /// <summary>Whether this node is one of the voters (false: an observer).</summary>
-    public bool IsVoter => _core.IsVoter;
-
     /// <summary>Leader, high watermark and (on the leader) the voters, read together from one published snapshot.</summary>
     public QuorumStatus Describe()
     {
         var snapshot = _snapshot;
-        return new QuorumStatus(snapshot.Leader, snapshot.HighWatermark, snapshot.Voters, snapshot.Observers);
+        return new QuorumStatus(snapshot.Leader, snapshot.HighWatermark, snapshot.Voters, snapshot.Observers) { VoterSet = snapshot.VoterSet };
     }
 
     /// <summary>
@@ -82,8 +81,8 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     public Task<long> ProposeAsync(byte[] payload, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        if (payload.Length == 0)
-            throw new ArgumentException("empty payloads are reserved for the quorum's control entries", nameof(payload));
+        if (VotersRecord.IsControl(payload))
+            throw new ArgumentException("empty payloads and payloads starting with the control prefix are reserved for the quorum's own entries", nameof(payload));
         var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         if (ct.CanBeCanceled)
         {
@@ -110,7 +109,9 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
         var posted = Post(
             now =>
             {
-                if (request is ProposeRequest propose)
+                if (request is ProposeRequest { ClusterId: var cluster, Payload: { } payload } && cluster == _config.ClusterId && _core.IsLeader && VoterCommand.TryDecode(payload) is { } command)
+                    HandleVoterCommandOnLoop(command, now, done);
+                else if (request is ProposeRequest propose)
                     HandleProposeOnLoop(propose, now, done);
                 else
                     _core.Handle(request, now, response => done.TrySetResult(response));
@@ -218,13 +219,13 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
         }
         finally
         {
-            _snapshot = new Snapshot(new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), _snapshot.HighWatermark, [], [], _snapshot.LatestSnapshot);
+            _snapshot = _snapshot with { Leader = new LeaderAndEpoch(-1, _snapshot.Leader.Epoch), Voters = [], Observers = [] };
             _stopped.TrySetResult();
         }
     }
 
     private void Publish(long now) =>
-        _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now), _core.DescribeObservers(now), _core.LatestSnapshot);
+        _snapshot = new Snapshot(_core.Leader, _core.HighWatermark, _core.DescribeVoters(now), _core.DescribeObservers(now), _core.LatestSnapshot, _core.VoterSet, _core.IsVoter);
 
     /// <summary>Fails, without running them, work items still queued once the loop cannot run them.</summary>
     private void Abandon()
@@ -236,5 +237,5 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// <summary>A loop work item; <see cref="Abandon"/> answers its caller when the loop will never run it.</summary>
     private readonly record struct Work(Action<long> Run, Action? Abandon);
 
-    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, IReadOnlyList<VoterState> Observers, SnapshotId? LatestSnapshot = null);
+    private sealed record Snapshot(LeaderAndEpoch Leader, long HighWatermark, IReadOnlyList<VoterState> Voters, IReadOnlyList<VoterState> Observers, SnapshotId? LatestSnapshot, VotersRecord VoterSet, bool IsVoter);
 }

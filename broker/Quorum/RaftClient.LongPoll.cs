@@ -27,7 +27,7 @@ internal sealed partial class RaftClient
             if (leader.IsReplica(request.ReplicaId))
                 leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
             else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
-                leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, nowMs);
+                leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, nowMs);
             respond(SnapshotAnswer(leader));
             return;
         }
@@ -46,10 +46,10 @@ internal sealed partial class RaftClient
         if (leader.IsReplica(request.ReplicaId))
         {
             leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
-            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset, _majority), nowMs);
+            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset), nowMs);
         }
         else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
-            leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, nowMs);
+            leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, nowMs);
         var wait = Math.Min(request.MaxWaitMs, _config.FetchWaitMs);
         if (wait <= 0 || HasNews(request))
         {

@@ -55,9 +55,11 @@ internal sealed partial class RaftClient
     {
         if (request.CandidateEpoch < _state.Epoch)
             return new VoteResponse(RaftErrors.FencedLeaderEpoch, _state.LeaderId, _state.Epoch, false);
-        if (!_config.Voters.Contains(request.CandidateId))
-            return new VoteResponse(RaftErrors.InconsistentVoterSet, _state.LeaderId, _state.Epoch, false);
-        if (!IsVoter)
+        // KIP-853: a node answers votes whether or not its own (possibly stale) voter set has it; the candidate
+        // counts only the voters of its set. A candidate outside this node's voter set may be one a voter change added that this log has not caught
+        // up with (KIP-853: such a candidate's log is ahead, and it may win); one whose log is not ahead is a
+        // stale or removed node, refused without disturbing this epoch (and told the leader, whom it then follows).
+        if (!_voters.Latest.Contains(request.CandidateId) && !CandidateIsUpToDate(request))
             return new VoteResponse(RaftErrors.None, _state.LeaderId, _state.Epoch, false);
         // A pre-vote is asked in an epoch the asker already has, so that epoch exists: moving up to it is no bump.
         if (request.CandidateEpoch > _state.Epoch)
@@ -104,7 +106,8 @@ internal sealed partial class RaftClient
     {
         if (request.LeaderEpoch < _state.Epoch)
             return new BeginQuorumEpochResponse(RaftErrors.FencedLeaderEpoch, _state.LeaderId, _state.Epoch);
-        if (request.LeaderId == LocalId || !_config.Voters.Contains(request.LeaderId))
+        // The leader need not be in this node's voter set: a voter change that made it one may not be here yet.
+        if (request.LeaderId == LocalId || request.LeaderId < 0)
             return new BeginQuorumEpochResponse(RaftErrors.InconsistentVoterSet, _state.LeaderId, _state.Epoch);
         if (request.LeaderEpoch > _state.Epoch || _state is not FollowerState follower || follower.LeaderId != request.LeaderId)
             BecomeFollower(request.LeaderEpoch, request.LeaderId, nowMs, heard: true);
@@ -124,12 +127,12 @@ internal sealed partial class RaftClient
         // The leader is gone, so they stand without a pre-vote, and grant pre-votes to others meanwhile.
         var rank = request.PreferredSuccessors is null ? -1 : request.PreferredSuccessors.ToList().IndexOf(LocalId);
         var delay = rank == 0 ? 0 : _random.Next(_config.ElectionTimeoutMs / 2 + 1);
-        if (IsVoter && _state is FollowerState follower && follower.LeaderId == request.LeaderId)
+        if (CanStand && _state is FollowerState follower && follower.LeaderId == request.LeaderId)
         {
             follower.LeaderResigned = true;
             follower.FetchTimeoutAtMs = Math.Min(follower.FetchTimeoutAtMs, nowMs + delay);
         }
-        else if (IsVoter && _state is UnattachedState unattached)
+        else if (CanStand && _state is UnattachedState unattached)
         {
             unattached.StandAtOnce = true;
             unattached.ElectionDeadlineMs = Math.Min(unattached.ElectionDeadlineMs, nowMs + delay);

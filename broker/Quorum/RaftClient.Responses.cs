@@ -14,7 +14,7 @@ internal sealed partial class RaftClient
             _transport.Learn(named.LeaderId, endpoint);
         if (response is not null && EpochOf(response) is var (leaderId, epoch) && epoch > _state.Epoch)
         {
-            if (IsVoter || leaderId >= 0)
+            if (CanStand || leaderId >= 0)
                 OnHigherEpoch(epoch, leaderId, nowMs, source);
             else
             {
@@ -112,13 +112,14 @@ internal sealed partial class RaftClient
             if (truncateTo < HighWatermark)
                 throw new InvalidOperationException($"node {LocalId}: the leader asks to truncate to {truncateTo}, below the high watermark {HighWatermark}");
             _log.TruncateTo(truncateTo);
+            OnTruncated(nowMs);
             follower.NextFetchAtMs = nowMs;
             SendFetch(follower, follower.LeaderId, nowMs);
             return;
         }
         if (response.Entries.Count > 0 && response.Entries[0].Offset == _log.EndOffset)
         {
-            _log.Append(response.Entries);
+            Append(response.Entries, nowMs);
             // Durable before the next fetch reports this end to the leader as held.
             _log.Flush();
         }

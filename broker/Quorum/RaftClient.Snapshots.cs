@@ -1,5 +1,6 @@
 using KafkaOperator.Quorum.Roles;
 using KafkaOperator.Quorum.Snapshots;
+using KafkaOperator.Quorum.Voters;
 
 namespace KafkaOperator.Quorum;
 
@@ -63,7 +64,7 @@ internal sealed partial class RaftClient
             }
             if (id.EndOffset > _log.EndOffset || _log.EpochAt(id.EndOffset - 1) != id.Epoch)
                 _log.TruncatePrefix(id.EndOffset, id.Epoch);
-            Install(id, data);
+            Install(id, data, nowMs);
             return;
         }
         if (_log.StartOffset > 0)
@@ -72,13 +73,18 @@ internal sealed partial class RaftClient
             // so it starts over as a new member would and fetches a snapshot from the leader.
             _snapshotLog($"no valid snapshot reaches the metadata log's start at offset {_log.StartOffset}; the log is cleared and a snapshot will be fetched from the leader");
             _log.Clear();
+            _voters.Clear();
         }
     }
 
     /// <summary>The state is now the snapshot's: delivery continues at its end, which is committed.</summary>
-    private void Install(SnapshotId id, byte[] data)
+    private void Install(SnapshotId id, byte[] data, long nowMs)
     {
-        SnapshotListener!.OnSnapshotLoaded(id, data);
+        var (voters, state) = SnapshotVoters.Unwrap(data);
+        _voters.TruncateTo(_log.EndOffset);
+        _voters.ReplacePrefix(id.EndOffset, voters);
+        OnVotersChanged(nowMs);
+        SnapshotListener!.OnSnapshotLoaded(id, state);
         _delivered = id.EndOffset;
         if (HighWatermark < id.EndOffset)
             HighWatermark = id.EndOffset;
@@ -95,7 +101,7 @@ internal sealed partial class RaftClient
         if (_bytesSinceSnapshot < _policy.MaxBytesBetweenSnapshots && (_policy.MaxIntervalMs <= 0 || nowMs - _lastSnapshotMs < _policy.MaxIntervalMs))
             return;
         var id = new SnapshotId(_delivered, _log.EpochAt(_delivered - 1));
-        var capture = listener.CaptureSnapshot();
+        var capture = SnapshotVoters.Wrap(_voters.Before(_delivered), listener.CaptureSnapshot());
         var counted = _bytesSinceSnapshot;
         var store = _snapshots!;
         _snapshotting = true;
@@ -147,7 +153,10 @@ internal sealed partial class RaftClient
             return;
         var oldest = ids[drop];
         if (oldest.EndOffset > _log.StartOffset && oldest.EndOffset <= _delivered)
+        {
             _log.TruncatePrefix(oldest.EndOffset, oldest.Epoch);
+            _voters.ReplacePrefix(oldest.EndOffset, null);
+        }
     }
 
     /// <summary>A fetch below the log start: the leader's latest snapshot is what the follower needs.</summary>
@@ -237,7 +246,7 @@ internal sealed partial class RaftClient
             // Durable before the log below it goes: a crash now restarts from this snapshot.
             _snapshots!.Write(fetch.Id, data);
             _log.TruncatePrefix(fetch.Id.EndOffset, fetch.Id.Epoch);
-            Install(fetch.Id, data);
+            Install(fetch.Id, data, nowMs);
             ApplyRetention();
         }
         follower.NextFetchAtMs = nowMs;

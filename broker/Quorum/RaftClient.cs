@@ -1,4 +1,5 @@
 using KafkaOperator.Quorum.Roles;
+using KafkaOperator.Quorum.Voters;
 
 namespace KafkaOperator.Quorum;
 
@@ -32,7 +33,7 @@ internal sealed partial class RaftClient
     private readonly IRaftListener _listener;
     private readonly Random _random;
     private readonly Action<Action<long>> _post;
-    private readonly int _majority;
+    private readonly VoterSetHistory _voters;
     private EpochState _state = new UnattachedState(0, -1, long.MaxValue);
     private LeaderAndEpoch _notified = new(-1, -1);
     private long _delivered;
@@ -49,13 +50,13 @@ internal sealed partial class RaftClient
         _listener = listener;
         _random = random;
         _post = post;
-        _majority = config.Voters.Count / 2 + 1;
-        IsVoter = config.Voters.Contains(config.NodeId);
+        _voters = new VoterSetHistory(new VotersRecord(0, [.. config.Voters.Select(id => new Voter(id, Guid.Empty, config.Endpoints?.GetValueOrDefault(id) ?? ""))]));
     }
 
     public int LocalId => _config.NodeId;
 
-    public bool IsVoter { get; }
+    /// <summary>Whether this node is in the latest voter set of its log (else it is an observer).</summary>
+    public bool IsVoter => _voters.Latest.Contains(LocalId);
 
     public int Epoch => _state.Epoch;
 
@@ -71,10 +72,11 @@ internal sealed partial class RaftClient
     /// <summary>Restores the durable election state; a single voter elects itself here.</summary>
     public void Initialize(long nowMs)
     {
+        LoadVoterSets();
         LoadSnapshot(nowMs);
         var saved = _store.Read();
         if (saved is null)
-            _state = new UnattachedState(0, -1, IsVoter ? nowMs + RandomElectionTimeout() : nowMs);
+            _state = new UnattachedState(0, -1, CanStand ? nowMs + RandomElectionTimeout() : nowMs);
         else if (saved.LeaderId == LocalId || (saved.VotedId == LocalId && saved.LeaderId < 0))
             // Led or stood in that epoch before the restart: its volatile state is gone, so never lead it again
             // (and never vote in it for anyone else).
@@ -84,7 +86,7 @@ internal sealed partial class RaftClient
         else
             _state = new UnattachedState(saved.Epoch, saved.VotedId, nowMs + RandomElectionTimeout());
         NotifyLeader();
-        if (IsVoter && _config.Voters.Count == 1 && _state is not LeaderState)
+        if (IsVoter && VoterIds.Count == 1 && _state is not LeaderState)
             BecomeCandidate(nowMs);
     }
 
@@ -96,8 +98,10 @@ internal sealed partial class RaftClient
             throw new ArgumentException("empty payloads are the quorum's own control entries", nameof(payload));
         if (_state is not LeaderState leader)
             return -1;
+        if (VotersRecord.IsControl(payload))
+            throw new ArgumentException("payloads starting with the control prefix are the quorum's own entries", nameof(payload));
         var offset = _log.EndOffset;
-        _log.Append([new RaftEntry(offset, leader.Epoch, payload)]);
+        Append([new RaftEntry(offset, leader.Epoch, payload)], nowMs);
         return offset;
     }
 
@@ -106,7 +110,7 @@ internal sealed partial class RaftClient
     {
         if (_state is not LeaderState leader)
             return [];
-        return [.. _config.Voters.Select(id => id == LocalId ? new VoterState(id, _log.EndOffset, nowMs) : leader.Describe(id))];
+        return [.. VoterIds.Select(id => id == LocalId ? new VoterState(id, _log.EndOffset, nowMs) : leader.Describe(id))];
     }
 
     /// <summary>The leader's view of the observers that fetched within the last <see cref="ObserverExpiryMs"/>; empty elsewhere.</summary>
@@ -165,7 +169,7 @@ internal sealed partial class RaftClient
                 // Check quorum: a leader a majority has not fetched from lately may be cut off; step aside so the
                 // rest elect sooner and this node's clients hear "not leader" instead of waiting out a timeout.
                 var window = _config.FetchTimeoutMs * 3L / 2;
-                if (_config.Voters.Count > 1 && nowMs - leader.ElectedAtMs > window && leader.RecentlyFetched(nowMs, window) < _majority)
+                if ((VoterIds.Count > 1 || !leader.IsVoter) && nowMs - leader.ElectedAtMs > window && leader.RecentlyFetched(nowMs, window) < Majority)
                 {
                     Resign(nowMs);
                     return nowMs;
@@ -179,9 +183,9 @@ internal sealed partial class RaftClient
             case FollowerState follower:
                 if (nowMs >= follower.FetchTimeoutAtMs)
                 {
-                    if (IsVoter && follower.LeaderResigned)
+                    if (CanStand && follower.LeaderResigned)
                         BecomeCandidate(nowMs);
-                    else if (IsVoter)
+                    else if (CanStand)
                         BecomeProspective(nowMs);
                     else
                         SetState(new UnattachedState(follower.Epoch, -1, nowMs));
@@ -207,7 +211,7 @@ internal sealed partial class RaftClient
             case UnattachedState unattached:
                 if (nowMs < unattached.ElectionDeadlineMs)
                     return unattached.ElectionDeadlineMs;
-                if (IsVoter)
+                if (CanStand)
                 {
                     if (unattached.StandAtOnce)
                         BecomeCandidate(nowMs);
@@ -217,7 +221,7 @@ internal sealed partial class RaftClient
                 }
                 if (unattached.DiscoveryFetch is null)
                 {
-                    var discovery = _config.DiscoveryIds;
+                    var discovery = DiscoveryIds;
                     var voter = discovery[_random.Next(discovery.Count)];
                     var fetch = NewFetch(unattached.Epoch, 0);
                     unattached.DiscoveryFetch = fetch;
@@ -228,7 +232,10 @@ internal sealed partial class RaftClient
             case ResignedState resigned:
                 if (nowMs < resigned.ElectionDeadlineMs)
                     return resigned.ElectionDeadlineMs;
-                BecomeProspective(nowMs);
+                if (CanStand)
+                    BecomeProspective(nowMs);
+                else
+                    SetState(new UnattachedState(resigned.Epoch, LocalId, nowMs));
                 return nowMs;
             default:
                 return long.MaxValue;
@@ -242,7 +249,12 @@ internal sealed partial class RaftClient
         if (_log.FlushedOffset < _log.EndOffset)
             _log.Flush();
         if (_state is LeaderState leader)
-            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset, _majority), nowMs);
+        {
+            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset), nowMs);
+            // A leader the last voter change removed leads until that change commits, then hands over at once.
+            if (!IsVoter && HighWatermark > _voters.LatestOffset)
+                Resign(nowMs);
+        }
     }
 
     private void AdvanceHighWatermark(long candidate, long nowMs)
@@ -266,7 +278,7 @@ internal sealed partial class RaftClient
             {
                 if (entry.Offset >= HighWatermark)
                     break;
-                if (entry.Payload.Length > 0)
+                if (!VotersRecord.IsControl(entry.Payload))
                     committed.Add(entry);
                 _bytesSinceSnapshot += entry.Payload.Length;
                 _delivered = entry.Offset + 1;
@@ -289,7 +301,7 @@ internal sealed partial class RaftClient
             FollowerState => (-1, false),
             _ => (LocalId, true),
         };
-        var prospective = new ProspectiveState(_state.Epoch, LocalId, voted, mayVote, _config.Voters, _majority, nowMs + RandomElectionTimeout());
+        var prospective = new ProspectiveState(_state.Epoch, LocalId, voted, mayVote, VoterIds, Majority, nowMs + RandomElectionTimeout());
         SetState(prospective);
         if (prospective.Won)
         {
@@ -302,7 +314,7 @@ internal sealed partial class RaftClient
     private void BecomeCandidate(long nowMs)
     {
         var epoch = _state.Epoch + 1;
-        var candidate = new CandidateState(epoch, LocalId, _config.Voters, _majority, nowMs + RandomElectionTimeout());
+        var candidate = new CandidateState(epoch, LocalId, VoterIds, Majority, nowMs + RandomElectionTimeout());
         if (candidate.Won)
         {
             // A single voter: no vote request leaves, and BecomeLeader's durable state records this vote too, so
@@ -331,9 +343,11 @@ internal sealed partial class RaftClient
         var epoch = _state.Epoch;
         _store.Write(new QuorumState(epoch, LocalId, LocalId));
         var start = _log.EndOffset;
-        // The control entry: committing it commits every earlier epoch's entries (Raft's current-term rule).
-        _log.Append([new RaftEntry(start, epoch, [])]);
-        var leader = new LeaderState(epoch, LocalId, _config.Voters, start, nowMs);
+        // The control entry: committing it commits every earlier epoch's entries (Raft's current-term rule). While
+        // the voter set is only the config's, it writes that set into the log (kraft.version 1), so voter changes
+        // have a logged set to start from and every member learns the voters' addresses from the log.
+        var leader = new LeaderState(epoch, LocalId, VoterIds, start, nowMs);
+        Append([new RaftEntry(start, epoch, _voters.KRaftVersion == 0 ? (_voters.Latest with { KRaftVersion = 1 }).Encode() : [])], nowMs);
         SetState(leader);
         foreach (var id in leader.BeginToSend(nowMs))
         {

@@ -75,6 +75,8 @@ public static class RaftErrors
     public const short NotLeaderOrFollower = 6;
     public const short BrokerNotAvailable = 8;
     public const short RequestTimedOut = 7;
+    public const short UnsupportedVersion = 35;
+    public const short InvalidRequest = 42;
     public const short FencedLeaderEpoch = 74;
     public const short UnknownLeaderEpoch = 75;
     public const short InconsistentVoterSet = 94;
@@ -82,6 +84,8 @@ public static class RaftErrors
     public const short SnapshotNotFound = 98;
     public const short PositionOutOfRange = 99;
     public const short InconsistentClusterId = 104;
+    public const short DuplicateVoter = 126;
+    public const short VoterNotFound = 127;
 }
 
 /// <summary>

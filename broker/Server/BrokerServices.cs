@@ -99,7 +99,7 @@ public sealed class BrokerServices : IDisposable
 
     public RequestDispatcher CreateDispatcher()
     {
-        var apiVersions = new ApiVersionsHandler();
+        var apiVersions = new ApiVersionsHandler { KRaftVersion = () => _quorum?.KRaftVersion ?? 0 };
         var dispatcher = new RequestDispatcher(
         [
             apiVersions,
@@ -119,6 +119,9 @@ public sealed class BrokerServices : IDisposable
             new DescribeClusterHandler(this),
             new DescribeTopicPartitionsHandler(this),
             new DescribeQuorumHandler(this),
+            new AddRaftVoterHandler(this),
+            new RemoveRaftVoterHandler(this),
+            new UpdateRaftVoterHandler(this),
             new AlterPartitionHandler(this),
             new ElectLeadersHandler(this),
             new DescribeLogDirsHandler(this),

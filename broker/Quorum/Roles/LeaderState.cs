@@ -17,12 +17,36 @@ internal sealed class LeaderState : EpochState
         LocalId = localId;
         EpochStartOffset = epochStartOffset;
         ElectedAtMs = nowMs;
-        foreach (var id in voters)
+        SetVoters(voters);
+    }
+
+    /// <summary>Whether this leader is in its own latest voter set (a voter change may have removed it).</summary>
+    public bool IsVoter { get; private set; }
+
+    /// <summary>
+    /// The latest voter set changed (appended, not yet committed): a voter added is tracked from what it showed as
+    /// an observer (a caught-up one has fetched in this epoch, so it knows it), a voter removed is an observer now.
+    /// </summary>
+    public void SetVoters(IEnumerable<int> voters)
+    {
+        var set = voters.ToHashSet();
+        IsVoter = set.Contains(LocalId);
+        foreach (var id in _replicas.Keys.Where(id => !set.Contains(id)).ToList())
         {
-            if (id != localId)
-                _replicas[id] = new Replica();
+            _observers[id] = _replicas[id];
+            _replicas.Remove(id);
+        }
+        foreach (var id in set.Where(id => id != LocalId && !_replicas.ContainsKey(id)))
+        {
+            if (_observers.Remove(id, out var observer))
+                observer.KnowsEpoch = true;
+            _replicas[id] = observer ?? new Replica();
         }
     }
+
+    /// <summary>An observer that fetched from the high watermark or beyond since <paramref name="sinceMs"/>: caught up enough to become a voter.</summary>
+    public bool IsCaughtUpObserver(int id, long sinceMs) =>
+        _observers.TryGetValue(id, out var observer) && observer.CaughtUpMs >= sinceMs;
 
     public int LocalId { get; }
 
@@ -57,12 +81,14 @@ internal sealed class LeaderState : EpochState
     }
 
     /// <summary>An observer's fetch: tracked for DescribeQuorum and broker liveness, never counted for the commit.</summary>
-    public void OnObserverFetch(int id, long fetchOffset, long nowMs)
+    public void OnObserverFetch(int id, long fetchOffset, long highWatermark, long nowMs)
     {
         if (!_observers.TryGetValue(id, out var observer))
             _observers[id] = observer = new Replica();
         observer.EndOffset = fetchOffset;
         observer.LastFetchMs = nowMs;
+        if (fetchOffset >= highWatermark)
+            observer.CaughtUpMs = nowMs;
     }
 
     /// <summary>Observers that fetched at or after <paramref name="sinceMs"/>, by id; older ones are forgotten.</summary>
@@ -77,16 +103,23 @@ internal sealed class LeaderState : EpochState
     /// The majority's durable end, counting the leader's own flushed end: the high watermark it allows, or -1 while
     /// that would not include an entry of this epoch (Raft commits earlier epochs' entries only through its own).
     /// </summary>
-    public long MajorityEnd(long localFlushedOffset, int majority)
+    public long MajorityEnd(long localFlushedOffset)
     {
-        var ends = _replicas.Values.Select(r => Math.Max(0, r.EndOffset)).Append(localFlushedOffset).OrderDescending().ToList();
-        var end = ends[majority - 1];
+        // Over the latest voter set: a leader that removed itself counts only the others (Raft's single-server
+        // changes); an empty set (not allowed to be written) commits nothing.
+        var ends = _replicas.Values.Select(r => Math.Max(0, r.EndOffset)).ToList();
+        if (IsVoter)
+            ends.Add(localFlushedOffset);
+        if (ends.Count == 0)
+            return -1;
+        ends.Sort();
+        var end = ends[ends.Count - (ends.Count / 2 + 1)];
         return end > EpochStartOffset ? end : -1;
     }
 
-    /// <summary>How many voters, this one included, fetched within <paramref name="windowMs"/>.</summary>
+    /// <summary>How many voters, this one included when it is one, fetched within <paramref name="windowMs"/>.</summary>
     public int RecentlyFetched(long nowMs, long windowMs) =>
-        1 + _replicas.Values.Count(r => r.LastFetchMs >= 0 && nowMs - r.LastFetchMs <= windowMs);
+        (IsVoter ? 1 : 0) + _replicas.Values.Count(r => r.LastFetchMs >= 0 && nowMs - r.LastFetchMs <= windowMs);
 
     public IEnumerable<int> BeginToSend(long nowMs) =>
         _replicas.Where(kv => !kv.Value.KnowsEpoch && !kv.Value.BeginInFlight && kv.Value.BeginRetryAtMs <= nowMs).Select(kv => kv.Key).ToList();
@@ -98,7 +131,8 @@ internal sealed class LeaderState : EpochState
 
     public void BeginAnswered(int id, bool ok, long retryAtMs)
     {
-        var replica = _replicas[id];
+        if (!_replicas.TryGetValue(id, out var replica))
+            return;
         replica.BeginInFlight = false;
         replica.KnowsEpoch |= ok;
         replica.BeginRetryAtMs = retryAtMs;
@@ -149,6 +183,9 @@ internal sealed class LeaderState : EpochState
         public long EndOffset { get; set; } = -1;
 
         public long LastFetchMs { get; set; } = -1;
+
+        /// <summary>The last fetch from at least the high watermark of its time (-1: none).</summary>
+        public long CaughtUpMs { get; set; } = -1;
 
         public bool KnowsEpoch { get; set; }
 

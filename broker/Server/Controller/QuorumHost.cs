@@ -22,7 +22,7 @@ namespace KafkaOperator.Server.Controller;
 /// is waited for (logged every few seconds), as Kafka's brokers wait for their controller; liveness failures are
 /// logged and retried on the next tick.
 /// </summary>
-public sealed class QuorumHost : IAsyncDisposable
+public sealed partial class QuorumHost : IAsyncDisposable
 {
     public const string MetadataDirName = TopicNames.MetadataTopic + "-0";
 

@@ -31,8 +31,22 @@ public sealed class ApiVersionsHandler : ApiHandler<ApiVersionsRequest, ApiVersi
     public Response UnsupportedVersionResponse() =>
         new Response<ApiVersionsResponse>(new ApiVersionsResponse { ErrorCode = (short)ErrorCode.UnsupportedVersion, ApiKeys = ApiKeys() }, version: 0);
 
-    protected override ValueTask<ApiVersionsResponse?> HandleAsync(RequestContext context, ApiVersionsRequest request) =>
-        new(new ApiVersionsResponse { ApiKeys = ApiKeys() });
+    /// <summary>The finalized kraft.version (KIP-853), advertised from v3 as Kafka does; unset, only the supported range.</summary>
+    public Func<short>? KRaftVersion { get; init; }
+
+    protected override ValueTask<ApiVersionsResponse?> HandleAsync(RequestContext context, ApiVersionsRequest request)
+    {
+        var response = new ApiVersionsResponse { ApiKeys = ApiKeys() };
+        response.SupportedFeatures.Add(new ApiVersionsResponse.SupportedFeatureKey { Name = KRaftVersionFeature, MinVersion = 0, MaxVersion = 1 });
+        if (KRaftVersion?.Invoke() is { } level and > 0)
+        {
+            response.FinalizedFeaturesEpoch = 0;
+            response.FinalizedFeatures.Add(new ApiVersionsResponse.FinalizedFeatureKey { Name = KRaftVersionFeature, MinVersionLevel = level, MaxVersionLevel = level });
+        }
+        return new(response);
+    }
+
+    public const string KRaftVersionFeature = "kraft.version";
 
     private List<ApiVersionsResponse.ApiVersion> ApiKeys()
     {

@@ -41,7 +41,7 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
         }
         // v2: where each voter's quorum listener is (dropped for older versions).
         var listener = services.Config.ControllerListener?.Name ?? "CONTROLLER";
-        foreach (var voter in services.Quorum.Voters.Where(v => v.Port > 0))
+        foreach (var voter in services.Quorum.CurrentVoters().Where(v => v.Port > 0))
         {
             response.Nodes.Add(new DescribeQuorumResponse.Node
             {

@@ -20,6 +20,31 @@ public class QuorumCommandTests(BrokerFixture broker)
         Assert.Matches(@"(?m)^   0  leader\s+[0-9]+\s+0\s+", result.Out);
     }
 
+    /// <summary>
+    /// The voter changes' refusals through kafkactl and the broker's handlers (KIP-853): the one voter cannot go, an
+    /// id that is no voter is not found, a voter cannot be added twice, and a node that never fetched is not caught up.
+    /// </summary>
+    [Fact]
+    public async Task VoterChangesOnAQuorumOfOneAreRefusedAsKafkaRefusesThem()
+    {
+        var last = await broker.RunAsync("quorum", "remove-voter", "0");
+        Assert.Equal(1, last.ExitCode);
+        Assert.Contains("VoterNotFound", last.Err, StringComparison.Ordinal);
+        var unknown = await broker.RunAsync("quorum", "remove-voter", "7");
+        Assert.Contains("VoterNotFound", unknown.Err, StringComparison.Ordinal);
+        var twice = await broker.RunAsync("quorum", "add-voter", "0", "--endpoint", "127.0.0.1:1");
+        Assert.Contains("DuplicateVoter", twice.Err, StringComparison.Ordinal);
+        var behind = await broker.RunAsync("quorum", "add-voter", "5", "--endpoint", "127.0.0.1:1");
+        Assert.Equal(1, behind.ExitCode);
+        Assert.Contains("RequestTimedOut", behind.Err, StringComparison.Ordinal);
+        Assert.Contains("lagging", behind.Err, StringComparison.Ordinal);
+        var bad = await broker.RunAsync("quorum", "add-voter", "5", "--endpoint", "nowhere");
+        Assert.Equal(2, bad.ExitCode);
+
+        var still = await broker.RunAsync("quorum", "describe");
+        Assert.Matches(@"Voters: 1   Observers: 0\n", still.Out);
+    }
+
     [Fact]
     public async Task DescribeAOneVoterQuorumShowsItAsLeaderCaughtUp()
     {

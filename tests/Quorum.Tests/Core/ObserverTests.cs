@@ -41,15 +41,30 @@ public sealed class ObserverTests
         Assert.True(discovery.ReplicaEpoch < 5);
     }
 
+    /// <summary>
+    /// KIP-853: a node votes when a candidate asks, whether or not its own voter set (perhaps stale: a voter change
+    /// that added it may not have reached it) has it; only the candidate's set decides whose votes count. It still
+    /// votes once per epoch, durably, and never stands.
+    /// </summary>
     [Fact]
-    public void AnObserverRefusesVotes()
+    public void AnObserverVotesWhenAskedButNeverStands()
     {
         var h = new Harness(4, [1, 2, 3]);
         h.Core.Initialize(h.Now);
-        var vote = (VoteResponse)h.Core.Handle(new VoteRequest("c", 1, 1, 0, 0, PreVote: false), h.Now);
-        Assert.False(vote.VoteGranted);
         var preVote = (VoteResponse)h.Core.Handle(new VoteRequest("c", 1, 2, 0, 0, PreVote: true), h.Now);
-        Assert.False(preVote.VoteGranted);
+        Assert.True(preVote.VoteGranted);
+        var vote = (VoteResponse)h.Core.Handle(new VoteRequest("c", 1, 1, 0, 0, PreVote: false), h.Now);
+        Assert.True(vote.VoteGranted);
+        Assert.Equal(new QuorumState(1, 1, -1), h.Store.Read());
+        var second = (VoteResponse)h.Core.Handle(new VoteRequest("c", 1, 2, 0, 0, PreVote: false), h.Now);
+        Assert.False(second.VoteGranted);
+        for (var i = 0; i < 100; i++)
+        {
+            h.Now += 10;
+            h.Core.Poll(h.Now);
+        }
+        Assert.Empty(h.Take<VoteRequest>());
+        Assert.False(h.Core.IsVoter);
     }
 
     [Fact]

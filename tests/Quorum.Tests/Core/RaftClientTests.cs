@@ -77,10 +77,15 @@ public sealed class RaftClientTests
         Assert.Equal([2, 3], votes.Select(v => v.To).Order());
         votes[0].Reply(new VoteResponse(RaftErrors.None, -1, 1, true));
         Assert.True(h.Core.IsLeader);
-        // The new leader announces itself and opens its epoch with a control entry.
+        // The new leader announces itself and opens its epoch with a control entry; the first one writes the
+        // config's voter set into the log (kraft.version 1, KIP-853).
         Assert.Equal(2, h.Take<BeginQuorumEpochRequest>().Count);
         Assert.Equal(new RaftEntry(0, 1, []), h.Log.Read(0, 100).Single() with { Payload = [] });
-        Assert.Empty(h.Log.Read(0, 100).Single().Payload);
+        var voters = Voters.VotersRecord.TryDecode(h.Log.Read(0, 100).Single().Payload);
+        Assert.NotNull(voters);
+        Assert.Equal([1, 2, 3], voters.Ids);
+        Assert.Equal(1, voters.KRaftVersion);
+        Assert.Equal(1, h.Core.KRaftVersion);
     }
 
     [Fact]
@@ -212,12 +217,13 @@ public sealed class RaftClientTests
     }
 
     [Fact]
-    public void AnObserverNeverVotesOrStands()
+    public void AnObserverNeverStands()
     {
         var h = new Harness(9, [1, 2, 3]);
         h.Core.Initialize(0);
+        // KIP-853: it answers a candidate that counts it (its own voter set may be stale), but never stands.
         var vote = (VoteResponse)h.Core.Handle(new VoteRequest("c", 1, 1, 0, 0, false), 0);
-        Assert.False(vote.VoteGranted);
+        Assert.True(vote.VoteGranted);
         for (var t = 0; t < 2000; t += 50)
             h.Core.Poll(t);
         Assert.Empty(h.Take<VoteRequest>());

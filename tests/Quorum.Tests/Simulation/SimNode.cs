@@ -37,6 +37,11 @@ internal sealed class SimNode(Simulator sim, QuorumConfig config, SnapshotPolicy
 
     public long LeaderHighWatermark { get; set; }
 
+    /// <summary>The offset of the voter change this node appended as leader and has not yet seen committed, -1 when none.</summary>
+    public long VoterChangeAt { get; set; } = -1;
+
+    public int VoterChangeEpoch { get; set; }
+
     public List<LeaderAndEpoch> LeaderChanges { get; } = [];
 
     /// <summary>Snapshots this node loaded at a restart, and installed from the leader while running.</summary>
@@ -55,6 +60,7 @@ internal sealed class SimNode(Simulator sim, QuorumConfig config, SnapshotPolicy
         Hash = 0;
         LastDelivered = -1;
         LeaderEpoch = -1;
+        VoterChangeAt = -1;
         Core = new RaftClient(Config, Log, Store, this, this, new Random(seed), action => action(sim.Now));
         if (snapshots is not null)
             Core.AttachSnapshots(Snapshots, snapshots, work => work(), _ => { });

@@ -129,9 +129,9 @@ public sealed class SimulationTests
         }
     }
 
-    private static Simulator RunOne(int voters, int seed, int observers = 0, SnapshotPolicy? snapshots = null, int chaosMs = 8_000)
+    internal static Simulator RunOne(int voters, int seed, int observers = 0, SnapshotPolicy? snapshots = null, int chaosMs = 8_000, bool voterChanges = false)
     {
-        var sim = new Simulator(voters, seed, observers, snapshots);
+        var sim = new Simulator(voters, seed, observers, snapshots) { VoterChanges = voterChanges };
         try
         {
             sim.RunChaos(chaosMs, nemesis: true);

@@ -43,6 +43,17 @@ internal sealed class Simulator
 
     public double DropRate { get; set; }
 
+    /// <summary>The nemesis also adds and removes voters (KIP-853) through whichever node leads.</summary>
+    public bool VoterChanges { get; set; }
+
+    /// <summary>Voter changes the leader appended, and those it saw committed.</summary>
+    public int VoterChangesAppended { get; private set; }
+
+    public int VoterChangesCommitted { get; private set; }
+
+    /// <summary>Leaders that removed themselves and handed over once that was committed.</summary>
+    public int LeadersRemoved { get; private set; }
+
     /// <summary>Every committed entry any node delivered, by offset: the one sequence every node's must be a prefix of.</summary>
     public SortedDictionary<long, RaftEntry> Committed { get; } = [];
 
@@ -233,15 +244,28 @@ internal sealed class Simulator
         Assert.True(node.Log.StartOffset <= core.HighWatermark, $"node {node.Id}: log start {node.Log.StartOffset} above its high watermark {core.HighWatermark}");
         if (node.Snapshots.List() is [.., var latest])
             Assert.True(latest.EndOffset <= core.HighWatermark, $"node {node.Id}: snapshot {latest} beyond its high watermark {core.HighWatermark}");
-        if (!core.IsVoter)
-            Assert.True(core.Role is "Follower" or "Unattached", $"observer {node.Id} is {core.Role}");
-        if (core.IsLeader && core.HighWatermark > 0)
+        // A non-voter stands only while the latest change removed it and may not be committed (it may be the one
+        // that must lead to commit it); a leader that removed itself leads until then.
+        if (!core.IsVoter && !core.CanStand)
+            Assert.True(core.Role is "Follower" or "Unattached" or "Voted" or "Resigned", $"observer {node.Id} is {core.Role}");
+        // Checked as the leader moves its high watermark (it counts over its voter set then; a set appended later
+        // may be larger than the one an earlier commit was counted over).
+        if (core.IsLeader && core.HighWatermark > 0 && node.LeaderEpoch == core.Epoch && core.HighWatermark > node.LeaderHighWatermark)
         {
-            // Committed means durable on a majority of the voters (in a snapshot when below the log start): observers' copies never count.
+            // Committed means durable on a majority of the leader's voter set (in a snapshot when below the log
+            // start): observers' copies never count.
             var last = core.HighWatermark - 1;
             var epoch = node.Log.EpochAt(last);
-            var holders = Nodes.Take(VoterCount).Count(n => n.Log.FlushedOffset > last && (n.Log.StartOffset > last + 1 || n.Log.EpochAt(last) == epoch));
-            Assert.True(holders >= VoterCount / 2 + 1, $"leader {node.Id} committed {last} held by only {holders} voter(s)");
+            var voters = core.VoterIds;
+            var holders = Nodes.Where(n => voters.Contains(n.Id)).Count(n => n.Log.FlushedOffset > last && (n.Log.StartOffset > last + 1 || n.Log.EpochAt(last) == epoch));
+            Assert.True(holders >= voters.Count / 2 + 1, $"leader {node.Id} committed {last} held by only {holders} of voters [{string.Join(",", voters)}]");
+        }
+        if (node.VoterChangeAt >= 0 && core.HighWatermark > node.VoterChangeAt && node.Log.EpochAt(node.VoterChangeAt) == node.VoterChangeEpoch)
+        {
+            VoterChangesCommitted++;
+            node.VoterChangeAt = -1;
+            if (!core.IsVoter)
+                LeadersRemoved++;
         }
         if (core.IsLeader)
         {
@@ -290,6 +314,33 @@ internal sealed class Simulator
             _cut.Clear();
         else
             DropRate = Random.NextDouble() * 0.3;
+        if (VoterChanges && Random.Next(3) == 0)
+            ChangeVoters();
+    }
+
+    /// <summary>
+    /// On a random leader: removes a random voter (itself too) or adds a random non-voter, as AddRaftVoter and
+    /// RemoveRaftVoter would; refusals (not caught up, a change pending, no entry of its epoch committed) are fine.
+    /// </summary>
+    public void ChangeVoters()
+    {
+        var leaders = Nodes.Where(n => n.Alive && n.Core.IsLeader).ToList();
+        if (leaders.Count == 0)
+            return;
+        var leader = leaders[Random.Next(leaders.Count)];
+        var voters = leader.Core.VoterIds;
+        var others = Nodes.Where(n => !voters.Contains(n.Id)).ToList();
+        var remove = others.Count == 0 || (voters.Count > 1 && Random.Next(2) == 0);
+        var change = remove
+            ? leader.Core.RemoveVoter(voters[Random.Next(voters.Count)], Now)
+            : leader.Core.AddVoter(new Voters.Voter(others[Random.Next(others.Count)].Id, Guid.Empty, ""), Now);
+        if (change.ErrorCode == RaftErrors.None)
+        {
+            VoterChangesAppended++;
+            leader.VoterChangeAt = change.Offset;
+            leader.VoterChangeEpoch = leader.Core.Epoch;
+        }
+        AfterEvent(leader);
     }
 
     public void Crash(SimNode node)
