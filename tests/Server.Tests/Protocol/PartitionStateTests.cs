@@ -84,7 +84,10 @@ public sealed class PartitionStateTests
             new PartitionMetadata(3, 4, 2, [4, 1], [4, 1]),
         ], new Dictionary<string, string>());
         var store = new ImageStore(Image(FiveBrokers, topic));
-        using var services = new BrokerServices(TestBroker.Config(Path.GetTempPath()), store, new ProducerIdManager(store));
+        // A log dir of its own: the broker's log manager scans, locks and writes checkpoints in the dir it is given.
+        var logDir = Directory.CreateTempSubdirectory("partition-state-").FullName;
+        using var cleanup = new DeleteOnDispose(logDir);
+        using var services = new BrokerServices(TestBroker.Config(logDir), store, new ProducerIdManager(store));
 
         var metadata = await CallAsync<MetadataRequest, MetadataResponse>(new MetadataHandler(services), 12, new MetadataRequest { Topics = null });
         var described = await CallAsync<DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse>(
@@ -150,5 +153,10 @@ public sealed class PartitionStateTests
         public Task SetBrokerConfigsAsync(IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
 
         public Task<long> AllocateProducerIdBlockAsync(int count, CancellationToken cancellationToken = default) => throw new NotSupportedException();
+    }
+
+    private sealed class DeleteOnDispose(string dir) : IDisposable
+    {
+        public void Dispose() => Directory.Delete(dir, recursive: true);
     }
 }
