@@ -42,8 +42,8 @@ for path in glob.glob(sys.argv[1] + "/*.trx"):
     p += int(c.get("passed", 0)); f += int(c.get("failed", 0)) + int(c.get("error", 0)) + int(c.get("timeout", 0))
     s += int(c.get("notExecuted", 0))
     # CI keeps only the last lines of the output: name every failed test and its message there.
-    for r in ET.parse(path).getroot().iter("{*}UnitTestResult"):
-        if r.get("outcome") in ("Failed", "Error", "Timeout"):
+    for r in ET.parse(path).getroot().iter():
+        if r.tag.endswith("}UnitTestResult") and r.get("outcome") in ("Failed", "Error", "Timeout"):
             m = r.find("{*}Output/{*}ErrorInfo/{*}Message")
             msg = " ".join((m.text or "").split()) if m is not None else ""
             failures.append(f"FAILED {r.get('testName')}: {msg[:600]}")
