@@ -22,12 +22,14 @@ public sealed class LibrdkafkaGroupTests(GroupBrokerFixture fixture, ITestOutput
         await s.WaitForBalancedAsync(first, also: () => first.All(m => m.Assignment.Count == 3));
         await s.WaitForAllReadAsync();
         var before = first.ToDictionary(m => m.Name, m => m.Assignment.ToHashSet());
-        Assert.All(first, m => Assert.Equal(0, m.Count("REVOKED")));
+        // With no initial rebalance delay one member may have been assigned all six before the other joined, and
+        // then handed three over (a revoke): only what happens from here on is the new member's doing.
+        var revokesBefore = first.ToDictionary(m => m.Name, m => m.Count("REVOKED"));
 
         var c = s.StartPython("c", strategy: "cooperative-sticky");
         GroupMemberProcess[] all = [.. first, c];
         await s.WaitForBalancedAsync(all, also: () => all.All(m => m.Assignment.Count == 2));
-        var revoked = first.SelectMany(m => m.Events().Where(e => e.Kind == "REVOKED")
+        var revoked = first.SelectMany(m => m.Events().Where(e => e.Kind == "REVOKED").Skip(revokesBefore[m.Name])
             .SelectMany(e => e.Body.GetProperty("partitions").EnumerateArray().Select(p => p.GetInt32()))).ToList();
         Assert.Equal(c.Assignment.Order(), revoked.Order());
         Assert.All(first, m => Assert.Subset(before[m.Name], m.Assignment.ToHashSet()));
