@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using KafkaOperator.Client.Admin;
 using KafkaOperator.Server.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -17,6 +18,9 @@ namespace KafkaOperator.Server.Tests.Cluster;
 public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposable
 {
     private const int Brokers = 3;
+
+    // Consecutive free ports each base port must have: five nodes of `make run BROKERS=5` and the sixth one NODE=5 adds.
+    private const int PortsPerBase = 6;
     private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "ko-run-cluster-" + Guid.NewGuid().ToString("N")[..12]);
 
     [Fact]
@@ -86,6 +90,62 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
         Assert.Contains(script.Output.Split('\n'), l => l.StartsWith("[broker-0] ", StringComparison.Ordinal) && l.Contains("INFO shut down cleanly", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// `make run BROKERS=5 CONTROLLERS=3`: nodes 0-2 are combined voters, 3 and 4 broker-only observers of the quorum;
+    /// then `NODE=5` adds a sixth, broker-only node to the running cluster, which registers and takes replicas of a new
+    /// topic.
+    /// </summary>
+    [Fact]
+    public async Task Five_brokers_three_controllers_then_NODE_5_adds_a_broker_only_node_that_takes_partitions()
+    {
+        var ports = FreeBasePorts();
+        var shape = new Dictionary<string, string> { ["BROKERS"] = "5", ["CONTROLLERS"] = "3" };
+        using var script = Start(ports, shape);
+        await WaitForLinesAsync(script, "KafkaOperator broker ready", 5, TimeSpan.FromSeconds(120));
+        Assert.Contains("local cluster: 5 brokers (3 of them quorum voters)", script.Output, StringComparison.Ordinal);
+        for (var i = 0; i < 5; i++)
+        {
+            var role = i < 3 ? $@"controller 127\.0\.0\.1:{ports.Controller + i}" : "broker-only";
+            Assert.Matches($@"broker-{i}: pid \d+, client 127\.0\.0\.1:{ports.Client + i}, {role}, metrics", script.Output);
+        }
+
+        var bootstrap = "127.0.0.1:" + ports.Client.ToString(CultureInfo.InvariantCulture);
+        await using var admin = await KafkaAdminClient.ConnectAsync(bootstrap);
+        var quorum = await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(60), () => admin.DescribeQuorumAsync(),
+            q => q.Voters.Count == 3 && q.Observers.Select(o => o.Id).Order().SequenceEqual([3, 4]), "3 voters and observers 3, 4");
+        Assert.Equal([0, 1, 2], quorum.Voters.Select(v => v.Id).Order());
+
+        using var added = Start(ports, new Dictionary<string, string>(shape) { ["NODE"] = "5" });
+        await WaitForLinesAsync(added, "KafkaOperator broker ready", 1, TimeSpan.FromSeconds(90));
+        Assert.Contains("broker-only node 5 joining the 5-broker cluster", added.Output, StringComparison.Ordinal);
+        await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(60), () => admin.DescribeClusterAsync(),
+            c => c.Brokers.Select(b => b.NodeId).Order().SequenceEqual([0, 1, 2, 3, 4, 5]), "six registered brokers");
+        await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(30), () => admin.DescribeQuorumAsync(),
+            q => q.Observers.Select(o => o.Id).Order().SequenceEqual([3, 4, 5]), "node 5 observing the quorum");
+
+        // Six partitions of RF 3 are 18 replicas, three per broker when spread evenly: the new node gets its share.
+        Assert.Null((await admin.CreateTopicAsync("after-node-5", 6, 3)).Error);
+        var topic = await Eventually.WaitForAsync(output, TimeSpan.FromSeconds(60), () => admin.DescribeTopicAsync("after-node-5"),
+            t => t.Partitions.Count == 6 && t.Partitions.All(p => p.Isr.Count == 3), "every partition of the new topic in sync");
+        Assert.Equal(3, topic.Partitions.Count(p => p.Replicas.Contains(5)));
+        Assert.Contains(topic.Partitions, p => p.LeaderId == 5);
+
+        added.Interrupt();
+        Assert.True(added.WaitForExit(TimeSpan.FromSeconds(60)), "NODE=5 script still running after SIGINT\n" + added.Output);
+        Assert.Equal(0, added.ExitCode);
+        script.Interrupt();
+        Assert.True(script.WaitForExit(TimeSpan.FromSeconds(60)), "script still running after SIGINT\n" + script.Output);
+        Assert.Equal(0, script.ExitCode);
+    }
+
+    private static async Task WaitForLinesAsync(ScriptProcess script, string what, int count, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline && !script.HasExited && CountLines(script.Output, what) < count)
+            await Task.Delay(100);
+        Assert.True(CountLines(script.Output, what) >= count, $"{count} x '{what}' not seen\n" + script.Output);
+    }
+
     [Fact]
     public async Task Make_run_builds_the_kafkactl_the_readmes_name()
     {
@@ -115,9 +175,12 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
 
     private ScriptProcess Start(params string[] args) => Start(null, args);
 
-    private ScriptProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    private ScriptProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        Start(FreeBasePorts(), environment, args);
+
+    private ScriptProcess Start((int Client, int Controller, int Metrics) ports, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var (client, controller, metrics) = FreeBasePorts();
+        var (client, controller, metrics) = ports;
         // A new session with SIGINT at its default: the script's process group gets the signal as from a terminal,
         // even when this test runs under a shell that started it in the background (which ignores SIGINT).
         var start = new ProcessStartInfo(RepoPaths.RequirePython())
@@ -145,7 +208,7 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
         return new ScriptProcess(start, output);
     }
 
-    /// <summary>Three runs of <see cref="Brokers"/> consecutive ports that are free now.</summary>
+    /// <summary>Three runs of <see cref="PortsPerBase"/> consecutive ports that are free now.</summary>
     private static (int Client, int Controller, int Metrics) FreeBasePorts()
     {
         for (var attempt = 0; attempt < 100; attempt++)
@@ -163,7 +226,7 @@ public sealed class RunClusterScriptTests(ITestOutputHelper output) : IDisposabl
             var listeners = new List<TcpListener>();
             try
             {
-                for (var i = 0; i < Brokers; i++)
+                for (var i = 0; i < PortsPerBase; i++)
                 {
                     var l = new TcpListener(IPAddress.Loopback, base_ + i);
                     l.Start();
