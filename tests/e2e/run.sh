@@ -3,11 +3,12 @@
 # Needs: kubectl, a cluster that can pull the images (build and push them first, then pass the same names:
 # `make images REGISTRY=r TAG=t`, `docker push` both, `make e2e REGISTRY=r TAG=t`), a default StorageClass.
 # It deploys the operator, creates a 3-broker cluster and a topic, produces and consumes through the bootstrap
-# Service, deletes a broker pod and checks it returns with its volume and data, rolls a config change, applies a
-# dynamic key without a restart, rolls and deletes a pod under acks=all load (no failed send, leader balance
-# restored), scales 3 -> 5 -> 3 under load with a consumer group reading (replicas and leaders onto the new brokers,
-# drain before removal; no record lost or written twice, the group reads them all), and deletes the topic through
-# its KafkaTopic.
+# Service, deletes a broker pod and checks it returns with its volume and data, plans a config change's roll in a
+# dry run (nothing done) and then rolls it in the planned order, applies a dynamic key without a restart, rolls and
+# deletes a pod under acks=all load (no failed send, leader balance restored), scales 3 -> 5 -> 3 under load with a
+# consumer group reading (replicas and leaders onto the new brokers; the scale-down refused while an RF 4 topic would
+# not fit, then a drain before removal; no record lost or written twice, the group reads them all), and deletes the
+# topic through its KafkaTopic.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -97,17 +98,37 @@ $KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="
 count=$(kcat -b "$BOOTSTRAP" -t "$TOPIC" -C -o beginning -e -q | grep -c '^message-' || true)
 [ "$count" = 200 ] || fail "after the restart consumed $count messages, expected 200"
 
-step "config change rolls the brokers one at a time"
-pods_before=$($KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
+step "a dry run plans a config change's roll without doing it; without the annotation the roll follows the plan"
+broker_pods() { $KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" "$@"; }
+pods_before=$(broker_pods -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
+$KUBECTL -n "$NS" annotate "kafkacluster/$CLUSTER" --overwrite kafka.kafkaoperator.io/dry-run=true
 # A merge patch of spec.config replaces nothing else in the map, so auto.create.topics.enable stays false.
 $KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"config":{"log.retention.hours":"48"}}}'
+plan=""
+for _ in $(seq 1 60); do
+  plan=$($KUBECTL -n "$NS" get "kafkacluster/$CLUSTER" -o jsonpath='{.status.plan.roll[*]}')
+  [ "$(wc -w <<<"$plan")" -eq 3 ] && break
+  sleep 2
+done
+[ "$(wc -w <<<"$plan")" -eq 3 ] || fail "the dry run did not plan a roll of the 3 brokers: $($KUBECTL -n "$NS" get "kafkacluster/$CLUSTER" -o jsonpath='{.status.plan}')"
+active=$($KUBECTL -n "$NS" get "kafkacluster/$CLUSTER" -o jsonpath='{.status.kafka.activeController}')
+[ "${plan##* }" = "$CLUSTER-broker-$active" ] || fail "the plan ($plan) does not roll the active controller ($active) last"
+# Two requeues (10 s each) later nothing has been done: same pods, the ConfigMap without the new key.
+sleep 25
+[ "$(broker_pods -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')" = "$pods_before" ] || fail "a pod was restarted during the dry run"
+props=$($KUBECTL -n "$NS" get configmap "$CLUSTER-config" -o jsonpath='{.data.server\.properties}')
+grep -q '^log.retention.hours=48$' <<<"$props" && fail "the dry run applied the config"
+$KUBECTL -n "$NS" annotate "kafkacluster/$CLUSTER" kafka.kafkaoperator.io/dry-run-
 $KUBECTL -n "$NS" wait --for=condition=Ready=False "kafkacluster/$CLUSTER" --timeout=60s || true
 # kubectl wait compares the condition's observedGeneration with the object's generation: this waits for the roll.
 $KUBECTL -n "$NS" wait --for=condition=Ready "kafkacluster/$CLUSTER" --timeout="$TIMEOUT"
 props=$($KUBECTL -n "$NS" get configmap "$CLUSTER-config" -o jsonpath='{.data.server\.properties}')
 grep -q '^log.retention.hours=48$' <<<"$props" || fail "the ConfigMap does not carry the new config"
-pods_after=$($KUBECTL -n "$NS" get pods -l "app.kubernetes.io/instance=$CLUSTER,app.kubernetes.io/component=broker" -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
+pods_after=$(broker_pods -o jsonpath='{range .items[*]}{.metadata.uid}{"\n"}{end}')
 [ -z "$(comm -12 <(sort <<<"$pods_before") <(sort <<<"$pods_after"))" ] || fail "not every broker pod was replaced by the roll"
+# One broker at a time, each Ready and back in sync before the next: the new pods' creation order is the roll's.
+rolled=$(broker_pods --sort-by=.metadata.creationTimestamp -o jsonpath='{range .items[*]}{.metadata.name}{" "}{end}')
+[ "${rolled% }" = "$plan" ] || fail "the roll went $rolled, the dry run planned $plan"
 
 # A producer loop in its own pod: kcat with acks=all (its default) writes one numbered line every 50 ms and exits
 # non-zero on the first failed delivery; `load_stop` ends it and fails the suite if any send failed.
@@ -173,7 +194,7 @@ loads_check() {
   for tag in "$@"; do
     count=$(grep -c "^load-$tag-" <<<"$records" || true)
     max=$(grep "^load-$tag-" <<<"$records" | sed "s/^load-$tag-//" | sort -n | tail -1)
-    [ "$count" -gt 0 ] && [ "$count" = "$max" ] || fail "load $tag: $count records for numbers up to $max (lost records)"
+    if [ "$count" -eq 0 ] || [ "$count" != "$max" ]; then fail "load $tag: $count records for numbers up to $max (lost records)"; fi
   done
 }
 readers_start
@@ -192,9 +213,26 @@ for b in 3 4; do
 done
 load_stop up
 
-step "scale down 5 -> 3 under load: drained first, then removed"
+step "scale down 5 -> 3 under load: refused while an RF 4 topic would not fit, then drained first and removed"
 load_start down
+$KUBECTL apply -f - <<YAML
+apiVersion: kafka.kafkaoperator.io/v1alpha1
+kind: KafkaTopic
+metadata: {name: e2e-wide, namespace: $NS}
+spec: {cluster: $CLUSTER, partitions: 1, replicationFactor: 4}
+YAML
+$KUBECTL -n "$NS" wait --for=condition=Ready kafkatopic/e2e-wide --timeout="$TIMEOUT"
+uids=$(broker_uids)
 $KUBECTL -n "$NS" patch "kafkacluster/$CLUSTER" --type=merge -p '{"spec":{"replicas":3}}'
+ready_reason='{.status.conditions[?(@.type=="Ready")].reason}'
+for _ in $(seq 1 60); do [ "$(cluster_field "$ready_reason")" = ScaleDownBlocked ] && break; sleep 2; done
+[ "$(cluster_field "$ready_reason")" = ScaleDownBlocked ] || fail "the scale-down was not refused: $(cluster_field '{.status.conditions}')"
+grep -q e2e-wide <<<"$(cluster_field '{.status.conditions[?(@.type=="Ready")].message}')" || fail "ScaleDownBlocked does not name e2e-wide: $(cluster_field '{.status.conditions}')"
+sleep 15 # a requeue later: still nothing stopped or moved
+[ "$($KUBECTL -n "$NS" get statefulset "$CLUSTER-broker" -o jsonpath='{.spec.replicas}')" = 5 ] || fail "the StatefulSet shrank although the scale-down was refused"
+[ "$(broker_uids)" = "$uids" ] || fail "a broker pod went although the scale-down was refused"
+[ "$(cluster_field '{.status.rebalance.kind}')" = ScaleUp ] || fail "a drain started although the scale-down was refused: $(cluster_field '{.status.rebalance}')"
+$KUBECTL -n "$NS" delete kafkatopic/e2e-wide --timeout="$TIMEOUT"
 for _ in $(seq 1 300); do [ "$($KUBECTL -n "$NS" get statefulset "$CLUSTER-broker" -o jsonpath='{.spec.replicas}')" = 3 ] && break; sleep 2; done
 [ "$($KUBECTL -n "$NS" get statefulset "$CLUSTER-broker" -o jsonpath='{.spec.replicas}')" = 3 ] || fail "the StatefulSet was not scaled down: $(cluster_field '{.status.conditions}')"
 # The StatefulSet shrinks only once the drain is done: the scale-down rebalance has completed by now.

@@ -69,7 +69,9 @@ public sealed partial class ClusterReconciler
         if (tooWide.Count > 0)
         {
             var message = $"cannot scale down to {target} brokers: topic(s) {string.Join(", ", tooWide)} have a replication factor above {target}; lower it first (the StatefulSet keeps {current} brokers)";
-            if (pass.Blocked is null)
+            // One Warning when the refusal starts (or changes), not one per pass while it lasts.
+            var ready = Conditions.Find(pass.Status.Conditions, ConditionTypes.Ready);
+            if (pass.Blocked is null && (ready?.Reason != "ScaleDownBlocked" || ready.Message != message))
             {
                 await events.RecordAsync(pass.Cluster, EventTypes.Warning, "ScaleDownBlocked", message, ct).ConfigureAwait(false);
             }

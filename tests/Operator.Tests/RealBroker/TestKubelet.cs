@@ -54,6 +54,13 @@ public sealed class TestKubelet : IAsyncDisposable
 
     public Exception? Failure { get; private set; }
 
+    /// <summary>The broker process of an ordinal (to read its pid, or to stop, pause or restart it behind the pod's back).</summary>
+    public ServerBroker Broker(int ordinal) => _brokers[ordinal] ?? throw new InvalidOperationException($"no broker process for ordinal {ordinal}");
+
+    /// <summary>The process id of every running broker, by ordinal.</summary>
+    public Dictionary<int, int> Pids() =>
+        Enumerable.Range(0, _brokers.Length).Where(i => _brokers[i] is { IsRunning: true }).ToDictionary(i => i, i => _brokers[i]!.Pid);
+
     /// <summary>Ordinals below <paramref name="controllers"/> are combined voters, the others broker-only, as the operator renders them.</summary>
     public static async Task<TestKubelet> StartAsync(IKubeClient client, string ns, string cluster, int count, IReadOnlyDictionary<string, string> settings,
         int? controllers = null, int? capacity = null)

@@ -222,6 +222,9 @@ public sealed partial class ClusterOperationsTests : IAsyncLifetime
         Assert.Equal("ScaleDownBlocked", Ready(c).Reason);
         Assert.Contains("wide", Ready(c).Message, StringComparison.Ordinal);
         Assert.Contains(_events.Events, e => e.Reason == "ScaleDownBlocked");
+        c = await ReconcileAsync();
+        Assert.Equal("ScaleDownBlocked", Ready(c).Reason);
+        Assert.Single(_events.Events, e => e.Reason == "ScaleDownBlocked"); // once when it starts, not every pass
         Assert.Empty(_kafka.Moves);
         Assert.Equal(3, (await PodNamesAsync()).Count);
     }
