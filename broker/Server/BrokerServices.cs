@@ -62,6 +62,27 @@ public sealed class BrokerServices : IDisposable
     }
 
     /// <summary>
+    /// Whether this broker stands in for the active controller: the controller is a controller-only node
+    /// (process.roles=controller), no registered broker, so clients cannot reach it through Metadata, and AlterPartition
+    /// has no broker address to go to. KRaft brokers then forward controller requests to it; here every registered
+    /// broker takes them (ElectLeaders, AlterPartition) and commits their decisions through the metadata quorum, which
+    /// forwards proposals to its leader, as the reassignment and topic requests already do from any broker. A decision
+    /// taken on an image that moved on meanwhile is refused at apply (partition epochs) and taken again.
+    /// </summary>
+    public bool StandsInForController(MetadataImage image)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        return image.ControllerId >= 0 && image.Brokers.ContainsKey(Config.NodeId) && !image.Brokers.ContainsKey(image.ControllerId);
+    }
+
+    /// <summary>
+    /// The controller id Metadata and DescribeCluster report: the active controller, or this broker when it stands in
+    /// for a controller-only one (KRaft brokers report a live broker there too), so that clients send controller
+    /// requests to a node they can reach.
+    /// </summary>
+    public int ClientControllerId(MetadataImage image) => StandsInForController(image) ? Config.NodeId : image.ControllerId;
+
+    /// <summary>
     /// The brokers clients may use, as (id, host, port, rack) on this node's advertised listener name: the
     /// unfenced brokers of the metadata image.
     /// </summary>
@@ -156,7 +177,7 @@ public sealed class BrokerServices : IDisposable
         Configs.LoadDynamic();
         var quorum = Quorum;
         Fetchers = new Replication.ReplicaFetcherManager(Config, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch);
-        IsrChanges = new Replication.AlterPartitionSender(Config, Metadata, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch, () => Replicas.Hosted);
+        IsrChanges = new Replication.AlterPartitionSender(Config, Metadata, id => FindBroker(Metadata.Image, id), () => quorum.BrokerEpoch, () => Replicas.Hosted, ClientControllerId);
         Replicas.Fetchers = Fetchers;
         Replicas.IsrChannel = IsrChanges;
         Replicas.BrokerEpoch = () => quorum.BrokerEpoch;

@@ -6,7 +6,8 @@ namespace KafkaOperator.Server.Handlers;
 
 /// <summary>
 /// AlterPartition 0–3, the active controller's side: a partition leader asks to change its ISR. Only the active
-/// controller answers (others say NOT_CONTROLLER). The checks are
+/// controller answers (others say NOT_CONTROLLER), or, when that is a controller-only node, the broker the leader
+/// sends it to (<see cref="BrokerServices.StandsInForController"/>: itself). The checks are
 /// <see cref="AlterPartitionValidator"/>'s; each accepted change is committed as its own PartitionChangeRecord,
 /// so one partition whose state moved on between the check and the commit (INVALID_UPDATE_VERSION at apply) does
 /// not take the others down with it, as a BatchRecord would. An accepted partition is answered with its state
@@ -23,7 +24,7 @@ public sealed class AlterPartitionHandler(BrokerServices services) : ApiHandler<
     protected override async ValueTask<AlterPartitionResponse?> HandleAsync(RequestContext context, AlterPartitionRequest request)
     {
         var quorum = services.Quorum;
-        if (quorum.Leader.LeaderId != services.Config.NodeId)
+        if (quorum.Leader.LeaderId != services.Config.NodeId && !services.StandsInForController(services.Metadata.Image))
             return new AlterPartitionResponse { ErrorCode = (short)ErrorCode.NotController };
         var plan = AlterPartitionValidator.Validate(quorum.Store.Image, request, context.Version);
         if (plan.Error != ErrorCode.None)

@@ -21,7 +21,7 @@ public sealed class DescribeClusterHandler(BrokerServices services) : ApiHandler
         return new(new DescribeClusterResponse
         {
             ClusterId = services.Metadata.ClusterId,
-            ControllerId = image.ControllerId,
+            ControllerId = services.ClientControllerId(image),
             Brokers = brokers,
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? MetadataHandler.AllClusterOperations : int.MinValue,
         });

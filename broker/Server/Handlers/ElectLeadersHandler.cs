@@ -11,7 +11,8 @@ namespace KafkaOperator.Server.Handlers;
 /// <see cref="LeaderElection"/> on the controller's image and committed as one batch of PartitionChangeRecords. A
 /// batch refused because a partition changed meanwhile (INVALID_UPDATE_VERSION) is decided again on the newer image.
 /// As AlterPartition, only the active controller answers; the others say NOT_CONTROLLER (top level from v1, per
-/// partition in v0), and clients find the controller in Metadata and retry there. Null topic partitions mean every
+/// partition in v0), and clients find the controller in Metadata and retry there, unless the active controller is
+/// a controller-only node: then every broker stands in for it (<see cref="BrokerServices.StandsInForController"/>). Null topic partitions mean every
 /// partition, and then partitions that need no election are left out of the answer, as in KRaft. A single node
 /// decides from its own image and has nothing to change (its one replica leads everything).
 /// </summary>
@@ -31,7 +32,7 @@ public sealed class ElectLeadersHandler(BrokerServices services) : ApiHandler<El
         if (type is not (ElectionType.Preferred or ElectionType.Unclean))
             return Refuse(request, context.Version, ErrorCode.InvalidRequest, $"Unknown election type {request.ElectionType}");
         var quorum = services.Quorum;
-        if (quorum is not null && quorum.Leader.LeaderId != services.Config.NodeId)
+        if (quorum is not null && quorum.Leader.LeaderId != services.Config.NodeId && !services.StandsInForController(services.Metadata.Image))
             return Refuse(request, context.Version, ErrorCode.NotController, $"Broker {services.Config.NodeId} is not the active controller");
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);

@@ -32,7 +32,7 @@ public sealed class MetadataHandler(BrokerServices services) : ApiHandler<Metada
         {
             Brokers = brokers,
             ClusterId = services.Metadata.ClusterId,
-            ControllerId = image.ControllerId,
+            ControllerId = services.ClientControllerId(image),
             ClusterAuthorizedOperations = request.IncludeClusterAuthorizedOperations ? AllClusterOperations : int.MinValue,
         };
         var all = request.Topics is null || (version == 0 && request.Topics.Count == 0);

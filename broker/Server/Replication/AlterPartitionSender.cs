@@ -43,6 +43,7 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
     private readonly Func<int, BrokerAddress?> _resolve;
     private readonly Func<long> _brokerEpoch;
     private readonly Func<IEnumerable<Partition>> _hosted;
+    private readonly Func<MetadataImage, int> _controllerOf;
     private readonly Channel<(Partition Partition, ReplicaRole BasedOn, int[] NewIsr)> _queue =
         Channel.CreateUnbounded<(Partition, ReplicaRole, int[])>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stopping = new();
@@ -51,13 +52,16 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
     private KafkaConnection? _connection;
     private int _connectionBroker = -1;
 
-    public AlterPartitionSender(BrokerConfig config, IMetadataStore store, Func<int, BrokerAddress?> resolve, Func<long> brokerEpoch, Func<IEnumerable<Partition>> hosted)
+    /// <param name="controllerOf">Where AlterPartition goes: the active controller, or the broker standing in for a controller-only one.</param>
+    public AlterPartitionSender(BrokerConfig config, IMetadataStore store, Func<int, BrokerAddress?> resolve, Func<long> brokerEpoch, Func<IEnumerable<Partition>> hosted,
+        Func<MetadataImage, int> controllerOf)
     {
         _config = config;
         _store = store;
         _resolve = resolve;
         _brokerEpoch = brokerEpoch;
         _hosted = hosted;
+        _controllerOf = controllerOf;
     }
 
     public void Start()
@@ -128,7 +132,7 @@ public sealed class AlterPartitionSender : IIsrChangeChannel, IAsyncDisposable
     {
         try
         {
-            var controller = _store.Image.ControllerId;
+            var controller = _controllerOf(_store.Image);
             var connection = await ConnectAsync(controller, token).ConfigureAwait(false);
             if (connection is null)
             {

@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Text;
 using KafkaOperator.Client;
 using KafkaOperator.Client.Admin;
-using KafkaOperator.Client.Consumer;
 using KafkaOperator.Client.Network;
-using KafkaOperator.Client.Producer;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 using KafkaOperator.Server.Tests.Infrastructure;
@@ -18,7 +15,11 @@ namespace KafkaOperator.Server.Tests.Cluster;
 /// Preferred leaders on three real broker processes: a broker killed with kill -9 loses its leaderships and, once
 /// restarted and back in sync, gets them back from the controller's automatic rebalancing (checked every second
 /// here) or, with auto.leader.rebalance.enable=false, keeps none until ElectLeaders or the config turns it on again.
+/// Throughout, an idempotent acks=all librdkafka producer writes and a librdkafka consumer group of two members reads
+/// (<see cref="GroupAudit"/>): every acknowledged record is in the log once and consumed by the group, and nothing the
+/// group had committed is read again.
 /// </summary>
+[Collection(BrokerClustersCollection.Name)]
 public sealed class LeaderBalanceTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
@@ -42,6 +43,7 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
     [Fact]
     public async Task Leaders_move_off_a_killed_broker_and_return_to_it_once_it_is_back_in_sync()
     {
+        var python = RepoPaths.RequirePython();
         await using var cluster = await BrokerCluster.StartAsync(3, output, Settings(autoRebalance: true));
         const string Topic = "rebalanced";
         await using var client = await KafkaCluster.ConnectAsync(KafkaClientOptions.For([.. cluster.Brokers.Select(b => b.BootstrapServers)]));
@@ -49,54 +51,27 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
         (await admin.CreateTopicsAsync([new NewTopic(Topic, 6, 3)])).ThrowIfAnyFailed();
         var placed = await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true),
             t => t.Partitions.Count == 6 && t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), "6 partitions in sync, led by their preferred replicas");
-        // An idempotent acks=all producer writes throughout: the leaderships move off the victim and back under load.
-        var options = KafkaClientOptions.For([.. cluster.Brokers.Select(b => b.BootstrapServers)]);
-        options.MaxRetries = 50;
-        await using var loadClient = await KafkaCluster.ConnectAsync(options);
-        using var stop = new CancellationTokenSource();
-        var acknowledged = new List<string>();
-        var load = Task.Run(async () =>
-        {
-            await using var producer = await KafkaProducer.CreateAsync(loadClient, new KafkaProducerOptions { Acks = -1, EnableIdempotence = true });
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var value = $"v-{i}";
-                await producer.ProduceAsync(Topic, i % 6, null, Encoding.UTF8.GetBytes(value));
-                lock (acknowledged)
-                    acknowledged.Add(value);
-            }
-        });
-        // A producer that gave up fails the wait at once with its own error, not a timeout.
-        int Acknowledged()
-        {
-            if (load.IsFaulted)
-                load.GetAwaiter().GetResult();
-            lock (acknowledged)
-                return acknowledged.Count;
-        }
-        await WaitForAsync(() => Task.FromResult(Acknowledged()), n => n >= 60, "60 records acknowledged before the kill");
+        // An idempotent acks=all librdkafka producer writes throughout and a consumer group reads: the leaderships and
+        // the group's coordinator move off the victim and back under load.
+        using var load = await SteadyStorm.StartAsync(python, cluster, Topic);
+        using var group = await GroupAudit.StartAsync(python, cluster, Topic, load.Dir, output);
 
-        const int Victim = 1;
-        var preferredByVictim = placed.Partitions.Where(p => p.Replicas[0] == Victim).Select(p => p.Partition).ToList();
+        // The victim is the group's coordinator (__consumer_offsets has RF 3: another broker takes the group over).
+        var victim = (await admin.FindCoordinatorAsync(group.Group)).NodeId;
+        var preferredByVictim = placed.Partitions.Where(p => p.Replicas[0] == victim).Select(p => p.Partition).ToList();
         Assert.NotEmpty(preferredByVictim);
-        cluster.Brokers[Victim].Kill();
+        cluster.Brokers[victim].Kill();
         await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true),
-            t => t.Partitions.All(p => p.LeaderId >= 0 && p.LeaderId != Victim), $"leaders off the killed broker {Victim}");
+            t => t.Partitions.All(p => p.LeaderId >= 0 && p.LeaderId != victim), $"leaders off the killed broker {victim}");
 
-        await cluster.Brokers[Victim].RestartAsync();
+        await cluster.Brokers[victim].RestartAsync();
         var back = await WaitForAsync(() => client.GetTopicAsync(Topic, refresh: true),
-            t => t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), $"broker {Victim} back in sync and leading its preferred partitions again");
-        Assert.Equal(preferredByVictim, back.Partitions.Where(p => p.LeaderId == Victim).Select(p => p.Partition));
+            t => t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), $"broker {victim} back in sync and leading its preferred partitions again");
+        Assert.Equal(preferredByVictim, back.Partitions.Where(p => p.LeaderId == victim).Select(p => p.Partition));
         Assert.Contains("moving", cluster.Brokers.Select(b => b.Log).First(l => l.Contains("leader imbalance", StringComparison.Ordinal)), StringComparison.Ordinal);
 
-        // Writes go on to the moved leaders; then everything acknowledged is there exactly once.
-        var afterMove = Acknowledged();
-        await WaitForAsync(() => Task.FromResult(Acknowledged()), n => n >= afterMove + 60, "60 more records acknowledged by the preferred leaders");
-        await stop.CancelAsync();
-        await load;
-        var read = await ReadAllAsync(client, Topic, acknowledged);
-        Assert.Equal(read.Count, read.Distinct().Count());
-        Assert.Equal(acknowledged.Order(StringComparer.Ordinal), read.Order(StringComparer.Ordinal));
+        // Writes go on to the moved leaders; then everything acknowledged is there exactly once, and the group read it.
+        await load.FinishAsync(cluster, output, group, admin);
 
         // Every replica holds the same bytes once the followers have caught up, and none lags.
         var dirs = await WaitForAsync(() => admin.DescribeLogDirsAsync(),
@@ -110,12 +85,16 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
     [Fact]
     public async Task With_rebalancing_off_leaders_stay_until_ElectLeaders_or_the_dynamic_config_moves_them()
     {
+        var python = RepoPaths.RequirePython();
         await using var cluster = await BrokerCluster.StartAsync(3, output, Settings(autoRebalance: false));
         await using var client = await KafkaCluster.ConnectAsync(KafkaClientOptions.For([.. cluster.Brokers.Select(b => b.BootstrapServers)]));
         await using var admin = new KafkaAdminClient(client);
         (await admin.CreateTopicsAsync([new NewTopic("elected", 3, 3), new NewTopic("configured", 3, 3)])).ThrowIfAnyFailed();
         foreach (var topic in new[] { "elected", "configured" })
             await WaitForAsync(() => client.GetTopicAsync(topic, refresh: true), t => t.Partitions.All(p => p.Isr.Count == 3) && AllPreferred(t), $"{topic} in sync");
+        // The same load and group as above, on the topic whose leaders ElectLeaders moves back.
+        using var load = await SteadyStorm.StartAsync(python, cluster, "elected");
+        using var group = await GroupAudit.StartAsync(python, cluster, "elected", load.Dir, output);
 
         const int Victim = 2;
         cluster.Brokers[Victim].Kill();
@@ -175,6 +154,7 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
 
         // Everything is balanced now: an election for every partition has nothing to report.
         Assert.Empty(await admin.ElectLeadersAsync(ElectionType.Preferred, null));
+        await load.FinishAsync(cluster, output, group, admin);
     }
 
     [Fact]
@@ -225,34 +205,4 @@ public sealed class LeaderBalanceTests(ITestOutputHelper output)
 
     private static IEnumerable<(int Broker, ReplicaLogInfo Replica)> Replicas(IReadOnlyList<LogDirDescription> dirs, string topic) =>
         dirs.SelectMany(d => d.Replicas.Where(r => r.Topic == topic).Select(r => (d.BrokerId, r)));
-
-    /// <summary>Every record of the topic once all of <paramref name="expected"/> arrived, plus whatever one more fetch finds (duplicates would).</summary>
-    private static async Task<List<string>> ReadAllAsync(KafkaCluster client, string topic, IReadOnlyCollection<string> expected)
-    {
-        await using var consumer = new KafkaConsumer(client);
-        await consumer.AssignTopicAsync(topic);
-        var values = new List<string>();
-        var missing = new HashSet<string>(expected, StringComparer.Ordinal);
-        using var cts = new CancellationTokenSource(Deadline);
-        while (missing.Count > 0)
-        {
-            foreach (var r in await consumer.FetchAsync(cts.Token))
-            {
-                var value = Encoding.UTF8.GetString(r.Value!);
-                values.Add(value);
-                missing.Remove(value);
-            }
-        }
-        using var more = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        try
-        {
-            foreach (var r in await consumer.FetchAsync(more.Token))
-                values.Add(Encoding.UTF8.GetString(r.Value!));
-        }
-        catch (OperationCanceledException)
-        {
-            // Nothing more arrived.
-        }
-        return values;
-    }
 }

@@ -16,10 +16,11 @@ public static class DurabilityStorm
 
     /// <summary>
     /// Sends <paramref name="ackedBeforeMarker"/> records, prints its marker line (ACKED), then the rest up to
-    /// <paramref name="total"/>; each acknowledgement goes to <paramref name="ackFile"/> as "partition offset i time-ms".
+    /// <paramref name="total"/> (0: until <paramref name="stopFile"/> exists); each acknowledgement goes to
+    /// <paramref name="ackFile"/> as "partition offset i time-ms". <paramref name="rate"/> &gt; 0 caps records a second.
     /// </summary>
     public static RunningScript Start(string python, BrokerCluster cluster, string topic, string ackFile, int ackedBeforeMarker, int total,
-        (int Partitions, int Rf, int? MinIsr)? create = null)
+        (int Partitions, int Rf, int? MinIsr)? create = null, string? stopFile = null, int rate = 0)
     {
         List<string> args =
         [
@@ -32,14 +33,31 @@ public static class DurabilityStorm
             if (c.MinIsr is { } minIsr)
                 args.AddRange(["--min-isr", $"{minIsr}"]);
         }
+        if (stopFile is not null)
+            args.AddRange(["--stop-file", stopFile]);
+        if (rate > 0)
+            args.AddRange(["--rate", $"{rate}"]);
         return RunningScript.Start(python, args);
     }
 
-    /// <summary>The storm exited 0 and reported every record acknowledged.</summary>
-    public static void AssertOk(int exit, RunningScript storm, BrokerCluster cluster)
+    /// <summary>The storm exited 0 and reported every record acknowledged; returns how many it sent.</summary>
+    public static int AssertOk(int exit, RunningScript storm, BrokerCluster cluster)
     {
         var summary = LastLine(storm);
         Assert.True(exit == 0 && summary.Contains("\"ok\": true", StringComparison.Ordinal), Context(summary, storm, cluster));
+        using var json = JsonDocument.Parse(summary);
+        return json.RootElement.GetProperty("acked").GetInt32();
+    }
+
+    /// <summary>Acknowledgements written to <paramref name="ackFile"/> so far (whole lines).</summary>
+    public static int AckedSoFar(string ackFile)
+    {
+        using var stream = new FileStream(ackFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var lines = 0;
+        var buffer = new byte[1 << 16];
+        for (int n; (n = stream.Read(buffer)) > 0;)
+            lines += buffer.AsSpan(0, n).Count((byte)'\n');
+        return lines;
     }
 
     /// <summary>

@@ -8,22 +8,28 @@ using Xunit.Abstractions;
 namespace KafkaOperator.Server.Tests.Reassignment;
 
 /// <summary>
-/// Partition reassignment (KIP-455) on clusters of broker processes, driven by kafkactl as an operator would, under an
-/// idempotent acks=all librdkafka storm (confluent-kafka-python, as <see cref="RealClients.ReplicatedDurabilityTests"/>):
+/// Partition reassignment (KIP-455) on clusters of broker processes, driven by kafkactl as an operator would, under a
+/// steady idempotent acks=all librdkafka storm (confluent-kafka-python, as <see cref="RealClients.ReplicatedDurabilityTests"/>):
 /// every partition moved to other brokers and a throttled move cancelled halfway; the replication factor raised from
 /// 1 to 3 and lowered to 2 (moving leaders off removed replicas). Afterwards every acknowledged record is in the log
-/// exactly once, in order, and removed replicas have deleted their directories.
+/// exactly once, in order, and removed replicas have deleted their directories. A librdkafka consumer group of two
+/// members (<see cref="GroupAudit"/>) reads the topic throughout, committing after every batch: it consumes every
+/// acknowledged record and reads nothing again that its commits had covered.
 /// </summary>
 [Collection(BrokerClustersCollection.Name)]
 public sealed class ReassignmentClusterTests(ITestOutputHelper output)
 {
-    private const int Total = 150_000;
+    // A steady load for as long as the moves take (a fixed count at full speed could be written before they start).
+    private const int Rate = 5000;
+    private const int Marker = 10_000;
 
     private static readonly Dictionary<string, string> Settings = new()
     {
         ["broker.session.timeout.ms"] = "3000",
         ["broker.heartbeat.interval.ms"] = "500",
+        // The group's coordinator has RF 3 and survives any one broker; three partitions keep the clusters small.
         ["offsets.topic.replication.factor"] = "3",
+        ["offsets.topic.num.partitions"] = "3",
         ["default.replication.factor"] = "2",
     };
 
@@ -43,9 +49,8 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
             ReplicaAssignment = Enumerable.Range(0, partitions).ToDictionary(p => p, p => (IReadOnlyList<int>)Old(p)),
             Configs = new Dictionary<string, string?> { ["min.insync.replicas"] = "2" },
         }])).ThrowIfAnyFailed();
-        var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks-moved.txt");
-        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, 10_000, Total);
-        await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
+        using var storm = await SteadyStorm.StartAsync(python, cluster, topic, Rate, Marker);
+        using var group = await GroupAudit.StartAsync(python, cluster, topic, storm.Dir, output);
 
         var move = ctl.WritePlan("move", topic, partitions, New);
         var executed = await ctl.CtlAsync("reassign", "execute", "--plan", move);
@@ -85,8 +90,7 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
             async () => (await admin.DescribeConfigsAsync([ConfigResource.Broker(2)]))[0]["leader.replication.throttled.rate"]?.Value,
             rate => rate == "9223372036854775807", "broker 2's leader throttle rate back to its default");
 
-        DurabilityStorm.AssertOk(await storm.WaitForExitAsync(TimeSpan.FromMinutes(3)), storm, cluster);
-        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, Total, Total, $"{DurabilityStorm.Phase}={acks}");
+        await storm.FinishAsync(cluster, output, group, admin);
     }
 
     [Fact]
@@ -97,9 +101,8 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
         await using var cluster = await BrokerCluster.StartAsync(3, output, Settings);
         var ctl = new ReassignmentCluster(cluster, output);
         var topic = "rf-" + Guid.NewGuid().ToString("N")[..8];
-        var acks = Path.Combine(cluster.Brokers[0].DataDir, "..", "acks-rf.txt");
-        using var storm = DurabilityStorm.Start(python, cluster, topic, acks, 10_000, Total, (partitions, 1, null));
-        await storm.WaitForLineAsync("ACKED", TimeSpan.FromSeconds(90));
+        using var storm = await SteadyStorm.StartAsync(python, cluster, topic, Rate, Marker, (partitions, 1, null));
+        using var group = await GroupAudit.StartAsync(python, cluster, topic, storm.Dir, output);
         await using var admin = await KafkaAdminClient.ConnectAsync(cluster.BootstrapServers);
         var start = await admin.DescribeTopicAsync(topic);
         var first = start.Partitions.ToDictionary(p => p.Partition, p => p.Replicas.Single());
@@ -123,8 +126,7 @@ public sealed class ReassignmentClusterTests(ITestOutputHelper output)
         var two = await admin.DescribeTopicAsync(topic);
         Assert.All(two.Partitions, p => Assert.Equal(Two(p.Partition)[0], p.LeaderId));
 
-        DurabilityStorm.AssertOk(await storm.WaitForExitAsync(TimeSpan.FromMinutes(3)), storm, cluster);
-        await DurabilityStorm.VerifyAsync(python, cluster, topic, output, Total, Total, $"{DurabilityStorm.Phase}={acks}");
+        await storm.FinishAsync(cluster, output, group, admin);
     }
 
     /// <summary>

@@ -2,12 +2,14 @@
 "<tag>-<i>-..." round-robin over the partitions of TOPIC and appends one line "<partition> <offset> <i>" to
 ACK_FILE for every acknowledged record (line-buffered, so a SIGKILL loses at most a line the verifier ignores),
 followed by the wall-clock time of the acknowledgement in ms (the verifier reads only the first three fields).
-Prints "ACKED <n>" once n >= NOTIFY acknowledgements, and stops after COUNT records (0: until killed).
+Prints "ACKED <n>" once n >= NOTIFY acknowledgements, and stops after COUNT records (0: until killed, or until the
+file --stop-file names exists); --rate N sends at most N records a second (a steady load for as long as a test needs).
 --rf N creates the topic with N replicas; --min-isr N sets its min.insync.replicas. RDKAFKA_DEBUG in the environment
 sets the producer's librdkafka `debug` contexts (e.g. eos,protocol,broker,topic,msg), logged to stderr, or appended to
 the file RDKAFKA_LOG names.
 
 usage: durability_storm.py BOOTSTRAP TOPIC TAG ACK_FILE NOTIFY COUNT [--create PARTITIONS [--rf N] [--min-isr N]]
+                           [--stop-file PATH] [--rate N]
 """
 import json
 import os
@@ -69,8 +71,19 @@ def main():
             state["notified"] = True
             print(f"ACKED {state['acked']}", flush=True)
 
+    stop_file = sys.argv[sys.argv.index("--stop-file") + 1] if "--stop-file" in sys.argv else None
+    rate = int(sys.argv[sys.argv.index("--rate") + 1]) if "--rate" in sys.argv else 0
+    started = time.monotonic()
     i = 0
     while count == 0 or i < count:
+        if i % 100 == 0:
+            if stop_file is not None and os.path.exists(stop_file):
+                break
+            if rate > 0:
+                ahead = i / rate - (time.monotonic() - started)
+                if ahead > 0:
+                    producer.poll(ahead)
+                    continue
         try:
             producer.produce(topic, value=value(tag, i), partition=i % partitions, on_delivery=on_delivery)
             i += 1
