@@ -79,8 +79,8 @@ public enum ApiKey : short
 
     /// <summary>
     /// Not Kafka's: the metadata quorum's proposal forwarding (a non-leader hands an entry to the leader), which
-    /// Kafka does with controller RPCs this project does not have. Far outside Kafka's range, served only on the
-    /// CONTROLLER listener and never advertised to clients.
+    /// Kafka does with controller RPCs this project does not have. Far outside Kafka's range and served only on the
+    /// CONTROLLER listener (whose ApiVersions lists it); the client listeners do not know it.
     /// </summary>
     QuorumPropose = 10000,
 }
