@@ -76,4 +76,11 @@ public enum ApiKey : short
     AddRaftVoter = 80,
     RemoveRaftVoter = 81,
     UpdateRaftVoter = 82,
+
+    /// <summary>
+    /// Not Kafka's: the metadata quorum's proposal forwarding (a non-leader hands an entry to the leader), which
+    /// Kafka does with controller RPCs this project does not have. Far outside Kafka's range and served only on the
+    /// CONTROLLER listener (whose ApiVersions lists it); the client listeners do not know it.
+    /// </summary>
+    QuorumPropose = 10000,
 }

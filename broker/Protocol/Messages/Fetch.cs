@@ -3,8 +3,12 @@ using KafkaOperator.Protocol.Records;
 
 namespace KafkaOperator.Protocol.Messages;
 
-/// <summary>Versions 4+ only (message format v2). v13+ name topics by id instead of name.</summary>
-[ApiMessage(ApiKey.Fetch, MessageKind.Request, 4, 16, FlexibleFrom = 12)]
+/// <summary>
+/// Versions 4+ only (message format v2). v13+ name topics by id instead of name. v17 adds the replica's directory
+/// id (KIP-853) and v18 the follower's high watermark (KIP-1166); only the metadata quorum's Fetch on the CONTROLLER
+/// listener uses them, the client listeners' Fetch handler stops at 16.
+/// </summary>
+[ApiMessage(ApiKey.Fetch, MessageKind.Request, 4, 18, FlexibleFrom = 12)]
 public sealed class FetchRequest
 {
     [Field(0, Versions = "12+", NullableVersions = "12+", Tag = 0, Ignorable = true)]
@@ -84,6 +88,13 @@ public sealed class FetchRequest
 
         [Field(5)]
         public int PartitionMaxBytes { get; set; }
+
+        [Field(6, Versions = "17+", Tag = 0, Ignorable = true)]
+        public Guid ReplicaDirectoryId { get; set; }
+
+        /// <summary>The high watermark the follower knows; long.MaxValue when it knows none (the leader then answers as before KIP-1166).</summary>
+        [Field(7, Versions = "18+", Tag = 1, Ignorable = true)]
+        public long HighWatermark { get; set; } = long.MaxValue;
     }
 
     public sealed class ForgottenTopic
@@ -99,7 +110,7 @@ public sealed class FetchRequest
     }
 }
 
-[ApiMessage(ApiKey.Fetch, MessageKind.Response, 4, 16, FlexibleFrom = 12)]
+[ApiMessage(ApiKey.Fetch, MessageKind.Response, 4, 18, FlexibleFrom = 12)]
 public sealed class FetchResponse
 {
     [Field(0, Versions = "1+", Ignorable = true)]

@@ -1,14 +1,22 @@
+using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Codec;
 
 namespace KafkaOperator.Quorum.Transport;
 
 /// <summary>
-/// The quorum's client side on TCP: one lazily opened connection per voter, with requests pipelined on it and
-/// responses matched by correlation id. Hosts are resolved on every connect attempt (in Kubernetes a peer's DNS name
+/// The quorum's client side on TCP, speaking Kafka's protocol to the other nodes' CONTROLLER listeners: each
+/// request is a Kafka request frame (size prefix, header v2 with this node's client id and a correlation id, the
+/// body encoded by the Protocol codec as <see cref="KafkaRaftWire"/> maps it). Two lazily opened connections per
+/// node, requests pipelined on each and responses matched by correlation id: one for Fetch and FetchSnapshot, one
+/// for everything else, because a Kafka server answers a connection's requests in order and a fetch the leader
+/// holds (long poll) must not delay a vote or a forwarded proposal behind it. Hosts are resolved on every connect attempt (in Kubernetes a peer's DNS name
 /// appears only once its pod does). After a failed connect or a lost connection the next attempt waits a backoff,
 /// 50 ms doubling to 1 s and reset by a successful connect; a Send in that window, or one whose connect fails, gets
 /// null; nothing is queued for later.
@@ -23,7 +31,11 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
     private const int InitialBackoffMs = 50;
     private const int MaxBackoffMs = 1000;
 
+    /// <summary>The largest response frame accepted (after the size prefix): 64 MiB.</summary>
+    public const int MaxFrameBytes = 64 * 1024 * 1024;
+
     private readonly ConcurrentDictionary<int, Peer> _peers = new();
+    private readonly ConcurrentDictionary<int, Peer> _fetchPeers = new();
     private readonly int _requestTimeoutMs;
     private readonly Action<string>? _log;
     private readonly CancellationTokenSource _disposing = new();
@@ -34,18 +46,24 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
     /// <param name="voters">Each destination id's host (a DNS name or an IP literal) and port.</param>
     /// <param name="requestTimeoutMs">How long a request may take, connecting included, before its callback gets null.</param>
     /// <param name="log">Where to report connection failures and malformed responses; optional.</param>
-    public TcpRaftTransport(IReadOnlyDictionary<int, DnsEndPoint> voters, int requestTimeoutMs, Action<string>? log = null)
+    /// <param name="clientId">The client id of every request header (Kafka's raft client sends "raft-client-&lt;node id&gt;").</param>
+    public TcpRaftTransport(IReadOnlyDictionary<int, DnsEndPoint> voters, int requestTimeoutMs, Action<string>? log = null, string clientId = "raft-client")
     {
         ArgumentNullException.ThrowIfNull(voters);
+        ArgumentNullException.ThrowIfNull(clientId);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(requestTimeoutMs);
         _requestTimeoutMs = requestTimeoutMs;
         _log = log;
+        ClientId = clientId;
         foreach (var (id, endpoint) in voters)
         {
             ArgumentNullException.ThrowIfNull(endpoint, nameof(voters));
-            _peers[id] = new Peer(this, id, endpoint);
+            _peers[id] = new Peer(this, id, endpoint, fetchLane: false);
+            _fetchPeers[id] = new Peer(this, id, endpoint, fetchLane: true);
         }
     }
+
+    public string ClientId { get; }
 
     /// <summary>
     /// Adds a node first named in a response (an observer told where the leader is). A destination known already
@@ -55,8 +73,11 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
     {
         if (_disposed || _peers.ContainsKey(id) || ParseEndpoint(endpoint) is not { } parsed)
             return;
-        if (_peers.TryAdd(id, new Peer(this, id, parsed)))
+        if (_peers.TryAdd(id, new Peer(this, id, parsed, fetchLane: false)))
+        {
+            _fetchPeers.TryAdd(id, new Peer(this, id, parsed, fetchLane: true));
             Log($"Raft transport: node {id} is at {endpoint}");
+        }
     }
 
     /// <summary>"host:port" (an IPv6 literal in brackets) as an endpoint; null when malformed.</summary>
@@ -81,7 +102,8 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             pending.Complete(null);
             return;
         }
-        if (!_peers.TryGetValue(destinationId, out var peer))
+        var lanes = request is FetchRequest or FetchSnapshotRequest ? _fetchPeers : _peers;
+        if (!lanes.TryGetValue(destinationId, out var peer))
         {
             Log($"Raft transport: no address for node {destinationId}");
             pending.Complete(null);
@@ -112,7 +134,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         _disposed = true;
         await _disposing.CancelAsync().ConfigureAwait(false);
         var closing = new List<Task>();
-        foreach (var peer in _peers.Values)
+        foreach (var peer in _peers.Values.Concat(_fetchPeers.Values))
             closing.Add(peer.CloseAsync());
         await Task.WhenAll(closing).ConfigureAwait(false);
         foreach (var pending in _outstanding.Keys)
@@ -201,6 +223,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         private readonly TcpRaftTransport _transport;
         private readonly int _id;
         private readonly DnsEndPoint _endpoint;
+        private readonly bool _fetchLane;
         private readonly object _lock = new();
         private ClientConnection? _connection;
         private Task<ClientConnection?>? _connecting;
@@ -209,12 +232,15 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         private int _failures;
         private long _lastFailureLog;
 
-        public Peer(TcpRaftTransport transport, int id, DnsEndPoint endpoint)
+        public Peer(TcpRaftTransport transport, int id, DnsEndPoint endpoint, bool fetchLane)
         {
             _transport = transport;
             _id = id;
             _endpoint = endpoint;
+            _fetchLane = fetchLane;
         }
+
+        public int Id => _id;
 
         public async Task SendAsync(PendingRequest pending, RaftRequest request)
         {
@@ -298,7 +324,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                         _lastFailureLog = Stopwatch.GetTimestamp();
                 }
                 var reason = ex is OperationCanceledException ? "timed out" : ex.Message;
-                if (log && !_transport._disposed)
+                if (log && !_fetchLane && !_transport._disposed)
                     _transport.Log($"Raft transport: cannot connect to node {_id} at {_endpoint.Host}:{_endpoint.Port} ({reason}; {failures} attempt(s) so far); next attempt in {backoff} ms");
                 return null;
             }
@@ -318,7 +344,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                     _failures = 0;
                 }
             }
-            if (failed > 0 && !disposed)
+            if (failed > 0 && !disposed && !_fetchLane)
                 _transport.Log($"Raft transport: connected to node {_id} at {_endpoint.Host}:{_endpoint.Port} after {failed} failed attempt(s)");
             if (disposed)
             {
@@ -341,7 +367,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                 backoff = Backoff();
             }
             if (reason is not null && !_transport._disposed)
-                _transport.Log($"Raft transport: connection to node {_id} lost ({reason}); next attempt in {backoff} ms");
+                _transport.Log($"Raft transport: {(_fetchLane ? "fetch " : "")}connection to node {_id} lost ({reason}); next attempt in {backoff} ms");
         }
 
         // Under _lock.
@@ -362,7 +388,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         private readonly NetworkStream _stream;
         private readonly PipeReader _input;
         private readonly SemaphoreSlim _writeLock = new(1, 1);
-        private readonly ConcurrentDictionary<int, PendingRequest> _inFlight = new();
+        private readonly ConcurrentDictionary<int, InFlight> _inFlight = new();
         private readonly CancellationTokenSource _closed = new();
         private Task _readLoop = Task.CompletedTask;
         private int _nextCorrelationId;
@@ -384,9 +410,16 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         {
             var correlationId = Interlocked.Increment(ref _nextCorrelationId);
             byte[] frame;
+            KafkaRaftRequest kafka;
             try
             {
-                frame = RaftFrame.Encode(correlationId, request);
+                kafka = KafkaRaftWire.ToKafka(request, _peer.Id);
+                var header = new RequestHeader { RequestApiKey = (short)kafka.ApiKey, RequestApiVersion = kafka.Version, CorrelationId = correlationId, ClientId = _transport.ClientId };
+                var output = new ArrayBufferWriter<byte>();
+                MessageCodec.WriteRequest(output, header, kafka.Body);
+                frame = output.WrittenSpan.ToArray();
+                if (frame.Length - 4 > MaxFrameBytes)
+                    throw new ArgumentException($"{request.GetType().Name} of {frame.Length} bytes exceeds the {MaxFrameBytes}-byte limit");
             }
             catch (ArgumentException ex)
             {
@@ -396,7 +429,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             }
             pending.CorrelationId = correlationId;
             pending.Connection = this;
-            _inFlight[correlationId] = pending;
+            _inFlight[correlationId] = new InFlight(pending, request, kafka.ApiKey, kafka.Version);
 
             // Whoever completed it meanwhile (timeout, or Close sweeping before the add) could not forget it yet.
             if (pending.IsCompleted || IsClosed)
@@ -441,8 +474,11 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             }
         }
 
-        public void Forget(int correlationId, PendingRequest pending) =>
-            _inFlight.TryRemove(new KeyValuePair<int, PendingRequest>(correlationId, pending));
+        public void Forget(int correlationId, PendingRequest pending)
+        {
+            if (_inFlight.TryGetValue(correlationId, out var entry) && entry.Pending == pending)
+                _inFlight.TryRemove(new KeyValuePair<int, InFlight>(correlationId, entry));
+        }
 
         public async Task CloseAsync()
         {
@@ -460,8 +496,8 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             _stream.Dispose();
             foreach (var correlationId in _inFlight.Keys)
             {
-                if (_inFlight.TryRemove(correlationId, out var pending))
-                    pending.Complete(null);
+                if (_inFlight.TryRemove(correlationId, out var entry))
+                    entry.Pending.Complete(null);
             }
         }
 
@@ -476,11 +512,11 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                     var buffer = result.Buffer;
                     try
                     {
-                        while (RaftFrame.TryRead(ref buffer, out var correlationId, out var message))
+                        while (TryReadFrame(ref buffer, out var frame))
                         {
-                            var response = RaftCodec.DecodeResponse(message);
-                            if (_inFlight.TryRemove(correlationId, out var pending))
-                                pending.Complete(response);
+                            var correlationId = MessageCodec.PeekCorrelationId(frame.Span);
+                            if (_inFlight.TryRemove(correlationId, out var entry))
+                                entry.Pending.Complete(Decode(entry, frame));
                         }
                     }
                     finally
@@ -491,7 +527,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                         break;
                 }
             }
-            catch (InvalidDataException ex)
+            catch (Exception ex) when (ex is InvalidDataException or KafkaProtocolException)
             {
                 reason = $"malformed response: {ex.Message}";
             }
@@ -509,5 +545,37 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                 await _input.CompleteAsync().ConfigureAwait(false);
             }
         }
+
+        /// <summary>One whole response frame (after its size prefix) off the front of the buffer; the size is checked first.</summary>
+        private static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlyMemory<byte> frame)
+        {
+            frame = default;
+            if (buffer.Length < 4)
+                return false;
+            Span<byte> four = stackalloc byte[4];
+            buffer.Slice(0, 4).CopyTo(four);
+            var size = BinaryPrimitives.ReadInt32BigEndian(four);
+            if (size < 4 || size > MaxFrameBytes)
+                throw new InvalidDataException($"response size {size} is outside 4..{MaxFrameBytes}");
+            if (buffer.Length < 4L + size)
+                return false;
+            frame = buffer.Slice(4, size).ToArray();
+            buffer = buffer.Slice(4L + size);
+            return true;
+        }
+
+        /// <summary>The quorum's response in a Kafka response frame; throws for one that does not parse or fit the request.</summary>
+        private static RaftResponse Decode(InFlight entry, ReadOnlyMemory<byte> frame)
+        {
+            var reader = new KafkaReader(frame);
+            ResponseHeader.Read(ref reader, ApiRegistry.ResponseHeaderVersion(entry.ApiKey, entry.Version));
+            var api = ApiRegistry.Find(entry.ApiKey) ?? throw new InvalidDataException($"no description of {entry.ApiKey}");
+            var body = MessageCodec.Read(api.ResponseType, ref reader, entry.Version);
+            if (!reader.IsAtEnd)
+                throw new InvalidDataException($"{reader.Remaining} bytes after the {entry.ApiKey} v{entry.Version} response");
+            return KafkaRaftWire.FromKafka(entry.Request, body);
+        }
+
+        private sealed record InFlight(PendingRequest Pending, RaftRequest Request, ApiKey ApiKey, short Version);
     }
 }

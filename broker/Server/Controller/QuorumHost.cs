@@ -6,6 +6,7 @@ using KafkaOperator.Quorum.Snapshots;
 using KafkaOperator.Quorum.Transport;
 using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Handlers;
 using KafkaOperator.Server.Network;
 using KafkaOperator.Storage.Io;
 
@@ -14,7 +15,7 @@ namespace KafkaOperator.Server.Controller;
 /// <summary>
 /// This node's member of the metadata quorum (a voter when process.roles has controller, an observer on a
 /// broker-only node): the Raft node with its log in <c>__cluster_metadata-0</c> of the first log dir,
-/// its TCP server on the controller listener, the metadata store on top, broker registration, and, while this node
+/// the CONTROLLER listener (served by the broker's network layer with the quorum's Kafka RPCs), the metadata store on top, broker registration, and, while this node
 /// is the active controller, the controller's decisions (<see cref="ActiveController"/>). Without
 /// controller.quorum.voters the quorum is this node alone, as a one-node KRaft cluster: it elects itself at start
 /// and commits on its own fsync, with no listener and no peers to reach.
@@ -32,13 +33,13 @@ public sealed partial class QuorumHost : IAsyncDisposable
     private readonly BrokerConfig _config;
     private readonly QuorumNode _node;
     private readonly TcpRaftTransport _transport;
-    private readonly RaftTcpServer? _server;
+    private readonly SocketServer? _server;
     private readonly FileRaftLog _log;
     private readonly ActiveController _controller;
     private readonly bool _logWasEmpty;
     private long _brokerEpoch = -1;
 
-    private QuorumHost(BrokerConfig config, IReadOnlyList<QuorumVoter> voters, QuorumMetadataStore store, QuorumNode node, TcpRaftTransport transport, RaftTcpServer? server, FileRaftLog log, bool logWasEmpty)
+    private QuorumHost(BrokerConfig config, IReadOnlyList<QuorumVoter> voters, QuorumMetadataStore store, QuorumNode node, TcpRaftTransport transport, SocketServer? server, FileRaftLog log, bool logWasEmpty)
     {
         _config = config;
         Voters = voters;
@@ -114,11 +115,12 @@ public sealed partial class QuorumHost : IAsyncDisposable
         var peers = voters.Where(v => v.Id != config.NodeId).ToDictionary(v => v.Id, v => new DnsEndPoint(v.Host, v.Port));
         foreach (var b in bootstrap)
             peers[b.Id] = new DnsEndPoint(b.Host, b.Port);
-        var transport = new TcpRaftTransport(peers, config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m));
+        var transport = new TcpRaftTransport(peers, config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m), $"raft-client-{config.NodeId}");
         var node = new QuorumNode(quorumConfig, log, state, transport, store);
         node.AttachSnapshots(snapshots, new SnapshotPolicy(config.MetadataMaxBytesBetweenSnapshots, config.MetadataMaxSnapshotIntervalMs), m => Log.Error("metadata snapshot: " + m));
         store.Attach(new NodeQuorum(node));
-        var server = listener is null ? null : new RaftTcpServer(new IPEndPoint(SocketServer.ResolveBindAddress(listener.Host), listener.Port), node, m => Log.Info("quorum: " + m));
+        QuorumHost? host = null;
+        var server = listener is null ? null : new SocketServer([listener], config.SocketRequestMaxBytes, ControllerDispatcher(config, node, () => host!));
         try
         {
             server?.Start();
@@ -128,7 +130,25 @@ public sealed partial class QuorumHost : IAsyncDisposable
         {
             throw new IOException($"cannot start the metadata quorum on {listener}: {ex.Message}", ex);
         }
-        return new QuorumHost(config, voters, store, node, transport, server, log, logWasEmpty);
+        host = new QuorumHost(config, voters, store, node, transport, server, log, logWasEmpty);
+        return host;
+    }
+
+    /// <summary>
+    /// What the CONTROLLER listener answers: ApiVersions, the quorum's RPCs and DescribeQuorum. Anything else (a
+    /// Produce, a Metadata) is an unknown API there and closes the connection, as on Kafka's controller listener.
+    /// </summary>
+    private static RequestDispatcher ControllerDispatcher(BrokerConfig config, QuorumNode node, Func<QuorumHost> host)
+    {
+        var apiVersions = new ApiVersionsHandler { KRaftVersion = () => node.KRaftVersion };
+        var dispatcher = new RequestDispatcher(
+        [
+            apiVersions,
+            .. QuorumRpcHandlers.Create(config.NodeId, node, () => node.Leader),
+            new DescribeQuorumHandler(config, host),
+        ]);
+        apiVersions.Attach(dispatcher);
+        return dispatcher;
     }
 
     /// <summary>

@@ -12,8 +12,13 @@ namespace KafkaOperator.Server.Handlers;
 /// is a quorum of one voter, which leads it. Observers are the broker-only nodes (process.roles=broker) that fetched
 /// the metadata log from the leader within the last five minutes, with their log end offsets.
 /// </summary>
-public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
+public sealed class DescribeQuorumHandler(Config.BrokerConfig config, Func<Controller.QuorumHost> quorum) : ApiHandler<DescribeQuorumRequest, DescribeQuorumResponse>
 {
+    public DescribeQuorumHandler(BrokerServices services)
+        : this(services?.Config ?? throw new ArgumentNullException(nameof(services)), () => services.Quorum)
+    {
+    }
+
     public override ApiKey ApiKey => ApiKey.DescribeQuorum;
 
     public override short MinVersion => 0;
@@ -22,7 +27,7 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
 
     protected override ValueTask<DescribeQuorumResponse?> HandleAsync(RequestContext context, DescribeQuorumRequest request)
     {
-        var status = services.Quorum.Describe();
+        var status = quorum().Describe();
         var response = new DescribeQuorumResponse();
         foreach (var topic in request.Topics)
         {
@@ -30,7 +35,7 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
             foreach (var partition in topic.Partitions)
             {
                 result.Partitions.Add(topic.TopicName == TopicNames.MetadataTopic && partition.PartitionIndex == 0
-                    ? Describe(status, services.Config.NodeId)
+                    ? Describe(status, config.NodeId)
                     : new DescribeQuorumResponse.PartitionData
                     {
                         PartitionIndex = partition.PartitionIndex,
@@ -40,8 +45,8 @@ public sealed class DescribeQuorumHandler(BrokerServices services) : ApiHandler<
             response.Topics.Add(result);
         }
         // v2: where each voter's quorum listener is (dropped for older versions).
-        var listener = services.Config.ControllerListener?.Name ?? "CONTROLLER";
-        foreach (var voter in services.Quorum.CurrentVoters().Where(v => v.Port > 0))
+        var listener = config.ControllerListener?.Name ?? "CONTROLLER";
+        foreach (var voter in quorum().CurrentVoters().Where(v => v.Port > 0))
         {
             response.Nodes.Add(new DescribeQuorumResponse.Node
             {

@@ -17,6 +17,9 @@ public sealed class InvalidRequestException(string message) : Exception(message)
 public sealed class RequestDispatcher
 {
     private readonly ApiHandler?[] _handlers = new ApiHandler?[128];
+
+    // Keys beyond Kafka's range: the quorum's own QuorumPropose (10000) on the CONTROLLER listener.
+    private readonly Dictionary<short, ApiHandler> _private = [];
     private readonly List<ApiHandler> _all = [];
 
     public RequestDispatcher(IEnumerable<ApiHandler> handlers)
@@ -24,7 +27,10 @@ public sealed class RequestDispatcher
         ArgumentNullException.ThrowIfNull(handlers);
         foreach (var h in handlers)
         {
-            _handlers[(int)h.ApiKey] = h;
+            if ((int)h.ApiKey < _handlers.Length)
+                _handlers[(int)h.ApiKey] = h;
+            else
+                _private[(short)h.ApiKey] = h;
             _all.Add(h);
         }
         _all.Sort((a, b) => a.ApiKey.CompareTo(b.ApiKey));
@@ -43,7 +49,7 @@ public sealed class RequestDispatcher
     {
         ArgumentNullException.ThrowIfNull(context);
         var key = context.Header.RequestApiKey;
-        var handler = key >= 0 && key < _handlers.Length ? _handlers[key] : null;
+        var handler = key >= 0 && key < _handlers.Length ? _handlers[key] : _private.GetValueOrDefault(key);
         if (handler is null)
             throw new InvalidRequestException($"unknown API key {key}");
         var version = context.Version;

@@ -13,7 +13,8 @@ namespace KafkaOperator.Server.Network;
 /// </summary>
 public sealed class SocketServer : IAsyncDisposable
 {
-    private readonly BrokerConfig _config;
+    private readonly IReadOnlyList<Listener> _listeners;
+    private readonly int _maxRequestBytes;
     private readonly RequestDispatcher _dispatcher;
     private readonly List<Socket> _listenSockets = [];
     private readonly List<Task> _acceptLoops = [];
@@ -24,8 +25,15 @@ public sealed class SocketServer : IAsyncDisposable
     /// <param name="config">The client listeners to bind (the controller listener is the quorum's) and the request size limit.</param>
     /// <param name="dispatcher">Handles requests on every client listener.</param>
     public SocketServer(BrokerConfig config, RequestDispatcher dispatcher)
+        : this((config ?? throw new ArgumentNullException(nameof(config))).ClientListeners, config.SocketRequestMaxBytes, dispatcher)
     {
-        _config = config;
+    }
+
+    /// <summary>A server for <paramref name="listeners"/> only: the CONTROLLER listener, whose dispatcher is the quorum's.</summary>
+    public SocketServer(IReadOnlyList<Listener> listeners, int maxRequestBytes, RequestDispatcher dispatcher)
+    {
+        _listeners = listeners;
+        _maxRequestBytes = maxRequestBytes;
         _dispatcher = dispatcher;
     }
 
@@ -41,7 +49,7 @@ public sealed class SocketServer : IAsyncDisposable
 
     public void Start()
     {
-        foreach (var listener in _config.ClientListeners)
+        foreach (var listener in _listeners)
         {
             Socket socket;
             try
@@ -114,7 +122,7 @@ public sealed class SocketServer : IAsyncDisposable
                 continue;
             }
             socket.NoDelay = true;
-            var connection = new Connection(socket, _dispatcher, _config.SocketRequestMaxBytes, InFlight, _stopping.Token);
+            var connection = new Connection(socket, _dispatcher, _maxRequestBytes, InFlight, _stopping.Token);
             var run = RunConnectionAsync(connection);
             _connections[connection] = run;
             _ = run.ContinueWith(_ => _connections.TryRemove(connection, out Task? _), TaskScheduler.Default);

@@ -48,6 +48,25 @@ public class ByteVectorTests
     }
 
     [Fact]
+    public void VoteV2RequestIsFlexibleWithTheMetadataPartitionAndPreVote()
+    {
+        var body = new VoteRequest
+        {
+            ClusterId = "c",
+            VoterId = 4,
+            Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { PartitionIndex = 0, ReplicaEpoch = 5, ReplicaId = 2, LastOffsetEpoch = 4, LastOffset = 10, PreVote = true }] }],
+        };
+        // cluster_id "c" | voter_id 4 | topics [1]: name (18 bytes), partitions [1]: index 0, replica_epoch 5,
+        // replica_id 2, two zero directory ids, last_offset_epoch 4, last_offset 10, pre_vote 1, then three empty tag buffers.
+        var expected = Hex("02 63  00000004  02 13 5F5F636C75737465725F6D65746164617461  02 00000000 00000005 00000002"
+            + " 00000000000000000000000000000000 00000000000000000000000000000000 00000004 000000000000000A 01 00 00 00");
+        Assert.Equal(expected, Body(body, 2));
+
+        // v1 has no PreVote: a pre-vote cannot be sent to a voter that would count it as a vote.
+        Assert.Throws<KafkaProtocolException>(() => Body(body, 1));
+    }
+
+    [Fact]
     public void ApiVersionsRequestV3ParsesFromTheWire()
     {
         var frame = Hex("0012 0003 00000007 0001 63 00  05 6B636174 04 312E30 00");

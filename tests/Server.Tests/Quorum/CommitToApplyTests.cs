@@ -1,14 +1,16 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using KafkaOperator.Quorum;
 using KafkaOperator.Quorum.Log;
 using KafkaOperator.Quorum.Transport;
+using KafkaOperator.Server.Network;
 using Xunit.Abstractions;
 
-namespace KafkaOperator.Quorum.Tests.Node;
+namespace KafkaOperator.Server.Tests.Quorum;
 
 /// <summary>
-/// Three quorum nodes in one process, on file logs, over the real TCP transport, with the production timeouts:
+/// Three quorum nodes in one process, on file logs, over the real TCP transport and CONTROLLER listeners (Kafka's wire), with the production timeouts:
 /// every commit the leader sees must reach both followers. It also reports how long after the leader's commit each
 /// follower applied the entry (p50/p99), which is what decides how stale another broker's metadata can be;
 /// <c>QUORUM_PROBE_COMMITS</c> sets how many commits (a few thousand for a measurement; CI runs a few hundred).
@@ -37,15 +39,14 @@ public sealed class CommitToApplyTests(ITestOutputHelper output) : IAsyncLifetim
         var commits = int.TryParse(Environment.GetEnvironmentVariable("QUORUM_PROBE_COMMITS"), out var n) && n > 0 ? n : 200;
         var ids = new[] { 1, 2, 3 };
         var handlers = ids.ToDictionary(id => id, _ => new LateHandler());
-        var servers = new Dictionary<int, RaftTcpServer>();
+        var servers = new Dictionary<int, SocketServer>();
         foreach (var id in ids)
         {
-            var server = new RaftTcpServer(new IPEndPoint(IPAddress.Loopback, 0), handlers[id]);
+            var server = ControllerListener.Start(handlers[id], nodeId: id);
             _cleanup.Add(server);
-            server.Start();
             servers[id] = server;
         }
-        var endpoints = ids.ToDictionary(id => id, id => new DnsEndPoint("127.0.0.1", servers[id].Port));
+        var endpoints = ids.ToDictionary(id => id, id => new DnsEndPoint("127.0.0.1", servers[id].Port()));
         var nodes = new Dictionary<int, QuorumNode>();
         var applied = ids.ToDictionary(id => id, _ => new Applied());
         foreach (var id in ids)
@@ -54,7 +55,7 @@ public sealed class CommitToApplyTests(ITestOutputHelper output) : IAsyncLifetim
             Directory.CreateDirectory(dir);
             var log = FileRaftLog.Open(dir);
             _logs.Add(log);
-            var transport = new TcpRaftTransport(endpoints, 2000);
+            var transport = new TcpRaftTransport(endpoints, 2000, clientId: $"raft-client-{id}");
             var node = new QuorumNode(new QuorumConfig(id, ids, "probe"), log, new FileQuorumStateStore(Path.Combine(dir, "quorum-state")), transport, applied[id], seed: id);
             // Disposed before the transport (cleanup runs in reverse), so no response arrives at a stopped loop.
             _cleanup.Add(transport);
@@ -64,12 +65,12 @@ public sealed class CommitToApplyTests(ITestOutputHelper output) : IAsyncLifetim
         }
         foreach (var node in nodes.Values)
             node.Start();
-        await InProcessCluster.WaitUntil(() => nodes.Values.Select(x => x.Leader).Distinct().Count() == 1 && nodes[1].Leader.LeaderId > 0, "the nodes agree on a leader", 30_000);
+        await WaitUntil(() => nodes.Values.Select(x => x.Leader).Distinct().Count() == 1 && nodes[1].Leader.LeaderId > 0, "the nodes agree on a leader", 30_000);
 
         var offsets = new List<long>(commits);
         for (var i = 0; i < commits; i++)
             offsets.Add(await ProposeFollowingLeaderAsync(nodes, BitConverter.GetBytes(i)));
-        await InProcessCluster.WaitUntil(() => ids.All(id => offsets.All(applied[id].At.ContainsKey)), "every node applied every commit", 30_000);
+        await WaitUntil(() => ids.All(id => offsets.All(applied[id].At.ContainsKey)), "every node applied every commit", 30_000);
 
         // The leader may have changed under load, so an entry's commit time is the first node's apply time.
         var lags = new List<double>(2 * commits);
@@ -105,6 +106,17 @@ public sealed class CommitToApplyTests(ITestOutputHelper output) : IAsyncLifetim
                 output.WriteLine($"{started.ElapsedMilliseconds} ms: proposal to node {target} failed ({ex.Message}); views: " +
                     string.Join(", ", nodes.Select(n => $"{n.Key}: leader {n.Value.Leader.LeaderId} epoch {n.Value.Leader.Epoch} hw {n.Value.Describe().HighWatermark}")));
             }
+        }
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, string what, int timeoutMs)
+    {
+        var deadline = Environment.TickCount64 + (long)(timeoutMs * Infrastructure.Eventually.Scale);
+        while (!condition())
+        {
+            if (Environment.TickCount64 > deadline)
+                Assert.Fail($"timed out waiting until {what}");
+            await Task.Delay(5);
         }
     }
 

@@ -2,11 +2,19 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using KafkaOperator.Protocol.Codec;
+using KafkaOperator.Quorum;
 using KafkaOperator.Quorum.Transport;
+using KafkaOperator.Server.Network;
 
-namespace KafkaOperator.Quorum.Tests.Transport;
+namespace KafkaOperator.Server.Tests.Quorum;
 
-public sealed class TcpRaftTransportTests : IAsyncLifetime
+/// <summary>
+/// The quorum's TCP client (<see cref="TcpRaftTransport"/>) against a CONTROLLER listener served by the broker's
+/// network layer, and against hand-written peers: Kafka frames both ways, pipelining, timeouts, reconnects and bad
+/// input on either side.
+/// </summary>
+public sealed class ControllerTransportTests : IAsyncLifetime
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(15);
 
@@ -28,7 +36,7 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
     public async Task Every_request_type_gets_its_response()
     {
         var server = await StartServerAsync(new Handler((request, _) => Task.FromResult(Echo(request))));
-        var transport = Transport(server.Port);
+        var transport = Transport(server.Port());
         var payload = new byte[2 * 1024 * 1024];
         new Random(3).NextBytes(payload);
 
@@ -46,13 +54,14 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
         // A large response, too.
         var big = new FetchResponse(RaftErrors.None, 1, 1, 2, 0, -1, -1, [new RaftEntry(0, 1, payload), new RaftEntry(1, 1, [])]);
         await using var bigServer = await StartServerAsync(new Handler((_, _) => Task.FromResult<RaftResponse>(big)));
-        var bigTransport = Transport(bigServer.Port);
+        var bigTransport = Transport(bigServer.Port());
         var received = await SendAsync(bigTransport, 1, new FetchRequest("c", 2, 1, 0, 0, 1 << 22));
-        RaftCodecTests.AssertSameMessage(big, received!);
+        Assert.Equal(big.Entries.Select(e => (e.Offset, e.Epoch, e.Payload.Length)), Assert.IsType<FetchResponse>(received).Entries.Select(e => (e.Offset, e.Epoch, e.Payload.Length)));
+        Assert.Equal(payload, ((FetchResponse)received!).Entries[0].Payload);
     }
 
     [Fact]
-    public async Task Pipelined_requests_are_handled_concurrently_and_answered_out_of_order()
+    public async Task Pipelined_requests_are_handled_concurrently_and_each_gets_its_own_answer()
     {
         const int Count = 100;
         var gates = new ConcurrentDictionary<long, TaskCompletionSource<RaftResponse>>();
@@ -65,31 +74,28 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
                 allArrived.TrySetResult(true);
             return gate.Task;
         }));
-        var transport = Transport(server.Port);
+        var transport = Transport(server.Port());
 
         var results = new Task<RaftResponse?>[Count];
         for (var i = 0; i < Count; i++)
             results[i] = SendAsync(transport, 1, new FetchRequest("c", 2, 1, i, 0, 100));
 
-        // All hundred are in the handler at once: none waits for another to be answered.
+        // All hundred are in the handler at once: none waits for another to be answered. They complete last first;
+        // the listener writes them in request order, as a Kafka server does.
         await allArrived.Task.WaitAsync(Patience);
         for (var i = Count - 1; i >= 0; i--)
-        {
             gates[i].SetResult(new FetchResponse(RaftErrors.None, 1, 1, i, 0, -1, -1, []));
-            if (i % 10 == 0)
-                await results[i]; // interleave, so later responses race earlier writes
-        }
         for (var i = 0; i < Count; i++)
             Assert.Equal(i, Assert.IsType<FetchResponse>(await results[i]).HighWatermark);
     }
 
     [Fact]
-    public async Task A_slow_request_does_not_hold_up_later_ones()
+    public async Task A_held_fetch_does_not_hold_up_a_vote_behind_it()
     {
         var release = NewTcs<RaftResponse>();
         var server = await StartServerAsync(new Handler((request, _) =>
             request is FetchRequest ? release.Task : Task.FromResult(Echo(request))));
-        var transport = Transport(server.Port);
+        var transport = Transport(server.Port());
 
         var slow = SendAsync(transport, 1, new FetchRequest("c", 2, 1, 0, 0, 100));
         var fast = await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
@@ -111,8 +117,8 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
         var warmUp = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
         using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
         var stream = peer.GetStream();
-        var (warmUpId, _) = await ReadRequestAsync(stream);
-        await stream.WriteAsync(RaftFrame.Encode(warmUpId, new VoteResponse(RaftErrors.None, 1, 1, true)));
+        var (warmUpId, warmUpRequest) = await ReadRequestAsync(stream);
+        await stream.WriteAsync(ControllerListener.ResponseFrame(warmUpId, warmUpRequest, new VoteResponse(RaftErrors.None, 1, 1, true)));
         Assert.IsType<VoteResponse>(await warmUp);
 
         var calls = 0;
@@ -122,15 +128,15 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
             Interlocked.Increment(ref calls);
             late.TrySetResult(response);
         });
-        var (lateId, _) = await ReadRequestAsync(stream);
+        var (lateId, lateRequest) = await ReadRequestAsync(stream);
         Assert.Null(await late.Task.WaitAsync(Patience));
 
         var next = SendAsync(transport, 1, new BeginQuorumEpochRequest("c", 1, 1));
-        var (nextId, _) = await ReadRequestAsync(stream);
+        var (nextId, nextRequest) = await ReadRequestAsync(stream);
         Assert.NotEqual(lateId, nextId);
         await stream.WriteAsync((byte[])[
-            .. RaftFrame.Encode(lateId, new VoteResponse(RaftErrors.None, 1, 1, true)),
-            .. RaftFrame.Encode(nextId, new BeginQuorumEpochResponse(RaftErrors.None, 1, 1)),
+            .. ControllerListener.ResponseFrame(lateId, lateRequest, new VoteResponse(RaftErrors.None, 1, 1, true)),
+            .. ControllerListener.ResponseFrame(nextId, nextRequest, new BeginQuorumEpochResponse(RaftErrors.None, 1, 1)),
         ]);
         Assert.IsType<BeginQuorumEpochResponse>(await next);
 
@@ -146,7 +152,7 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
             await Task.Delay(Timeout.Infinite, ct);
             throw new InvalidOperationException("unreachable");
         }));
-        var transport = Transport(server.Port, timeoutMs: 150);
+        var transport = Transport(server.Port(), timeoutMs: 150);
         Assert.Null(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
     }
 
@@ -163,22 +169,23 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
             }
             return Echo(request);
         }));
-        var port = server.Port;
+        var port = server.Port();
         var transport = Transport(port, timeoutMs: 10_000);
         Assert.IsType<VoteResponse>(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
 
-        // In flight when the server dies: null on connection loss, long before the 10 s timeout.
+        // In flight when the server stops: answered BROKER_NOT_AVAILABLE as the listener closes (or null, had the
+        // connection gone first), long before the 10 s timeout.
         var inFlight = SendAsync(transport, 1, new FetchRequest("c", 2, 1, 0, 0, 100));
         await entered.Task.WaitAsync(Patience);
         await server.DisposeAsync();
-        Assert.Null(await inFlight.WaitAsync(TimeSpan.FromSeconds(5)));
+        var answer = await inFlight.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.True(answer is null || answer.ErrorCode == RaftErrors.BrokerNotAvailable, $"got {answer}");
 
         // Nothing listens: refused (or backing off), null.
         Assert.Null(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
 
-        await using var restarted = new RaftTcpServer(new IPEndPoint(IPAddress.Loopback, port), new Handler((request, _) => Task.FromResult(Echo(request))), Log);
-        restarted.Start();
-        Assert.Equal(port, restarted.Port);
+        await using var restarted = ControllerListener.Start(new Handler((request, _) => Task.FromResult(Echo(request))), port: port);
+        Assert.Equal(port, restarted.Port());
 
         // Poll until the backoff lets a connect through; each attempt itself is awaited, not slept on.
         var deadline = DateTime.UtcNow + Patience;
@@ -218,7 +225,7 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
             await Task.Delay(Timeout.Infinite, ct);
             throw new InvalidOperationException("unreachable");
         }));
-        var transport = new TcpRaftTransport(Voters(server.Port), 30_000, Log);
+        var transport = new TcpRaftTransport(Voters(server.Port()), 30_000, Log);
         var pending = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
         await entered.Task.WaitAsync(Patience);
 
@@ -231,19 +238,18 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
     public async Task A_malformed_frame_closes_that_connection_only()
     {
         var server = await StartServerAsync(new Handler((request, _) => Task.FromResult(Echo(request))));
-        var transport = Transport(server.Port);
+        var transport = Transport(server.Port());
         Assert.IsType<VoteResponse>(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
 
         foreach (var garbage in new[] { SizePrefix(int.MaxValue), [.. SizePrefix(6), 0, 0, 0, 1, 77, 0] })
         {
             using var client = new TcpClient();
-            await client.ConnectAsync(IPAddress.Loopback, server.Port);
+            await client.ConnectAsync(IPAddress.Loopback, server.Port());
             var stream = client.GetStream();
             await stream.WriteAsync(garbage);
             var buffer = new byte[16];
             Assert.Equal(0, await stream.ReadAsync(buffer).AsTask().WaitAsync(Patience)); // closed by the server
         }
-        Assert.Contains(_log, line => line.Contains("malformed", StringComparison.Ordinal));
 
         // The server and the transport's own connection carry on.
         Assert.IsType<VoteResponse>(await SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false)));
@@ -267,13 +273,12 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_handler_that_throws_leaves_the_request_to_time_out_and_the_server_carries_on()
+    public async Task A_handler_that_throws_closes_that_connection_and_the_server_carries_on()
     {
         var server = await StartServerAsync(new Handler((request, _) =>
             request is VoteRequest ? throw new InvalidOperationException("boom") : Task.FromResult(Echo(request))));
-        Assert.Null(await SendAsync(Transport(server.Port, timeoutMs: 300), 1, new VoteRequest("c", 1, 2, 0, 0, false)));
-        Assert.IsType<BeginQuorumEpochResponse>(await SendAsync(Transport(server.Port), 1, new BeginQuorumEpochRequest("c", 1, 1)));
-        Assert.Contains(_log, line => line.Contains("boom", StringComparison.Ordinal));
+        Assert.Null(await SendAsync(Transport(server.Port(), timeoutMs: 30_000), 1, new VoteRequest("c", 1, 2, 0, 0, false)));
+        Assert.IsType<BeginQuorumEpochResponse>(await SendAsync(Transport(server.Port()), 1, new BeginQuorumEpochRequest("c", 1, 1)));
     }
 
     private static byte[] SizePrefix(int size)
@@ -290,8 +295,10 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
         var frame = new byte[4 + BinaryPrimitives.ReadInt32BigEndian(prefix)];
         prefix.CopyTo(frame, 0);
         await stream.ReadExactlyAsync(frame.AsMemory(4)).AsTask().WaitAsync(Patience);
-        var request = RaftFrame.DecodeRequest(frame, out var correlationId);
-        return (correlationId, request);
+        var (header, body) = MessageCodec.ReadRequest(frame.AsMemory(4));
+        Assert.StartsWith("raft-client", header.ClientId, StringComparison.Ordinal);
+        Assert.True(KafkaRaftWire.TryFromKafka(body, 1, new LeaderAndEpoch(-1, -1), out var request, out _));
+        return (header.CorrelationId, request!);
     }
 
     private static RaftResponse Echo(RaftRequest request) => request switch
@@ -331,12 +338,11 @@ public sealed class TcpRaftTransportTests : IAsyncLifetime
 
     private static TaskCompletionSource<T> NewTcs<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private async Task<RaftTcpServer> StartServerAsync(IRaftRequestHandler handler)
+    private Task<SocketServer> StartServerAsync(IRaftRequestHandler handler)
     {
-        var server = new RaftTcpServer(new IPEndPoint(IPAddress.Loopback, 0), handler, Log);
+        var server = ControllerListener.Start(handler);
         _cleanup.Add(server);
-        await server.StartAsync();
-        return server;
+        return Task.FromResult(server);
     }
 
     private TcpRaftTransport Transport(int port, int timeoutMs = 5000)
