@@ -9,6 +9,8 @@
 #   PARTS       what to run, any of: all a1 lat load (default "all a1 lat load")
 #   TRACE_S     when set: dotnet-trace (DOTNET_TRACE, default /tmp/dtools/dotnet-trace) records broker 0 for that
 #               many seconds during the acks=all run into out/rf3-trace/ (sampled thread time)
+#   PERF_S      when set: `perf record -g` of the three brokers (run with DOTNET_PerfMapEnabled=1, so .NET frames
+#               have names) for that many seconds during the acks=all run into out/rf3-perf/perf.data
 #   LOGS        a directory to keep the brokers' output in
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +43,7 @@ for s in ss: s.bind(("127.0.0.1", 0))
 print(" ".join(str(s.getsockname()[1]) for s in ss))')
 voters="0@127.0.0.1:${ports[3]},1@127.0.0.1:${ports[4]},2@127.0.0.1:${ports[5]}"
 bs="127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
+[ -n "${PERF_S:-}" ] && export DOTNET_PerfMapEnabled=1
 for i in 0 1 2; do
   mkdir -p "$work/broker-$i"
   cat > "$work/broker-$i.properties" <<PROPS
@@ -73,6 +76,11 @@ topic=$(timeout 90 dotnet "$bench_dll" create-topic --bootstrap "$bs" --topic be
 p0=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["p0_leader"])' "$topic")
 
 out=""
+cpu_ms() { # user + system CPU of the three brokers so far, in ms
+  local p t=0
+  for p in "${pids[@]}"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done
+  echo $(( t * 1000 / $(getconf CLK_TCK) ))
+}
 field() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p" <<< "$2"; }
 produce() { # acks: MB/s of COUNT 1 KiB records (the single-node flags of bench.sh)
   timeout 300 "$rkp" -P -t bench-rf3 -b "$bs" -s 1024 -c "$count" -a "$1" -q \
@@ -89,8 +97,15 @@ for part in $parts; do
         trace_pid=$!
         sleep 1
       fi
-      out+="acks_all_MBps=$(produce -1) "
+      if [ -n "${PERF_S:-}" ]; then
+        mkdir -p out/rf3-perf
+        perf record -F 499 -g -o out/rf3-perf/perf.data -p "$(IFS=,; echo "${pids[*]}")" -- sleep "$PERF_S" > "$work/perf.log" 2>&1 &
+        perf_pid=$!
+      fi
+      c0=$(cpu_ms)
+      out+="acks_all_MBps=$(produce -1) broker_cpu_ms_per_MB=$(awk -v c=$(( $(cpu_ms) - c0 )) -v n="$count" 'BEGIN { printf "%.1f", c * 1e6 / (n * 1024) }') "
       [ -n "${TRACE_S:-}" ] && wait "$trace_pid" || true
+      [ -n "${PERF_S:-}" ] && wait "$perf_pid" || true
       ;;
     a1) out+="acks1_MBps=$(produce 1) " ;;
     lat)
