@@ -144,7 +144,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
                 ThrowIfClosed();
                 if (expectResponse)
                 {
-                    pending = new PendingRequest(correlationId, apiKey, apiVersion, responseHeaderVersion);
+                    pending = new PendingRequest(correlationId, apiKey, apiVersion, responseHeaderVersion, _options.CompleteOnReadLoop);
                     _pending.Enqueue(pending);
                 }
             }
@@ -265,7 +265,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         }
 
         // One array per response, not pooled: decoded messages (fetched records) keep slices of it.
-        frame = new byte[size];
+        frame = GC.AllocateUninitializedArray<byte>(size); // every byte is copied in below: no need to zero megabytes first
         buffer.Slice(4, size).CopyTo(frame);
         buffer = buffer.Slice(4L + size);
         return true;
@@ -364,7 +364,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         _closing.Dispose();
     }
 
-    private sealed class PendingRequest(int correlationId, ApiKey apiKey, short apiVersion, short responseHeaderVersion)
+    private sealed class PendingRequest(int correlationId, ApiKey apiKey, short apiVersion, short responseHeaderVersion, bool inline)
     {
         private volatile bool _abandoned;
 
@@ -373,7 +373,7 @@ public sealed partial class KafkaConnection : IAsyncDisposable
         public short ApiVersion { get; } = apiVersion;
         public short ResponseHeaderVersion { get; } = responseHeaderVersion;
         public TaskCompletionSource<ReadOnlyMemory<byte>> Completion { get; } =
-            new(TaskCreationOptions.RunContinuationsAsynchronously);
+            new(inline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
         public bool IsAbandoned => _abandoned;
 
         public void Abandon() => _abandoned = true;

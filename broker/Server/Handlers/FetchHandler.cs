@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 using KafkaOperator.Protocol.Records;
@@ -131,29 +130,34 @@ public sealed partial class FetchHandler(BrokerServices services) : ApiHandler<F
 
     private static async ValueTask<FetchResponse?> LongPollAsync(RequestContext context, FetchRequest request, List<Entry> plan, short version, ReplicationQuota quota)
     {
-        var clock = Stopwatch.StartNew();
         var waits = new Task[plan.Count + 1];
         var throttled = plan.Any(e => e.Throttled);
-        while (true)
+        // One timer for the whole wait. A wake-up that brings too little (a high-watermark move, another
+        // follower's fetch) goes back to waiting: only MaxWaitMs or the broker stopping end the wait without data,
+        // as a Kafka leader holds a follower's fetch until replica.fetch.min.bytes are there.
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
+        var deadline = Task.Delay(TimeSpan.FromMilliseconds(request.MaxWaitMs), timeout.Token);
+        try
         {
-            for (var i = 0; i < plan.Count; i++)
-                waits[i] = plan[i].Partition?.Signal.WaitAsync() ?? Task.CompletedTask;
-            var response = Read(plan, request, version, quota, out var bytes, out var hasError);
-            var remaining = request.MaxWaitMs - clock.ElapsedMilliseconds;
-            if (bytes >= request.MinBytes || hasError || remaining <= 0 || context.Stopping.IsCancellationRequested)
-                return response;
-            // A throttled follower is answered as soon as the bucket refills, not at the end of its wait: waiting
-            // longer than that would hold the move below its rate.
-            var wait = remaining;
-            if (throttled && quota.TimeUntilAvailable() is { TotalMilliseconds: > 0 } refill)
-                wait = Math.Min(wait, (long)Math.Ceiling(refill.TotalMilliseconds));
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
-            var delay = Task.Delay(TimeSpan.FromMilliseconds(wait), timeout.Token);
-            waits[plan.Count] = delay;
-            await Task.WhenAny(waits).ConfigureAwait(false);
-            await timeout.CancelAsync().ConfigureAwait(false);
-            if (delay.IsCompleted && wait == remaining)
-                return Read(plan, request, version, quota, out _, out _);
+            while (true)
+            {
+                for (var i = 0; i < plan.Count; i++)
+                    waits[i] = plan[i].Partition?.Signal.WaitAsync() ?? Task.CompletedTask;
+                var response = Read(plan, request, version, quota, out var bytes, out var hasError);
+                if (bytes >= request.MinBytes || hasError || deadline.IsCompleted)
+                    return response;
+                // A throttled follower is answered as soon as the bucket refills, not at the end of its wait:
+                // waiting longer than that would hold the move below its rate.
+                Task timer = deadline;
+                if (throttled && quota.TimeUntilAvailable() is { TotalMilliseconds: > 0 } refill)
+                    timer = Task.WhenAny(deadline, Task.Delay(refill, timeout.Token));
+                waits[plan.Count] = timer;
+                await Task.WhenAny(waits).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            timeout.Cancel(); // the timer (and a refill's) go now, not at MaxWaitMs
         }
     }
 

@@ -165,6 +165,7 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             ClientId = $"broker-{_config.NodeId}-fetcher-{Index}",
             RequestTimeout = timeout,
             ConnectTimeout = TimeSpan.FromMilliseconds(_config.GetInt("replica.socket.timeout.ms")),
+            CompleteOnReadLoop = true,
         }, token).ConfigureAwait(false);
         return _connection;
     }
@@ -189,6 +190,8 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             Log.Info($"replica fetcher {_leaderId}/{Index}: fetch failed with {(ErrorCode)response.ErrorCode}");
             return true;
         }
+        if (MayBlock(response))
+            await Task.Yield(); // no synchronization context here: continues on a thread-pool worker
         var byId = work.ToDictionary(w => (w.Key.TopicId, w.Key.Index));
         var byName = work.ToDictionary(w => (w.Key.Topic, w.Key.Index));
         var errors = 0;
@@ -208,6 +211,29 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
             }
         }
         return total > 0 && errors == total;
+    }
+
+    /// <summary>
+    /// The answer is applied where it was read: on the connection's read loop, which with inline socket completions
+    /// is a socket I/O thread (see IoThreads). Appends to the page cache are as quick as a produce's there; an fsync
+    /// on append (flush.messages) or a truncation is not, and moves to the thread pool so other connections' I/O
+    /// does not wait for it.
+    /// </summary>
+    private static bool MayBlock(FetchResponse response)
+    {
+        if (Thread.CurrentThread.IsThreadPoolThread)
+            return false;
+        if (Partition.AnyFlushesOnAppend)
+            return true;
+        foreach (var topic in response.Responses)
+        {
+            foreach (var data in topic.Partitions)
+            {
+                if (data.ErrorCode == (short)ErrorCode.OffsetOutOfRange || data.DivergingEpoch is { Epoch: >= 0 })
+                    return true;
+            }
+        }
+        return false;
     }
 
     private FetchRequest Build(short version, KeyValuePair<Partition, int>[] work, int replicaId, long brokerEpoch)
