@@ -322,7 +322,7 @@ public sealed partial class LogManager : IDisposable
         }
 
         var errors = new ConcurrentBag<Exception>();
-        Parallel.ForEach(work, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, Environment.ProcessorCount) }, w =>
+        void LoadOne((string Dir, string Topic, int Partition, long Rp, long Lso, long Hw, bool Clean) w)
         {
             try
             {
@@ -342,7 +342,22 @@ public sealed partial class LogManager : IDisposable
             {
                 errors.Add(e);
             }
-        });
+        }
+
+        // Threads of their own, not the thread pool's (Parallel.ForEach): loading blocks in file system calls for
+        // seconds with thousands of logs, and on a 2-CPU machine it held every pool thread, so the metadata
+        // quorum's fetches (the broker's heartbeats) stalled and the controller fenced the starting broker.
+        var next = -1;
+        var threads = Enumerable.Range(0, Math.Min(work.Count, Math.Max(1, Environment.ProcessorCount))).Select(i => new Thread(() =>
+        {
+            for (var j = Interlocked.Increment(ref next); j < work.Count; j = Interlocked.Increment(ref next))
+            {
+                LoadOne(work[j]);
+            }
+        })
+        { IsBackground = true, Name = $"log-loader-{i}" }).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
 
         if (!errors.IsEmpty)
         {

@@ -59,8 +59,7 @@ public sealed partial class PartitionLog
             // here would need an fsync of every recovered segment and epoch file before the broker is ready (10,000
             // partitions: ten thousand fsyncs in a row); kept, a second crash just examines the same records again.
             _recoveryPoint = hadCleanShutdown && !recovered ? leo : Math.Min(recoveryPoint, leo);
-            EpochCache.TruncateFromEnd(leo);
-            EpochCache.TruncateFromStart(lso);
+            EpochCache.TruncateForLoad(leo, lso);
             RebuildProducerState(lso, leo);
             PublishSegmentsLocked(leo, lso, highWatermark);
         }

@@ -1,4 +1,5 @@
 using KafkaOperator.Protocol.Records;
+using KafkaOperator.Storage.Checkpoints;
 
 namespace KafkaOperator.Storage.Tests;
 
@@ -156,6 +157,41 @@ public sealed class RecoveryTests
             Assert.Equal((1, 40L), log.EndOffsetForEpoch(1));
         }
 
+        manager.Dispose();
+    }
+
+    [Fact]
+    public void LoadTruncatesEpochsInMemoryAndTheFirstFlushWritesThem()
+    {
+        using var dir = new TempDir();
+        var clock = new ManualClock();
+        var options = new LogManagerOptions { Time = clock, StartBackgroundJobs = false };
+        var epochFile = Path.Combine(dir.Path, "topic-a-0", LeaderEpochCache.FileName);
+        var manager = new LogManager([dir.Path], Config, options);
+        // Led in epoch 3 without a record: the epoch starts at the log end, which loading drops (as Kafka does).
+        manager.GetOrCreateLog("topic-a", 0).EpochCache.Assign(3, 0);
+        manager.SimulateCrash();
+        var written = File.GetLastWriteTimeUtc(epochFile);
+        for (var start = 0; start < 2; start++)
+        {
+            manager = new LogManager([dir.Path], Config, options);
+            var log = manager.GetLog("topic-a", 0)!;
+            Assert.Empty(log.EpochCache.Entries);
+            // Not written at load: a crash before the next write leaves the stale entry, which the next load drops again.
+            Assert.Equal(["0", "1", "3 0"], File.ReadAllLines(epochFile));
+            Assert.Equal(written, File.GetLastWriteTimeUtc(epochFile));
+            if (start == 0)
+                manager.SimulateCrash();
+        }
+
+        var led = manager.GetLog("topic-a", 0)!;
+        led.AppendAsLeader(Batches.Make(2), 4, TimestampType.CreateTime, clock.NowMs);
+        led.Flush(led.LogEndOffset);
+        Assert.Equal(["0", "1", "4 0"], File.ReadAllLines(epochFile));
+        manager.SimulateCrash();
+        manager = new LogManager([dir.Path], Config, options);
+        Assert.Equal([(4, 0L)], manager.GetLog("topic-a", 0)!.EpochCache.Entries);
+        Assert.Equal(2, manager.GetLog("topic-a", 0)!.LogEndOffset);
         manager.Dispose();
     }
 

@@ -194,6 +194,7 @@ public sealed partial class QuorumHost : IAsyncDisposable
         var endpoints = advertised.Select(l => new EndpointRecord(l.Name, l.Host, l.Port)).ToList();
         var result = await RetryAsync(new RegisterBrokerRecord(_config.NodeId, endpoints, _config.Rack), "registering with the controller", cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _brokerEpoch, result.Value);
+        Log.Info($"start-up: registered with broker epoch {result.Value}; waiting to be unfenced");
         _controller.Start();
         await WaitUsableAsync(result.Value, cancellationToken).ConfigureAwait(false);
     }
