@@ -318,7 +318,8 @@ internal sealed class Connection
                     _inFlight.Decrement();
                     Interlocked.Decrement(ref _unanswered);
                 }
-                if (!failed && (!reader.TryPeek(out var next) || !next.Work.IsCompleted))
+                // A deferred request has not started: what is written so far goes out before it runs.
+                if (!failed && (!reader.TryPeek(out var next) || next.Deferred || !next.Work.IsCompleted))
                     failed = !await FlushAsync().ConfigureAwait(false);
             }
         }
