@@ -15,7 +15,13 @@ namespace KafkaOperator.Server.Network;
 /// One client connection. The read loop frames requests (size prefix checked before anything is buffered for the
 /// body), copies each frame into a pooled array, and starts its handler in arrival order. The write loop answers
 /// strictly in request order from a bounded queue of pending responses, so a fast request behind a long-poll Fetch
-/// waits its turn; completed responses are written back to back and flushed together.
+/// waits its turn; completed responses are written back to back and flushed together. Requests that describe where
+/// to send things (Metadata, FindCoordinator, DescribeCluster) are handled only once every earlier request of the
+/// connection is answered, as Kafka handles one request per connection at a time: handled on arrival, a Metadata
+/// held behind an acks=all Produce would name the leaders from before a failover although it is sent after it, and
+/// such a stale answer arriving after a fresh one from another broker strands librdkafka's partitions on the dead
+/// leader (confluentinc/librdkafka#4976: its "not migrating away from preferred replica" check then keeps them
+/// there until message.timeout.ms).
 /// Exception policy: anything wrong with one connection closes that connection only, with one log line. A client
 /// that goes away while a response is being sent is normal (a consumer closed, a pod killed): one INFO line when
 /// the connection ends, naming both ends and the socket's reason, never a stack trace.
@@ -55,6 +61,7 @@ internal sealed class Connection
     private PacketSender? _sender;
 
     private readonly RequestCounter _inFlight;
+    private int _unanswered; // queued for the write loop and not yet written; read loop increments, write loop decrements
 
     public Connection(Socket socket, RequestDispatcher dispatcher, int maxRequestBytes, RequestCounter inFlight, CancellationToken stopping)
     {
@@ -210,12 +217,13 @@ internal sealed class Connection
         var started = Stopwatch.GetTimestamp();
         RequestHeader header;
         ValueTask<Response?> work;
+        var deferred = false;
         try
         {
             var reader = new KafkaReader(new ReadOnlyMemory<byte>(frame, 0, size));
             header = MessageCodec.ReadRequestHeader(ref reader);
-            var context = new RequestContext(header, _remote, _stopping);
-            work = _dispatcher.Dispatch(context, ref reader);
+            deferred = AnswersFromCurrentState(header.ApiKey) && Volatile.Read(ref _unanswered) > 0;
+            work = deferred ? default : _dispatcher.Dispatch(new RequestContext(header, _remote, _stopping), ref reader);
         }
         catch (Exception ex) when (ex is KafkaProtocolException or InvalidRequestException)
         {
@@ -229,8 +237,9 @@ internal sealed class Connection
             ArrayPool<byte>.Shared.Return(frame);
             return new ValueTask<bool>(false);
         }
-        var pending = new Pending(header, work, frame, started);
+        var pending = new Pending(header, work, frame, size, started, deferred);
         _inFlight.Increment();
+        Interlocked.Increment(ref _unanswered);
         if (_pending.Writer.TryWrite(pending))
             return new ValueTask<bool>(true);
         return EnqueueSlowAsync(pending);
@@ -246,6 +255,7 @@ internal sealed class Connection
         catch (ChannelClosedException)
         {
             _inFlight.Decrement();
+            Interlocked.Decrement(ref _unanswered);
             ArrayPool<byte>.Shared.Return(pending.Frame);
             return false;
         }
@@ -265,7 +275,7 @@ internal sealed class Connection
                 {
                     if (!failed)
                     {
-                        response = await item.Work.ConfigureAwait(false);
+                        response = await (item.Deferred ? DispatchDeferredAsync(item) : item.Work).ConfigureAwait(false);
                         if (response is not null)
                         {
                             writing = true;
@@ -287,6 +297,12 @@ internal sealed class Connection
                     failed = true;
                     StopReading();
                 }
+                catch (Exception ex) when (!writing && ex is KafkaProtocolException or InvalidRequestException)
+                {
+                    Log.Warn($"closing connection {_remote}: {ex.Message}");
+                    failed = true;
+                    StopReading();
+                }
                 catch (Exception ex)
                 {
                     if (!failed)
@@ -300,13 +316,35 @@ internal sealed class Connection
                     _dispatcher.Stats.Record(item.Header.ApiKey, item.Header.RequestApiVersion, Stopwatch.GetTimestamp() - item.Started);
                     ArrayPool<byte>.Shared.Return(item.Frame);
                     _inFlight.Decrement();
+                    Interlocked.Decrement(ref _unanswered);
                 }
-                if (!failed && (!reader.TryPeek(out var next) || !next.Work.IsCompleted))
+                // A deferred request has not started: what is written so far goes out before it runs.
+                if (!failed && (!reader.TryPeek(out var next) || next.Deferred || !next.Work.IsCompleted))
                     failed = !await FlushAsync().ConfigureAwait(false);
             }
         }
         if (!failed)
             await FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Requests whose answer must not be older than the answers before it on the connection.</summary>
+    private static bool AnswersFromCurrentState(ApiKey key) =>
+        key is ApiKey.Metadata or ApiKey.FindCoordinator or ApiKey.DescribeCluster;
+
+    /// <summary>Handles a request held until every earlier one was answered, from the state of this moment.</summary>
+    private async ValueTask<Response?> DispatchDeferredAsync(Pending item)
+    {
+        // The write loop may be on the thread that completed the previous request (a socket or replication thread).
+        if (!Thread.CurrentThread.IsThreadPoolThread)
+            await Task.Yield();
+        return await Dispatch(item).ConfigureAwait(false);
+
+        ValueTask<Response?> Dispatch(Pending held)
+        {
+            var reader = new KafkaReader(new ReadOnlyMemory<byte>(held.Frame, 0, held.Size));
+            var header = MessageCodec.ReadRequestHeader(ref reader);
+            return _dispatcher.Dispatch(new RequestContext(header, _remote, _stopping), ref reader);
+        }
     }
 
     /// <summary>
@@ -363,7 +401,8 @@ internal sealed class Connection
         }
     }
 
-    private readonly record struct Pending(RequestHeader Header, ValueTask<Response?> Work, byte[] Frame, long Started);
+    /// <summary>A request in arrival order; Deferred ones have no Work yet: the write loop starts them in turn.</summary>
+    private readonly record struct Pending(RequestHeader Header, ValueTask<Response?> Work, byte[] Frame, int Size, long Started, bool Deferred);
 }
 
 /// <summary>Requests read but not yet answered, across connections (a metric, and a test hook).</summary>

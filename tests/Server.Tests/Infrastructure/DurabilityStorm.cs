@@ -61,23 +61,6 @@ public static class DurabilityStorm
     }
 
     /// <summary>
-    /// Every record was answered (acknowledged or failed on the client's message timeout) and at least 90 % were
-    /// acknowledged; returns how many were.
-    /// </summary>
-    public static (int Acked, int Failed) AssertDelivered(int exit, RunningScript storm, BrokerCluster cluster, int total)
-    {
-        var line = LastLine(storm);
-        var context = Context(line, storm, cluster);
-        Assert.True(exit == 0 && line.StartsWith('{'), context);
-        using var summary = JsonDocument.Parse(line);
-        var root = summary.RootElement;
-        var acked = root.GetProperty("acked").GetInt32();
-        var failed = root.GetProperty("failed").GetInt32();
-        Assert.True(root.GetProperty("undelivered").GetInt32() == 0 && acked + failed == total && acked >= total * 9 / 10, context);
-        return (acked, failed);
-    }
-
-    /// <summary>
     /// Reads the topic back: the acknowledged records of <paramref name="phases"/> (name=ack file) are all there;
     /// <paramref name="acked"/> of the storm were acknowledged, and between that many and <paramref name="total"/> are in
     /// the log (a send that failed on the client's timeout may still have been written; never fewer than acknowledged).

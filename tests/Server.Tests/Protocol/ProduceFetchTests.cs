@@ -108,4 +108,51 @@ public sealed class ProduceFetchTests
             _ = version;
         }
     }
+
+    [Fact]
+    public async Task Metadata_pipelined_behind_a_held_request_describes_the_state_when_its_turn_comes()
+    {
+        // Kafka handles a connection's requests one at a time. Answered from the state at its arrival, a Metadata
+        // behind an acks=all Produce held through a failover would name the old leaders after the Produce's answer,
+        // and librdkafka 2.0.2 can then strand the partition on the dead broker (ReplicatedDurabilityTests).
+        await using var broker = await TestBroker.StartAsync();
+        using var conn = broker.Connect();
+        using var admin = broker.Connect();
+        await Batches.CreateTopicAsync(conn, "held");
+        var fetchId = conn.NextCorrelationId();
+        var metadataId = conn.NextCorrelationId();
+        await conn.SendRawAsync((byte[])[
+            .. RawConnection.EncodeRequest(ApiKey.Fetch, 12, fetchId, Batches.Fetch("held", 0, 0, maxWaitMs: 30_000)),
+            .. RawConnection.EncodeRequest(ApiKey.Metadata, 12, metadataId, new MetadataRequest { Topics = null }),
+        ]);
+        await Batches.CreateTopicAsync(admin, "created-while-held");
+        // Only this record ends the long poll, so the topic existed before the Fetch was answered.
+        var batch = Batches.Build(1);
+        await admin.RequestAsync<ProduceRequest, ProduceResponse>(ApiKey.Produce, 9, Batches.Produce("held", 0, batch));
+
+        var fetch = await conn.ReceiveAsync<FetchResponse>(ApiKey.Fetch, 12, fetchId);
+        Assert.Equal(Batches.AsStored(batch, 0), Batches.RecordBytes(fetch));
+        var metadata = await conn.ReceiveAsync<MetadataResponse>(ApiKey.Metadata, 12, metadataId);
+        Assert.Contains(metadata.Topics, t => t.Name == "created-while-held");
+    }
+
+    [Fact]
+    public async Task A_malformed_metadata_request_held_behind_a_long_poll_closes_the_connection_after_the_earlier_answer()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var conn = broker.Connect();
+        await Batches.CreateTopicAsync(conn, "bad");
+        var fetchId = conn.NextCorrelationId();
+        // A Metadata request whose topic list is cut short (its size prefix says so): malformed, not merely slow.
+        var metadata = RawConnection.EncodeRequest(ApiKey.Metadata, 12, conn.NextCorrelationId(),
+            new MetadataRequest { Topics = [new() { Name = "bad" }] })[..^6];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(metadata, metadata.Length - 4);
+        await conn.SendRawAsync((byte[])[
+            .. RawConnection.EncodeRequest(ApiKey.Fetch, 12, fetchId, Batches.Fetch("bad", 0, 0, maxWaitMs: 300)),
+            .. metadata,
+        ]);
+        var fetch = await conn.ReceiveAsync<FetchResponse>(ApiKey.Fetch, 12, fetchId);
+        Assert.Equal(0, fetch.Responses[0].Partitions[0].ErrorCode);
+        Assert.True(await conn.IsClosedByBrokerAsync());
+    }
 }

@@ -94,9 +94,8 @@ def main():
             producer.poll(0)
     # librdkafka 2.0.2's idempotent producer can hold a partition's batches until requests to a broker that died
     # time out (socket.timeout.ms, 60 s) before it sends them to the new leader: wait past that, within the timeout.
-    # It can also leave them on the dead broker until message.timeout.ms fails them: when one broker's Metadata names
-    # the new leader and then another's, which has not applied the move yet, names the dead one again (2.0.2 has no
-    # leader epochs, KIP-320), the partition stays delegated to the dead broker although later answers agree.
+    # (A Metadata answer naming the dead leader after another broker's named the new one can strand a partition on the
+    # dead broker until message.timeout.ms, confluentinc/librdkafka#4976; the brokers avoid sending such answers.)
     left = producer.flush(150)
     acks.close()
     print(json.dumps({"ok": left == 0 and state["failed"] == 0, "produced": i, "acked": state["acked"],
