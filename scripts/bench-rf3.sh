@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The RF 3 part of `make bench` alone, repeatable and quick, for A/B comparisons of replication changes: a fresh
-# 3-broker cluster (combined mode, as scripts/bench-replicated.sh starts it), a 6-partition topic with RF 3 and
+# 3-broker cluster (scripts/bench-cluster.sh's, as `make bench` starts it), a 6-partition topic with RF 3 and
 # min.insync.replicas=2, then rdkafka_performance 1 KiB acks=all, the same with acks=1, and the raw-protocol
 # latency probe (acks=all, 1k rec/s) alone and under rdkafka_performance asking 50 MB/s acks=all. Prints one line
 # of figures. Not part of `make test`.
@@ -11,7 +11,7 @@
 #               many seconds during the acks=all run into out/rf3-trace/ (sampled thread time)
 #   PERF_S      when set: `perf record -g` of the three brokers (run with DOTNET_PerfMapEnabled=1, so .NET frames
 #               have names) for that many seconds during the acks=all run into out/rf3-perf/perf.data
-#   LOGS        a directory to keep the brokers' output in
+#   LOGS        where to keep the brokers' output (default out/bench-rf3-logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -25,55 +25,32 @@ rkp=out/rdkafka_performance
 for f in "$broker_dll" "$bench_dll" "$rkp"; do [ -e "$f" ] || { echo "bench-rf3: $f missing (build it first)" >&2; exit 2; }; done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ko-rf3.XXXXXX")
-declare -a pids=()
+declare -A cpid cwrap R J
 load_pid=""
 cleanup() {
   [ -n "$load_pid" ] && kill -9 "$load_pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  if [ -n "${LOGS:-}" ]; then mkdir -p "$LOGS"; cp "$work"/*.out "$work"/*.err "$LOGS/" 2>/dev/null || true; fi
+  cluster_down
   rm -rf "$work"
 }
 trap cleanup EXIT
-
-read -r -a ports < <(python3 -c '
-import socket
-ss = [socket.socket() for _ in range(6)]
-for s in ss: s.bind(("127.0.0.1", 0))
-print(" ".join(str(s.getsockname()[1]) for s in ss))')
-voters="0@127.0.0.1:${ports[3]},1@127.0.0.1:${ports[4]},2@127.0.0.1:${ports[5]}"
-bs="127.0.0.1:${ports[0]},127.0.0.1:${ports[1]},127.0.0.1:${ports[2]}"
-[ -n "${PERF_S:-}" ] && export DOTNET_PerfMapEnabled=1
-for i in 0 1 2; do
-  mkdir -p "$work/broker-$i"
-  cat > "$work/broker-$i.properties" <<PROPS
-node.id=$i
-process.roles=broker,controller
-cluster.id=bench-cluster
-controller.quorum.voters=$voters
-controller.listener.names=CONTROLLER
-listeners=PLAINTEXT://127.0.0.1:${ports[$i]},CONTROLLER://127.0.0.1:${ports[$((3 + i))]}
-advertised.listeners=PLAINTEXT://127.0.0.1:${ports[$i]}
-log.dirs=$work/broker-$i
-metrics.port=-1
-num.partitions=6
-default.replication.factor=3
-offsets.topic.replication.factor=3
-auto.create.topics.enable=false
-PROPS
-  dotnet "$broker_dll" "$work/broker-$i.properties" > "$work/broker-$i.out" 2> "$work/broker-$i.err" &
-  pids+=($!)
-done
-for i in 0 1 2; do
-  deadline=$(( $(date +%s) + 60 ))
-  until grep -q "KafkaOperator broker ready" "$work/broker-$i.out" 2>/dev/null; do
-    [ "$(date +%s)" -gt "$deadline" ] && { echo "bench-rf3: broker $i not ready" >&2; tail -20 "$work/broker-$i.err" >&2; exit 1; }
-    sleep 0.05
+now_ns() { date +%s%N; }
+alive() {
+  local i code
+  for i in "${!cpid[@]}"; do
+    kill -0 "${cpid[$i]}" 2>/dev/null && continue
+    wait "${cwrap[$i]}" 2>/dev/null; code=$?
+    echo "bench-rf3: broker $i exited (status $code) during: $1" >&2; tail -30 "$(clog "$i" out)" "$(clog "$i" err)" >&2; exit 1
   done
-done
-topic=$(timeout 90 dotnet "$bench_dll" create-topic --bootstrap "$bs" --topic bench-rf3 --partitions 6 --rf 3 \
-        --config min.insync.replicas=2 --timeout-s 60)
-p0=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["p0_leader"])' "$topic")
+}
+
+export BENCH_LOGS=${LOGS:-out/bench-rf3-logs}
+source scripts/bench-cluster.sh
+[ -n "${PERF_S:-}" ] && cenv=DOTNET_PerfMapEnabled=1
+cluster_up rf3 > /dev/null
+pids=("${cpid[0]}" "${cpid[1]}" "${cpid[2]}")
+bs=$cbs
+create_topic rf3 bench-rf3 6 60 > /dev/null
+p0=$(jget "${J[rf3]}" p0_leader)
 
 out=""
 cpu_ms() { # user + system CPU of the three brokers so far, in ms
