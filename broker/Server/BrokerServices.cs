@@ -76,6 +76,12 @@ public sealed class BrokerServices : IDisposable
     }
 
     /// <summary>
+    /// Whether this broker takes the active controller's decisions (ElectLeaders, AlterPartition): it leads the
+    /// metadata quorum, or it stands in for a controller-only leader (<see cref="StandsInForController"/>).
+    /// </summary>
+    public bool ActsAsController() => Quorum.Leader.LeaderId == Config.NodeId || StandsInForController(Metadata.Image);
+
+    /// <summary>
     /// The controller id Metadata and DescribeCluster report: the active controller, or this broker when it stands in
     /// for a controller-only one (KRaft brokers report a live broker there too), so that clients send controller
     /// requests to a node they can reach.

@@ -24,7 +24,7 @@ public sealed class AlterPartitionHandler(BrokerServices services) : ApiHandler<
     protected override async ValueTask<AlterPartitionResponse?> HandleAsync(RequestContext context, AlterPartitionRequest request)
     {
         var quorum = services.Quorum;
-        if (quorum.Leader.LeaderId != services.Config.NodeId && !services.StandsInForController(services.Metadata.Image))
+        if (!services.ActsAsController())
             return new AlterPartitionResponse { ErrorCode = (short)ErrorCode.NotController };
         var plan = AlterPartitionValidator.Validate(quorum.Store.Image, request, context.Version);
         if (plan.Error != ErrorCode.None)

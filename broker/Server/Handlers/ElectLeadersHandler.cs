@@ -32,7 +32,7 @@ public sealed class ElectLeadersHandler(BrokerServices services) : ApiHandler<El
         if (type is not (ElectionType.Preferred or ElectionType.Unclean))
             return Refuse(request, context.Version, ErrorCode.InvalidRequest, $"Unknown election type {request.ElectionType}");
         var quorum = services.Quorum;
-        if (quorum is not null && quorum.Leader.LeaderId != services.Config.NodeId && !services.StandsInForController(services.Metadata.Image))
+        if (quorum is not null && !services.ActsAsController())
             return Refuse(request, context.Version, ErrorCode.NotController, $"Broker {services.Config.NodeId} is not the active controller");
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
