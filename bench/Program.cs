@@ -43,6 +43,7 @@ public static class Program
                 "loopback" => Probes.LoopbackProbe.Run(Int(options, "seconds", 3)),
                 "codecs" => Probes.CodecProbe.Run(Int(options, "seconds", 1)),
                 "balancer" => Probes.BalancerProbe.Run(Int(options, "partitions", 100_000), Int(options, "brokers", 50), Int(options, "racks", 3)),
+                "metadata-apply" => Probes.MetadataApplyProbe.Run(Int(options, "rounds", 21), options.GetValueOrDefault("shapes") ?? "1000x100,10x10000"),
                 "metrics" => Probes.MetricsProbe.Run(Int(options, "rounds", 10), Int(options, "ops", 1_000_000)),
                 "hotkeys" => Probes.HotKeyProbe.Run(Int(options, "rounds", 10), Int(options, "batches", 20_000)),
                 "create-topic" => Probes.TopicSetup.RunAsync(
@@ -107,6 +108,7 @@ public static class Program
                    KafkaOperator.Bench disk [--dir D] [--mib 2048] [--sync-mib 64]
                    KafkaOperator.Bench loopback [--seconds 3]
                    KafkaOperator.Bench hotkeys [--rounds 10] [--batches 20000]
+                   KafkaOperator.Bench metadata-apply [--rounds 21] [--shapes 1000x100,10x10000]
                    KafkaOperator.Bench balancer [--partitions 100000] [--brokers 50] [--racks 3]
                    KafkaOperator.Bench create-topic --bootstrap H:P --topic T [--partitions 6] [--rf 3] [--config k=v,k=v] [--timeout-s 120]
                    KafkaOperator.Bench failover --bootstrap H:P --topic T --pids 0=PID,1=PID,.. [--partition N] [--warmup-ms 1000] [--timeout-s 60]

@@ -31,25 +31,46 @@ public sealed class ConfigManager(BrokerConfig config, IMetadataStore store)
     private const string DefaultPrefix = "default:";
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Lock _applyLock = new();
+    private MetadataImage? _seen;
 
     /// <summary>Loads the persisted dynamic broker configs into the live config and follows later changes.</summary>
     public void LoadDynamic()
     {
         Apply(store.Image);
-        store.Changed += Apply;
+        store.Changed += OnChanged;
     }
 
-    /// <summary>Applies the image's dynamic broker configs where they differ from the live ones (most images change none).</summary>
+    /// <summary>
+    /// Most commits change no broker config: only those are compared with the live ones, and any image after one
+    /// this layer did not see (a full delta, a snapshot; or one published before <see cref="LoadDynamic"/> subscribed).
+    /// </summary>
+    private void OnChanged(MetadataImage image, MetadataDelta delta)
+    {
+        lock (_applyLock)
+        {
+            if (delta.BrokerConfigsChanged || !delta.AppliesTo(_seen))
+                ApplyLocked(image);
+            _seen = image;
+        }
+    }
+
     private void Apply(MetadataImage image)
     {
         lock (_applyLock)
         {
-            var (perBroker, defaults) = Split(image.BrokerConfigs);
-            if (!SameEntries(defaults, config.DynamicDefaultValues))
-                config.SetDynamic(perBroker: false, defaults);
-            if (!SameEntries(perBroker, config.DynamicBrokerValues))
-                config.SetDynamic(perBroker: true, perBroker);
+            ApplyLocked(image);
+            _seen = image;
         }
+    }
+
+    /// <summary>Applies the image's dynamic broker configs where they differ from the live ones.</summary>
+    private void ApplyLocked(MetadataImage image)
+    {
+        var (perBroker, defaults) = Split(image.BrokerConfigs);
+        if (!SameEntries(defaults, config.DynamicDefaultValues))
+            config.SetDynamic(perBroker: false, defaults);
+        if (!SameEntries(perBroker, config.DynamicBrokerValues))
+            config.SetDynamic(perBroker: true, perBroker);
     }
 
     private static bool SameEntries(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b) =>

@@ -20,8 +20,11 @@ public interface IMetadataStore
     /// </summary>
     bool IsComplete { get; }
 
-    /// <summary>Raised after a change has been made durable and published.</summary>
-    event Action<MetadataImage>? Changed;
+    /// <summary>
+    /// Raised after a change has been made durable and published, in commit order, with the new image and what
+    /// changed since the image published before it (<see cref="MetadataDelta"/>): subscribers apply only that.
+    /// </summary>
+    event Action<MetadataImage, MetadataDelta>? Changed;
 
     Task CreateTopicAsync(TopicMetadata topic, CancellationToken cancellationToken = default);
 

@@ -42,7 +42,8 @@ public sealed partial class ActiveController : IAsyncDisposable
         Wake();
     }
 
-    private void OnChanged(MetadataImage image) => Wake();
+    /// <summary>Any change may call for a decision; the pass itself reads the latest image, so the delta is not needed.</summary>
+    private void OnChanged(MetadataImage image, MetadataDelta delta) => Wake();
 
     private void Wake()
     {

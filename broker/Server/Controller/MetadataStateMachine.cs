@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using KafkaOperator.Protocol;
 using KafkaOperator.Server.Cluster;
 
@@ -20,10 +21,15 @@ public readonly record struct ApplyResult(ErrorCode Error, string? Message, long
 /// </summary>
 public sealed class MetadataStateMachine
 {
-    private readonly Dictionary<Guid, TopicMetadata> _topics;
-    private readonly Dictionary<int, BrokerInfo> _brokers;
-    private Dictionary<string, string> _brokerConfigs;
+    // Builders over the image's persistent maps: the machine writes only what the records change, and the next
+    // image shares the rest with this one (no copy of the cluster per commit).
+    private ImmutableDictionary<Guid, TopicMetadata>.Builder _topics;
+    private ImmutableDictionary<string, TopicMetadata>.Builder _byName;
+    private ImmutableDictionary<int, BrokerInfo>.Builder _brokers;
+    private IReadOnlyDictionary<string, string> _brokerConfigs;
     private long _nextProducerId;
+    private readonly MetadataImage _base;
+    private MetadataDelta _delta;
 
     // Topics whose partition array this machine copied since its last image: further changes to them write in place,
     // so a batch of thousands of partition changes (a fencing) copies each topic's array once, not once per change.
@@ -32,20 +38,24 @@ public sealed class MetadataStateMachine
     public MetadataStateMachine(MetadataImage image)
     {
         ArgumentNullException.ThrowIfNull(image);
-        _topics = new Dictionary<Guid, TopicMetadata>(image.TopicsById);
-        _brokers = new Dictionary<int, BrokerInfo>(image.Brokers);
-        _brokerConfigs = new Dictionary<string, string>(image.BrokerConfigs, StringComparer.Ordinal);
+        _base = image;
+        _topics = image.TopicsByIdMap.ToBuilder();
+        _byName = image.TopicsByNameMap.ToBuilder();
+        _brokers = image.BrokersMap.ToBuilder();
+        _brokerConfigs = image.BrokerConfigs;
         _nextProducerId = image.NextProducerId;
+        _delta = new MetadataDelta(image);
     }
+
+    /// <summary>What the records applied so far changed since the image this machine started from.</summary>
+    public MetadataDelta Delta => _delta;
 
     public MetadataImage ToImage(int controllerId)
     {
         _ownedPartitions.Clear(); // the image shares the arrays from here on
-        var byName = new Dictionary<string, TopicMetadata>(_topics.Count, StringComparer.Ordinal);
-        foreach (var t in _topics.Values)
-            byName[t.Name] = t;
-        return new MetadataImage(byName, new Dictionary<Guid, TopicMetadata>(_topics), new Dictionary<string, string>(_brokerConfigs, StringComparer.Ordinal),
-            _nextProducerId, new Dictionary<int, BrokerInfo>(_brokers), controllerId);
+        if (controllerId != _base.ControllerId)
+            _delta.ControllerChange();
+        return new MetadataImage(_byName.ToImmutable(), _topics.ToImmutable(), _brokerConfigs, _nextProducerId, _brokers.ToImmutable(), controllerId);
     }
 
     public ApplyResult Apply(MetadataRecord record, long offset) => record switch
@@ -55,9 +65,9 @@ public sealed class MetadataStateMachine
         FenceBrokerRecord r => SetFenced(r.BrokerId, r.Epoch, fenced: true, r.ShuttingDown),
         UnfenceBrokerRecord r => SetFenced(r.BrokerId, r.Epoch, fenced: false, shuttingDown: false),
         CreateTopicRecord r => CreateTopic(r),
-        DeleteTopicRecord r => _topics.Remove(r.TopicId) ? ApplyResult.Ok : UnknownTopic(r.TopicId),
+        DeleteTopicRecord r => DeleteTopic(r),
         AddPartitionsRecord r => AddPartitions(r),
-        TopicConfigsRecord r => EditTopic(r.TopicId, t => t with { Configs = new Dictionary<string, string>(r.Configs, StringComparer.Ordinal) }),
+        TopicConfigsRecord r => SetTopicConfigs(r),
         BrokerConfigsRecord r => SetBrokerConfigs(r),
         ProducerIdsRecord r => AllocateProducerIds(r),
         PartitionChangeRecord r => ChangePartition(r),
@@ -72,6 +82,7 @@ public sealed class MetadataStateMachine
         // epochs, so that what it lost in the crash cannot mix with what others appended since), it is fenced.
         var restarted = _brokers.ContainsKey(r.BrokerId);
         _brokers[r.BrokerId] = new BrokerInfo(r.BrokerId, offset, endpoints, r.Rack, Fenced: restarted);
+        _delta.BrokerChanged(r.BrokerId);
         return new ApplyResult(ErrorCode.None, null, offset);
     }
 
@@ -82,6 +93,7 @@ public sealed class MetadataStateMachine
         if (!fenced && broker.ShuttingDown)
             return ApplyResult.Fail(ErrorCode.InvalidRequest, $"broker {brokerId} is shutting down");
         _brokers[brokerId] = broker with { Fenced = fenced, ShuttingDown = broker.ShuttingDown || shuttingDown };
+        _delta.BrokerChanged(brokerId);
         return ApplyResult.Ok;
     }
 
@@ -107,8 +119,9 @@ public sealed class MetadataStateMachine
         if (_ownedPartitions.Add(r.TopicId))
         {
             parts = (PartitionMetadata[])parts.Clone();
-            _topics[r.TopicId] = topic with { Partitions = parts };
+            Put(topic with { Partitions = parts });
         }
+        _delta.PartitionChanged(r.TopicId, topic.Name, r.Partition);
         parts[r.Partition] = p with
         {
             Leader = leader,
@@ -122,28 +135,31 @@ public sealed class MetadataStateMachine
         return ApplyResult.Ok;
     }
 
-    /// <summary>All or nothing: a failing record undoes the ones before it (the state is copied first; batches are rare).</summary>
+    /// <summary>
+    /// All or nothing: a failing record undoes the ones before it. The persistent maps make the copy to go back to
+    /// cheap (their current roots); the delta so far is copied too (it holds only what this machine changed).
+    /// </summary>
     private ApplyResult ApplyBatch(BatchRecord r, long offset)
     {
-        var topics = new Dictionary<Guid, TopicMetadata>(_topics);
-        _ownedPartitions.Clear(); // the copy shares the arrays: the batch's changes copy them again
-        var brokers = new Dictionary<int, BrokerInfo>(_brokers);
+        var topics = _topics.ToImmutable();
+        var byName = _byName.ToImmutable();
+        var brokers = _brokers.ToImmutable();
+        _ownedPartitions.Clear(); // the saved maps share the arrays: the batch's changes copy them again
         var configs = _brokerConfigs;
         var next = _nextProducerId;
+        var delta = _delta.Clone();
         foreach (var record in r.Records)
         {
             var result = record is BatchRecord ? ApplyResult.Fail(ErrorCode.InvalidRequest, "nested batch") : Apply(record, offset);
             if (result.Error == ErrorCode.None)
                 continue;
-            _topics.Clear();
+            _topics = topics.ToBuilder();
+            _byName = byName.ToBuilder();
+            _brokers = brokers.ToBuilder();
             _ownedPartitions.Clear();
-            foreach (var (k, v) in topics)
-                _topics[k] = v;
-            _brokers.Clear();
-            foreach (var (k, v) in brokers)
-                _brokers[k] = v;
             _brokerConfigs = configs;
             _nextProducerId = next;
+            _delta = delta;
             return result;
         }
         return ApplyResult.Ok;
@@ -151,17 +167,15 @@ public sealed class MetadataStateMachine
 
     private ApplyResult CreateTopic(CreateTopicRecord r)
     {
-        foreach (var t in _topics.Values)
-        {
-            if (t.Name == r.Name)
-                return ApplyResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{r.Name}' already exists.");
-        }
+        if (_byName.ContainsKey(r.Name))
+            return ApplyResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{r.Name}' already exists.");
         if (_topics.ContainsKey(r.TopicId))
             return ApplyResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic id {r.TopicId} already exists.");
         var parts = new PartitionMetadata[r.Replicas.Count];
         for (var i = 0; i < parts.Length; i++)
             parts[i] = NewPartition(i, r.Replicas[i]);
-        _topics[r.TopicId] = new TopicMetadata(r.Name, r.TopicId, parts, new Dictionary<string, string>(r.Configs, StringComparer.Ordinal));
+        Put(new TopicMetadata(r.Name, r.TopicId, parts, new Dictionary<string, string>(r.Configs, StringComparer.Ordinal)));
+        _delta.TopicCreated(r.TopicId, r.Name, parts.Length);
         return ApplyResult.Ok;
     }
 
@@ -172,7 +186,9 @@ public sealed class MetadataStateMachine
         var parts = new List<PartitionMetadata>(topic.Partitions);
         foreach (var replicas in r.Replicas)
             parts.Add(NewPartition(parts.Count, replicas));
-        _topics[r.TopicId] = topic with { Partitions = [.. parts] };
+        _ownedPartitions.Add(r.TopicId); // a new array no image holds yet: later changes may write in place
+        Put(topic with { Partitions = [.. parts] });
+        _delta.PartitionsAdded(r.TopicId, topic.Name, topic.Partitions.Length, parts.Count);
         return ApplyResult.Ok;
     }
 
@@ -185,17 +201,37 @@ public sealed class MetadataStateMachine
             : new PartitionMetadata(index, live[0], 0, replicas, live);
     }
 
-    private ApplyResult EditTopic(Guid id, Func<TopicMetadata, TopicMetadata> edit)
+    private ApplyResult DeleteTopic(DeleteTopicRecord r)
     {
-        if (!_topics.TryGetValue(id, out var topic))
-            return UnknownTopic(id);
-        _topics[id] = edit(topic);
+        if (!_topics.TryGetValue(r.TopicId, out var topic))
+            return UnknownTopic(r.TopicId);
+        _topics.Remove(r.TopicId);
+        _byName.Remove(topic.Name);
+        _ownedPartitions.Remove(r.TopicId);
+        _delta.TopicDeleted(r.TopicId, topic.Name);
         return ApplyResult.Ok;
+    }
+
+    private ApplyResult SetTopicConfigs(TopicConfigsRecord r)
+    {
+        if (!_topics.TryGetValue(r.TopicId, out var topic))
+            return UnknownTopic(r.TopicId);
+        Put(topic with { Configs = new Dictionary<string, string>(r.Configs, StringComparer.Ordinal) });
+        _delta.TopicConfigsChanged(r.TopicId, topic.Name);
+        return ApplyResult.Ok;
+    }
+
+    /// <summary>A topic is in both maps, by id and by name, always the same record.</summary>
+    private void Put(TopicMetadata topic)
+    {
+        _topics[topic.TopicId] = topic;
+        _byName[topic.Name] = topic;
     }
 
     private ApplyResult SetBrokerConfigs(BrokerConfigsRecord r)
     {
         _brokerConfigs = new Dictionary<string, string>(r.Configs, StringComparer.Ordinal);
+        _delta.BrokerConfigsChange();
         return ApplyResult.Ok;
     }
 
@@ -203,6 +239,7 @@ public sealed class MetadataStateMachine
     {
         var start = _nextProducerId;
         _nextProducerId += r.Count;
+        _delta.ProducerIdsChange();
         return new ApplyResult(ErrorCode.None, null, start);
     }
 

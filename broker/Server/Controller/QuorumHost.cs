@@ -214,7 +214,8 @@ public sealed partial class QuorumHost : IAsyncDisposable
             image.Brokers.TryGetValue(_config.NodeId, out var self) && self.Epoch == epoch && !self.Fenced
             && !image.TopicsById.Values.Any(t => t.Partitions.Any(p => p.Leader < 0 && Array.IndexOf(p.Isr, _config.NodeId) >= 0));
         var usable = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnChanged(MetadataImage image)
+        // Only while this broker starts (it is not serving yet), so a walk of the image per commit is fine here.
+        void OnChanged(MetadataImage image, MetadataDelta delta)
         {
             if (Usable(image))
                 usable.TrySetResult();
@@ -320,7 +321,8 @@ public sealed partial class QuorumHost : IAsyncDisposable
     private async Task WaitLeadingNothingAsync(CancellationToken cancellationToken)
     {
         var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void OnChanged(MetadataImage image)
+        // Only during a controlled shutdown, so a walk of the image per commit is fine here.
+        void OnChanged(MetadataImage image, MetadataDelta delta)
         {
             if (!image.LeadsAny(_config.NodeId))
                 changed.TrySetResult();

@@ -49,7 +49,7 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
     /// <summary>Set once this node has published everything the quorum had committed when it started (<see cref="MarkCaughtUp"/>).</summary>
     public bool IsComplete => Volatile.Read(ref _caughtUp);
 
-    public event Action<MetadataImage>? Changed;
+    public event Action<MetadataImage, MetadataDelta>? Changed;
 
     private IMetadataQuorum Quorum => _quorum ?? throw new InvalidOperationException("the metadata quorum is not attached");
 
@@ -108,6 +108,7 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
     {
         var results = new List<(long, ApplyResult)>(entries.Count);
         MetadataImage image;
+        MetadataDelta delta;
         lock (_lock)
         {
             if (_broken)
@@ -129,24 +130,32 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
                 results.Add((entry.Offset, machine.Apply(record, entry.Offset)));
             }
             image = machine.ToImage(_controllerId);
+            delta = machine.Delta;
             _applied = image;
         }
-        _publications.Writer.TryWrite(new Publication(image, results));
+        _publications.Writer.TryWrite(new Publication(image, delta, results));
     }
 
+    /// <summary>A new controller changes only the image's controller id: everything else is shared, and the delta says just that.</summary>
     void IRaftListener.OnLeaderChange(LeaderAndEpoch leader)
     {
         MetadataImage image;
+        MetadataDelta delta;
         lock (_lock)
         {
             _controllerId = leader.LeaderId;
-            image = new MetadataStateMachine(_applied).ToImage(_controllerId);
+            var machine = new MetadataStateMachine(_applied);
+            image = machine.ToImage(_controllerId);
+            delta = machine.Delta;
             _applied = image;
         }
-        _publications.Writer.TryWrite(new Publication(image, []));
+        _publications.Writer.TryWrite(new Publication(image, delta, []));
     }
 
-    /// <summary>The image is the snapshot's now (at start, or fetched from the leader); records after it follow.</summary>
+    /// <summary>
+    /// The image is the snapshot's now (at start, or fetched from the leader); records after it follow. Its delta is
+    /// full: what the snapshot replaced is not known record by record, so subscribers walk the whole image once.
+    /// </summary>
     void IRaftSnapshotListener.OnSnapshotLoaded(SnapshotId id, byte[] data)
     {
         MetadataImage image;
@@ -156,7 +165,7 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
             _applied = image;
         }
         Log.Info($"metadata: loaded snapshot {id} ({data.Length} bytes, {image.TopicsById.Count} topics)");
-        _publications.Writer.TryWrite(new Publication(image, [], id.EndOffset - 1));
+        _publications.Writer.TryWrite(new Publication(image, MetadataDelta.Full(), [], id.EndOffset - 1));
     }
 
     /// <summary>The applied image is immutable, so serializing it later, on another thread, sees exactly this state.</summary>
@@ -191,7 +200,7 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
             _published = publication.Image;
             try
             {
-                Changed?.Invoke(publication.Image);
+                Changed?.Invoke(publication.Image, publication.Delta);
             }
             catch (Exception ex)
             {
@@ -238,5 +247,5 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
         }
     }
 
-    private sealed record Publication(MetadataImage Image, List<(long Offset, ApplyResult Result)> Results, long UpTo = -1);
+    private sealed record Publication(MetadataImage Image, MetadataDelta Delta, List<(long Offset, ApplyResult Result)> Results, long UpTo = -1);
 }

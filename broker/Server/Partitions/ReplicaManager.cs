@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using KafkaOperator.Protocol;
 using KafkaOperator.Server.Cluster;
@@ -8,8 +9,9 @@ namespace KafkaOperator.Server.Partitions;
 
 /// <summary>
 /// The partitions this node hosts, kept in step with the metadata image: a new topic or partition opens its log,
-/// a deleted topic removes its logs, a config change reaches the live logs. Lookups read an immutable snapshot (no
-/// locks on the produce/fetch path). In a multi-broker cluster a node opens the logs of the partitions it holds a
+/// a deleted topic removes its logs, a config change reaches the live logs, each commit by its
+/// <see cref="MetadataDelta"/>. Lookups read per-topic arrays that are never changed once published (no locks on
+/// the produce/fetch path). In a multi-broker cluster a node opens the logs of the partitions it holds a
 /// replica of, one <see cref="Partition"/> each for the life of the process, whose role follows the committed metadata;
 /// clients are served (<see cref="Get(string, int)"/>) only where it leads. Storage's <see cref="LogManager"/> owns loading, recovery, retention, the
 /// flusher, checkpoints and the clean-shutdown marker.
@@ -25,8 +27,19 @@ public sealed class ReplicaManager : IDisposable
     private readonly Metrics.HotKeys.HotKeyOptions _hotKeys;
     private readonly Lock _reconcileLock = new();
     private LogManager? _logs;
-    private volatile Snapshot _snapshot = Snapshot.Empty;
     private bool _disposed;
+
+    // The hosted partitions by topic name and id, read without locks by every produce and fetch; written under
+    // _reconcileLock one topic at a time: a changed topic gets a new array (copy on write), so a reader holding the
+    // old one never sees it change, and the other topics' entries are untouched.
+    private readonly ConcurrentDictionary<string, Partition?[]> _byName = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<Guid, Partition?[]> _byId = new();
+
+    // Under _reconcileLock: the topic names (a deleted topic's logs go by its name), the image last applied and
+    // this broker's epoch and registration then (its leaderships depend on them, see LocalView).
+    private readonly Dictionary<Guid, string> _names = [];
+    private MetadataImage? _applied;
+    private (long Epoch, BrokerInfo? Info) _self = (-2, null);
 
     public ReplicaManager(BrokerConfig config, IMetadataStore store)
     {
@@ -54,7 +67,7 @@ public sealed class ReplicaManager : IDisposable
             Log.Warn($"ignoring {ignored.Directory} in a log dir: not a partition ({ignored.Reason}); it is neither loaded nor deleted");
         DeleteOrphans(image);
         Reconcile(image);
-        _store.Changed += Reconcile;
+        _store.Changed += OnChanged;
         _config.Changed += RefreshConfigs;
     }
 
@@ -91,20 +104,20 @@ public sealed class ReplicaManager : IDisposable
     /// <summary>The partition if this node holds a replica of it, leader or follower.</summary>
     public Partition? GetHosted(string topic, int partition)
     {
-        if (!_snapshot.ByName.TryGetValue(topic, out var parts) || (uint)partition >= (uint)parts.Length)
+        if (!_byName.TryGetValue(topic, out var parts) || (uint)partition >= (uint)parts.Length)
             return null;
         return parts[partition];
     }
 
     public Partition? GetHosted(Guid topicId, int partition)
     {
-        if (!_snapshot.ById.TryGetValue(topicId, out var parts) || (uint)partition >= (uint)parts.Length)
+        if (!_byId.TryGetValue(topicId, out var parts) || (uint)partition >= (uint)parts.Length)
             return null;
         return parts[partition];
     }
 
     /// <summary>Every partition this node holds a replica of.</summary>
-    public IEnumerable<Partition> Hosted => _snapshot.ByName.Values.SelectMany(parts => parts).OfType<Partition>();
+    public IEnumerable<Partition> Hosted => _byName.SelectMany(kv => kv.Value).OfType<Partition>();
 
     /// <summary>Whether the partition's log is on disk but failed to load (its requests answer KAFKA_STORAGE_ERROR).</summary>
     public bool IsOffline(string topic, int partition) => _logs?.IsOffline(topic, partition) == true;
@@ -121,7 +134,7 @@ public sealed class ReplicaManager : IDisposable
             : ErrorCode.UnknownTopicOrPartition;
     }
 
-    private bool HoldsReplica(MetadataImage image, PartitionMetadata partition) =>
+    private bool HoldsReplica(PartitionMetadata partition) =>
         Array.IndexOf(partition.Replicas, _config.NodeId) >= 0;
 
     /// <summary>The error for a partition <see cref="Get(Guid, int)"/> did not find: offline or unknown.</summary>
@@ -147,9 +160,9 @@ public sealed class ReplicaManager : IDisposable
                 return;
             _disposed = true;
         }
-        _store.Changed -= Reconcile;
+        _store.Changed -= OnChanged;
         _config.Changed -= RefreshConfigs;
-        foreach (var parts in _snapshot.ByName.Values)
+        foreach (var (_, parts) in _byName)
         {
             foreach (var p in parts)
                 p?.Signal.Notify();
@@ -157,94 +170,158 @@ public sealed class ReplicaManager : IDisposable
         _logs?.Dispose();
     }
 
+    /// <summary>
+    /// Applies what a commit changed: the topics deleted, then (a name may be reused in the same delta) the
+    /// partitions created, added or changed, and every hosted partition of a topic whose configs changed. A change to
+    /// 3 of 100,000 partitions costs 3. The whole image is walked instead when the delta does not follow the image
+    /// applied here (a snapshot was loaded; an image published before this subscribed) or this broker's own
+    /// registration or epoch changed: every leadership it holds may start or stop then (<see cref="LocalView"/>).
+    /// </summary>
+    private void OnChanged(MetadataImage image, MetadataDelta delta)
+    {
+        lock (_reconcileLock)
+        {
+            if (_disposed || _logs is null)
+                return;
+            var self = Self(image);
+            if (ReferenceEquals(image, _applied) && self == _self)
+                return; // applied already (Refresh ran between the publish and this call)
+            if (!delta.AppliesTo(_applied) || self != _self)
+            {
+                ApplyAll(image, self);
+                return;
+            }
+            foreach (var topic in delta.Topics.Values)
+            {
+                if (topic.Deleted)
+                    RemoveTopic(topic.TopicId);
+            }
+            foreach (var change in delta.Topics.Values)
+            {
+                if (image.Topic(change.TopicId) is not { } topic)
+                    continue;
+                if (change.Created || change.ConfigsChanged || !_byId.ContainsKey(topic.TopicId))
+                    ApplyTopic(image, topic, null);
+                else
+                    ApplyTopic(image, topic, change.ChangedPartitions);
+            }
+            _applied = image;
+        }
+    }
+
+    /// <summary>Walks the whole image: at start, after a snapshot, and when this broker's registration changed.</summary>
     private void Reconcile(MetadataImage image)
     {
         lock (_reconcileLock)
         {
             if (_disposed || _logs is null)
                 return;
-            var old = _snapshot;
-            foreach (var (id, parts) in old.ById)
+            ApplyAll(image, Self(image));
+        }
+    }
+
+    private (long Epoch, BrokerInfo? Info) Self(MetadataImage image) =>
+        (BrokerEpoch?.Invoke() ?? -1, image.Brokers.GetValueOrDefault(_config.NodeId));
+
+    private void ApplyAll(MetadataImage image, (long Epoch, BrokerInfo? Info) self)
+    {
+        foreach (var id in _names.Keys.Where(id => !image.TopicsById.ContainsKey(id)).ToList())
+            RemoveTopic(id);
+        foreach (var topic in image.TopicsById.Values)
+            ApplyTopic(image, topic, null);
+        _applied = image;
+        _self = self;
+    }
+
+    private void RemoveTopic(Guid id)
+    {
+        if (!_names.Remove(id, out var name))
+            return;
+        // By this manager's own name entry: a topic whose partitions are all offline has no Partition to name it.
+        _byId.TryRemove(id, out var parts);
+        _byName.TryRemove(name, out _);
+        foreach (var p in parts ?? [])
+            p?.Signal.Notify();
+        try
+        {
+            _logs!.DeleteTopic(name);
+        }
+        catch (Exception ex)
+        {
+            Log.Error($"deleting the logs of {name} failed", ex);
+        }
+    }
+
+    /// <summary>
+    /// Makes the hosted replicas of <paramref name="partitions"/> (null: all) of a topic what the image says. The
+    /// topic's array is copied only when a partition opens, stops or is added, so readers never see it change.
+    /// </summary>
+    private void ApplyTopic(MetadataImage image, TopicMetadata topic, IEnumerable<int>? partitions)
+    {
+        var existing = _byId.GetValueOrDefault(topic.TopicId);
+        var parts = existing;
+        if (parts is null || parts.Length < topic.Partitions.Length)
+        {
+            parts = new Partition?[topic.Partitions.Length];
+            existing?.CopyTo(parts, 0);
+        }
+        var copied = !ReferenceEquals(parts, existing);
+        TopicConfig? config = null;
+        var configChanged = false;
+        foreach (var i in partitions ?? Enumerable.Range(0, topic.Partitions.Length))
+        {
+            if ((uint)i >= (uint)topic.Partitions.Length)
+                continue;
+            var meta = topic.Partitions[i];
+            var current = parts[i];
+            if (!HoldsReplica(meta))
             {
-                if (image.TopicsById.ContainsKey(id))
-                    continue;
-                // By the snapshot's own name entry: a topic whose partitions are all offline has no Partition.
-                var name = old.ByName.FirstOrDefault(kv => ReferenceEquals(kv.Value, parts)).Key;
-                foreach (var p in parts)
-                    p?.Signal.Notify();
-                if (name is null)
-                    continue;
-                try
+                // No replica here (any more): a reassignment moved it away, so it stops and its log goes
+                // (Kafka's StopReplica with deletion), once this view of the metadata is known complete.
+                if (current is not null)
                 {
-                    _logs.DeleteTopic(name);
+                    Fetchers?.Remove(current);
+                    current.StopReplica();
+                    if (!copied)
+                    {
+                        parts = (Partition?[])parts.Clone();
+                        copied = true;
+                    }
+                    parts[i] = null;
                 }
-                catch (Exception ex)
+                if (_store.IsComplete)
+                    DeleteRemovedReplica(topic.Name, i);
+                continue;
+            }
+            if (current is not null)
+            {
+                if (!SameOverrides(current.Config.Overrides, topic.Configs))
                 {
-                    Log.Error($"deleting the logs of {name} failed", ex);
+                    current.SetConfig(config ??= TopicConfig.Create(_config, topic.Configs));
+                    configChanged = true;
                 }
             }
-            var byName = new Dictionary<string, Partition?[]>(image.TopicsByName.Count, StringComparer.Ordinal);
-            var byId = new Dictionary<Guid, Partition?[]>(image.TopicsByName.Count);
-            var applied = new Dictionary<Guid, TopicMetadata>(image.TopicsByName.Count);
-            // An image shares the partition records that did not change (MetadataStateMachine): with this broker's own
-            // registration unchanged too, such a partition has nothing to apply, so a change to a few of 10,000
-            // partitions costs a few, not 10,000.
-            var self = (BrokerEpoch?.Invoke() ?? -1, image.Brokers.GetValueOrDefault(_config.NodeId));
-            var sameSelf = self == old.Self;
-            foreach (var topic in image.TopicsByName.Values)
+            else
             {
-                old.ById.TryGetValue(topic.TopicId, out var existing);
-                old.Applied.TryGetValue(topic.TopicId, out var before);
-                var config = TopicConfig.Create(_config, topic.Configs);
-                var parts = new Partition?[topic.Partitions.Length];
-                var configChanged = false;
-                var unchanged = sameSelf && before is not null && ReferenceEquals(before.Configs, topic.Configs);
-                for (var i = 0; i < parts.Length; i++)
+                current = Open(topic, meta, config ??= TopicConfig.Create(_config, topic.Configs));
+                if (current is null)
+                    continue;
+                if (!copied)
                 {
-                    var meta = topic.Partitions[i];
-                    var current = existing is not null && i < existing.Length ? existing[i] : null;
-                    if (unchanged && current is not null && i < before!.Partitions.Length && ReferenceEquals(before.Partitions[i], meta))
-                    {
-                        parts[i] = current;
-                        continue;
-                    }
-                    if (!HoldsReplica(image, meta))
-                    {
-                        // No replica here (any more): a reassignment moved it away, so it stops and its log goes
-                        // (Kafka's StopReplica with deletion), once this view of the metadata is known complete.
-                        if (current is not null)
-                        {
-                            Fetchers?.Remove(current);
-                            current.StopReplica();
-                        }
-                        if (_store.IsComplete)
-                            DeleteRemovedReplica(topic.Name, i);
-                        continue;
-                    }
-                    if (current is not null)
-                    {
-                        if (!SameOverrides(current.Config.Overrides, topic.Configs))
-                        {
-                            current.SetConfig(config);
-                            configChanged = true;
-                        }
-                    }
-                    else
-                    {
-                        current = Open(topic, meta, config);
-                        if (current is null)
-                            continue;
-                    }
-                    parts[i] = current;
-                    ApplyRole(current, image, meta);
+                    parts = (Partition?[])parts.Clone();
+                    copied = true;
                 }
-                if (configChanged)
-                    _logs.UpdateTopicConfig(topic.Name, ToLogConfig(config));
-                byName[topic.Name] = parts;
-                byId[topic.TopicId] = parts;
-                applied[topic.TopicId] = topic;
+                parts[i] = current;
             }
-            _snapshot = new Snapshot(byName, byId, applied, self);
+            ApplyRole(current, image, meta);
+        }
+        if (configChanged)
+            _logs!.UpdateTopicConfig(topic.Name, ToLogConfig(config!));
+        if (copied)
+        {
+            _byId[topic.TopicId] = parts;
+            _byName[topic.Name] = parts;
+            _names[topic.TopicId] = topic.Name;
         }
     }
 
@@ -346,7 +423,7 @@ public sealed class ReplicaManager : IDisposable
             if (_disposed || _logs is null)
                 return;
             _logs.UpdateDefaultConfig(ToLogConfig(TopicConfig.Create(_config, null)));
-            foreach (var parts in _snapshot.ByName.Values)
+            foreach (var (_, parts) in _byName)
             {
                 TopicConfig? refreshed = null;
                 foreach (var p in parts)
@@ -372,21 +449,5 @@ public sealed class ReplicaManager : IDisposable
                 return false;
         }
         return true;
-    }
-
-    private sealed class Snapshot(Dictionary<string, Partition?[]> byName, Dictionary<Guid, Partition?[]> byId,
-        Dictionary<Guid, TopicMetadata> applied, (long Epoch, BrokerInfo? Info) self)
-    {
-        public static readonly Snapshot Empty = new(new(StringComparer.Ordinal), [], [], (-2, null));
-
-        public Dictionary<string, Partition?[]> ByName { get; } = byName;
-
-        public Dictionary<Guid, Partition?[]> ById { get; } = byId;
-
-        /// <summary>The topics as last applied, to find the partitions an image did not change.</summary>
-        public Dictionary<Guid, TopicMetadata> Applied { get; } = applied;
-
-        /// <summary>This broker's epoch and registration as last applied (leaderships depend on them).</summary>
-        public (long Epoch, BrokerInfo? Info) Self { get; } = self;
     }
 }

@@ -28,7 +28,7 @@ public sealed class QuorumMetadataStoreTests
         await using var _store = store;
         await RegisterAsync(store, 0, 1, 2);
         var seen = new List<MetadataImage>();
-        store.Changed += seen.Add;
+        store.Changed += (image, _) => seen.Add(image);
 
         await store.CreateTopicAsync(Topic("orders", [0], [1], [2]));
 
@@ -158,7 +158,7 @@ public sealed class QuorumMetadataStoreTests
 
         await using var replica = new QuorumMetadataStore("test-cluster", 1);
         var published = new TaskCompletionSource<MetadataImage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        replica.Changed += image =>
+        replica.Changed += (image, _) =>
         {
             if (image.NextProducerId == 10)
                 published.TrySetResult(image);
@@ -167,6 +167,35 @@ public sealed class QuorumMetadataStoreTests
         var image = await published.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(Describe(store.Image), Describe(image));
+    }
+
+    [Fact]
+    public async Task Subscribers_get_each_commit_as_a_delta_of_exactly_the_partitions_it_changed()
+    {
+        var (store, _) = ScriptedQuorum.Create();
+        await using var _store = store;
+        await RegisterAsync(store, 0, 1, 2);
+        var t = Topic("orders", [0, 1], [1, 2], [2, 0]);
+        await store.CreateTopicAsync(t);
+        var seen = new List<(MetadataImage Image, MetadataDelta Delta)>();
+        store.Changed += (image, delta) =>
+        {
+            lock (seen)
+                seen.Add((image, delta));
+        };
+        var before = store.Image;
+        var p = before.Topic(t.TopicId)!.Partitions[2];
+
+        Assert.Equal(ErrorCode.None, (await store.ProposeAsync(new PartitionChangeRecord(t.TopicId, 2, p.PartitionEpoch, null, [p.Leader]))).Error);
+
+        var (image, delta) = Assert.Single(seen);
+        Assert.Same(store.Image, image);
+        Assert.True(delta.AppliesTo(before));
+        var changed = Assert.Single(delta.Topics).Value;
+        Assert.Equal(t.TopicId, changed.TopicId);
+        Assert.Equal([2], changed.ChangedPartitions);
+        Assert.Empty(delta.Brokers);
+        Assert.Same(before.Topic(t.TopicId)!.Partitions[0], image.Topic(t.TopicId)!.Partitions[0]);
     }
 
     [Fact]
@@ -185,7 +214,7 @@ public sealed class QuorumMetadataStoreTests
         var (store, _) = ScriptedQuorum.Create();
         await using var _store = store;
         var changed = new TaskCompletionSource<MetadataImage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        store.Changed += image =>
+        store.Changed += (image, _) =>
         {
             if (image.ControllerId == 2)
                 changed.TrySetResult(image);

@@ -136,7 +136,7 @@ public sealed class PartitionStateTests
 
         public bool IsComplete => true;
 
-        public event Action<MetadataImage>? Changed
+        public event Action<MetadataImage, MetadataDelta>? Changed
         {
             add { }
             remove { }

@@ -23,6 +23,7 @@ public sealed class GroupCoordinatorHost : IDisposable
     private readonly SemaphoreSlim _ensure = new(1, 1);
     private CancellationTokenRegistration _stopping;
     private GroupCoordinator? _coordinator;
+    private Cluster.MetadataImage? _seen;
 
     public GroupCoordinatorHost(BrokerServices services) => _services = services;
 
@@ -60,17 +61,41 @@ public sealed class GroupCoordinatorHost : IDisposable
         _services.Metadata.Changed += OnMetadataChanged;
     }
 
-    /// <summary>Follows leadership of __consumer_offsets: loads partitions this node now leads, unloads the others.</summary>
-    private void OnMetadataChanged(Cluster.MetadataImage image)
+    /// <summary>
+    /// Follows leadership of __consumer_offsets: loads partitions this node now leads, unloads the others. Only the
+    /// partitions the delta changed, unless this broker's own registration changed (its leaderships start or stop
+    /// all at once) or the delta does not follow the last image seen here (a snapshot; the first delta).
+    /// </summary>
+    private void OnMetadataChanged(Cluster.MetadataImage image, Cluster.MetadataDelta delta)
     {
-        if (_coordinator is not { } coordinator || _services.Stopping.IsCancellationRequested || image.Topic(OffsetsPartitioner.OffsetsTopic) is null)
+        var seen = _seen;
+        _seen = image; // the store publishes from one task, in order: no lock needed
+        if (_coordinator is not { } coordinator || _services.Stopping.IsCancellationRequested || image.Topic(OffsetsPartitioner.OffsetsTopic) is not { } offsets)
             return;
-        for (var p = 0; p < coordinator.OffsetsPartitionCount; p++)
+        if (!delta.AppliesTo(seen) || delta.Brokers.Contains(_services.Config.NodeId))
         {
-            if (coordinator.IsLoaded(p) && Resolve(p) is null)
-                coordinator.UnloadPartition(p);
+            for (var p = 0; p < coordinator.OffsetsPartitionCount; p++)
+                Follow(coordinator, p);
+            return;
         }
-        LoadHosted(coordinator);
+        if (!delta.Topics.TryGetValue(offsets.TopicId, out var changed))
+            return;
+        foreach (var p in changed.ChangedPartitions)
+        {
+            if (p < coordinator.OffsetsPartitionCount)
+                Follow(coordinator, p);
+        }
+    }
+
+    private void Follow(GroupCoordinator coordinator, int partition)
+    {
+        if (coordinator.IsLoaded(partition))
+        {
+            if (Resolve(partition) is null)
+                coordinator.UnloadPartition(partition);
+            return;
+        }
+        Load(coordinator, partition);
     }
 
     /// <summary>
@@ -169,16 +194,22 @@ public sealed class GroupCoordinatorHost : IDisposable
     {
         for (var p = 0; p < coordinator.OffsetsPartitionCount; p++)
         {
-            if (coordinator.IsLoaded(p) || Resolve(p) is null)
-                continue;
-            try
-            {
-                coordinator.LoadPartition(p);
-            }
-            catch (Exception ex)
-            {
-                Log.Error($"loading {OffsetsPartitioner.OffsetsTopic}-{p.ToString(CultureInfo.InvariantCulture)} failed; its groups are not served", ex);
-            }
+            if (!coordinator.IsLoaded(p))
+                Load(coordinator, p);
+        }
+    }
+
+    private void Load(GroupCoordinator coordinator, int partition)
+    {
+        if (Resolve(partition) is null)
+            return;
+        try
+        {
+            coordinator.LoadPartition(partition);
+        }
+        catch (Exception ex)
+        {
+            Log.Error($"loading {OffsetsPartitioner.OffsetsTopic}-{partition.ToString(CultureInfo.InvariantCulture)} failed; its groups are not served", ex);
         }
     }
 
