@@ -67,6 +67,13 @@ internal sealed partial class RaftClient
 
     private void OnVoteResponse(NomineeState nominee, int source, VoteResponse? response, long nowMs)
     {
+        // A voter without pre-vote (Vote below v2) cannot be asked one: as Kafka's KafkaRaftClient does, the
+        // prospective stands as a candidate at once.
+        if (nominee.PreVote && response?.ErrorCode == RaftErrors.UnsupportedVersion)
+        {
+            BecomeCandidate(nowMs);
+            return;
+        }
         if (response is null || (response.ErrorCode != RaftErrors.None && response.ErrorCode != RaftErrors.FencedLeaderEpoch))
         {
             nominee.Lost(source, nowMs + RetryBackoffMs);

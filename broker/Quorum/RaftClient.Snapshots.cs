@@ -1,6 +1,5 @@
 using KafkaOperator.Quorum.Roles;
 using KafkaOperator.Quorum.Snapshots;
-using KafkaOperator.Quorum.Voters;
 
 namespace KafkaOperator.Quorum;
 
@@ -80,7 +79,7 @@ internal sealed partial class RaftClient
     /// <summary>The state is now the snapshot's: delivery continues at its end, which is committed.</summary>
     private void Install(SnapshotId id, byte[] data, long nowMs)
     {
-        var (voters, state) = SnapshotVoters.Unwrap(data);
+        var (voters, state) = SnapshotRecords.Decode(data, id.FileName);
         _voters.TruncateTo(_log.EndOffset);
         _voters.ReplacePrefix(id.EndOffset, voters);
         OnVotersChanged(nowMs);
@@ -101,7 +100,9 @@ internal sealed partial class RaftClient
         if (_bytesSinceSnapshot < _policy.MaxBytesBetweenSnapshots && (_policy.MaxIntervalMs <= 0 || nowMs - _lastSnapshotMs < _policy.MaxIntervalMs))
             return;
         var id = new SnapshotId(_delivered, _log.EpochAt(_delivered - 1));
-        var capture = SnapshotVoters.Wrap(_voters.Before(_delivered), listener.CaptureSnapshot());
+        var voters = _voters.Before(_delivered);
+        var state = listener.CaptureSnapshot();
+        byte[] capture() => SnapshotRecords.Encode(id, voters, state());
         var counted = _bytesSinceSnapshot;
         var store = _snapshots!;
         _snapshotting = true;
@@ -243,6 +244,17 @@ internal sealed partial class RaftClient
         var data = fetch.Buffer.ToArray();
         if (fetch.Id.EndOffset > _delivered)
         {
+            try
+            {
+                SnapshotRecords.Decode(data, $"{fetch.Id.FileName} fetched from node {follower.LeaderId}");
+            }
+            catch (InvalidDataException ex)
+            {
+                // Never stored: fetch again, the leader names its latest snapshot anew.
+                _snapshotLog($"{ex.Message}; refused, fetching again");
+                follower.NextFetchAtMs = nowMs + RetryBackoffMs;
+                return;
+            }
             // Durable before the log below it goes: a crash now restarts from this snapshot.
             _snapshots!.Write(fetch.Id, data);
             _log.TruncatePrefix(fetch.Id.EndOffset, fetch.Id.Epoch);

@@ -1,3 +1,4 @@
+using KafkaOperator.Quorum.Control;
 using KafkaOperator.Quorum.Roles;
 using KafkaOperator.Quorum.Voters;
 
@@ -345,9 +346,14 @@ internal sealed partial class RaftClient
         var start = _log.EndOffset;
         // The control entry: committing it commits every earlier epoch's entries (Raft's current-term rule). While
         // the voter set is only the config's, it writes that set into the log (kraft.version 1), so voter changes
-        // have a logged set to start from and every member learns the voters' addresses from the log.
+        // have a logged set to start from and every member learns the voters' addresses from the log; otherwise it
+        // is Kafka's LeaderChangeMessage.
+        var granted = _state is NomineeState nominee ? nominee.Granted : [LocalId];
         var leader = new LeaderState(epoch, LocalId, VoterIds, start, nowMs);
-        Append([new RaftEntry(start, epoch, _voters.KRaftVersion == 0 ? (_voters.Latest with { KRaftVersion = 1 }).Encode() : [])], nowMs);
+        var control = _voters.KRaftVersion == 0
+            ? (_voters.Latest with { KRaftVersion = 1 }).Encode()
+            : ControlEntry.Create(ControlRecordType.LeaderChange, ControlMessages.EncodeLeaderChange(new LeaderChangeMessage(LocalId, VoterIds, granted)));
+        Append([new RaftEntry(start, epoch, control)], nowMs);
         SetState(leader);
         foreach (var id in leader.BeginToSend(nowMs))
         {

@@ -154,6 +154,13 @@ public sealed class KafkaCluster : IAsyncDisposable
         return await GetConnectionAsync(node.Host, node.Port, nodeId, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// A connection to node <paramref name="nodeId"/> at an address learnt outside Metadata (a controller-only node's
+    /// CONTROLLER listener, which DescribeQuorum names); pooled and closed with the others.
+    /// </summary>
+    public Task<KafkaConnection> GetNodeConnectionAsync(int nodeId, string host, int port, CancellationToken cancellationToken = default) =>
+        GetConnectionAsync(host, port, nodeId, cancellationToken);
+
     /// <summary>A connection to any broker: an open one if there is one, else the known brokers, else the bootstrap list.</summary>
     public async Task<KafkaConnection> GetAnyConnectionAsync(CancellationToken cancellationToken = default)
     {

@@ -26,6 +26,9 @@ internal abstract class NomineeState : EpochState
 
     public bool Won => _ballots.Values.Count(b => b.Granted) >= _majority;
 
+    /// <summary>The voters that granted their vote, this node included (LeaderChangeMessage's GrantingVoters).</summary>
+    public IReadOnlyList<int> Granted => [.. _ballots.Where(kv => kv.Value.Granted).Select(kv => kv.Key).Order()];
+
     /// <summary>Voters to (re)ask now: unanswered, nothing in flight, backoff over.</summary>
     public IEnumerable<int> ToAsk(long nowMs) =>
         _ballots.Where(kv => !kv.Value.Answered && !kv.Value.InFlight && kv.Value.RetryAtMs <= nowMs).Select(kv => kv.Key).ToList();

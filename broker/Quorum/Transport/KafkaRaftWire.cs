@@ -11,9 +11,10 @@ public readonly record struct KafkaRaftRequest(ApiKey ApiKey, short Version, obj
 /// <summary>
 /// The quorum's RPCs on Kafka's wire: each <see cref="RaftRequest"/> and <see cref="RaftResponse"/> to and from
 /// the Protocol message Kafka defines for it (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch and FetchSnapshot of
-/// <c>__cluster_metadata-0</c>), plus the project's own QuorumPropose. A node sends the newest version it knows
-/// (<see cref="SentVersion"/>) and accepts from <see cref="MinAcceptedVersion"/>: older versions lack a field the
-/// quorum needs (PreVote, the follower's high watermark).
+/// <c>__cluster_metadata-0</c>), plus the project's own QuorumPropose. A node sends the newest version both it
+/// (<see cref="SentVersion"/>) and the peer (its ApiVersions) support, down to <see cref="MinSendVersion"/>
+/// (<see cref="NegotiateVersion"/>), and accepts from <see cref="MinAcceptedVersion"/>: older versions lack a field
+/// the quorum needs (PreVote, the follower's high watermark).
 /// Exception policy: a response of the wrong shape (not one topic with partition 0 of the metadata topic) throws
 /// <see cref="InvalidDataException"/>; a request of the wrong shape is answered, as Kafka does, with
 /// <see cref="TryFromKafka"/>'s error response.
@@ -31,6 +32,33 @@ public static class KafkaRaftWire
         ApiKey.QuorumPropose => 0,
         _ => throw new ArgumentOutOfRangeException(nameof(apiKey), apiKey, "not a quorum RPC"),
     };
+
+    /// <summary>
+    /// The oldest version <paramref name="request"/> can be sent at to a peer that lacks the newest: a pre-vote needs
+    /// Vote v2 (an older voter would count it as a vote); a Fetch v15 (the replica state; below v18 without the
+    /// follower's high watermark, which the leader then takes as unknown, as Kafka's does); anything else v0.
+    /// </summary>
+    public static short MinSendVersion(RaftRequest request) => request switch
+    {
+        VoteRequest { PreVote: true } => 2,
+        FetchRequest => 15,
+        _ => 0,
+    };
+
+    /// <summary>
+    /// The version to send <paramref name="request"/> at, as Kafka's NetworkClient picks it: the highest this node
+    /// sends that the peer's ApiVersions range (<paramref name="peerMin"/>–<paramref name="peerMax"/>) allows; the
+    /// newest when the peer's versions are unknown; null when there is none.
+    /// </summary>
+    public static short? NegotiateVersion(RaftRequest request, ApiKey apiKey, (short Min, short Max)? peer)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var newest = SentVersion(apiKey);
+        if (peer is not var (peerMin, peerMax))
+            return newest;
+        var version = Math.Min(newest, peerMax);
+        return version >= Math.Max(MinSendVersion(request), peerMin) ? version : null;
+    }
 
     /// <summary>The oldest version served: Vote v2 (pre-vote), Fetch v18 (the follower's high watermark, KIP-1166).</summary>
     public static short MinAcceptedVersion(ApiKey apiKey) => apiKey switch
@@ -60,7 +88,7 @@ public static class KafkaRaftWire
             EndQuorumEpochRequest r => Make(ApiKey.EndQuorumEpoch, new K.EndQuorumEpochRequest
             {
                 ClusterId = r.ClusterId,
-                Topics = [new() { TopicName = MetadataPartition.Topic, Partitions = [new() { PartitionIndex = MetadataPartition.Partition, LeaderId = r.LeaderId, LeaderEpoch = r.LeaderEpoch, PreferredCandidates = [.. (r.PreferredSuccessors ?? []).Select(id => new K.EndQuorumEpochRequest.ReplicaInfo { CandidateId = id })] }] }],
+                Topics = [new() { TopicName = MetadataPartition.Topic, Partitions = [new() { PartitionIndex = MetadataPartition.Partition, LeaderId = r.LeaderId, LeaderEpoch = r.LeaderEpoch, PreferredSuccessors = [.. r.PreferredSuccessors ?? []], PreferredCandidates = [.. (r.PreferredSuccessors ?? []).Select(id => new K.EndQuorumEpochRequest.ReplicaInfo { CandidateId = id })] }] }],
             }),
             FetchRequest r => Make(ApiKey.Fetch, new K.FetchRequest
             {

@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using KafkaOperator.Protocol.Records;
+using KafkaOperator.Quorum.Control;
 using KafkaOperator.Quorum.Voters;
 
 namespace KafkaOperator.Quorum.Transport;
@@ -7,18 +7,21 @@ namespace KafkaOperator.Quorum.Transport;
 /// <summary>
 /// The metadata log's entries as Fetch carries them: RecordBatch v2, one batch per entry, base offset = the entry's
 /// offset and partition leader epoch = its epoch. A state-machine entry is one record whose value is the entry.
-/// The quorum's own control entries are control batches whose one record's key is Kafka's control key (version 0,
-/// type): the empty epoch-start entry is LEADER_CHANGE (2), the voter set KRAFT_VOTERS (6), and the record's value
-/// is the entry's body after its type byte. The values are this log's encodings, not Kafka's LeaderChangeMessage
-/// and VotersRecord schemas: the stored log keeps its own format (see VotersRecord), and the mapping is exact both
-/// ways, so a follower stores byte for byte what the leader has.
+/// The quorum's own entries are control batches of one control record with Kafka's key (version 0, type) and value
+/// (Kafka's schema): the epoch-start LEADER_CHANGE (2, LeaderChangeMessage) and the voter set KRAFT_VOTERS (6,
+/// VotersRecord); the stored entry holds that value after its control prefix (<see cref="ControlEntry"/>), so the
+/// mapping is exact both ways and a follower stores byte for byte what the leader has. Two kinds of entries written
+/// by nodes before Kafka's schemas are sent as well: the empty epoch-start entry as a LEADER_CHANGE record with an
+/// empty value (read back as the empty entry), and an old-format voters entry converted to Kafka's VotersRecord
+/// (a follower stores the converted entry; the voter set is the same).
 /// Exception policy: malformed batches (bad CRC, wrong magic, compression, offsets that are not consecutive, more
-/// than one record) throw <see cref="InvalidDataException"/>.
+/// than one record, a control record that is not one of the quorum's or whose value does not parse) throw
+/// <see cref="InvalidDataException"/>.
 /// </summary>
 public static class MetadataBatches
 {
     /// <summary>Kafka's ControlRecordType.LEADER_CHANGE.</summary>
-    public const short LeaderChangeType = 2;
+    public const short LeaderChangeType = ControlRecordType.LeaderChange;
 
     public static byte[] Encode(IReadOnlyList<RaftEntry> entries)
     {
@@ -33,20 +36,23 @@ public static class MetadataBatches
             builder.BaseOffset = entry.Offset;
             builder.PartitionLeaderEpoch = entry.Epoch;
             var payload = entry.Payload;
-            if (payload.Length == 0)
+            builder.IsControl = ControlEntry.IsControl(payload);
+            switch (ControlEntry.Header(payload))
             {
-                builder.IsControl = true;
-                builder.Add(0, ControlKey(LeaderChangeType), []);
-            }
-            else if (VotersRecord.IsControl(payload))
-            {
-                builder.IsControl = true;
-                builder.Add(0, ControlKey(payload[VotersRecord.TypeAt]), payload[(VotersRecord.TypeAt + 1)..]);
-            }
-            else
-            {
-                builder.IsControl = false;
-                builder.Add(0, null, payload);
+                case null when payload.Length == 0:
+                    builder.Add(0, ControlRecordType.Key(LeaderChangeType), []);
+                    break;
+                case null:
+                    builder.Add(0, null, payload);
+                    break;
+                case (ControlEntry.LegacyFormat, VotersRecord.ControlType):
+                    builder.Add(0, ControlRecordType.Key(ControlRecordType.KRaftVoters), VotersRecord.TryDecode(payload)!.EncodeValue());
+                    break;
+                case (ControlEntry.KafkaFormat, var type):
+                    builder.Add(0, ControlRecordType.Key(type), ControlEntry.Value(payload).ToArray());
+                    break;
+                case var (format, type):
+                    throw new InvalidDataException($"entry {entry.Offset} is a control entry of format {format}, type {type}, which has no Kafka control record");
             }
             builder.WriteTo(output);
         }
@@ -75,22 +81,15 @@ public static class MetadataBatches
             byte[] payload;
             if (header.IsControl)
             {
-                if (record.KeyIsNull || record.Key.Length != 4 || BinaryPrimitives.ReadInt16BigEndian(record.Key) != 0)
-                    throw new InvalidDataException($"control batch at offset {header.BaseOffset} has no version 0 control key");
-                var type = BinaryPrimitives.ReadInt16BigEndian(record.Key[2..]);
-                if (type == LeaderChangeType)
+                var type = ControlRecordType.Parse(record.Key, record.KeyIsNull)
+                    ?? throw new InvalidDataException($"control batch at offset {header.BaseOffset} has no version 0 control key");
+                payload = type switch
                 {
-                    payload = [];
-                }
-                else
-                {
-                    if (type is <= 0 or > byte.MaxValue)
-                        throw new InvalidDataException($"control batch at offset {header.BaseOffset} has control type {type}");
-                    payload = new byte[VotersRecord.TypeAt + 1 + record.Value.Length];
-                    VotersRecord.Magic.CopyTo(payload);
-                    payload[VotersRecord.TypeAt] = (byte)type;
-                    record.Value.CopyTo(payload.AsSpan(VotersRecord.TypeAt + 1));
-                }
+                    LeaderChangeType when record.Value.Length == 0 => [],
+                    LeaderChangeType or ControlRecordType.KRaftVoters or ControlRecordType.KRaftVersion => ControlEntry.Create(type, record.Value),
+                    _ => throw new InvalidDataException($"control batch at offset {header.BaseOffset} has control type {type}, which the metadata log does not hold"),
+                };
+                Validate(header.BaseOffset, type, payload);
             }
             else
             {
@@ -103,10 +102,23 @@ public static class MetadataBatches
         return entries;
     }
 
-    private static byte[] ControlKey(short type)
+    /// <summary>A control value that does not parse is refused here rather than stored, where reading it back would stop the node.</summary>
+    private static void Validate(long offset, short type, byte[] payload)
     {
-        var key = new byte[4];
-        BinaryPrimitives.WriteInt16BigEndian(key.AsSpan(2), type);
-        return key;
+        if (payload.Length == 0)
+            return;
+        try
+        {
+            _ = type switch
+            {
+                ControlRecordType.LeaderChange => (object)ControlMessages.DecodeLeaderChange(ControlEntry.Value(payload)),
+                ControlRecordType.KRaftVoters => VotersRecord.DecodeValue(ControlEntry.Value(payload)),
+                _ => ControlMessages.DecodeKRaftVersion(ControlEntry.Value(payload)),
+            };
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"control batch at offset {offset}: {ex.Message}", ex);
+        }
     }
 }

@@ -7,6 +7,7 @@ using System.Net;
 using System.Net.Sockets;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Codec;
+using K = KafkaOperator.Protocol.Messages;
 
 namespace KafkaOperator.Quorum.Transport;
 
@@ -21,6 +22,13 @@ namespace KafkaOperator.Quorum.Transport;
 /// 50 ms doubling to 1 s and reset by a successful connect; a Send in that window, or one whose connect fails, gets
 /// null; nothing is queued for later.
 /// <para>
+/// Each connection starts, as Kafka's NetworkClient does, with ApiVersions (v3): every request on it is then sent at
+/// the highest version both sides support (<see cref="KafkaRaftWire.NegotiateVersion"/>). A request the peer has no
+/// usable version of (a pre-vote to a voter without Vote v2, a forwarded proposal to a node without QuorumPropose)
+/// is not sent: its callback gets UNSUPPORTED_VERSION from the transport, and the log says so once per peer and API.
+/// A peer whose ApiVersions answer is an error or does not parse is treated as a failed connect.
+/// </para>
+/// <para>
 /// Every Send's callback runs exactly once, on the thread pool, never inside Send and never under a lock: with the
 /// response, or with null on timeout (counted from Send, connecting included), on connection loss, for an unknown
 /// destination, or when the transport is disposed. An exception from a callback is logged and swallowed.
@@ -30,6 +38,9 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
 {
     private const int InitialBackoffMs = 50;
     private const int MaxBackoffMs = 1000;
+
+    /// <summary>The ApiVersions version each connection starts with (flexible, as Kafka's clients send).</summary>
+    private const short ApiVersionsVersion = 3;
 
     /// <summary>The largest response frame accepted (after the size prefix): 64 MiB.</summary>
     public const int MaxFrameBytes = 64 * 1024 * 1024;
@@ -231,6 +242,7 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         private int _backoffMs = InitialBackoffMs;
         private int _failures;
         private long _lastFailureLog;
+        private readonly HashSet<ApiKey> _unsupportedLogged = [];
 
         public Peer(TcpRaftTransport transport, int id, DnsEndPoint endpoint, bool fetchLane)
         {
@@ -241,6 +253,13 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         }
 
         public int Id => _id;
+
+        /// <summary>True the first time <paramref name="apiKey"/> turns out unusable with this peer (logged once).</summary>
+        public bool FirstUnsupported(ApiKey apiKey)
+        {
+            lock (_lock)
+                return _unsupportedLogged.Add(apiKey);
+        }
 
         public async Task SendAsync(PendingRequest pending, RaftRequest request)
         {
@@ -329,29 +348,39 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                 return null;
             }
             var connection = new ClientConnection(_transport, this, socket);
+            connection.Start();
+            // Before the connection is handed out, so every request on it goes at a version the peer supports.
+            var refused = _transport._disposed ? null : await connection.NegotiateVersionsAsync().ConfigureAwait(false);
             bool disposed;
             int failed;
+            var retryMs = 0;
             lock (_lock)
             {
                 _connecting = null;
                 disposed = _transport._disposed;
                 failed = _failures;
-                if (!disposed)
+                if (!disposed && refused is null)
                 {
                     _connection = connection;
                     _backoffMs = InitialBackoffMs;
                     _nextAttempt = 0;
                     _failures = 0;
                 }
+                else if (!disposed)
+                {
+                    retryMs = Backoff();
+                    _failures++;
+                }
             }
-            if (failed > 0 && !disposed && !_fetchLane)
-                _transport.Log($"Raft transport: connected to node {_id} at {_endpoint.Host}:{_endpoint.Port} after {failed} failed attempt(s)");
-            if (disposed)
+            if (disposed || refused is not null)
             {
+                if (refused is not null && !disposed)
+                    _transport.Log($"Raft transport: node {_id} at {_endpoint.Host}:{_endpoint.Port}: {refused}; next attempt in {retryMs} ms");
                 await connection.CloseAsync().ConfigureAwait(false);
                 return null;
             }
-            connection.Start();
+            if (failed > 0 && !_fetchLane)
+                _transport.Log($"Raft transport: connected to node {_id} at {_endpoint.Host}:{_endpoint.Port} after {failed} failed attempt(s)");
             return connection;
         }
 
@@ -390,7 +419,10 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         private readonly SemaphoreSlim _writeLock = new(1, 1);
         private readonly ConcurrentDictionary<int, InFlight> _inFlight = new();
         private readonly CancellationTokenSource _closed = new();
+        private readonly TaskCompletionSource<K.ApiVersionsResponse?> _apiVersions = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private Task _readLoop = Task.CompletedTask;
+        private Dictionary<ApiKey, (short Min, short Max)>? _peerVersions;
+        private string? _closeReason;
         private int _nextCorrelationId;
         private int _closing;
 
@@ -414,6 +446,12 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             try
             {
                 kafka = KafkaRaftWire.ToKafka(request, _peer.Id);
+                if (KafkaRaftWire.NegotiateVersion(request, kafka.ApiKey, PeerRange(kafka.ApiKey)) is not { } version)
+                {
+                    Unsupported(pending, request, kafka.ApiKey);
+                    return;
+                }
+                kafka = kafka with { Version = version };
                 var header = new RequestHeader { RequestApiKey = (short)kafka.ApiKey, RequestApiVersion = kafka.Version, CorrelationId = correlationId, ClientId = _transport.ClientId };
                 var output = new ArrayBufferWriter<byte>();
                 MessageCodec.WriteRequest(output, header, kafka.Body);
@@ -425,6 +463,13 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             {
                 _transport.Log($"Raft transport: cannot encode {request.GetType().Name}: {ex.Message}");
                 pending.Complete(null);
+                return;
+            }
+            catch (KafkaProtocolException ex)
+            {
+                // A field the negotiated version lacks holds a value that cannot be dropped.
+                _transport.Log($"Raft transport: cannot encode {request.GetType().Name} for node {_peer.Id}: {ex.Message}");
+                Unsupported(pending, request, null);
                 return;
             }
             pending.CorrelationId = correlationId;
@@ -474,6 +519,53 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             }
         }
 
+        /// <summary>
+        /// Asks the peer for its API versions (correlation id 0, before any request): null once they are known, else
+        /// why not (an error, a malformed answer, none within the request timeout, the connection lost).
+        /// </summary>
+        public async Task<string?> NegotiateVersionsAsync()
+        {
+            var header = new RequestHeader { RequestApiKey = (short)ApiKey.ApiVersions, RequestApiVersion = ApiVersionsVersion, CorrelationId = 0, ClientId = _transport.ClientId };
+            var output = new ArrayBufferWriter<byte>();
+            MessageCodec.WriteRequest(output, header, new K.ApiVersionsRequest { ClientSoftwareName = "kafkaoperator-raft", ClientSoftwareVersion = "1" });
+            K.ApiVersionsResponse? response;
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+                timeout.CancelAfter(_transport._requestTimeoutMs);
+                await _stream.WriteAsync(output.WrittenMemory, timeout.Token).ConfigureAwait(false);
+                response = await _apiVersions.Task.WaitAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+            {
+                return ex is OperationCanceledException ? "no ApiVersions answer in time" : $"ApiVersions failed: {ex.Message}";
+            }
+            if (response is null)
+                return $"connection lost before ApiVersions was answered ({Volatile.Read(ref _closeReason) ?? "closed"})";
+            if (response.ErrorCode != 0)
+                return $"ApiVersions answered with error {response.ErrorCode}";
+            var versions = new Dictionary<ApiKey, (short Min, short Max)>();
+            foreach (var api in response.ApiKeys)
+                versions[(ApiKey)api.ApiKey] = (api.MinVersion, api.MaxVersion);
+            Volatile.Write(ref _peerVersions, versions);
+            return null;
+        }
+
+        /// <summary>The peer's versions of <paramref name="apiKey"/>; (0, -1) when it lacks the API; null before ApiVersions.</summary>
+        private (short Min, short Max)? PeerRange(ApiKey apiKey) =>
+            Volatile.Read(ref _peerVersions) is not { } versions ? null : versions.TryGetValue(apiKey, out var range) ? range : ((short)0, (short)-1);
+
+        /// <summary>No version both sides support: answered UNSUPPORTED_VERSION without a round trip.</summary>
+        private void Unsupported(PendingRequest pending, RaftRequest request, ApiKey? apiKey)
+        {
+            if (apiKey is { } key && _peer.FirstUnsupported(key))
+            {
+                var range = PeerRange(key);
+                _transport.Log($"Raft transport: node {_peer.Id} supports {key} versions {(range is (var min, var max) && max >= 0 ? $"{min}-{max}" : "none")}, and {request.GetType().Name} needs {KafkaRaftWire.MinSendVersion(request)}-{KafkaRaftWire.SentVersion(key)}; answered UNSUPPORTED_VERSION");
+            }
+            pending.Complete(RaftResponses.Error(request, RaftErrors.UnsupportedVersion, new LeaderAndEpoch(-1, -1)));
+        }
+
         public void Forget(int correlationId, PendingRequest pending)
         {
             if (_inFlight.TryGetValue(correlationId, out var entry) && entry.Pending == pending)
@@ -490,7 +582,9 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
         {
             if (Interlocked.Exchange(ref _closing, 1) != 0)
                 return;
+            _closeReason = reason;
             _peer.Closed(this, reason);
+            _apiVersions.TrySetResult(null);
             _closed.Cancel();
             _input.CancelPendingRead();
             _stream.Dispose();
@@ -515,7 +609,9 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
                         while (TryReadFrame(ref buffer, out var frame))
                         {
                             var correlationId = MessageCodec.PeekCorrelationId(frame.Span);
-                            if (_inFlight.TryRemove(correlationId, out var entry))
+                            if (correlationId == 0)
+                                _apiVersions.TrySetResult(DecodeApiVersions(frame));
+                            else if (_inFlight.TryRemove(correlationId, out var entry))
                                 entry.Pending.Complete(Decode(entry, frame));
                         }
                     }
@@ -562,6 +658,13 @@ public sealed class TcpRaftTransport : IRaftTransport, IAsyncDisposable
             frame = buffer.Slice(4, size).ToArray();
             buffer = buffer.Slice(4L + size);
             return true;
+        }
+
+        private static K.ApiVersionsResponse DecodeApiVersions(ReadOnlyMemory<byte> frame)
+        {
+            var reader = new KafkaReader(frame);
+            ResponseHeader.Read(ref reader, ApiRegistry.ResponseHeaderVersion(ApiKey.ApiVersions, ApiVersionsVersion));
+            return MessageCodec.Read<K.ApiVersionsResponse>(ref reader, ApiVersionsVersion);
         }
 
         /// <summary>The quorum's response in a Kafka response frame; throws for one that does not parse or fit the request.</summary>

@@ -1,3 +1,5 @@
+using KafkaOperator.Quorum.Control;
+
 namespace KafkaOperator.Quorum.Voters;
 
 public enum VoterCommandKind : byte
@@ -17,7 +19,7 @@ public sealed record VoterCommand(VoterCommandKind Kind, Voter Voter)
     public byte[] Encode()
     {
         var body = new VotersRecord(0, [Voter]).Encode();
-        body[VotersRecord.TypeAt] = (byte)Kind;
+        body[ControlEntry.TypeAt] = (byte)Kind;
         return body;
     }
 
@@ -25,11 +27,11 @@ public sealed record VoterCommand(VoterCommandKind Kind, Voter Voter)
     public static VoterCommand? TryDecode(byte[] payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        if (payload.Length <= VotersRecord.TypeAt || !payload.AsSpan().StartsWith(VotersRecord.Magic) || !Enum.IsDefined((VoterCommandKind)payload[VotersRecord.TypeAt]))
+        if (ControlEntry.Header(payload) is not (_, var type) || !Enum.IsDefined((VoterCommandKind)type))
             return null;
-        var kind = (VoterCommandKind)payload[VotersRecord.TypeAt];
+        var kind = (VoterCommandKind)type;
         var copy = (byte[])payload.Clone();
-        copy[VotersRecord.TypeAt] = VotersRecord.ControlType;
+        copy[ControlEntry.TypeAt] = VotersRecord.ControlType;
         try
         {
             return VotersRecord.TryDecode(copy) is { Voters: [var voter] } ? new VoterCommand(kind, voter) : null;

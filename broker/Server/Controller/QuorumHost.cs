@@ -108,7 +108,7 @@ public sealed partial class QuorumHost : IAsyncDisposable
             Endpoints: voters.Where(v => v.Port > 0).ToDictionary(v => v.Id, v => (v.Host.Contains(':', StringComparison.Ordinal) ? $"[{v.Host}]" : v.Host) + ":" + v.Port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         var store = new QuorumMetadataStore(clusterId, config.NodeId);
         var log = FileRaftLog.Open(dir, config.MetadataLogSegmentBytes);
-        var snapshots = FileSnapshotStore.Open(dir);
+        var snapshots = FileSnapshotStore.Open(dir, m => Log.Info("metadata snapshot: " + m));
         var logWasEmpty = log.EndOffset == 0;
         var state = new FileQuorumStateStore(Path.Combine(dir, "quorum-state"));
         // A voter never sends to itself, so a quorum of one has no peer to address.

@@ -67,6 +67,39 @@ public class ByteVectorTests
     }
 
     [Fact]
+    public void FetchV18RequestCarriesTheFollowersHighWatermarkAsPartitionTag1()
+    {
+        // apache/kafka FetchRequest.json: FetchPartition's ReplicaDirectoryId is tag 0 (v17+), HighWatermark tag 1
+        // (v18+, default Long.MAX_VALUE, not written); the request's ReplicaState is top-level tag 1 (v15+).
+        var directory = new Guid(Hex("00112233445566778899AABBCCDDEEFF"), bigEndian: true);
+        var body = new FetchRequest
+        {
+            ReplicaState = new() { ReplicaId = 2, ReplicaEpoch = -1 },
+            MaxWaitMs = 500,
+            MaxBytes = 0x100000,
+            Topics = [new() { TopicId = new Guid(Hex("00000000000000000000000000000001"), bigEndian: true), Partitions = [new() { Partition = 0, CurrentLeaderEpoch = 5, FetchOffset = 42, LastFetchedEpoch = 4, PartitionMaxBytes = 0x100000, ReplicaDirectoryId = directory, HighWatermark = 41 }] }],
+        };
+        // max_wait 500 | min_bytes 0 | max_bytes | isolation 0 | session id 0 | session epoch -1 | topics [1]: topic id,
+        // partitions [1]: partition 0, current leader epoch 5, fetch offset 42, last fetched epoch 4, log start -1,
+        // partition max bytes, tags: 2 fields, tag 0 (16 bytes) directory id, tag 1 (8 bytes) high watermark 41; topic tags |
+        // forgotten [] | rack "" | tags: 1 field, tag 1 (13 bytes) replica state: id 2, epoch -1, its tags.
+        var expected = Hex("000001F4 00000000 00100000 00 00000000 FFFFFFFF"
+            + " 02 00000000000000000000000000000001 02 00000000 00000005 000000000000002A 00000004 FFFFFFFFFFFFFFFF 00100000"
+            + " 02 00 10 00112233445566778899AABBCCDDEEFF 01 08 0000000000000029 00"
+            + " 01 01 01 01 0D 00000002 FFFFFFFFFFFFFFFF 00");
+        Assert.Equal(expected, Body(body, 18));
+        var reader = new KafkaReader(expected);
+        var back = MessageCodec.Read<FetchRequest>(ref reader, 18).Topics[0].Partitions[0];
+        Assert.Equal((41L, directory), (back.HighWatermark, back.ReplicaDirectoryId));
+
+        // At v17 the field does not exist: dropped (ignorable), the partition keeps only tag 0 (10 bytes fewer).
+        Assert.Equal(expected.Length - 10, Body(body, 17).Length);
+        // A follower that knows no high watermark sends none (the default is not written).
+        body.Topics[0].Partitions[0].HighWatermark = long.MaxValue;
+        Assert.Equal(expected.Length - 10, Body(body, 18).Length);
+    }
+
+    [Fact]
     public void ApiVersionsRequestV3ParsesFromTheWire()
     {
         var frame = Hex("0012 0003 00000007 0001 63 00  05 6B636174 04 312E30 00");

@@ -99,6 +99,22 @@ public sealed class PreVoteTests
     }
 
     [Fact]
+    public void AProspectiveNodeStandsAtOnceWhenAVoterCannotBeAskedForAPreVote()
+    {
+        var h = new Harness(1, [1, 2, 3]);
+        h.Store.Write(new QuorumState(6, -1, -1));
+        h.Core.Initialize(0);
+        for (var t = 0; t <= 2 * h.Config.ElectionTimeoutMs && h.Core.Role != "Prospective"; t += 5)
+            h.Core.Poll(t);
+        var asked = h.TakePreVotes();
+        // The transport's answer for a voter whose ApiVersions lacks Vote v2 (as Kafka's KafkaRaftClient handles it).
+        asked[0].Reply(new VoteResponse(RaftErrors.UnsupportedVersion, -1, -1, false));
+        Assert.Equal("Candidate", h.Core.Role);
+        Assert.Equal(new QuorumState(7, 1, -1), h.Store.Read());
+        Assert.All(h.Take<VoteRequest>(), v => Assert.False(v.Request.PreVote));
+    }
+
+    [Fact]
     public void AProspectiveNodeToldOfThisEpochsLeaderFollowsItAndTheEpochStays()
     {
         var h = new Harness(3, [1, 2, 3]);

@@ -1,3 +1,5 @@
+using KafkaOperator.Quorum.Control;
+
 namespace KafkaOperator.Quorum.Tests.Core;
 
 public sealed class RaftClientTests
@@ -37,6 +39,24 @@ public sealed class RaftClientTests
         again.Poll(10);
         Assert.Equal(2, again.Epoch);
         Assert.Equal([7], h.Committed.Single().Payload);
+    }
+
+    [Fact]
+    public void ALeaderOpensAnEpochAfterTheFirstWithKafkasLeaderChangeMessage()
+    {
+        var h = new Harness(1, [1]);
+        h.Core.Initialize(0);
+        h.Core.Poll(0);
+        var again = new RaftClient(h.Config, h.Log, h.Store, h, h, new Random(2), action => action(h.Now));
+        again.Initialize(10);
+        // Epoch 1 wrote the voter set (kraft.version 1); epoch 2 opens with LEADER_CHANGE: leader 1, voters [1], granted by 1.
+        var entry = h.Log.Read(1, 100).Single();
+        Assert.Equal((1L, 2), (entry.Offset, entry.Epoch));
+        Assert.Equal(((byte)1, (byte)ControlRecordType.LeaderChange), ControlEntry.Header(entry.Payload));
+        var message = ControlMessages.DecodeLeaderChange(ControlEntry.Value(entry.Payload));
+        Assert.Equal(1, message.LeaderId);
+        Assert.Equal([1], message.Voters);
+        Assert.Equal([1], message.GrantingVoters);
     }
 
     [Fact]

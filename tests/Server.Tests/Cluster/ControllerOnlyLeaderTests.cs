@@ -50,6 +50,25 @@ public sealed class ControllerOnlyLeaderTests(ITestOutputHelper output)
             Assert.Contains(metadata.Brokers, x => x.NodeId == metadata.ControllerId);
         }
 
+        // DescribeQuorum: every broker answers NOT_LEADER_OR_FOLLOWER naming node 2 and its CONTROLLER listener, and
+        // the admin client, bootstrapped on the brokers alone, follows it there (node 2 is in no Metadata).
+        foreach (var b in brokers)
+        {
+            using var raw = RawConnection.Open(cluster.Brokers[b].Port);
+            var answer = await raw.RequestAsync<DescribeQuorumRequest, DescribeQuorumResponse>(ApiKey.DescribeQuorum, 2, new DescribeQuorumRequest
+            {
+                Topics = [new() { TopicName = "__cluster_metadata", Partitions = [new() { PartitionIndex = 0 }] }],
+            });
+            var partition = answer.Topics.Single().Partitions.Single();
+            Assert.Equal((short)ErrorCode.NotLeaderOrFollower, partition.ErrorCode);
+            Assert.Equal(2, partition.LeaderId);
+            Assert.Empty(partition.CurrentVoters);
+            Assert.Contains(answer.Nodes, n => n.NodeId == 2 && n.Listeners.Single().Port > 0);
+        }
+        var quorum = await WaitForAsync(() => admin.DescribeQuorumAsync(), q => q.Observers.Any(o => o.Id == 3), "the quorum described by its controller-only leader, observer 3 listed");
+        Assert.Equal(2, quorum.LeaderId);
+        Assert.Equal([0, 1, 2], quorum.Voters.Select(v => v.Id));
+
         // Preferred leaders 0, 1 and 3; the broker-only node dies, is fenced and loses its leadership and ISR places.
         (await admin.CreateTopicsAsync([new NewTopic(Topic)
         {

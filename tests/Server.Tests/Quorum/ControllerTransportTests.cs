@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
+using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Codec;
 using KafkaOperator.Quorum;
 using KafkaOperator.Quorum.Transport;
@@ -117,6 +118,7 @@ public sealed class ControllerTransportTests : IAsyncLifetime
         var warmUp = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
         using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
         var stream = peer.GetStream();
+        await AnswerApiVersionsAsync(stream);
         var (warmUpId, warmUpRequest) = await ReadRequestAsync(stream);
         await stream.WriteAsync(ControllerListener.ResponseFrame(warmUpId, warmUpRequest, new VoteResponse(RaftErrors.None, 1, 1, true)));
         Assert.IsType<VoteResponse>(await warmUp);
@@ -264,6 +266,7 @@ public sealed class ControllerTransportTests : IAsyncLifetime
         var pending = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
         using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
         var stream = peer.GetStream();
+        await AnswerApiVersionsAsync(stream);
         var (id, request) = await ReadRequestAsync(stream);
         Assert.IsType<VoteRequest>(request);
         await stream.WriteAsync(SizePrefix(-5));
@@ -279,6 +282,105 @@ public sealed class ControllerTransportTests : IAsyncLifetime
             request is VoteRequest ? throw new InvalidOperationException("boom") : Task.FromResult(Echo(request))));
         Assert.Null(await SendAsync(Transport(server.Port(), timeoutMs: 30_000), 1, new VoteRequest("c", 1, 2, 0, 0, false)));
         Assert.IsType<BeginQuorumEpochResponse>(await SendAsync(Transport(server.Port()), 1, new BeginQuorumEpochRequest("c", 1, 1)));
+    }
+
+    [Fact]
+    public async Task Requests_go_at_the_highest_version_the_peer_advertises_and_fall_back_cleanly()
+    {
+        // A peer as an older Kafka controller would be: Vote without pre-vote, BeginQuorumEpoch v0, Fetch up to v17,
+        // and neither FetchSnapshot nor the project's QuorumPropose.
+        (ApiKey, short, short)[] advertised = [(ApiKey.Vote, 0, 1), (ApiKey.BeginQuorumEpoch, 0, 0), (ApiKey.EndQuorumEpoch, 0, 1), (ApiKey.Fetch, 4, 17)];
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var transport = Transport(((IPEndPoint)listener.LocalEndpoint).Port, timeoutMs: 30_000);
+
+        var vote = SendAsync(transport, 1, new VoteRequest("c", 3, 2, 1, 5, false));
+        using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
+        var stream = peer.GetStream();
+        await AnswerApiVersionsAsync(stream, advertised);
+        var (header, body) = await ReadFrameAsync(stream);
+        Assert.Equal((ApiKey.Vote, (short)1), (header.ApiKey, header.RequestApiVersion));
+        await stream.WriteAsync(Response(header, new VoteResponse(RaftErrors.None, -1, 3, true)));
+        Assert.Equal(new VoteResponse(RaftErrors.None, -1, 3, true), await vote);
+        Assert.IsType<KafkaOperator.Protocol.Messages.VoteRequest>(body);
+
+        var begin = SendAsync(transport, 1, new BeginQuorumEpochRequest("c", 2, 3));
+        (header, _) = await ReadFrameAsync(stream);
+        Assert.Equal((ApiKey.BeginQuorumEpoch, (short)0), (header.ApiKey, header.RequestApiVersion));
+        await stream.WriteAsync(Response(header, new BeginQuorumEpochResponse(RaftErrors.None, 2, 3)));
+        Assert.Equal(new BeginQuorumEpochResponse(RaftErrors.None, 2, 3), await begin);
+
+        // No version both sides support: answered at once, nothing written (the next frame read is the next request).
+        var preVote = await SendAsync(transport, 1, new VoteRequest("c", 3, 2, 1, 5, true));
+        Assert.Equal(RaftErrors.UnsupportedVersion, preVote!.ErrorCode);
+        Assert.Equal(RaftErrors.UnsupportedVersion, (await SendAsync(transport, 1, new ProposeRequest("c", [1])))!.ErrorCode);
+        Assert.Equal(RaftErrors.UnsupportedVersion, (await SendAsync(transport, 1, new ProposeRequest("c", [2])))!.ErrorCode);
+        Assert.Single(_log, l => l.Contains("QuorumPropose versions none", StringComparison.Ordinal));
+        var end = SendAsync(transport, 1, new EndQuorumEpochRequest("c", 2, 3, [1]));
+        (header, _) = await ReadFrameAsync(stream);
+        Assert.Equal((ApiKey.EndQuorumEpoch, (short)1), (header.ApiKey, header.RequestApiVersion));
+        await stream.WriteAsync(Response(header, new EndQuorumEpochResponse(RaftErrors.None, 2, 3)));
+        Assert.IsType<EndQuorumEpochResponse>(await end);
+
+        // Fetches go on their own connection, which negotiates too: v17, without the follower's high watermark.
+        var fetch = SendAsync(transport, 1, new FetchRequest("c", 2, 3, 10, 3, 1 << 20, 0, 9));
+        using var fetchPeer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
+        var fetchStream = fetchPeer.GetStream();
+        await AnswerApiVersionsAsync(fetchStream, advertised);
+        (header, body) = await ReadFrameAsync(fetchStream);
+        Assert.Equal((ApiKey.Fetch, (short)17), (header.ApiKey, header.RequestApiVersion));
+        var partition = ((KafkaOperator.Protocol.Messages.FetchRequest)body).Topics.Single().Partitions.Single();
+        Assert.Equal((10L, long.MaxValue), (partition.FetchOffset, partition.HighWatermark));
+        await fetchStream.WriteAsync(Response(header, new FetchResponse(RaftErrors.None, 2, 3, 10, 0, -1, -1, [])));
+        Assert.Equal(10, Assert.IsType<FetchResponse>(await fetch).HighWatermark);
+    }
+
+    [Fact]
+    public async Task A_peer_that_answers_ApiVersions_with_an_error_is_a_failed_connect()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var transport = Transport(((IPEndPoint)listener.LocalEndpoint).Port, timeoutMs: 30_000);
+        var pending = SendAsync(transport, 1, new VoteRequest("c", 1, 2, 0, 0, false));
+        using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Patience);
+        await AnswerApiVersionsAsync(peer.GetStream(), [], errorCode: 35);
+        Assert.Null(await pending);
+        Assert.Contains(_log, l => l.Contains("ApiVersions answered with error 35", StringComparison.Ordinal));
+    }
+
+    /// <summary>Answers the ApiVersions a transport connection starts with: <paramref name="apis"/>, or every quorum RPC at the versions this node sends.</summary>
+    private static async Task AnswerApiVersionsAsync(NetworkStream stream, (ApiKey Key, short Min, short Max)[]? apis = null, short errorCode = 0)
+    {
+        var (header, body) = await ReadFrameAsync(stream);
+        Assert.Equal((ApiKey.ApiVersions, 0), (header.ApiKey, header.CorrelationId));
+        Assert.IsType<KafkaOperator.Protocol.Messages.ApiVersionsRequest>(body);
+        apis ??= [.. new[] { ApiKey.Vote, ApiKey.BeginQuorumEpoch, ApiKey.EndQuorumEpoch, ApiKey.Fetch, ApiKey.FetchSnapshot, ApiKey.QuorumPropose }
+            .Select(k => (k, KafkaRaftWire.MinAcceptedVersion(k), KafkaRaftWire.SentVersion(k)))];
+        var response = new KafkaOperator.Protocol.Messages.ApiVersionsResponse
+        {
+            ErrorCode = errorCode,
+            ApiKeys = [.. apis.Select(a => new KafkaOperator.Protocol.Messages.ApiVersionsResponse.ApiVersion { ApiKey = (short)a.Key, MinVersion = a.Min, MaxVersion = a.Max })],
+        };
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        MessageCodec.WriteResponse(output, header, response);
+        await stream.WriteAsync(output.WrittenMemory);
+    }
+
+    private static async Task<(RequestHeader Header, object Body)> ReadFrameAsync(NetworkStream stream)
+    {
+        var prefix = new byte[4];
+        await stream.ReadExactlyAsync(prefix).AsTask().WaitAsync(Patience);
+        var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(prefix)];
+        await stream.ReadExactlyAsync(frame).AsTask().WaitAsync(Patience);
+        return MessageCodec.ReadRequest(frame);
+    }
+
+    /// <summary>A Kafka response frame to <paramref name="header"/>'s request, at its version.</summary>
+    private static byte[] Response(RequestHeader header, RaftResponse response)
+    {
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        MessageCodec.WriteResponse(output, header, KafkaRaftWire.ToKafka(response));
+        return output.WrittenSpan.ToArray();
     }
 
     private static byte[] SizePrefix(int size)
