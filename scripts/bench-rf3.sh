@@ -7,7 +7,8 @@
 #   BROKER_DIR  the broker build to run (default broker/Server/bin/Release/net10.0): copy a build aside to compare
 #   COUNT       records for each throughput run (default 300000)
 #   PARTS       what to run, any of: all a1 lat load single (default "all a1 lat load"); single: a single-node
-#               broker (6 partitions, RF 1) taking COUNT records with acks=1, the figure RF 3 is compared with
+#               broker (6 partitions, RF 1) taking COUNT records with acks=1, the figure RF 3 is compared with,
+#               then its acks=1 latency (the probe at 1k rec/s)
 #   The throughput parts also print CPU ms per MB produced of each broker (cpu_b<id>, <id> leads 2 of the 6
 #   partitions and follows 4) and of the producer (cpu_prod), read from /proc/<pid>/stat and time(1).
 #   TRACE_S     when set: dotnet-trace (DOTNET_TRACE, default /tmp/dtools/dotnet-trace) records broker 0 for that
@@ -74,7 +75,7 @@ produce() { # acks [topic]: MB/s of COUNT 1 KiB records (the single-node flags o
     -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 \
     | grep "messages produced" | tail -1 | sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p'
 }
-prod_per_mb() { awk -v n="$count" '{ printf "%.1f", ($1 + $2) * 1000 * 1e6 / (n * 1024) }' "$work/prod.cpu"; }
+prod_per_mb() { tail -1 "$work/prod.cpu" | awk -v n="$count" '{ printf "%.1f", ($1 + $2) * 1000 * 1e6 / (n * 1024) }'; } # the last line: time(1) puts a non-zero exit status first
 measured() { # acks [topic]: "MBps cpu_b0=... cpu_b1=... cpu_b2=... cpu_prod=..." for the brokers in pids
   local i mbps
   declare -a t0
@@ -99,6 +100,9 @@ single_node() { # a single broker as bench.sh starts it, 6 partitions, acks=1
   timeout 60 "$rkp" -P -t bench-1k-a1 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true # creates the topic
   pids=("$single_pid")
   out+="single_acks1_MBps=$(measured 1 bench-1k-a1) "
+  timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
+  j=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 5 --acks 1)
+  out+="single_lat_acks1_p50/p99/p999_us=$(field p50_us "$j")/$(field p99_us "$j")/$(field p999_us "$j") "
   pids=("${saved_pids[@]}"); bs=$saved_bs
   kill "$single_pid"; wait "$single_pid" 2>/dev/null || true; single_pid=""
 }
