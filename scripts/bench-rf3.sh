@@ -6,7 +6,11 @@
 # of figures. Not part of `make test`.
 #   BROKER_DIR  the broker build to run (default broker/Server/bin/Release/net10.0): copy a build aside to compare
 #   COUNT       records for each throughput run (default 300000)
-#   PARTS       what to run, any of: all a1 lat load (default "all a1 lat load")
+#   PARTS       what to run, any of: all a1 lat load single (default "all a1 lat load"); single: a single-node
+#               broker (6 partitions, RF 1) taking COUNT records with acks=1, the figure RF 3 is compared with,
+#               then its acks=1 latency (the probe at 1k rec/s)
+#   The throughput parts also print CPU ms per MB produced of each broker (cpu_b<id>, <id> leads 2 of the 6
+#   partitions and follows 4) and of the producer (cpu_prod), read from /proc/<pid>/stat and time(1).
 #   TRACE_S     when set: dotnet-trace (DOTNET_TRACE, default /tmp/dtools/dotnet-trace) records broker 0 for that
 #               many seconds during the acks=all run into out/rf3-trace/ (sampled thread time)
 #   PERF_S      when set: `perf record -g` of the three brokers (run with DOTNET_PerfMapEnabled=1, so .NET frames
@@ -27,8 +31,10 @@ for f in "$broker_dll" "$bench_dll" "$rkp"; do [ -e "$f" ] || { echo "bench-rf3:
 work=$(mktemp -d "${TMPDIR:-/tmp}/ko-rf3.XXXXXX")
 declare -A cpid cwrap R J
 load_pid=""
+single_pid=""
 cleanup() {
   [ -n "$load_pid" ] && kill -9 "$load_pid" 2>/dev/null || true
+  [ -n "$single_pid" ] && kill -9 "$single_pid" 2>/dev/null || true
   cluster_down
   rm -rf "$work"
 }
@@ -46,23 +52,59 @@ alive() {
 export BENCH_LOGS=${LOGS:-out/bench-rf3-logs}
 source scripts/bench-cluster.sh
 [ -n "${PERF_S:-}" ] && cenv=DOTNET_PerfMapEnabled=1
-cluster_up rf3 > /dev/null
-pids=("${cpid[0]}" "${cpid[1]}" "${cpid[2]}")
-bs=$cbs
-create_topic rf3 bench-rf3 6 60 > /dev/null
-p0=$(jget "${J[rf3]}" p0_leader)
+pids=()
+if [ "$parts" != single ]; then
+  cluster_up rf3 > /dev/null
+  pids=("${cpid[0]}" "${cpid[1]}" "${cpid[2]}")
+  bs=$cbs
+  create_topic rf3 bench-rf3 6 60 > /dev/null
+  p0=$(jget "${J[rf3]}" p0_leader)
+fi
 
 out=""
-cpu_ms() { # user + system CPU of the three brokers so far, in ms
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system CPU of a process so far, in clock ticks
+cpu_ms() { # of the three brokers so far
   local p t=0
-  for p in "${pids[@]}"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done
+  for p in "${pids[@]}"; do t=$(( t + $(ticks "$p") )); done
   echo $(( t * 1000 / $(getconf CLK_TCK) ))
 }
+per_mb() { awk -v t="$1" -v n="$count" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.1f", t * 1000 / hz * 1e6 / (n * 1024) }'; } # ticks -> CPU ms per MB
 field() { sed -n "s/.*\"$1\": *\([0-9.]*\).*/\1/p" <<< "$2"; }
-produce() { # acks: MB/s of COUNT 1 KiB records (the single-node flags of bench.sh)
-  timeout 300 "$rkp" -P -t bench-rf3 -b "$bs" -s 1024 -c "$count" -a "$1" -q \
+produce() { # acks [topic]: MB/s of COUNT 1 KiB records (the single-node flags of bench.sh); the producer's CPU s in $work/prod.cpu
+  /usr/bin/time -o "$work/prod.cpu" -f "%U %S" timeout 300 "$rkp" -P -t "${2:-bench-rf3}" -b "$bs" -s 1024 -c "$count" -a "$1" -q \
     -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 \
     | grep "messages produced" | tail -1 | sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p'
+}
+prod_per_mb() { tail -1 "$work/prod.cpu" | awk -v n="$count" '{ printf "%.1f", ($1 + $2) * 1000 * 1e6 / (n * 1024) }'; } # the last line: time(1) puts a non-zero exit status first
+measured() { # acks [topic]: "MBps cpu_b0=... cpu_b1=... cpu_b2=... cpu_prod=..." for the brokers in pids
+  local i mbps
+  declare -a t0
+  for i in "${!pids[@]}"; do t0[$i]=$(ticks "${pids[$i]}"); done
+  mbps=$(produce "$@")
+  echo -n "$mbps"
+  for i in "${!pids[@]}"; do echo -n " cpu_b$i=$(per_mb $(( $(ticks "${pids[$i]}") - t0[i] )))"; done
+  echo -n " cpu_prod=$(prod_per_mb)"
+}
+single_node() { # a single broker as bench.sh starts it, 6 partitions, acks=1
+  local sdir=$work/single
+  mkdir -p "$sdir"
+  printf 'listeners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s/data\nnum.partitions=6\nauto.create.topics.enable=true\nmetrics.host=127.0.0.1\nmetrics.port=0\n' "$sdir" > "$sdir/server.properties"
+  dotnet "$broker_dll" "$sdir/server.properties" > "$sdir/broker.out" 2> "$sdir/broker.err" &
+  single_pid=$!
+  until grep -q "KafkaOperator broker ready" "$sdir/broker.out" 2>/dev/null; do
+    kill -0 "$single_pid" 2>/dev/null || { echo "bench-rf3: single broker did not start" >&2; cat "$sdir/broker.err" >&2; exit 1; }
+    sleep 0.01
+  done
+  local saved_bs=${bs:-} saved_pids=("${pids[@]}")
+  bs=$(sed -n 's/.*listening on \([^ ]*\) .*/\1/p' "$sdir/broker.out" | head -1)
+  timeout 60 "$rkp" -P -t bench-1k-a1 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true # creates the topic
+  pids=("$single_pid")
+  out+="single_acks1_MBps=$(measured 1 bench-1k-a1) "
+  timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
+  j=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$bs" --topic bench-latency --rate 1000 --seconds 5 --acks 1)
+  out+="single_lat_acks1_p50/p99/p999_us=$(field p50_us "$j")/$(field p99_us "$j")/$(field p999_us "$j") "
+  pids=("${saved_pids[@]}"); bs=$saved_bs
+  kill "$single_pid"; wait "$single_pid" 2>/dev/null || true; single_pid=""
 }
 for part in $parts; do
   case "$part" in
@@ -80,11 +122,13 @@ for part in $parts; do
         perf_pid=$!
       fi
       c0=$(cpu_ms)
-      out+="acks_all_MBps=$(produce -1) broker_cpu_ms_per_MB=$(awk -v c=$(( $(cpu_ms) - c0 )) -v n="$count" 'BEGIN { printf "%.1f", c * 1e6 / (n * 1024) }') "
+      m=$(measured -1)
+      out+="acks_all_MBps=$m broker_cpu_ms_per_MB=$(awk -v c=$(( $(cpu_ms) - c0 )) -v n="$count" 'BEGIN { printf "%.1f", c * 1e6 / (n * 1024) }') "
       [ -n "${TRACE_S:-}" ] && wait "$trace_pid" || true
       [ -n "${PERF_S:-}" ] && wait "$perf_pid" || true
       ;;
-    a1) out+="acks1_MBps=$(produce 1) " ;;
+    a1) out+="acks1_MBps=$(measured 1) " ;;
+    single) single_node ;;
     lat)
       j=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$p0" --topic bench-rf3 --rate 1000 --seconds 5 --acks -1)
       out+="lat_p50/p99/p999_us=$(field p50_us "$j")/$(field p99_us "$j")/$(field p999_us "$j") "
@@ -102,4 +146,4 @@ for part in $parts; do
     *) echo "bench-rf3: unknown part $part" >&2; exit 2 ;;
   esac
 done
-echo "${out}loadavg=$(cut -d' ' -f1-3 /proc/loadavg)"
+echo "${out}${R[rf3_ready_ms]:+cluster_ready_ms=${R[rf3_ready_ms]} }loadavg=$(cut -d' ' -f1-3 /proc/loadavg)"
