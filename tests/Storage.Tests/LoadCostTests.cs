@@ -1,4 +1,6 @@
 using KafkaOperator.Protocol.Records;
+using KafkaOperator.Storage.Io;
+using KafkaOperator.Storage.Segments;
 
 namespace KafkaOperator.Storage.Tests;
 
@@ -97,5 +99,25 @@ public sealed class LoadCostTests
         using var reopened = PartitionLog.Open(dir.Path, "t", 0, Config);
         Assert.Equal([0L, 1L], Batches.ReadAll(reopened).Select(h => h.BaseOffset));
         Assert.Equal(2, reopened.LogEndOffset);
+    }
+
+    [Fact]
+    public void AReadHandleReplacedByTheFirstWritesHandleClosesWhenTheReadEnds()
+    {
+        using var dir = new TempDir();
+        var path = Path.Combine(dir.Path, "00000000000000000000.log");
+        File.WriteAllBytes(path, []);
+        var cache = new FileHandleCache(10);
+        var file = new SegmentFile(cache, path);
+        var read = file.Acquire();
+        var writable = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, SegmentFile.Options);
+        cache.Pin(file, writable);
+        Assert.False(read.IsClosed);
+        file.Release();
+        Assert.True(read.IsClosed);
+        Assert.Same(writable, file.Acquire());
+        file.Release();
+        cache.Close(file, deleted: false);
+        Assert.True(writable.IsClosed);
     }
 }
