@@ -309,25 +309,33 @@ public sealed partial class LogManager : IDisposable
                     continue;
                 }
 
-                if (PartitionDirectories.NotAPartition(sub) is { } why)
-                {
-                    _ignored.Add(new IgnoredDirectory(sub, why));
-                    _notPartitions[(topic, partition)] = sub;
-                    continue;
-                }
-
                 var key = (topic, partition);
                 work.Add((dir, topic, partition, rps.GetValueOrDefault(key), lsos.GetValueOrDefault(key), hws.GetValueOrDefault(key), dirClean));
             }
         }
 
         var errors = new ConcurrentBag<Exception>();
+        var notPartitions = 0;
         void LoadOne((string Dir, string Topic, int Partition, long Rp, long Lso, long Hw, bool Clean) w)
         {
             try
             {
+                var sub = Path.Combine(w.Dir, PartitionLog.DirectoryName(w.Topic, w.Partition));
+                var files = SegmentFiles.List(sub);
+                if (files.NotAPartition is { } why)
+                {
+                    lock (_ignored)
+                    {
+                        _ignored.Add(new IgnoredDirectory(sub, why));
+                        _notPartitions[(w.Topic, w.Partition)] = sub;
+                        notPartitions++;
+                    }
+
+                    return;
+                }
+
                 var config = _options.TopicConfig?.Invoke(w.Topic) ?? DefaultConfig;
-                var log = PartitionLog.Open(w.Dir, w.Topic, w.Partition, config, _logOptions, w.Clean, w.Rp, w.Lso, w.Hw);
+                var log = PartitionLog.OpenFound(w.Dir, w.Topic, w.Partition, config, _logOptions, files, w.Clean, w.Rp, w.Lso, w.Hw);
                 if (!_logs.TryAdd((w.Topic, w.Partition), log))
                 {
                     log.Dispose();
@@ -372,7 +380,7 @@ public sealed partial class LogManager : IDisposable
             File.Delete(Path.Combine(dir, CleanShutdownFile));
         }
 
-        HadCleanShutdown = clean && work.Count > 0;
+        HadCleanShutdown = clean && work.Count > notPartitions;
     }
 }
 

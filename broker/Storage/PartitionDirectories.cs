@@ -54,27 +54,7 @@ public static class PartitionDirectories
     /// dir's own meta.properties or .lock, nor partition directories of its own. (Any other subdirectory, e.g. one
     /// where a segment file should be, is the partition's damage: it loads offline, with its files kept.)
     /// </summary>
-    public static string? NotAPartition(string path)
-    {
-        foreach (var sub in Directory.EnumerateDirectories(path))
-        {
-            var name = Path.GetFileName(sub);
-            if (TryParse(name, out _, out _) || IsMarkedForDeletion(name))
-            {
-                return $"it holds a partition directory ({name}), as a broker's log dir does";
-            }
-        }
-
-        foreach (var marker in (ReadOnlySpan<string>)["meta.properties", Io.LogDirLock.FileName])
-        {
-            if (File.Exists(Path.Combine(path, marker)))
-            {
-                return $"it holds {marker}, as a broker's log dir does";
-            }
-        }
-
-        return null;
-    }
+    public static string? NotAPartition(string path) => SegmentFiles.List(path).NotAPartition;
 
     private static bool IsLegalTopic(ReadOnlySpan<char> topic) =>
         topic.Length is > 0 and <= MaxTopicLength && topic is not "." and not ".."

@@ -12,20 +12,28 @@ namespace KafkaOperator.Storage;
 /// </summary>
 public sealed partial class PartitionLog
 {
-    private void Load(bool hadCleanShutdown, long recoveryPoint, long logStartOffset, long highWatermark)
+    private void Load(bool hadCleanShutdown, long recoveryPoint, long logStartOffset, long highWatermark, SegmentFiles? listed = null)
     {
         lock (_lock)
         {
             try
             {
-                RemoveLeftovers(hadCleanShutdown);
-                CompleteSwaps();
-                foreach (var baseOffset in ListBaseOffsets(LogSegment.LogSuffix))
+                // One listing of the directory serves every step below; only a crash in the middle of a swap (rare)
+                // changes the files and lists them again.
+                var files = listed ?? SegmentFiles.List(Directory);
+                RemoveLeftovers(files, hadCleanShutdown);
+                if (files.Swaps.Count > 0)
+                {
+                    CompleteSwaps(files.Swaps);
+                    files = SegmentFiles.List(Directory);
+                }
+
+                foreach (var baseOffset in files.Logs)
                 {
                     _segments.Add(LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false));
                 }
 
-                _snapshotOffsets.AddRange(ListBaseOffsets(ProducerSnapshotFile.Suffix));
+                _snapshotOffsets.AddRange(files.Snapshots);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -126,23 +134,18 @@ public sealed partial class PartitionLog
     /// are lost or on a failed disk, and the partition must not silently start without them (KafkaStorageException:
     /// the partition stays offline until the file is back or the index files are removed to accept the loss).
     /// </summary>
-    private void RemoveLeftovers(bool hadCleanShutdown)
+    private void RemoveLeftovers(SegmentFiles files, bool hadCleanShutdown)
     {
-        foreach (var file in System.IO.Directory.EnumerateFiles(Directory))
+        foreach (var file in files.Leftovers)
         {
-            var name = Path.GetFileName(file);
-            if (name.EndsWith(LogSegment.DeletedSuffix, StringComparison.Ordinal) || name.EndsWith(LogSegment.CleanedSuffix, StringComparison.Ordinal)
-                || name.EndsWith(".tmp", StringComparison.Ordinal))
-            {
-                File.Delete(file);
-            }
+            File.Delete(file);
         }
 
         // Index files whose log file is gone.
-        var logs = new HashSet<long>(ListBaseOffsets(LogSegment.LogSuffix));
-        foreach (var suffix in new[] { LogSegment.IndexSuffix, LogSegment.TimeIndexSuffix })
+        var logs = new HashSet<long>(files.Logs);
+        foreach (var (suffix, indexes) in new[] { (LogSegment.IndexSuffix, files.Indexes), (LogSegment.TimeIndexSuffix, files.TimeIndexes) })
         {
-            foreach (var b in ListBaseOffsets(suffix).Where(b => !logs.Contains(b)))
+            foreach (var b in indexes.Where(b => !logs.Contains(b)))
             {
                 var path = Path.Combine(Directory, LogSegment.FileStem(b) + suffix);
                 if (hadCleanShutdown)
@@ -161,9 +164,9 @@ public sealed partial class PartitionLog
     /// A .swap file is a cleaned segment that replaced the segments it covers (rename then delete). Finishing the
     /// swap after a crash: delete the old segments in its offset range, then rename it to .log.
     /// </summary>
-    private void CompleteSwaps()
+    private void CompleteSwaps(List<long> swaps)
     {
-        foreach (var baseOffset in ListBaseOffsets(LogSegment.LogSuffix + LogSegment.SwapSuffix))
+        foreach (var baseOffset in swaps)
         {
             var swap = LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false, LogSegment.SwapSuffix);
             _ = swap.LoadTail();

@@ -138,6 +138,18 @@ public sealed partial class PartitionLog : IDisposable
         return log;
     }
 
+    /// <summary>
+    /// <see cref="Open"/> for a directory the log manager has just found and listed: it is neither created nor
+    /// listed again.
+    /// </summary>
+    internal static PartitionLog OpenFound(string logDir, string topic, int partition, LogConfig config, PartitionLogOptions options,
+        SegmentFiles files, bool hadCleanShutdown, long recoveryPoint, long logStartOffset, long highWatermark)
+    {
+        var log = new PartitionLog(Path.Combine(logDir, DirectoryName(topic, partition)), topic, partition, config, options);
+        log.Load(hadCleanShutdown, recoveryPoint, logStartOffset, highWatermark, files);
+        return log;
+    }
+
     /// <summary>Applies a new topic configuration (roll, retention, flush and index settings take effect at once).</summary>
     public void UpdateConfig(LogConfig config)
     {

@@ -105,6 +105,32 @@ internal abstract class SparseIndex
         }
     }
 
+    /// <summary>
+    /// Empties the index for a log file of zero bytes, where no entry can be valid. Only the file's length is looked
+    /// at: an empty or missing file already says that, anything else is rewritten by the next flush (a stale entry
+    /// left there would be trusted once the log has grown past it).
+    /// </summary>
+    public void LoadForEmptyLog()
+    {
+        lock (_lock)
+        {
+            Clear();
+            long length;
+            try
+            {
+                var info = new FileInfo(Path);
+                length = info.Exists ? info.Length : 0;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                length = -1;
+            }
+
+            _rewrite = length != 0;
+            _durable = length == 0 ? 0 : -1;
+        }
+    }
+
     /// <summary>The last entry whose key is &lt;= <paramref name="key"/>, or null when there is none.</summary>
     public (long Key, long Value)? Floor(long key)
     {

@@ -122,6 +122,12 @@ public sealed class FileHandleCache
         lock (_lock)
         {
             file.Refs--;
+            if (file.Refs == 0 && file.Retired is { } retired)
+            {
+                retired.ForEach(h => h.Dispose());
+                file.Retired = null;
+            }
+
             if (file.Refs == 0 && file.Deleted && !file.Pinned)
             {
                 CloseLocked(file);
@@ -142,9 +148,17 @@ public sealed class FileHandleCache
                 file.LruNode = null;
             }
 
-            if (file.Handle is not null && file.Handle != writable && file.Refs == 0)
+            if (file.Handle is not null && file.Handle != writable)
             {
-                file.Handle.Dispose();
+                if (file.Refs == 0)
+                {
+                    file.Handle.Dispose();
+                }
+                else
+                {
+                    // A read still uses the handle opened before the first write: closed when the last read ends.
+                    (file.Retired ??= []).Add(file.Handle);
+                }
             }
 
             file.Handle = writable;
@@ -261,6 +275,9 @@ internal sealed class SegmentFile(FileHandleCache cache, string path)
     public bool Pinned { get; set; }
 
     public bool Deleted { get; set; }
+
+    /// <summary>Handles replaced by the write handle while reads held them; closed when the last read releases.</summary>
+    public List<SafeFileHandle>? Retired { get; set; }
 
     public LinkedListNode<SegmentFile>? LruNode { get; set; }
 

@@ -23,6 +23,18 @@ internal sealed partial class LogSegment
             throw new KafkaStorageException($"Cannot stat {File.Path}: {e.Message}", e);
         }
 
+        if (fileLength == 0)
+        {
+            // An empty file has nothing to validate or cut (the common case of a partition never written to):
+            // no handle, and the index files are rewritten only when they are not empty already.
+            ResetIndexState();
+            OffsetIndex.LoadForEmptyLog();
+            TimeIndex.LoadForEmptyLog();
+            _size = 0;
+            _indexesLoaded = true;
+            return 0;
+        }
+
         ResetIndexState();
         var handle = File.Acquire();
         long valid;
@@ -75,6 +87,12 @@ internal sealed partial class LogSegment
     {
         EnsureIndexesLoaded();
         var start = OffsetIndex.Last is { } lastEntry ? lastEntry.Value : 0;
+        if (_size == 0)
+        {
+            _bytesSinceLastIndexEntry = 0;
+            return start == 0;
+        }
+
         var handle = File.Acquire();
         try
         {
@@ -229,6 +247,7 @@ internal sealed partial class LogSegment
     /// <summary>Deletes the files; a read still holding the handle finishes (Linux keeps unlinked files readable).</summary>
     public void DeleteFiles()
     {
+        _active = false;
         _writeHandle = null;
         try
         {
@@ -266,7 +285,7 @@ internal sealed partial class LogSegment
             File.Release();
         }
 
-        if (_writeHandle is null && MaxTimestampSoFar >= 0)
+        if (!_active && MaxTimestampSoFar >= 0)
         {
             TimeIndex.MaybeAppend(MaxTimestampSoFar, OffsetOfMaxTimestampSoFar);
         }

@@ -24,6 +24,7 @@ internal sealed partial class LogSegment
     private readonly object _indexLoadLock = new();
     private volatile bool _indexesLoaded;
     private volatile int _size;
+    private bool _active;
     private SafeFileHandle? _writeHandle;
     private int _bytesSinceLastIndexEntry;
     private long _writebackFrom;
@@ -68,7 +69,7 @@ internal sealed partial class LogSegment
     /// <summary>Offset after the last batch, once known (set by the owner for the active segment).</summary>
     public long NextOffset { get; set; }
 
-    public bool IsActive => _writeHandle is not null;
+    public bool IsActive => _active;
 
     public static string FileStem(long baseOffset) => baseOffset.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
 
@@ -100,26 +101,49 @@ internal sealed partial class LogSegment
         return segment;
     }
 
-    /// <summary>Makes this the active segment: opens the write handle and pins it.</summary>
+    /// <summary>
+    /// Makes this the active segment. Its write handle is opened (and pinned in the cache) by the first write, not
+    /// here: a broker loading 100,000 partitions would otherwise open and hold one file per partition at start-up,
+    /// most of which are never written to before the next restart (and would exceed a 20,000 open-file limit).
+    /// </summary>
     public void Activate()
     {
-        if (_writeHandle is not null)
+        if (_active)
         {
             return;
         }
 
+        _active = true;
+        EnsureIndexesLoaded();
+        _writebackFrom = _size;
+    }
+
+    // Only the owning PartitionLog writes, under its lock, so opening on first use needs no lock of its own.
+    private SafeFileHandle WriteHandle()
+    {
+        if (_writeHandle is { } open)
+        {
+            return open;
+        }
+
+        if (!_active)
+        {
+            throw new InvalidOperationException($"Segment {File.Path} is not active");
+        }
+
+        SafeFileHandle handle;
         try
         {
-            _writeHandle = System.IO.File.OpenHandle(File.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, SegmentFile.Options);
+            handle = System.IO.File.OpenHandle(File.Path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, SegmentFile.Options);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new KafkaStorageException($"Cannot open segment {File.Path} for append: {e.Message}", e);
         }
 
-        File.Cache.Pin(File, _writeHandle);
-        EnsureIndexesLoaded();
-        _writebackFrom = _size;
+        File.Cache.Pin(File, handle);
+        _writeHandle = handle;
+        return handle;
     }
 
     /// <summary>
@@ -128,7 +152,7 @@ internal sealed partial class LogSegment
     /// </summary>
     public void Append(ReadOnlySpan<byte> data, ReadOnlySpan<BatchSummary> batches, long nowMs)
     {
-        var handle = _writeHandle ?? throw new InvalidOperationException($"Segment {File.Path} is not active");
+        var handle = WriteHandle();
         var position = _size;
         _dirty = true;
         try
@@ -215,7 +239,13 @@ internal sealed partial class LogSegment
             }
 
             var size = _size;
-            if (!OffsetIndex.Load(size) || !TimeIndex.Load(size))
+            if (size == 0)
+            {
+                // Nothing to index: what is on disk is only checked for being empty, without reading it.
+                OffsetIndex.LoadForEmptyLog();
+                TimeIndex.LoadForEmptyLog();
+            }
+            else if (!OffsetIndex.Load(size) || !TimeIndex.Load(size))
             {
                 RebuildIndexes(size);
             }
@@ -328,6 +358,7 @@ internal sealed partial class LogSegment
 
         OffsetIndex.Flush(durable: false);
         TimeIndex.Flush(durable: false);
+        _active = false;
         if (_writeHandle is not null)
         {
             File.Cache.Unpin(File);
@@ -338,7 +369,7 @@ internal sealed partial class LogSegment
     /// <summary>Closes the segment's handles (shutdown or log deletion).</summary>
     public void Close()
     {
-        if (_writeHandle is not null)
+        if (_active)
         {
             OnBecomeInactive();
         }
