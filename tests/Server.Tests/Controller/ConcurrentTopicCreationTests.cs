@@ -1,0 +1,78 @@
+using KafkaOperator.Protocol;
+using KafkaOperator.Server.Cluster;
+using KafkaOperator.Server.Config;
+using KafkaOperator.Server.Controller;
+
+namespace KafkaOperator.Server.Tests.Controller;
+
+/// <summary>
+/// Topic creations are checked one at a time but committed together: a CreateTopics request of many topics proposes
+/// them all before the first commits (so they share commits), while a name being created is reserved until its commit
+/// is published, so the same or a colliding name cannot pass the checks twice.
+/// </summary>
+public sealed class ConcurrentTopicCreationTests
+{
+    private static async Task<(TopicManager Topics, QuorumMetadataStore Store, ScriptedQuorum Quorum)> ClusterAsync()
+    {
+        var (store, quorum) = ScriptedQuorum.Create();
+        foreach (var id in new[] { 0, 1, 2 })
+            await store.ProposeAsync(new RegisterBrokerRecord(id, [new EndpointRecord("PLAINTEXT", "h", 9092)], null));
+        var config = BrokerConfig.Create(new Dictionary<string, string> { ["node.id"] = "0" });
+        return (new TopicManager(config, store), store, quorum);
+    }
+
+    [Fact]
+    public async Task Many_creations_are_proposed_before_the_first_commits_and_commit_in_one_batch()
+    {
+        var (topics, store, quorum) = await ClusterAsync();
+        await using var _store = store;
+        quorum.Hold();
+
+        var creations = Enumerable.Range(0, 20).Select(i => topics.CreateAsync($"t{i}", 10, 3, null, null, validateOnly: false)).ToList();
+
+        Assert.Equal(20, quorum.HeldCount);
+        Assert.All(creations, c => Assert.False(c.IsCompleted));
+        quorum.Release();
+        var results = await Task.WhenAll(creations);
+        Assert.All(results, r => Assert.Equal(ErrorCode.None, r.Error));
+        Assert.Equal(20, store.Image.TopicsByName.Count);
+        Assert.All(store.Image.TopicsById.Values, t => Assert.Equal(10, t.Partitions.Length));
+    }
+
+    [Fact]
+    public async Task A_name_being_created_is_refused_to_a_second_creation_until_its_commit_and_after()
+    {
+        var (topics, store, quorum) = await ClusterAsync();
+        await using var _store = store;
+        quorum.Hold();
+
+        var first = topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false);
+        var again = await topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false);
+        var pendingDot = topics.CreateAsync("x_y", 1, 1, null, null, validateOnly: false);
+        var collidingWithPending = await topics.CreateAsync("x.y", 1, 1, null, null, validateOnly: false);
+
+        Assert.Equal(ErrorCode.TopicAlreadyExists, again.Error);
+        Assert.Equal(ErrorCode.InvalidTopicException, collidingWithPending.Error);
+        Assert.Contains("x_y", collidingWithPending.Message, StringComparison.Ordinal);
+        quorum.Release();
+        Assert.Equal(ErrorCode.None, (await first).Error);
+        Assert.Equal(ErrorCode.None, (await pendingDot).Error);
+        Assert.Equal(ErrorCode.TopicAlreadyExists, (await topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false)).Error);
+        Assert.Equal(3, store.Image.Topic("orders")!.Partitions.Length);
+    }
+
+    [Fact]
+    public async Task A_failed_commit_releases_the_name()
+    {
+        var (topics, store, quorum) = await ClusterAsync();
+        await using var _store = store;
+        quorum.Unavailable = true;
+
+        var failed = await topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false);
+        quorum.Unavailable = false;
+        var retried = await topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false);
+
+        Assert.Equal(ErrorCode.NotController, failed.Error);
+        Assert.Equal(ErrorCode.None, retried.Error);
+    }
+}
