@@ -96,6 +96,10 @@ metadata_part() { # partitions
   local rss=""
   for i in 0 1 2; do rss+="${rss:+, }broker $i $(rss_mb "${cpid[$i]}") MB"; done
   note "$n partitions: RSS after creation: $rss (load average $(loadavg))"
+  # CPU time is what the load average does not stretch: each broker's own (utime + stime) from its start.
+  local cpu="" hz; hz=$(getconf CLK_TCK)
+  for i in 0 1 2; do cpu+="${cpu:+, }broker $i $(awk -v hz="$hz" '{printf "%.1f", ($14 + $15) / hz}' "/proc/${cpid[$i]}/stat") s"; done
+  note "$n partitions: CPU time used since start (cluster start and creation): $cpu"
   # A snapshot that covers the creation: written after the creation ended, on every broker.
   local since; since=$(date +%s); deadline=$(( since + 120 ))
   for i in 0 1 2; do

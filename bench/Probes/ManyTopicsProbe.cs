@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using KafkaOperator.Client.Admin;
+using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
 
 namespace KafkaOperator.Bench.Probes;
@@ -24,13 +25,29 @@ public static class ManyTopicsProbe
         await using var admin = await KafkaAdminClient.ConnectAsync(ClusterOptions.For(bootstrap, deadline), cts.Token);
         var names = Enumerable.Range(0, topics).Select(i => string.Create(CultureInfo.InvariantCulture, $"{prefix}-{i:D5}")).ToList();
         var requests = new List<double>();
+        var retries = 0;
         var started = Stopwatch.GetTimestamp();
         for (var first = 0; first < topics; first += batch)
         {
             var sent = Stopwatch.GetTimestamp();
-            var chunk = names.Skip(first).Take(batch).Select(n => new NewTopic(n, partitions, replicationFactor) { Configs = configs });
-            var results = await admin.CreateTopicsAsync(chunk, timeout: deadline, cancellationToken: cts.Token);
-            results.ThrowIfAnyFailed();
+            // A topic refused with a retriable error (NOT_CONTROLLER when a commit took longer than the quorum's
+            // request timeout, as on a starved machine) is asked for again, as an admin client retries; one that
+            // then exists was created by the earlier attempt.
+            var chunk = names.Skip(first).Take(batch).ToList();
+            for (var attempt = 0; chunk.Count > 0; attempt++)
+            {
+                var results = await admin.CreateTopicsAsync(chunk.Select(n => new NewTopic(n, partitions, replicationFactor) { Configs = configs }),
+                    timeout: deadline, cancellationToken: cts.Token);
+                var failed = results.Where(r => r.Error is { } e && !(attempt > 0 && e.Code == ErrorCode.TopicAlreadyExists)).ToList();
+                if (failed.FirstOrDefault(r => !r.Error!.IsRetriable) is { } fatal)
+                {
+                    throw fatal.Error!;
+                }
+
+                retries += failed.Count;
+                chunk = [.. failed.Select(r => r.Name)];
+            }
+
             requests.Add(Stopwatch.GetElapsedTime(sent).TotalMilliseconds);
             var done = Math.Min(topics, first + batch);
             if (requests.Count % Math.Max(1, (topics / batch) / 10) == 0 || done == topics)
@@ -63,7 +80,7 @@ public static class ManyTopicsProbe
             $"{{\"probe\":\"create-topics\",\"topics\":{topics},\"partitions_per_topic\":{partitions},\"partitions\":{topics * (long)partitions}," +
             $"\"rf\":{replicationFactor},\"batch\":{batch},\"requests\":{requests.Count},\"created_ms\":{createdMs:0},\"led_ms\":{ledMs:0}," +
             $"\"partitions_per_s\":{topics * (double)partitions / (ledMs / 1000):0},\"request_ms_first_tenth\":{requests.Take(tenth).Average():0}," +
-            $"\"request_ms_last_tenth\":{requests.TakeLast(tenth).Average():0},\"request_ms_max\":{requests.Max():0},\"metadata_polls\":{polls}}}");
+            $"\"request_ms_last_tenth\":{requests.TakeLast(tenth).Average():0},\"request_ms_max\":{requests.Max():0},\"retried_topics\":{retries},\"metadata_polls\":{polls}}}");
     }
 
     internal static string Json(IEnumerable<KeyValuePair<int, int>> counts)

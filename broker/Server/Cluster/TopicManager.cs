@@ -20,7 +20,7 @@ public readonly record struct TopicResult(ErrorCode Error, string? Message, Topi
 public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly HashSet<string> _creating = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Task> _creating = new(StringComparer.Ordinal); // name -> its commit, until published here
 
     /// <summary>The brokers new replicas may go to: the unfenced registered brokers by id.</summary>
     public static IReadOnlyList<int> PlaceableBrokers(MetadataImage image)
@@ -107,32 +107,46 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             }
         }
 
-        TopicMetadata topic;
         // Checked and reserved under a lock, committed outside it: the topics of one CreateTopics request (and of
         // concurrent ones) are proposed together and share metadata commits, instead of one commit, and this node's
-        // publication of it, after another. A name is reserved until its commit has been published here, so two
-        // creations of the same or a colliding name cannot both pass the checks.
-        lock (_creating)
+        // publication of it, after another. A name is reserved until its commit has been published here; a creation
+        // of the same or a colliding name waits for that and is then checked against the result, as it was when
+        // creations ran one at a time (an auto-creation that finds the topic created must also find it in the image).
+        TopicMetadata topic;
+        TaskCompletionSource reserved;
+        while (true)
         {
-            var image = store.Image;
-            if (image.TopicsByName.ContainsKey(name) || _creating.Contains(name))
-                return TopicResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
-            if ((Collides(image.TopicsByName.Keys, name) ?? Collides(_creating, name)) is { } other)
-                return TopicResult.Fail(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {other}");
-            var policyRequest = new TopicPolicyRequest(name, numPartitions, replicas is null ? replicationFactor : (short)replicas.Max(r => r.Length), replicas, overrides, CurrentPartitions: 0);
-            if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
-                return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
-            var brokers = PlaceableBrokers(image);
-            if (replicas is null && brokers.Count == 0)
-                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "No live brokers are registered to place the partitions on.");
-            replicas ??= Place(image, name, 0, numPartitions, replicationFactor, brokers);
-            var partitions = new PartitionMetadata[numPartitions];
-            for (var i = 0; i < numPartitions; i++)
-                partitions[i] = new PartitionMetadata(i, replicas[i][0], 0, replicas[i], replicas[i]);
-            topic = new TopicMetadata(name, Guid.NewGuid(), partitions, overrides);
-            if (validateOnly)
-                return new TopicResult(ErrorCode.None, null, topic);
-            _creating.Add(name);
+            Task? inFlight = null;
+            lock (_creating)
+            {
+                if (!_creating.TryGetValue(name, out inFlight) && Collides(_creating.Keys, name) is { } pending)
+                    inFlight = _creating[pending];
+                if (inFlight is null)
+                {
+                    var image = store.Image;
+                    if (image.TopicsByName.ContainsKey(name))
+                        return TopicResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
+                    if (Collides(image.TopicsByName.Keys, name) is { } other)
+                        return TopicResult.Fail(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {other}");
+                    var policyRequest = new TopicPolicyRequest(name, numPartitions, replicas is null ? replicationFactor : (short)replicas.Max(r => r.Length), replicas, overrides, CurrentPartitions: 0);
+                    if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
+                        return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
+                    var brokers = PlaceableBrokers(image);
+                    if (replicas is null && brokers.Count == 0)
+                        return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "No live brokers are registered to place the partitions on.");
+                    replicas ??= Place(image, name, 0, numPartitions, replicationFactor, brokers);
+                    var partitions = new PartitionMetadata[numPartitions];
+                    for (var i = 0; i < numPartitions; i++)
+                        partitions[i] = new PartitionMetadata(i, replicas[i][0], 0, replicas[i], replicas[i]);
+                    topic = new TopicMetadata(name, Guid.NewGuid(), partitions, overrides);
+                    if (validateOnly)
+                        return new TopicResult(ErrorCode.None, null, topic);
+                    reserved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _creating[name] = reserved.Task;
+                    break;
+                }
+            }
+            await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         try
         {
@@ -144,6 +158,7 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
         {
             lock (_creating)
                 _creating.Remove(name);
+            reserved.TrySetResult();
         }
     }
 

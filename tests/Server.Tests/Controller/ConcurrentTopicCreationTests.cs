@@ -8,7 +8,7 @@ namespace KafkaOperator.Server.Tests.Controller;
 /// <summary>
 /// Topic creations are checked one at a time but committed together: a CreateTopics request of many topics proposes
 /// them all before the first commits (so they share commits), while a name being created is reserved until its commit
-/// is published, so the same or a colliding name cannot pass the checks twice.
+/// is published: a creation of the same or a colliding name waits for it and is then checked against its result.
 /// </summary>
 public sealed class ConcurrentTopicCreationTests
 {
@@ -40,25 +40,30 @@ public sealed class ConcurrentTopicCreationTests
     }
 
     [Fact]
-    public async Task A_name_being_created_is_refused_to_a_second_creation_until_its_commit_and_after()
+    public async Task A_creation_of_a_name_being_created_waits_for_that_commit_and_is_then_refused()
     {
         var (topics, store, quorum) = await ClusterAsync();
         await using var _store = store;
         quorum.Hold();
 
         var first = topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false);
-        var again = await topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false);
-        var pendingDot = topics.CreateAsync("x_y", 1, 1, null, null, validateOnly: false);
-        var collidingWithPending = await topics.CreateAsync("x.y", 1, 1, null, null, validateOnly: false);
+        var again = topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false);
+        var underscore = topics.CreateAsync("x_y", 1, 1, null, null, validateOnly: false);
+        var dot = topics.CreateAsync("x.y", 1, 1, null, null, validateOnly: false);
 
-        Assert.Equal(ErrorCode.TopicAlreadyExists, again.Error);
-        Assert.Equal(ErrorCode.InvalidTopicException, collidingWithPending.Error);
-        Assert.Contains("x_y", collidingWithPending.Message, StringComparison.Ordinal);
+        Assert.Equal(2, quorum.HeldCount); // orders and x_y: the other two wait without proposing
+        Assert.False(again.IsCompleted);
+        Assert.False(dot.IsCompleted);
         quorum.Release();
         Assert.Equal(ErrorCode.None, (await first).Error);
-        Assert.Equal(ErrorCode.None, (await pendingDot).Error);
-        Assert.Equal(ErrorCode.TopicAlreadyExists, (await topics.CreateAsync("orders", 3, 3, null, null, validateOnly: false)).Error);
-        Assert.Equal(3, store.Image.Topic("orders")!.Partitions.Length);
+        Assert.Equal(ErrorCode.None, (await underscore).Error);
+        var refused = await again;
+        Assert.Equal(ErrorCode.TopicAlreadyExists, refused.Error);
+        Assert.NotNull(store.Image.Topic("orders")); // what an auto-creation reads next
+        var collided = await dot;
+        Assert.Equal(ErrorCode.InvalidTopicException, collided.Error);
+        Assert.Contains("x_y", collided.Message, StringComparison.Ordinal);
+        Assert.Equal(2, store.Image.TopicsByName.Count);
     }
 
     [Fact]
