@@ -80,7 +80,9 @@ public static class ControllerFailoverProbe
                 using var attempt = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 attempt.CancelAfter(TimeSpan.FromSeconds(10));
                 await using var admin = await KafkaAdminClient.ConnectAsync(ClusterOptions.For(survivorBootstrap, TimeSpan.FromSeconds(10)), attempt.Token);
-                var result = await admin.CreateTopicsAsync([new NewTopic($"{prefix}-after-failover", 1, 1)], cancellationToken: attempt.Token);
+                // Not named with the prefix: its one replica may be placed on the killed broker (not fenced yet), and
+                // stay leaderless, which (4) must not wait for.
+                var result = await admin.CreateTopicsAsync([new NewTopic($"failover-commit-{prefix}", 1, 1)], cancellationToken: attempt.Token);
                 if (result[0].Error is null || result[0].Error!.Code == ErrorCode.TopicAlreadyExists)
                 {
                     break;
