@@ -82,6 +82,20 @@ public static class Program
                     Required(options, "latency-topic"),
                     Int(options, "latency-seconds", 5),
                     TimeSpan.FromSeconds(Int(options, "timeout-s", 300))).GetAwaiter().GetResult(),
+                "create-topics" => Probes.ManyTopicsProbe.RunAsync(
+                    Required(options, "bootstrap"),
+                    options.GetValueOrDefault("prefix") ?? "bench-meta",
+                    Int(options, "topics", 1000),
+                    Int(options, "partitions", 100),
+                    Int(options, "batch", 50),
+                    (short)Int(options, "rf", 3),
+                    Configs(options.GetValueOrDefault("config")),
+                    TimeSpan.FromSeconds(Int(options, "timeout-s", 1800))).GetAwaiter().GetResult(),
+                "controller-failover" => Probes.ControllerFailoverProbe.RunAsync(
+                    Required(options, "bootstrap"),
+                    options.GetValueOrDefault("prefix") ?? "bench-meta",
+                    Probes.ClusterOptions.ParsePids(Required(options, "pids")),
+                    TimeSpan.FromSeconds(Int(options, "timeout-s", 300))).GetAwaiter().GetResult(),
                 _ => null,
             };
             if (json == null)
@@ -113,6 +127,8 @@ public static class Program
                    KafkaOperator.Bench create-topic --bootstrap H:P --topic T [--partitions 6] [--rf 3] [--config k=v,k=v] [--timeout-s 120]
                    KafkaOperator.Bench failover --bootstrap H:P --topic T --pids 0=PID,1=PID,.. [--partition N] [--warmup-ms 1000] [--timeout-s 60]
                    KafkaOperator.Bench leaders-moved --bootstrap H:P --topic T --pids 0=PID,.. [--broker N] [--observer N] [--signal TERM|KILL] [--timeout-s 60]
+                   KafkaOperator.Bench create-topics --bootstrap H:P [--prefix bench-meta] [--topics 1000] [--partitions 100] [--batch 50] [--rf 3] [--config k=v] [--timeout-s 1800]
+                   KafkaOperator.Bench controller-failover --bootstrap H:P --pids 0=PID,.. [--prefix bench-meta] [--timeout-s 300]
                    KafkaOperator.Bench reassign-setup --bootstrap H:P --topic T [--broker 0] [--timeout-s 60]
                    KafkaOperator.Bench reassign --bootstrap H:P --topic T --latency-bootstrap H:P --latency-topic T [--to 1] [--throttle B/s] [--latency-seconds 5] [--timeout-s 300]
             """);

@@ -35,6 +35,8 @@ auto.create.topics.enable=false
 broker.session.timeout.ms=$csession
 broker.heartbeat.interval.ms=$cheartbeat
 PROPS
+  # cextra: more properties, one per line, for a part that needs them (e.g. the metadata part's snapshot interval)
+  [ -n "${cextra:-}" ] && printf '%s\n' "$cextra" >> "$cdir/broker-$i.properties"
   rm -f "$cdir/broker-$i.pid"
   cstart_ns[$i]=$(now_ns)
   # A wrapper subshell is the script's child, so that a broker a probe kills on purpose is not announced as

@@ -8,13 +8,16 @@
 # runs only the balancer's planning benchmark (no broker; writes out/bench-balancer.md). BENCH_SCRAPE=1 scrapes every
 # broker's /metrics once a second (as a Prometheus would) during the produce parts. BENCH_ONLY=scrape starts one broker
 # and alternates the 1 KiB acks=1 produce and the latency probe without and with that scraping (writes
-# out/bench-scrape.md).
+# out/bench-scrape.md). BENCH_ONLY=metadata runs scripts/bench-metadata.sh (issue #12: many partitions' creation,
+# controller failover, restart from a metadata snapshot; writes out/bench-metadata.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 only=${BENCH_ONLY:-}
-case "$only" in "" | single | replicated | balancer | scrape) ;; *) echo "BENCH_ONLY must be single, replicated, balancer or scrape, not '$only'" >&2; exit 2 ;; esac
+case "$only" in "" | single | replicated | balancer | scrape | metadata) ;; *) echo "BENCH_ONLY must be single, replicated, balancer, scrape or metadata, not '$only'" >&2; exit 2 ;; esac
 mkdir -p out
+# Issue #12's metadata benchmark (100,000 partitions RF 3 by default: BENCH_META_PARTITIONS) has a script of its own.
+[ "$only" = metadata ] && exec bash scripts/bench-metadata.sh
 if [ "$only" = balancer ]; then
   dotnet build bench/KafkaOperator.Bench.csproj -c Release -nologo -v:q -clp:NoSummary
   timeout 600 dotnet bench/bin/Release/net10.0/KafkaOperator.Bench.dll balancer > out/balancer.json

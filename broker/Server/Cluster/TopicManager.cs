@@ -20,6 +20,7 @@ public readonly record struct TopicResult(ErrorCode Error, string? Message, Topi
 public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, Task> _creating = new(StringComparer.Ordinal); // name -> its commit, until published here
 
     /// <summary>The brokers new replicas may go to: the unfenced registered brokers by id.</summary>
     public static IReadOnlyList<int> PlaceableBrokers(MetadataImage image)
@@ -106,34 +107,58 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
             }
         }
 
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // Checked and reserved under a lock, committed outside it: the topics of one CreateTopics request (and of
+        // concurrent ones) are proposed together and share metadata commits, instead of one commit, and this node's
+        // publication of it, after another. A name is reserved until its commit has been published here; a creation
+        // of the same or a colliding name waits for that and is then checked against the result, as it was when
+        // creations ran one at a time (an auto-creation that finds the topic created must also find it in the image).
+        TopicMetadata topic;
+        TaskCompletionSource reserved;
+        while (true)
+        {
+            Task? inFlight = null;
+            lock (_creating)
+            {
+                if (!_creating.TryGetValue(name, out inFlight) && Collides(_creating.Keys, name) is { } pending)
+                    inFlight = _creating[pending];
+                if (inFlight is null)
+                {
+                    var image = store.Image;
+                    if (image.TopicsByName.ContainsKey(name))
+                        return TopicResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
+                    if (Collides(image.TopicsByName.Keys, name) is { } other)
+                        return TopicResult.Fail(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {other}");
+                    var policyRequest = new TopicPolicyRequest(name, numPartitions, replicas is null ? replicationFactor : (short)replicas.Max(r => r.Length), replicas, overrides, CurrentPartitions: 0);
+                    if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
+                        return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
+                    var brokers = PlaceableBrokers(image);
+                    if (replicas is null && brokers.Count == 0)
+                        return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "No live brokers are registered to place the partitions on.");
+                    replicas ??= Place(image, name, 0, numPartitions, replicationFactor, brokers);
+                    var partitions = new PartitionMetadata[numPartitions];
+                    for (var i = 0; i < numPartitions; i++)
+                        partitions[i] = new PartitionMetadata(i, replicas[i][0], 0, replicas[i], replicas[i]);
+                    topic = new TopicMetadata(name, Guid.NewGuid(), partitions, overrides);
+                    if (validateOnly)
+                        return new TopicResult(ErrorCode.None, null, topic);
+                    reserved = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _creating[name] = reserved.Task;
+                    break;
+                }
+            }
+            await inFlight.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         try
         {
-            var image = store.Image;
-            if (image.TopicsByName.ContainsKey(name))
-                return TopicResult.Fail(ErrorCode.TopicAlreadyExists, $"Topic '{name}' already exists.");
-            if (Collides(image, name) is { } other)
-                return TopicResult.Fail(ErrorCode.InvalidTopicException, $"Topic '{name}' collides with existing topic: {other}");
-            var policyRequest = new TopicPolicyRequest(name, numPartitions, replicas is null ? replicationFactor : (short)replicas.Max(r => r.Length), replicas, overrides, CurrentPartitions: 0);
-            if (config.Policies.CreateTopic?.Validate(policyRequest) is { } violation)
-                return TopicResult.Fail(ErrorCode.PolicyViolation, violation);
-            var brokers = PlaceableBrokers(image);
-            if (replicas is null && brokers.Count == 0)
-                return TopicResult.Fail(ErrorCode.InvalidReplicationFactor, "No live brokers are registered to place the partitions on.");
-            replicas ??= Place(image, name, 0, numPartitions, replicationFactor, brokers);
-            var partitions = new PartitionMetadata[numPartitions];
-            for (var i = 0; i < numPartitions; i++)
-                partitions[i] = new PartitionMetadata(i, replicas[i][0], 0, replicas[i], replicas[i]);
-            var topic = new TopicMetadata(name, Guid.NewGuid(), partitions, overrides);
-            if (validateOnly)
-                return new TopicResult(ErrorCode.None, null, topic);
             if (await StoreCommit.RunAsync(() => store.CreateTopicAsync(topic, cancellationToken)).ConfigureAwait(false) is { } failed)
                 return TopicResult.Fail(failed.Error, failed.Message);
             return new TopicResult(ErrorCode.None, null, store.Image.Topic(topic.TopicId) ?? topic);
         }
         finally
         {
-            _gate.Release();
+            lock (_creating)
+                _creating.Remove(name);
+            reserved.TrySetResult();
         }
     }
 
@@ -208,12 +233,12 @@ public sealed class TopicManager(BrokerConfig config, IMetadataStore store)
         }
     }
 
-    private static string? Collides(MetadataImage image, string name)
+    private static string? Collides(IEnumerable<string> names, string name)
     {
         if (!name.Contains('.', StringComparison.Ordinal) && !name.Contains('_', StringComparison.Ordinal))
             return null;
         var normalized = name.Replace('.', '_');
-        foreach (var existing in image.TopicsByName.Keys)
+        foreach (var existing in names)
         {
             if (existing != name && existing.Replace('.', '_') == normalized)
                 return existing;

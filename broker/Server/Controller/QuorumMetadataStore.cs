@@ -159,12 +159,14 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
     void IRaftSnapshotListener.OnSnapshotLoaded(SnapshotId id, byte[] data)
     {
         MetadataImage image;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         lock (_lock)
         {
             image = MetadataSnapshot.Decode(data, _controllerId);
             _applied = image;
         }
-        Log.Info($"metadata: loaded snapshot {id} ({data.Length} bytes, {image.TopicsById.Count} topics)");
+        var ms = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Log.Info($"metadata: loaded snapshot {id} ({data.Length} bytes, {image.TopicsById.Count} topics, {PartitionCount(image)} partitions) in {ms:0} ms");
         _publications.Writer.TryWrite(new Publication(image, MetadataDelta.Full(), [], id.EndOffset - 1));
     }
 
@@ -174,7 +176,22 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
         MetadataImage image;
         lock (_lock)
             image = _applied;
-        return () => MetadataSnapshot.Encode(image);
+        return () =>
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            var data = MetadataSnapshot.Encode(image);
+            // Once per snapshot (20 MB of records or an hour by default): what a large image costs to write.
+            Log.Info($"metadata: snapshot of {image.TopicsById.Count} topics, {PartitionCount(image)} partitions encoded ({data.Length} bytes) in {System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds:0} ms");
+            return data;
+        };
+    }
+
+    private static long PartitionCount(MetadataImage image)
+    {
+        long n = 0;
+        foreach (var t in image.TopicsById.Values)
+            n += t.Partitions.Length;
+        return n;
     }
 
     private async Task<ApplyResult> WaitPublishedAsync(long offset, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
 
 namespace KafkaOperator.Server.Handlers;
@@ -22,27 +23,23 @@ public sealed class CreateTopicsHandler(BrokerServices services) : ApiHandler<Cr
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var t in request.Topics)
             counts[t.Name] = counts.GetValueOrDefault(t.Name) + 1;
+        // Every topic's creation is started before any is awaited, so their metadata records share commits.
+        var outcomes = new List<Task<TopicResult>?>(request.Topics.Count);
         foreach (var t in request.Topics)
+            outcomes.Add(counts[t.Name] > 1 ? null : CreateAsync(context, request, t));
+        await Task.WhenAll(outcomes.OfType<Task<TopicResult>>()).ConfigureAwait(false);
+        for (var i = 0; i < request.Topics.Count; i++)
         {
+            var t = request.Topics[i];
             var result = new CreateTopicsResponse.CreatableTopicResult { Name = t.Name };
             response.Topics.Add(result);
-            if (counts[t.Name] > 1)
+            if (outcomes[i] is not { } pending)
             {
                 result.ErrorCode = (short)ErrorCode.InvalidRequest;
                 result.ErrorMessage = $"Create topics request from client `{context.ClientId}` contains multiple entries for the following topics: {t.Name}";
                 continue;
             }
-            Dictionary<string, int[]>? assignments = null;
-            if (t.Assignments.Count > 0)
-            {
-                assignments = [];
-                foreach (var a in t.Assignments)
-                    assignments[a.PartitionIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)] = [.. a.BrokerIds];
-            }
-            var configs = new Dictionary<string, string?>(StringComparer.Ordinal);
-            foreach (var c in t.Configs)
-                configs[c.Name] = c.Value;
-            var outcome = await services.Topics.CreateAsync(t.Name, t.NumPartitions, t.ReplicationFactor, assignments, configs, request.ValidateOnly, context.Stopping).ConfigureAwait(false);
+            var outcome = await pending.ConfigureAwait(false);
             result.ErrorCode = (short)outcome.Error;
             result.ErrorMessage = outcome.Message;
             if (outcome.Topic is not { } topic)
@@ -68,5 +65,20 @@ public sealed class CreateTopicsHandler(BrokerServices services) : ApiHandler<Cr
             }
         }
         return response;
+    }
+
+    private Task<TopicResult> CreateAsync(RequestContext context, CreateTopicsRequest request, CreateTopicsRequest.CreatableTopic t)
+    {
+        Dictionary<string, int[]>? assignments = null;
+        if (t.Assignments.Count > 0)
+        {
+            assignments = [];
+            foreach (var a in t.Assignments)
+                assignments[a.PartitionIndex.ToString(System.Globalization.CultureInfo.InvariantCulture)] = [.. a.BrokerIds];
+        }
+        var configs = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var c in t.Configs)
+            configs[c.Name] = c.Value;
+        return services.Topics.CreateAsync(t.Name, t.NumPartitions, t.ReplicationFactor, assignments, configs, request.ValidateOnly, context.Stopping);
     }
 }

@@ -29,9 +29,49 @@ internal sealed class ScriptedQuorum(IRaftListener listener) : IMetadataQuorum
         {
             entry = new RaftEntry(Entries.Count, Leader.Epoch, payload);
             Entries.Add(entry);
+            if (_held is { } held)
+            {
+                var committed = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+                held.Add((entry, committed));
+                return committed.Task;
+            }
             listener.OnCommitted([entry]);
         }
         return Task.FromResult(entry.Offset);
+    }
+
+    private List<(RaftEntry Entry, TaskCompletionSource<long> Committed)>? _held;
+
+    /// <summary>From now on proposals are appended but not committed until <see cref="Release"/> commits them as one batch.</summary>
+    public void Hold()
+    {
+        lock (_lock)
+            _held ??= [];
+    }
+
+    /// <summary>Proposals appended and not yet committed (see <see cref="Hold"/>).</summary>
+    public int HeldCount
+    {
+        get
+        {
+            lock (_lock)
+                return _held?.Count ?? 0;
+        }
+    }
+
+    /// <summary>Commits the held proposals in one batch, as a quorum leader commits what was appended since its last commit.</summary>
+    public void Release()
+    {
+        List<(RaftEntry Entry, TaskCompletionSource<long> Committed)>? held;
+        lock (_lock)
+        {
+            held = _held;
+            _held = null;
+            if (held is { Count: > 0 })
+                listener.OnCommitted([.. held.Select(h => h.Entry)]);
+        }
+        foreach (var (entry, committed) in held ?? [])
+            committed.TrySetResult(entry.Offset);
     }
 
     public IReadOnlyList<VoterState> DescribeVoters() => Voters;
