@@ -1,6 +1,7 @@
 # Sourced by scripts/bench-replicated.sh and scripts/bench-restart.sh: a 3-broker cluster on this machine (combined
 # mode, each broker also a metadata quorum voter, as scripts/run-cluster.sh starts them) and the probes' helpers.
-# Needs the caller's variables work, broker_dll, bench_dll, J, R, cpid, cwrap and functions now_ns, alive.
+# Needs the caller's variables work, broker_dll, bench_dll, J, R, cpid, cwrap and its function alive (which may call
+# cluster_alive below).
 
 cdir="$work/cluster"
 declare -A cgen cstart_ns cwrap # broker id -> start count (one log file per start), start time, wrapper pid
@@ -8,6 +9,19 @@ logs=${BENCH_LOGS:-out/bench-logs} # each cluster's broker output, kept for a lo
 rm -rf "$logs"
 csession=9000
 cheartbeat=2000
+
+now_ns() { date +%s%N; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+# Stops the run with a broker's own output when a cluster broker that should run is gone, instead of reporting empty
+# figures. $1: what was running.
+cluster_alive() {
+  local i code
+  for i in "${!cpid[@]}"; do
+    kill -0 "${cpid[$i]}" 2>/dev/null && continue
+    wait "${cwrap[$i]}" 2>/dev/null; code=$?
+    echo "bench: cluster broker $i exited (status $code) during: $1"; tail -30 "$(clog "$i" out)" "$(clog "$i" err)"; exit 1
+  done
+}
 
 clog() { echo "$cdir/broker-$1.${cgen[$1]}.$2"; } # broker id, out|err: the current start's output
 cpids() { local i s=""; for i in "${!cpid[@]}"; do s+="${s:+,}$i=${cpid[$i]}"; done; echo "$s"; }

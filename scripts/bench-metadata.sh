@@ -36,16 +36,7 @@ cleanup() {
 }
 trap cleanup EXIT
 declare -A R J
-now_ns() { date +%s%N; }
-alive() {
-  local i code
-  for i in "${!cpid[@]}"; do
-    kill -0 "${cpid[$i]}" 2>/dev/null && continue
-    wait "${cwrap[$i]}" 2>/dev/null; code=$?
-    echo "bench: cluster broker $i exited (status $code) during: $1"; tail -30 "$(clog "$i" out)" "$(clog "$i" err)"; exit 1
-  done
-}
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+alive() { cluster_alive "$1"; }
 rss_mb() { awk '/^VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status"; }
 
 export BENCH_LOGS=${BENCH_LOGS:-out/bench-metadata-logs}

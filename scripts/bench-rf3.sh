@@ -39,15 +39,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-now_ns() { date +%s%N; }
-alive() {
-  local i code
-  for i in "${!cpid[@]}"; do
-    kill -0 "${cpid[$i]}" 2>/dev/null && continue
-    wait "${cwrap[$i]}" 2>/dev/null; code=$?
-    echo "bench-rf3: broker $i exited (status $code) during: $1" >&2; tail -30 "$(clog "$i" out)" "$(clog "$i" err)" >&2; exit 1
-  done
-}
+alive() { cluster_alive "$1" >&2; }
 
 export BENCH_LOGS=${LOGS:-out/bench-rf3-logs}
 source scripts/bench-cluster.sh

@@ -71,11 +71,8 @@ alive() {
     wait "$broker_pid" 2>/dev/null; code=$?
     echo "bench: the broker exited (status $code) during: $1"; tail -20 "$work/broker.out" "$work/broker.err"; exit 1
   fi
-  for i in "${!cpid[@]}"; do
-    kill -0 "${cpid[$i]}" 2>/dev/null && continue
-    wait "${cwrap[$i]}" 2>/dev/null; code=$?
-    echo "bench: cluster broker $i exited (status $code) during: $1"; tail -30 "$(clog "$i" out)" "$(clog "$i" err)"; exit 1
-  done
+  # cluster_alive comes with scripts/bench-cluster.sh, sourced once the single-node parts are done
+  [ ${#cpid[@]} -eq 0 ] || cluster_alive "$1"
 }
 
 # Scrapes every running broker's /metrics once a second in the background until scrape_off (BENCH_SCRAPE=1, or the
