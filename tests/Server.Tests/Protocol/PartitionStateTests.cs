@@ -6,6 +6,7 @@ using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Handlers;
 using KafkaOperator.Server.Network;
 using KafkaOperator.Server.Producers;
+using KafkaOperator.Server.Tests.Infrastructure;
 
 namespace KafkaOperator.Server.Tests.Protocol;
 
@@ -83,7 +84,7 @@ public sealed class PartitionStateTests
             new PartitionMetadata(2, 3, 9, [3, 0], [3]),
             new PartitionMetadata(3, 4, 2, [4, 1], [4, 1]),
         ], new Dictionary<string, string>());
-        var store = new ImageStore(Image(FiveBrokers, topic));
+        var store = new ImageMetadataStore(Image(FiveBrokers, topic));
         // A log dir of its own: the broker's log manager scans, locks and writes checkpoints in the dir it is given.
         var logDir = Directory.CreateTempSubdirectory("partition-state-").FullName;
         using var cleanup = new DeleteOnDispose(logDir);
@@ -123,36 +124,6 @@ public sealed class PartitionStateTests
         var work = handler.Start(new RequestContext(header, null, CancellationToken.None), ref reader);
         var response = await work;
         return Assert.IsType<Response<TResponse>>(response).Body;
-    }
-
-    /// <summary>A metadata store that only holds an image: these handlers read, never change it.</summary>
-    private sealed class ImageStore(MetadataImage image) : IMetadataStore
-    {
-        public string ClusterId => "test-cluster";
-
-        public int NodeId => 0;
-
-        public MetadataImage Image => image;
-
-        public bool IsComplete => true;
-
-        public event Action<MetadataImage, MetadataDelta>? Changed
-        {
-            add { }
-            remove { }
-        }
-
-        public Task CreateTopicAsync(TopicMetadata topic, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task DeleteTopicAsync(Guid topicId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task AddPartitionsAsync(Guid topicId, IReadOnlyList<PartitionMetadata> added, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task SetTopicConfigsAsync(Guid topicId, IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task SetBrokerConfigsAsync(IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<long> AllocateProducerIdBlockAsync(int count, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 
     private sealed class DeleteOnDispose(string dir) : IDisposable

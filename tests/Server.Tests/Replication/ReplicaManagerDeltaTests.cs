@@ -3,6 +3,7 @@ using KafkaOperator.Server.Cluster;
 using KafkaOperator.Server.Config;
 using KafkaOperator.Server.Controller;
 using KafkaOperator.Server.Partitions;
+using KafkaOperator.Server.Tests.Infrastructure;
 
 namespace KafkaOperator.Server.Tests.Replication;
 
@@ -98,19 +99,9 @@ public sealed class ReplicaManagerDeltaTests : IDisposable
     }
 
     /// <summary>A store whose commits this test makes: each applies one record and publishes the image with its delta.</summary>
-    private sealed class DeltaStore(MetadataImage image) : IMetadataStore
+    private sealed class DeltaStore(MetadataImage image) : ImageMetadataStore(image)
     {
         private long _offset = 1000;
-
-        public string ClusterId => "test-cluster";
-
-        public int NodeId => 0;
-
-        public MetadataImage Image { get; private set; } = image;
-
-        public bool IsComplete => true;
-
-        public event Action<MetadataImage, MetadataDelta>? Changed;
 
         public void Commit(MetadataRecord record)
         {
@@ -118,23 +109,5 @@ public sealed class ReplicaManagerDeltaTests : IDisposable
             Ok(machine.Apply(record, ++_offset));
             Publish(machine.ToImage(0), machine.Delta);
         }
-
-        public void Publish(MetadataImage image, MetadataDelta delta)
-        {
-            Image = image;
-            Changed?.Invoke(image, delta);
-        }
-
-        public Task CreateTopicAsync(TopicMetadata topic, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task DeleteTopicAsync(Guid topicId, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task AddPartitionsAsync(Guid topicId, IReadOnlyList<PartitionMetadata> added, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task SetTopicConfigsAsync(Guid topicId, IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task SetBrokerConfigsAsync(IReadOnlyDictionary<string, string> configs, CancellationToken cancellationToken = default) => throw new NotSupportedException();
-
-        public Task<long> AllocateProducerIdBlockAsync(int count, CancellationToken cancellationToken = default) => throw new NotSupportedException();
     }
 }
