@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using KafkaOperator.Protocol;
 using KafkaOperator.Protocol.Codec;
 
@@ -33,6 +34,36 @@ public sealed partial class KafkaConnection
         return await SendAsync<TRequest, TResponse>(build(version), version, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// As <see cref="SendAsync{TRequest, TResponse}(Func{short, TRequest}, ApiVersionRange?, CancellationToken)"/>,
+    /// but the response frame is leased from the shared array pool instead of allocated: the decoded response (its
+    /// records are slices of that frame) may be read only until the lease is disposed. For callers that consume a
+    /// large response at once and keep nothing of it (the broker's replica fetchers).
+    /// </summary>
+    public async Task<LeasedResponse<TResponse>> SendLeasedAsync<TRequest, TResponse>(Func<short, TRequest> build,
+        ApiVersionRange? versions = null, CancellationToken cancellationToken = default)
+        where TRequest : class
+        where TResponse : class
+    {
+        var version = PickVersion(MessageInfo<TRequest>.ApiKey, Narrow(MessageInfo<TRequest>.Versions, versions));
+        var request = build(version);
+        var body = await SendEncodedAsync(request, version, expectResponse: true, cancellationToken, pooledFrame: true).ConfigureAwait(false);
+        var frame = MemoryMarshal.TryGetArray(body, out var segment) ? segment.Array : null;
+        try
+        {
+            return new LeasedResponse<TResponse>(Decode<TResponse>(body, version), frame);
+        }
+        catch
+        {
+            if (frame is not null)
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>Sends <paramref name="request"/> at exactly <paramref name="version"/>.</summary>
     public async Task<TResponse> SendAsync<TRequest, TResponse>(TRequest request, short version,
         CancellationToken cancellationToken = default)
@@ -54,7 +85,7 @@ public sealed partial class KafkaConnection
         => PickVersion(MessageInfo<TRequest>.ApiKey, Narrow(MessageInfo<TRequest>.Versions, versions));
 
     private Task<ReadOnlyMemory<byte>> SendEncodedAsync<TRequest>(TRequest request, short version, bool expectResponse,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, bool pooledFrame = false)
         where TRequest : class
     {
         var apiKey = MessageInfo<TRequest>.ApiKey;
@@ -63,7 +94,7 @@ public sealed partial class KafkaConnection
         var responseHeaderVersion = flexible && apiKey != ApiKey.ApiVersions ? (short)1 : (short)0;
         var size = MessageCodec.ComputeSize(request, version);
         return SendCoreAsync(apiKey, version, requestHeaderVersion, responseHeaderVersion, size, (request, version),
-            static (output, state) => WriteBody(output, state.request, state.version), expectResponse, cancellationToken);
+            static (output, state) => WriteBody(output, state.request, state.version), expectResponse, cancellationToken, pooledFrame);
     }
 
     private static void WriteBody<TRequest>(IBufferWriter<byte> output, TRequest request, short version)

@@ -1,6 +1,10 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using KafkaOperator.Client.Network;
 using KafkaOperator.Protocol;
+using KafkaOperator.Protocol.Codec;
+using KafkaOperator.Protocol.Messages;
+using KafkaOperator.Protocol.Records;
 
 namespace KafkaOperator.Client.Tests.Network;
 
@@ -236,6 +240,105 @@ public class KafkaConnectionTests
         Assert.Equal(ErrorCode.UnsupportedVersion, missing.Code);
         var disjoint = Assert.Throws<KafkaException>(() => connection.PickVersion(ApiKey.Produce, new ApiVersionRange(0, 2)));
         Assert.Contains("broker pipe supports 3-11", disjoint.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Leased_responses_decode_and_leave_unleased_responses_untouched()
+    {
+        // A leased response's frame goes back to the shared pool and is handed to the next leased response; a plain
+        // response read in between must keep its own bytes.
+        await using var broker = new PipeBroker(request =>
+        {
+            var fill = (byte)Marker(request);
+            var response = new FetchResponse { SessionId = 0 };
+            var topic = new FetchResponse.FetchableTopicResponse { TopicId = TopicId };
+            topic.Partitions.Add(new FetchResponse.PartitionData
+            {
+                PartitionIndex = 0,
+                HighWatermark = fill,
+                Records = new MemoryRecordSet(Enumerable.Repeat(fill, 300_000).ToArray()),
+            });
+            response.Responses.Add(topic);
+            var output = new ArrayBufferWriter<byte>();
+            var writer = new KafkaWriter(output);
+            MessageCodec.Write(ref writer, response, request.ApiVersion);
+            return Task.FromResult<byte[]?>(output.WrittenSpan.ToArray());
+        })
+        { IsFlexibleHeader = (key, version) => key == ApiKey.Fetch && version >= 12 };
+        await using var connection = await KafkaConnection.ConnectAsync(broker.ClientSide, NoHandshake);
+        var versions = new ApiVersionRange(12, 12);
+
+        using (var first = await connection.SendLeasedAsync<FetchRequest, FetchResponse>(_ => Fetch(1), versions))
+        {
+            AssertRecords(first.Response, 1);
+        }
+
+        var plain = await connection.SendAsync<FetchRequest, FetchResponse>(_ => Fetch(2), versions);
+        for (var fill = 3; fill < 8; fill++)
+        {
+            using var leased = await connection.SendLeasedAsync<FetchRequest, FetchResponse>(_ => Fetch(fill), versions);
+            AssertRecords(leased.Response, fill);
+        }
+
+        AssertRecords(plain, 2);
+        Assert.Equal(0, connection.InFlightCount);
+    }
+
+    [Fact]
+    public async Task A_timed_out_leased_request_is_skipped_and_the_next_one_decodes()
+    {
+        var release = new TaskCompletionSource();
+        await using var broker = new PipeBroker(async request =>
+        {
+            var value = Marker(request);
+            if (value == 1)
+            {
+                await release.Task;
+            }
+
+            var response = new FetchResponse { SessionId = value };
+            var output = new ArrayBufferWriter<byte>();
+            var writer = new KafkaWriter(output);
+            MessageCodec.Write(ref writer, response, request.ApiVersion);
+            return output.WrittenSpan.ToArray();
+        })
+        { IsFlexibleHeader = (key, version) => key == ApiKey.Fetch && version >= 12 };
+        var options = new KafkaConnectionOptions { NegotiateApiVersions = false, RequestTimeout = TimeSpan.FromMilliseconds(200) };
+        await using var connection = await KafkaConnection.ConnectAsync(broker.ClientSide, options);
+        var versions = new ApiVersionRange(12, 12);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => connection.SendLeasedAsync<FetchRequest, FetchResponse>(_ => Fetch(1), versions));
+        release.SetResult();
+        using var next = await connection.SendLeasedAsync<FetchRequest, FetchResponse>(_ => Fetch(2), versions);
+        Assert.Equal(2, next.Response.SessionId);
+        Assert.True(connection.IsConnected);
+    }
+
+    private static readonly Guid TopicId = Guid.NewGuid();
+
+    /// <summary>A Fetch v12 request whose only partition's fetch offset carries <paramref name="marker"/> for the responder.</summary>
+    private static FetchRequest Fetch(int marker)
+    {
+        var request = new FetchRequest { ReplicaId = -1, MaxWaitMs = 0, MinBytes = 1, MaxBytes = int.MaxValue, SessionEpoch = -1 };
+        var topic = new FetchRequest.FetchTopic { Topic = "t" };
+        topic.Partitions.Add(new FetchRequest.FetchPartition { Partition = 0, CurrentLeaderEpoch = -1, FetchOffset = marker, LogStartOffset = -1, PartitionMaxBytes = 1 << 20 });
+        request.Topics.Add(topic);
+        return request;
+    }
+
+    private static int Marker(ReceivedRequest request)
+    {
+        var reader = new KafkaReader(request.Body);
+        return (int)MessageCodec.Read<FetchRequest>(ref reader, request.ApiVersion).Topics[0].Partitions[0].FetchOffset;
+    }
+
+    private static void AssertRecords(FetchResponse response, int fill)
+    {
+        var data = Assert.Single(Assert.Single(response.Responses).Partitions);
+        Assert.Equal(fill, data.HighWatermark);
+        var bytes = Assert.IsType<MemoryRecordSet>(data.Records).Bytes;
+        Assert.Equal(300_000, bytes.Length);
+        Assert.True(bytes.Span.IndexOfAnyExcept((byte)fill) < 0, $"records of response {fill} changed");
     }
 
     private static void WriteRange(Span<byte> span, ApiKey key, short min, short max)
