@@ -23,6 +23,12 @@ public abstract class ApiHandler
     /// </summary>
     public virtual short AdvertisedMinVersion => MinVersion;
 
+    /// <summary>
+    /// True when nothing reads the request's bytes once <see cref="Start"/> has returned, so that the connection
+    /// may reuse its frame while the answer is still pending (an acks=all Produce waiting for the followers).
+    /// </summary>
+    public virtual bool DoneWithRequestAfterStart => false;
+
     public abstract ValueTask<Response?> Start(RequestContext context, ref KafkaReader body);
 }
 

@@ -42,6 +42,13 @@ public sealed class RequestDispatcher
     /// <summary>Every handler ordered by API key: the ApiVersions answer.</summary>
     public IReadOnlyList<ApiHandler> Handlers => _all;
 
+    /// <summary>See <see cref="ApiHandler.DoneWithRequestAfterStart"/>.</summary>
+    public bool DoneWithRequestAfterStart(short key)
+    {
+        var handler = key >= 0 && key < _handlers.Length ? _handlers[key] : _private.GetValueOrDefault(key);
+        return handler is { DoneWithRequestAfterStart: true };
+    }
+
     /// <summary>Supplies the ApiVersions v0 body listing our versions, for the unsupported-version answer.</summary>
     public Func<Response>? UnsupportedApiVersionsResponse { get; set; }
 

@@ -224,6 +224,11 @@ internal sealed class Connection
             header = MessageCodec.ReadRequestHeader(ref reader);
             deferred = AnswersFromCurrentState(header.ApiKey) && Volatile.Read(ref _unanswered) > 0;
             work = deferred ? default : _dispatcher.Dispatch(new RequestContext(header, _remote, _stopping), ref reader);
+            if (!deferred && !work.IsCompleted && _dispatcher.DoneWithRequestAfterStart(header.RequestApiKey))
+            {
+                ArrayPool<byte>.Shared.Return(frame);
+                frame = [];
+            }
         }
         catch (Exception ex) when (ex is KafkaProtocolException or InvalidRequestException)
         {
@@ -256,7 +261,7 @@ internal sealed class Connection
         {
             _inFlight.Decrement();
             Interlocked.Decrement(ref _unanswered);
-            ArrayPool<byte>.Shared.Return(pending.Frame);
+            ReturnFrame(pending.Frame);
             return false;
         }
     }
@@ -314,7 +319,7 @@ internal sealed class Connection
                 {
                     response?.Release();
                     _dispatcher.Stats.Record(item.Header.ApiKey, item.Header.RequestApiVersion, Stopwatch.GetTimestamp() - item.Started);
-                    ArrayPool<byte>.Shared.Return(item.Frame);
+                    ReturnFrame(item.Frame);
                     _inFlight.Decrement();
                     Interlocked.Decrement(ref _unanswered);
                 }
@@ -325,6 +330,13 @@ internal sealed class Connection
         }
         if (!failed)
             await FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Empty when the handler was done with it at once (see ApiHandler.DoneWithRequestAfterStart).</summary>
+    private static void ReturnFrame(byte[] frame)
+    {
+        if (frame.Length > 0)
+            ArrayPool<byte>.Shared.Return(frame);
     }
 
     /// <summary>Requests whose answer must not be older than the answers before it on the connection.</summary>
