@@ -10,11 +10,14 @@
 #               broker (6 partitions, RF 1) taking COUNT records with acks=1, the figure RF 3 is compared with,
 #               then its acks=1 latency (the probe at 1k rec/s)
 #   The throughput parts also print CPU ms per MB produced of each broker (cpu_b<id>, <id> leads 2 of the 6
-#   partitions and follows 4) and of the producer (cpu_prod), read from /proc/<pid>/stat and time(1).
+#   partitions and follows 4) and of the producer (cpu_prod), read from /proc/<pid>/stat and time(1); acks=all
+#   also the brokers' minor page faults per MB (broker_faults_per_MB: fresh anonymous memory they touched; page
+#   cache pages a write() fills are not counted there).
 #   TRACE_S     when set: dotnet-trace (DOTNET_TRACE, default /tmp/dtools/dotnet-trace) records broker 0 for that
 #               many seconds during the acks=all run into out/rf3-trace/ (sampled thread time)
 #   PERF_S      when set: `perf record -g` of the three brokers (run with DOTNET_PerfMapEnabled=1, so .NET frames
-#               have names) for that many seconds during the acks=all run into out/rf3-perf/perf.data
+#               have names) for that many seconds during the acks=all run into out/rf3-perf/perf.data; PERF_ARGS
+#               replaces its sampling (default -F 499), e.g. "-e page-faults -c 1" for where fresh memory is touched
 #   LOGS        where to keep the brokers' output (default out/bench-rf3-logs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,7 +46,7 @@ alive() { cluster_alive "$1" >&2; }
 
 export BENCH_LOGS=${LOGS:-out/bench-rf3-logs}
 source scripts/bench-cluster.sh
-[ -n "${PERF_S:-}" ] && cenv=DOTNET_PerfMapEnabled=1
+[ -n "${PERF_S:-}" ] && cenv="DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0" # W^X double-maps JIT code where perf cannot name it
 pids=()
 if [ "$parts" != single ]; then
   cluster_up rf3 > /dev/null
@@ -55,6 +58,11 @@ fi
 
 out=""
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # user + system CPU of a process so far, in clock ticks
+faults() { # minor page faults of the three brokers so far: fresh memory touched (on this VM each costs a host fault too)
+  local p t=0
+  for p in "${pids[@]}"; do t=$(( t + $(awk '{print $10}' "/proc/$p/stat") )); done
+  echo "$t"
+}
 cpu_ms() { # of the three brokers so far
   local p t=0
   for p in "${pids[@]}"; do t=$(( t + $(ticks "$p") )); done
@@ -110,12 +118,15 @@ for part in $parts; do
       fi
       if [ -n "${PERF_S:-}" ]; then
         mkdir -p out/rf3-perf
-        perf record -F 499 -g -o out/rf3-perf/perf.data -p "$(IFS=,; echo "${pids[*]}")" -- sleep "$PERF_S" > "$work/perf.log" 2>&1 &
+        # shellcheck disable=SC2086 # PERF_ARGS is several words on purpose
+        perf record ${PERF_ARGS:--F 499} -g -o out/rf3-perf/perf.data -p "$(IFS=,; echo "${pids[*]}")" -- sleep "$PERF_S" > "$work/perf.log" 2>&1 &
         perf_pid=$!
       fi
       c0=$(cpu_ms)
+      f0=$(faults)
       m=$(measured -1)
       out+="acks_all_MBps=$m broker_cpu_ms_per_MB=$(awk -v c=$(( $(cpu_ms) - c0 )) -v n="$count" 'BEGIN { printf "%.1f", c * 1e6 / (n * 1024) }') "
+      out+="broker_faults_per_MB=$(awk -v f=$(( $(faults) - f0 )) -v n="$count" 'BEGIN { printf "%.0f", f * 1e6 / (n * 1024) }') "
       [ -n "${TRACE_S:-}" ] && wait "$trace_pid" || true
       [ -n "${PERF_S:-}" ] && wait "$perf_pid" || true
       ;;
