@@ -119,8 +119,33 @@ metadata_part() { # partitions
   line=$(grep -o 'loaded snapshot .*' "$err" | head -1 || true)
   local steps; steps=$(grep -o 'start-up: .*' "$err" | sed 's/^start-up: //' | paste -sd ';' - | sed 's/;/; /g' || true)
   note "$n partitions: restart of broker $victim to ready $ms ms (target < 10 s); ${line:-no snapshot loaded}; ${steps}; RSS at ready $(rss_mb "${cpid[$victim]}") MB (load average $(loadavg))"
+  restart_again "$n" "$victim"
   cluster_down
   cextra=""
+}
+
+# BENCH_META_RESTARTS=N (N > 1): after the first restart the same broker is killed (kill -9) and restarted N-1 more
+# times on the same cluster, each BENCH_META_SETTLE_S (30) after the last was ready, taking the builds of
+# BENCH_META_RESTART_DLLS (space-separated; default the one build) in turn: A/B of start-up changes without creating
+# 100,000 partitions again for each run.
+restart_again() { # partitions victim
+  local n=$1 victim=$2 again dlls k ms err line steps killed_at first=$broker_dll
+  read -r -a dlls <<< "${BENCH_META_RESTART_DLLS:-$broker_dll}"
+  for again in $(seq 2 "${BENCH_META_RESTARTS:-1}"); do
+    sleep "${BENCH_META_SETTLE_S:-30}"
+    k=$(( (again - 2) % ${#dlls[@]} )); broker_dll=${dlls[$k]}
+    kill -9 "${cpid[$victim]}"; gone "$victim"
+    killed_at=$(( $(now_ns) / 1000000 ))
+    # As after the first kill: restarted once the controller has fenced it.
+    until [ -n "$(fenced_at "$victim" "$killed_at")" ]; do sleep 0.2; alive "fencing before restart $again"; done
+    cstart "$victim"
+    ms=$(cready "$victim" 600) || { alive "restart $again"; exit 1; }
+    err=$(clog "$victim" err)
+    line=$(grep -o 'loaded snapshot .*' "$err" | head -1 || true)
+    steps=$(grep -o 'start-up: .*' "$err" | sed 's/^start-up: //' | paste -sd ';' - | sed 's/;/; /g' || true)
+    note "$n partitions: restart $again of broker $victim (build $broker_dll) to ready $ms ms; ${line:-no snapshot loaded}; ${steps}; RSS at ready $(rss_mb "${cpid[$victim]}") MB (load average $(loadavg))"
+  done
+  broker_dll=$first
 }
 
 for n in $sizes; do metadata_part "$n"; done
