@@ -92,7 +92,8 @@ metadata_part() { # partitions
   # A snapshot that covers the creation: written after the creation ended, on every broker.
   local since; since=$(date +%s); deadline=$(( since + 120 ))
   for i in 0 1 2; do
-    until snap=$(newest_snapshot "$i") && [ -n "$snap" ] && [ "$(stat -c %Y "$snap")" -ge "$since" ]; do
+    # A snapshot removed between the listing and the stat (a newer one replaced it) counts as none yet.
+    until snap=$(newest_snapshot "$i") && [ -n "$snap" ] && [ "$(stat -c %Y "$snap" 2>/dev/null || echo 0)" -ge "$since" ]; do
       [ "$(date +%s)" -gt "$deadline" ] && break; alive "snapshot"; sleep 1
     done
   done
