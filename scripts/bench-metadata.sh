@@ -11,7 +11,9 @@
 #     the next committed metadata change, its fencing (broker.session.timeout.ms) and its leaderships moved;
 #   - the killed broker's restart to ready, with its start-up lines (snapshot load, caught up, logs opened, usable).
 # BENCH_META_STEPS=create stops each size after the creation, RSS and snapshot (for A/B runs of the creation with
-# BROKER_DLL set to another build); BENCH_META_LIMITS=0 leaves out the machine's limits.
+# BROKER_DLL set to another build); BENCH_META_STEPS=restart kills broker BENCH_META_VICTIM (1) instead of the
+# controller-failover probe and measures only its restarts; BENCH_META_LIMITS=0 leaves out the machine's limits; BENCH_META_RESTARTS=N restarts
+# the same broker N-1 more times, alternating the builds of BENCH_META_RESTART_DLLS (see restart_again).
 # Then this machine's disk and loopback limits and the load average. Writes out/bench-metadata.md.
 # A replica holds no open file until it is first written (or read), so the sizes here, whose partitions stay
 # empty, fit under this machine's open-files limit of 20,000 however many replicas a broker holds.
@@ -90,7 +92,8 @@ metadata_part() { # partitions
   # A snapshot that covers the creation: written after the creation ended, on every broker.
   local since; since=$(date +%s); deadline=$(( since + 120 ))
   for i in 0 1 2; do
-    until snap=$(newest_snapshot "$i") && [ -n "$snap" ] && [ "$(stat -c %Y "$snap")" -ge "$since" ]; do
+    # A snapshot removed between the listing and the stat (a newer one replaced it) counts as none yet.
+    until snap=$(newest_snapshot "$i") && [ -n "$snap" ] && [ "$(stat -c %Y "$snap" 2>/dev/null || echo 0)" -ge "$since" ]; do
       [ "$(date +%s)" -gt "$deadline" ] && break; alive "snapshot"; sleep 1
     done
   done
@@ -101,6 +104,16 @@ metadata_part() { # partitions
   for i in 0 1 2; do rss+="${rss:+, }broker $i $(rss_mb "${cpid[$i]}") MB"; done
   note "$n partitions: RSS settled (after the snapshot): $rss"
   if [ "${BENCH_META_STEPS:-all}" = create ]; then cluster_down; cextra=""; return 0; fi
+  if [ "${BENCH_META_STEPS:-all}" = restart ]; then
+    # Restarts only: kill -9 of broker BENCH_META_VICTIM (1) instead of the controller-failover probe, whose
+    # requests fail while a loaded machine's quorum is between leaders.
+    victim=${BENCH_META_VICTIM:-1}
+    local killed_at
+    kill -9 "${cpid[$victim]}"; gone "$victim"
+    killed_at=$(( $(now_ns) / 1000000 ))
+    until [ -n "$(fenced_at "$victim" "$killed_at")" ]; do sleep 0.2; alive "fencing of broker $victim"; done
+    note "$n partitions: kill -9 of broker $victim: fenced after $(( $(fenced_at "$victim" "$killed_at") - killed_at )) ms (load average $(loadavg))"
+  else
 
   out=$(timeout 400 dotnet "$bench_dll" controller-failover --bootstrap "$cbs" --prefix bench-meta --pids "$(cpids)" --timeout-s 380) \
     || { echo "bench: controller failover probe failed"; alive "controller failover"; exit 1; }
@@ -112,6 +125,7 @@ metadata_part() { # partitions
   local fence_to_moved=""
   [ -n "$fenced" ] && fence_to_moved=$(( $(jget "$out" moved_at_unix_ms) - fenced ))
   note "$n partitions: kill -9 of the active controller (broker $victim, leading $(jget "$out" led_before)): new quorum leader (broker $(jget "$out" new_leader)) after $(jget "$out" elected_ms) ms, next metadata commit after $(jget "$out" committed_ms) ms; fenced (session timeout $csession ms) after $(jget "$out" fenced_ms) ms, its leaderships moved ${fence_to_moved:-?} ms after the fencing ($(jget "$out" moved_ms) ms after the kill) (load average $(loadavg))"
+  fi
 
   cstart "$victim"
   ms=$(cready "$victim" 600) || { alive "restart"; exit 1; }
@@ -119,8 +133,33 @@ metadata_part() { # partitions
   line=$(grep -o 'loaded snapshot .*' "$err" | head -1 || true)
   local steps; steps=$(grep -o 'start-up: .*' "$err" | sed 's/^start-up: //' | paste -sd ';' - | sed 's/;/; /g' || true)
   note "$n partitions: restart of broker $victim to ready $ms ms (target < 10 s); ${line:-no snapshot loaded}; ${steps}; RSS at ready $(rss_mb "${cpid[$victim]}") MB (load average $(loadavg))"
+  restart_again "$n" "$victim"
   cluster_down
   cextra=""
+}
+
+# BENCH_META_RESTARTS=N (N > 1): after the first restart the same broker is killed (kill -9) and restarted N-1 more
+# times on the same cluster, each BENCH_META_SETTLE_S (30) after the last was ready, taking the builds of
+# BENCH_META_RESTART_DLLS (space-separated; default the one build) in turn: A/B of start-up changes without creating
+# 100,000 partitions again for each run.
+restart_again() { # partitions victim
+  local n=$1 victim=$2 again dlls k ms err line steps killed_at first=$broker_dll
+  read -r -a dlls <<< "${BENCH_META_RESTART_DLLS:-$broker_dll}"
+  for again in $(seq 2 "${BENCH_META_RESTARTS:-1}"); do
+    sleep "${BENCH_META_SETTLE_S:-30}"
+    k=$(( (again - 2) % ${#dlls[@]} )); broker_dll=${dlls[$k]}
+    kill -9 "${cpid[$victim]}"; gone "$victim"
+    killed_at=$(( $(now_ns) / 1000000 ))
+    # As after the first kill: restarted once the controller has fenced it.
+    until [ -n "$(fenced_at "$victim" "$killed_at")" ]; do sleep 0.2; alive "fencing before restart $again"; done
+    cstart "$victim"
+    ms=$(cready "$victim" 600) || { alive "restart $again"; exit 1; }
+    err=$(clog "$victim" err)
+    line=$(grep -o 'loaded snapshot .*' "$err" | head -1 || true)
+    steps=$(grep -o 'start-up: .*' "$err" | sed 's/^start-up: //' | paste -sd ';' - | sed 's/;/; /g' || true)
+    note "$n partitions: restart $again of broker $victim (build $broker_dll) to ready $ms ms; ${line:-no snapshot loaded}; ${steps}; RSS at ready $(rss_mb "${cpid[$victim]}") MB (load average $(loadavg))"
+  done
+  broker_dll=$first
 }
 
 for n in $sizes; do metadata_part "$n"; done

@@ -56,6 +56,16 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
         Wake();
     }
 
+    public void AddRange(IEnumerable<(Partition Partition, int LeaderEpoch)> partitions)
+    {
+        lock (_lock)
+        {
+            foreach (var (partition, leaderEpoch) in partitions)
+                _partitions[partition] = leaderEpoch;
+        }
+        Wake();
+    }
+
     public void Remove(Partition partition)
     {
         lock (_lock)

@@ -49,6 +49,41 @@ public sealed class ReplicaFetcherManager : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <see cref="Add"/> for many partitions at once (the replica manager's full pass at start: 66,000 followers of
+    /// 100,000 replicas): each fetcher takes its share under one lock and is woken once, instead of being woken per
+    /// partition into rounds that copied and sent its whole growing set each time while the pass went on.
+    /// </summary>
+    public void AddAll(IReadOnlyList<(Partition Partition, int LeaderId, int LeaderEpoch)> partitions)
+    {
+        ArgumentNullException.ThrowIfNull(partitions);
+        var shares = new Dictionary<ReplicaFetcher, List<(Partition, int)>>();
+        lock (_lock)
+        {
+            if (_disposed)
+                return;
+            var fetchers = _config.GetInt("num.replica.fetchers");
+            foreach (var (partition, leaderId, leaderEpoch) in partitions)
+            {
+                RemoveLocked(partition);
+                var index = (int)((uint)HashCode.Combine(partition.TopicId, partition.Index) % (uint)Math.Max(1, fetchers));
+                if (!_fetchers.TryGetValue((leaderId, index), out var fetcher))
+                {
+                    fetcher = new ReplicaFetcher(_config, leaderId, index, _resolve, _brokerEpoch, Quota);
+                    _fetchers[(leaderId, index)] = fetcher;
+                    fetcher.Start();
+                }
+                if (!shares.TryGetValue(fetcher, out var share))
+                    shares[fetcher] = share = [];
+                share.Add((partition, leaderEpoch));
+                _assigned[partition] = fetcher;
+            }
+            // Under the manager's lock, as Add does: a Remove that follows cannot be overtaken by this add.
+            foreach (var (fetcher, share) in shares)
+                fetcher.AddRange(share);
+        }
+    }
+
     public void Remove(Partition partition)
     {
         ArgumentNullException.ThrowIfNull(partition);

@@ -98,6 +98,31 @@ public sealed class ReplicaManagerDeltaTests : IDisposable
         Assert.NotNull(_replicas.Get("c", 0));
     }
 
+    [Fact]
+    public void A_restart_takes_its_leaderships_only_once_registered_and_unfenced_and_a_fencing_takes_them_away()
+    {
+        var epoch = -1L; // a restarted process: not registered yet
+        _replicas.BrokerEpoch = () => epoch;
+        var a0 = Assert.IsType<Partition>(_replicas.GetHosted("a", 0));
+        var a1 = Assert.IsType<Partition>(_replicas.GetHosted("a", 1));
+
+        // Registered again (fenced): the image still names this broker leader of a-0, in the old process's epoch.
+        _store.Commit(new RegisterBrokerRecord(0, [new EndpointRecord("PLAINTEXT", "h", 9092)], null));
+        Assert.Null(_replicas.Get("a", 0));
+        epoch = _store.Image.Brokers[0].Epoch;
+        _replicas.Refresh();
+        Assert.Null(_replicas.Get("a", 0)); // registered, still fenced
+
+        _store.Commit(new UnfenceBrokerRecord(0, epoch));
+        Assert.Same(a0, _replicas.Get("a", 0));
+        Assert.Same(a1, _replicas.GetHosted("a", 1));
+        Assert.False(a1.IsLeader);
+
+        _store.Commit(new FenceBrokerRecord(0, epoch));
+        Assert.Null(_replicas.Get("a", 0));
+        Assert.Same(a0, _replicas.GetHosted("a", 0));
+    }
+
     /// <summary>A store whose commits this test makes: each applies one record and publishes the image with its delta.</summary>
     private sealed class DeltaStore(MetadataImage image) : ImageMetadataStore(image)
     {
