@@ -102,7 +102,7 @@ public sealed partial class ActiveController : IAsyncDisposable
                 machine.Apply(fence, -1);
             var after = machine.ToImage(image.ControllerId);
             var moves = PartitionElection.DecideAll(after, UncleanAllowed);
-            Log.Info($"controller: fencing broker(s) {string.Join(", ", fences.Select(f => f.BrokerId))}; {moves.Count} partition(s) change leader or ISR");
+            Log.Info($"controller: fencing broker(s) {string.Join(", ", fences.Select(f => f.BrokerId))}; {moves.Count} partition(s) change leader or ISR (decided t={Log.Micros()})");
             LogUnclean(moves, after);
             await ProposeAsync(new BatchRecord([.. fences, .. moves]), token).ConfigureAwait(false);
             return;

@@ -191,9 +191,12 @@ public sealed class ReplicaManager : IDisposable
             var self = Self(image);
             if (ReferenceEquals(image, _applied) && self == _self)
                 return; // applied already (Refresh ran between the publish and this call)
+            var started = Stopwatch.GetTimestamp();
+            _timing = default;
             if (!delta.AppliesTo(_applied) || self != _self)
             {
                 ApplyAll(image, self);
+                TraceIfSlow(started, "the whole image");
                 return;
             }
             foreach (var topic in delta.Topics.Values)
@@ -211,7 +214,28 @@ public sealed class ReplicaManager : IDisposable
                     ApplyTopic(image, topic, change.ChangedPartitions);
             }
             _applied = image;
+            TraceIfSlow(started, "a delta");
         }
+    }
+
+    // Where a large commit's apply goes (a fencing or a controlled shutdown moves thousands of leaderships at once):
+    // counted for every commit (a few timestamps per changed partition), logged only when the apply was slow.
+    private ApplyTiming _timing;
+
+    private struct ApplyTiming
+    {
+        public int Leader, Follower, Isr;
+        public long RoleTicks, FetcherTicks, OpenTicks;
+    }
+
+    private void TraceIfSlow(long started, string what)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (elapsed.TotalMilliseconds < 50)
+            return;
+        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        var t = _timing;
+        Log.Info($"trace: replica manager applied {what} in {elapsed.TotalMilliseconds:0} ms: became leader {t.Leader}, follower {t.Follower}, ISR changed {t.Isr}; role switches {Ms(t.RoleTicks):0} ms, fetcher changes {Ms(t.FetcherTicks):0} ms, opening logs {Ms(t.OpenTicks):0} ms; done t={Log.Micros()}");
     }
 
     /// <summary>Walks the whole image: at start, after a snapshot, and when this broker's registration changed.</summary>
@@ -308,7 +332,9 @@ public sealed class ReplicaManager : IDisposable
             }
             else
             {
+                var opening = Stopwatch.GetTimestamp();
                 current = Open(topic, meta, config ??= TopicConfig.Create(_config, topic.Configs));
+                _timing.OpenTicks += Stopwatch.GetTimestamp() - opening;
                 if (current is null)
                     continue;
                 if (!copied)
@@ -354,11 +380,14 @@ public sealed class ReplicaManager : IDisposable
         if (BrokerEpoch is { } brokerEpoch)
             meta = LocalView(image, meta, _config.NodeId, brokerEpoch());
         var leads = meta.Leader == _config.NodeId;
+        var t0 = Stopwatch.GetTimestamp();
         if (leads)
             Fetchers?.Remove(partition);
         partition.IsrChannel = IsrChannel;
         var isrBefore = partition.Role.Isr.Length;
+        var t1 = Stopwatch.GetTimestamp();
         var change = partition.ApplyMetadata(meta, Environment.TickCount64);
+        var t2 = Stopwatch.GetTimestamp();
         if (change is RoleChange.IsrChanged && leads)
             Stats.IsrChanged(isrBefore, partition.Role.Isr.Length);
         if (change is RoleChange.BecameFollower)
@@ -368,6 +397,14 @@ public sealed class ReplicaManager : IDisposable
                 Fetchers?.Add(partition, meta.Leader, meta.LeaderEpoch);
             else
                 Fetchers?.Remove(partition);
+        }
+        _timing.RoleTicks += t2 - t1;
+        _timing.FetcherTicks += (t1 - t0) + (Stopwatch.GetTimestamp() - t2);
+        switch (change)
+        {
+            case RoleChange.BecameLeader: _timing.Leader++; break;
+            case RoleChange.BecameFollower: _timing.Follower++; break;
+            case RoleChange.IsrChanged: _timing.Isr++; break;
         }
     }
 
