@@ -20,7 +20,7 @@ public sealed partial class QuorumNode
     }
 
     /// <summary>
-    /// Logs when an entry of 64 KiB or more is appended, durable and committed here (times on the
+    /// Logs when an entry of 16 KiB or more is appended, durable and committed here (times on the
     /// monotonic clock, shared by the processes of a machine); call before <see cref="Start"/>.
     /// </summary>
     public void AttachLargeEntryTrace(Action<string> trace)

@@ -9,7 +9,7 @@ namespace KafkaOperator.Quorum;
 internal sealed partial class RaftClient
 {
     /// <summary>Payloads at least this large are traced.</summary>
-    public const int LargeEntryBytes = 64 * 1024;
+    public const int LargeEntryBytes = 16 * 1024;
 
     private Action<string>? _largeEntryTrace;
     private long _tracedUpTo = -1;

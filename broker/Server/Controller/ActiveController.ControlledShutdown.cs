@@ -33,7 +33,7 @@ public sealed partial class ActiveController
         }
         LogUnclean(moves, after);
         var decided = Log.Micros();
-        var batch = _store.Encode(new BatchRecord([fence, .. moves]));
+        var batch = _store.Encode(new BatchRecord(PartitionChanges.Compact([fence, .. moves])));
         Log.Info($"controller: controlled shutdown of broker {fence.BrokerId}; {moves.Count} partition(s) change leader or ISR ({batch.Length} bytes; request received t={received}, decided t={decided}, encoded t={Log.Micros()})");
         return batch;
     }

@@ -22,6 +22,7 @@ namespace KafkaOperator.Server.Controller;
 [JsonDerivedType(typeof(ProducerIdsRecord), "producerIds")]
 [JsonDerivedType(typeof(PartitionChangeRecord), "partitionChange")]
 [JsonDerivedType(typeof(BatchRecord), "batch")]
+[JsonDerivedType(typeof(PartitionChangesRecord), "partitionChanges")]
 public abstract record MetadataRecord;
 
 /// <summary>Changes nothing; a node that has applied it has applied everything committed before it.</summary>
@@ -62,6 +63,15 @@ public sealed record ProducerIdsRecord(int BrokerId, int Count) : MetadataRecord
 /// </summary>
 public sealed record PartitionChangeRecord(Guid TopicId, int Partition, int PartitionEpoch, int? Leader, int[]? Isr, bool Unclean = false,
     int[]? Replicas = null, int[]? AddingReplicas = null, int[]? RemovingReplicas = null) : MetadataRecord;
+
+/// <summary>
+/// Leader and ISR changes of many partitions of one topic: entry i is the <see cref="PartitionChangeRecord"/>
+/// (TopicId, Partitions[i], PartitionEpochs[i], Leaders[i], Isrs[i]) without Unclean or reassignment fields, and the
+/// record applies all of them or none. A fencing moves every partition a broker holds, and one record per partition
+/// spent about 215 bytes of JSON each (the topic id repeated), which every node encoded, replicated, wrote and
+/// decoded: 21 MB for 100,000 partitions. This form takes about 15 bytes per partition. See <see cref="PartitionChanges"/>.
+/// </summary>
+public sealed record PartitionChangesRecord(Guid TopicId, int[] Partitions, int[] PartitionEpochs, int?[] Leaders, int[]?[] Isrs) : MetadataRecord;
 
 /// <summary>Records applied all or nothing: a fenced broker and the leaderships and ISRs that move off it, in one step.</summary>
 public sealed record BatchRecord(List<MetadataRecord> Records) : MetadataRecord;

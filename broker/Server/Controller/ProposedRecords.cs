@@ -9,7 +9,7 @@ namespace KafkaOperator.Server.Controller;
 /// </summary>
 internal sealed class ProposedRecords
 {
-    public const int MinBytes = 64 * 1024;
+    public const int MinBytes = 16 * 1024;
     private const int Kept = 2;
 
     private readonly Lock _lock = new();

@@ -212,7 +212,7 @@ public sealed class QuorumMetadataStore : IMetadataStore, IRaftSnapshotListener,
     {
         foreach (var e in entries)
         {
-            if (e.Payload.Length >= 64 * 1024)
+            if (e.Payload.Length >= ProposedRecords.MinBytes)
                 return true;
         }
         return false;
