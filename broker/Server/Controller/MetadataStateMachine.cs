@@ -102,6 +102,13 @@ public sealed class MetadataStateMachine
     {
         if (CheckChange(r) is { } refused)
             return refused;
+        WriteChange(r);
+        return ApplyResult.Ok;
+    }
+
+    /// <summary>Writes a change <see cref="CheckChange"/> accepted on the current state.</summary>
+    private void WriteChange(PartitionChangeRecord r)
+    {
         var topic = _topics[r.TopicId];
         var p = topic.Partitions[r.Partition];
         var leader = r.Leader ?? p.Leader;
@@ -124,7 +131,6 @@ public sealed class MetadataStateMachine
             AddingReplicas = r.AddingReplicas ?? p.AddingReplicas,
             RemovingReplicas = r.RemovingReplicas ?? p.RemovingReplicas,
         };
-        return ApplyResult.Ok;
     }
 
     /// <summary>
@@ -139,13 +145,15 @@ public sealed class MetadataStateMachine
         var n = partitions.Length;
         if (partitions.Distinct().Count() != n)
             return ApplyResult.Fail(ErrorCode.InvalidRequest, $"partition changes of topic id {r.TopicId}: a partition is listed twice");
+        var changes = new PartitionChangeRecord[n];
         for (var i = 0; i < n; i++)
         {
-            if (CheckChange(PartitionChanges.At(r, i)) is { } refused)
+            changes[i] = PartitionChanges.At(r, i);
+            if (CheckChange(changes[i]) is { } refused)
                 return refused;
         }
-        for (var i = 0; i < n; i++)
-            ChangePartition(PartitionChanges.At(r, i));
+        foreach (var change in changes)
+            WriteChange(change);
         return ApplyResult.Ok;
     }
 
