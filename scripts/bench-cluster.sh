@@ -114,6 +114,19 @@ create_topic() { # key name partitions timeout_s: RF 3, min.insync.replicas=2, w
   alive "create $2"
 }
 
+replicas_opened() { # topic partitions: waits (up to 300 s) until every broker has a log directory per replica
+  # A creation is answered once the controller's broker has published it; the others may still be opening the
+  # logs, and a leadership move committed meanwhile is published behind that work (seconds on a loaded machine).
+  local i deadline=$(( $(date +%s) + 300 ))
+  for i in 0 1 2; do
+    until [ "$(find "$cdir/broker-$i" -maxdepth 1 -name "$1-*" -type d 2>/dev/null | wc -l)" -ge "$2" ]; do
+      [ "$(date +%s)" -gt "$deadline" ] && { echo "bench: broker $i has not opened every replica of $1 after 300 s"; break; }
+      sleep 0.5
+    done
+  done
+  sleep 2
+}
+
 fenced_at() { # broker since_unix_ms: unix ms of the active controller's first "fencing broker(s)" line naming it
   python3 - "$@" "$cdir"/broker-*.err <<'PY'
 import datetime, re, sys
@@ -153,6 +166,7 @@ shutdown_part() { # [phase name for the kept logs]
   csession=9000 cheartbeat=2000
   cluster_up "${1:-rep_c}"
   create_topic shut_topic bench-shutdown 3000 240
+  replicas_opened bench-shutdown 3000
   out=$(timeout 90 dotnet "$bench_dll" leaders-moved --bootstrap "$cbs" --topic bench-shutdown --pids "$(cpids)" --signal TERM --timeout-s 60) \
     || { echo "bench: controlled shutdown probe failed"; alive "controlled shutdown"; exit 1; }
   echo "bench: controlled shutdown: $out"

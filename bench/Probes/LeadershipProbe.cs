@@ -80,7 +80,8 @@ public static class LeadershipProbe
             }
         }
 
-        var movedMs = Stopwatch.GetElapsedTime(signalledAt).TotalMilliseconds;
+        var movedAt = Stopwatch.GetTimestamp();
+        var movedMs = Stopwatch.GetElapsedTime(signalledAt, movedAt).TotalMilliseconds;
         var movedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         var wasLed = before.Partitions.Where(p => p.LeaderId == victim).Select(p => p.Partition).ToHashSet();
         var samples = partitions.Where(p => wasLed.Contains(p.PartitionIndex)).GroupBy(p => p.LeaderId)
@@ -102,8 +103,12 @@ public static class LeadershipProbe
             $"\"led_before\":{led},\"fenced_ms\":{(fencedMs is { } f ? f.ToString("0", CultureInfo.InvariantCulture) : "null")}," +
             $"\"first_move_ms\":{firstMoveMs ?? movedMs:0},\"moved_ms\":{movedMs:0},\"writable_ms\":{writableMs:0}," +
             $"\"write_samples\":{samples.Count}," +
+            $"\"signalled_at_us\":{Micros(signalledAt)},\"moved_at_us\":{Micros(movedAt)}," +
             $"\"signalled_at_unix_ms\":{signalledAtUnixMs},\"moved_at_unix_ms\":{movedAtUnixMs},\"exit_ms\":{exitMs:0},\"polls\":{polls}}}");
     }
+
+    /// <summary>The monotonic clock in microseconds, as the brokers' trace lines give it (one clock per machine).</summary>
+    private static long Micros(long timestamp) => (long)(timestamp * (1_000_000.0 / Stopwatch.Frequency));
 
     private static async Task<double> WaitForExitAsync(int pid, long since, CancellationToken cancellationToken)
     {

@@ -19,6 +19,16 @@ public sealed partial class QuorumNode
         _core.AttachSnapshots(store, policy, work => _snapshotWork = Task.Run(work), log);
     }
 
+    /// <summary>
+    /// Logs when an entry of 16 KiB or more is appended, durable and committed here (times on the
+    /// monotonic clock, shared by the processes of a machine); call before <see cref="Start"/>.
+    /// </summary>
+    public void AttachLargeEntryTrace(Action<string> trace)
+    {
+        ArgumentNullException.ThrowIfNull(trace);
+        _core.AttachLargeEntryTrace(trace);
+    }
+
     /// <summary>Waits for a snapshot being written off the loop (the core starts one at a time), so nothing writes after disposal.</summary>
     private Task WaitSnapshotWorkAsync() => _snapshotWork ?? Task.CompletedTask;
 

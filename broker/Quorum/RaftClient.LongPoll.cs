@@ -46,18 +46,17 @@ internal sealed partial class RaftClient
         if (leader.IsReplica(request.ReplicaId))
         {
             leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
-            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset), nowMs);
+            // This fetch may be what commits a large entry: its answer (the new high watermark) goes out first.
+            AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset), nowMs, deliver: false);
         }
         else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
             leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, nowMs);
         var wait = Math.Min(request.MaxWaitMs, _config.FetchWaitMs);
         if (wait <= 0 || HasNews(request))
-        {
             respond(FetchAnswer(leader, request));
-            return;
-        }
-        if (leader.Hold(new HeldFetch(request, nowMs + wait, respond)) is { } replaced)
+        else if (leader.Hold(new HeldFetch(request, nowMs + wait, respond)) is { } replaced)
             replaced.Respond(FetchAnswer(leader, replaced.Request));
+        DeliverCommitted();
     }
 
     /// <summary>Entries past the fetch offset, or a high watermark past the one the follower knows.</summary>

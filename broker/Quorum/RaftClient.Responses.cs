@@ -129,11 +129,14 @@ internal sealed partial class RaftClient
             Append(response.Entries, nowMs);
             // Durable before the next fetch reports this end to the leader as held.
             _log.Flush();
+            TraceFlushed();
         }
         // The whole local log was just validated against the leader's, so its flushed end bounds what is committed here.
         if (response.HighWatermark >= 0)
-            AdvanceHighWatermark(Math.Min(response.HighWatermark, _log.FlushedOffset), nowMs);
-        // The leader holds a fetch until there is something new, so the next one goes out at once (long poll).
+            AdvanceHighWatermark(Math.Min(response.HighWatermark, _log.FlushedOffset), nowMs, deliver: false);
+        // The leader holds a fetch until there is something new, so the next one goes out at once (long poll),
+        // before this node applies what committed.
         SendFetch(follower, follower.LeaderId, nowMs);
+        DeliverCommitted();
     }
 }

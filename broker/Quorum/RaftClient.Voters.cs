@@ -109,6 +109,7 @@ internal sealed partial class RaftClient
     private void Append(IReadOnlyList<RaftEntry> entries, long nowMs)
     {
         _log.Append(entries);
+        TraceAppended(entries, _state is Roles.LeaderState ? "leader" : "follower");
         var before = _voters.LatestOffset;
         _voters.OnAppend(entries);
         if (_voters.LatestOffset != before)

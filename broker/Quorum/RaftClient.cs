@@ -248,7 +248,10 @@ internal sealed partial class RaftClient
         // Held fetches get new entries before this node's fsync, which then overlaps the followers' own.
         CompleteHeldFetches(nowMs);
         if (_log.FlushedOffset < _log.EndOffset)
+        {
             _log.Flush();
+            TraceFlushed();
+        }
         if (_state is LeaderState leader)
         {
             AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset), nowMs);
@@ -258,13 +261,21 @@ internal sealed partial class RaftClient
         }
     }
 
-    private void AdvanceHighWatermark(long candidate, long nowMs)
+    /// <summary>
+    /// Raises the commit and tells the followers whose fetches are held before this node's listener applies what
+    /// committed: a large entry (thousands of partition changes) then applies on every node at once instead of on
+    /// the leader first and on the followers after. <paramref name="deliver"/> false: the caller answers its own
+    /// request first and delivers after (<see cref="DeliverCommitted"/>).
+    /// </summary>
+    private void AdvanceHighWatermark(long candidate, long nowMs, bool deliver = true)
     {
         if (candidate <= HighWatermark)
             return;
+        TraceCommitted(candidate);
         HighWatermark = candidate;
-        DeliverCommitted();
         CompleteHeldFetches(nowMs);
+        if (deliver)
+            DeliverCommitted();
     }
 
     private void DeliverCommitted()

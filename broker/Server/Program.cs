@@ -54,7 +54,7 @@ public static class Program
         Console.Out.Flush();
 
         await stop.Task.ConfigureAwait(false);
-        Log.Info("shutting down");
+        Log.Info($"shutting down t={Log.Micros()}");
         try
         {
             await broker.StopAsync().ConfigureAwait(false);
@@ -65,7 +65,7 @@ public static class Program
             Log.Error($"shutdown did not complete, logs not flushed or checkpointed ({ex.GetType().Name}: {ex.Message}); the next start will recover them");
             return 1;
         }
-        Log.Info("shut down cleanly");
+        Log.Info($"shut down cleanly t={Log.Micros()}");
         return 0;
     }
 }

@@ -19,16 +19,22 @@ public sealed partial class ActiveController
             return payload;
         if (MetadataRecordCodec.Decode(payload) is not FenceBrokerRecord { ShuttingDown: true } fence)
             return payload;
+        var received = Log.Micros();
         var image = _store.Image;
         var machine = new MetadataStateMachine(image);
         if (machine.Apply(fence, -1).Error != Protocol.ErrorCode.None)
             return payload; // a stale epoch: let the record itself fail as it would have
         var after = machine.ToImage(image.ControllerId);
         var moves = PartitionElection.DecideAll(after, UncleanAllowed);
-        Log.Info($"controller: controlled shutdown of broker {fence.BrokerId}; {moves.Count} partition(s) change leader or ISR");
         if (moves.Count == 0)
+        {
+            Log.Info($"controller: controlled shutdown of broker {fence.BrokerId}; no partition changes leader or ISR");
             return payload;
+        }
         LogUnclean(moves, after);
-        return MetadataRecordCodec.Encode(new BatchRecord([fence, .. moves]));
+        var decided = Log.Micros();
+        var batch = _store.Encode(new BatchRecord(PartitionChanges.Compact([fence, .. moves])));
+        Log.Info($"controller: controlled shutdown of broker {fence.BrokerId}; {moves.Count} partition(s) change leader or ISR ({batch.Length} bytes; request received t={received}, decided t={decided}, encoded t={Log.Micros()})");
+        return batch;
     }
 }

@@ -102,16 +102,16 @@ public sealed partial class ActiveController : IAsyncDisposable
                 machine.Apply(fence, -1);
             var after = machine.ToImage(image.ControllerId);
             var moves = PartitionElection.DecideAll(after, UncleanAllowed);
-            Log.Info($"controller: fencing broker(s) {string.Join(", ", fences.Select(f => f.BrokerId))}; {moves.Count} partition(s) change leader or ISR");
+            Log.Info($"controller: fencing broker(s) {string.Join(", ", fences.Select(f => f.BrokerId))}; {moves.Count} partition(s) change leader or ISR (decided t={Log.Micros()})");
             LogUnclean(moves, after);
-            await ProposeAsync(new BatchRecord([.. fences, .. moves]), token).ConfigureAwait(false);
+            await ProposeAsync(new BatchRecord(PartitionChanges.Compact([.. fences, .. moves])), token).ConfigureAwait(false);
             return;
         }
         var changes = PartitionElection.DecideAll(image, UncleanAllowed);
         if (changes.Count > 0)
         {
             LogUnclean(changes, image);
-            await ProposeAsync(new BatchRecord([.. changes]), token).ConfigureAwait(false);
+            await ProposeAsync(new BatchRecord(PartitionChanges.Compact(changes)), token).ConfigureAwait(false);
             return;
         }
         if (await CompleteReassignmentsAsync(image, token).ConfigureAwait(false))
@@ -129,7 +129,7 @@ public sealed partial class ActiveController : IAsyncDisposable
             var elections = PartitionElection.DecideAll(after, UncleanAllowed);
             LogUnclean(elections, after);
             Log.Info($"controller: unfencing broker(s) {string.Join(", ", unfences.Select(u => u.BrokerId))}; {elections.Count} partition(s) change leader or ISR");
-            await ProposeAsync(new BatchRecord([.. unfences, .. elections]), token).ConfigureAwait(false);
+            await ProposeAsync(new BatchRecord(PartitionChanges.Compact([.. unfences, .. elections])), token).ConfigureAwait(false);
         }
         await RebalanceIfDueAsync(epoch, leaderForMs, token).ConfigureAwait(false);
     }

@@ -22,6 +22,7 @@ namespace KafkaOperator.Server.Controller;
 [JsonDerivedType(typeof(ProducerIdsRecord), "producerIds")]
 [JsonDerivedType(typeof(PartitionChangeRecord), "partitionChange")]
 [JsonDerivedType(typeof(BatchRecord), "batch")]
+[JsonDerivedType(typeof(PartitionChangesRecord), "partitionChanges")]
 public abstract record MetadataRecord;
 
 /// <summary>Changes nothing; a node that has applied it has applied everything committed before it.</summary>
@@ -63,6 +64,15 @@ public sealed record ProducerIdsRecord(int BrokerId, int Count) : MetadataRecord
 public sealed record PartitionChangeRecord(Guid TopicId, int Partition, int PartitionEpoch, int? Leader, int[]? Isr, bool Unclean = false,
     int[]? Replicas = null, int[]? AddingReplicas = null, int[]? RemovingReplicas = null) : MetadataRecord;
 
+/// <summary>
+/// Leader and ISR changes of many partitions of one topic: entry i is the <see cref="PartitionChangeRecord"/>
+/// (TopicId, Partitions[i], PartitionEpochs[i], Leaders[i], Isrs[i]) without Unclean or reassignment fields, and the
+/// record applies all of them or none. A fencing moves every partition a broker holds, and one record per partition
+/// spent about 215 bytes of JSON each (the topic id repeated), which every node encoded, replicated, wrote and
+/// decoded: 21 MB for 100,000 partitions. This form takes about 15 bytes per partition. See <see cref="PartitionChanges"/>.
+/// </summary>
+public sealed record PartitionChangesRecord(Guid TopicId, int[] Partitions, int[] PartitionEpochs, int?[] Leaders, int[]?[] Isrs) : MetadataRecord;
+
 /// <summary>Records applied all or nothing: a fenced broker and the leaderships and ISRs that move off it, in one step.</summary>
 public sealed record BatchRecord(List<MetadataRecord> Records) : MetadataRecord;
 
@@ -74,6 +84,32 @@ public static class MetadataRecordCodec
     public static MetadataRecord Decode(ReadOnlySpan<byte> payload) =>
         JsonSerializer.Deserialize(payload, MetadataRecordJson.Default.MetadataRecord)
         ?? throw new InvalidDataException("empty metadata record");
+
+    /// <summary>
+    /// Encodes, decodes and applies a small packed fencing batch (on a throw-away image) often enough for the JIT to
+    /// compile those paths fully. Without it the first fencing or controlled shutdown of a process paid about 100 ms of
+    /// compilation for its batch on the quorum's event loop, and then ran the codec's and the state machine's
+    /// slowest code for thousands of partitions.
+    /// </summary>
+    public static void WarmUp()
+    {
+        var topic = Guid.NewGuid();
+        var partitions = new Cluster.PartitionMetadata[PartitionChanges.CompactFrom];
+        for (var i = 0; i < partitions.Length; i++)
+            partitions[i] = new Cluster.PartitionMetadata(i, 0, 0, [0, 1, 2], [0, 1, 2]);
+        var t = new Cluster.TopicMetadata("warm-up", topic, partitions, new Dictionary<string, string>());
+        var brokers = new Dictionary<int, Cluster.BrokerInfo>();
+        for (var b = 0; b < 3; b++)
+            brokers[b] = new Cluster.BrokerInfo(b, 0, [], null, Fenced: false);
+        var image = new Cluster.MetadataImage(new Dictionary<string, Cluster.TopicMetadata>(StringComparer.Ordinal) { [t.Name] = t },
+            new Dictionary<Guid, Cluster.TopicMetadata> { [topic] = t }, new Dictionary<string, string>(StringComparer.Ordinal), 0, brokers);
+        var records = new List<MetadataRecord> { new FenceBrokerRecord(0, 0, ShuttingDown: true) };
+        foreach (var p in partitions)
+            records.Add(new PartitionChangeRecord(topic, p.Partition, 0, 1, [1, 2]));
+        var payload = Encode(new BatchRecord(PartitionChanges.Compact(records)));
+        for (var round = 0; round < 40; round++)
+            new MetadataStateMachine(image).Apply(Decode(Encode(Decode(payload))), 0);
+    }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]

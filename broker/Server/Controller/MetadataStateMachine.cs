@@ -71,6 +71,7 @@ public sealed class MetadataStateMachine
         BrokerConfigsRecord r => SetBrokerConfigs(r),
         ProducerIdsRecord r => AllocateProducerIds(r),
         PartitionChangeRecord r => ChangePartition(r),
+        PartitionChangesRecord r => ChangePartitions(r),
         BatchRecord r => ApplyBatch(r, offset),
         _ => ApplyResult.Fail(ErrorCode.UnknownServerError, $"unknown metadata record {record.GetType().Name}"),
     };
@@ -99,22 +100,20 @@ public sealed class MetadataStateMachine
 
     private ApplyResult ChangePartition(PartitionChangeRecord r)
     {
-        if (!_topics.TryGetValue(r.TopicId, out var topic) || (uint)r.Partition >= (uint)topic.Partitions.Length)
-            return ApplyResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Unknown partition {r.Partition} of topic id {r.TopicId}");
+        if (CheckChange(r) is { } refused)
+            return refused;
+        WriteChange(r);
+        return ApplyResult.Ok;
+    }
+
+    /// <summary>Writes a change <see cref="CheckChange"/> accepted on the current state.</summary>
+    private void WriteChange(PartitionChangeRecord r)
+    {
+        var topic = _topics[r.TopicId];
         var p = topic.Partitions[r.Partition];
-        if (p.PartitionEpoch != r.PartitionEpoch)
-            return ApplyResult.Fail(ErrorCode.InvalidUpdateVersion, $"partition {topic.Name}-{r.Partition} is at partition epoch {p.PartitionEpoch}, not {r.PartitionEpoch}");
         var leader = r.Leader ?? p.Leader;
         var isr = r.Isr ?? p.Isr;
         var replicas = r.Replicas ?? p.Replicas;
-        if (ReassignmentRules.CheckReplicas(replicas, r.AddingReplicas ?? p.AddingReplicas, r.RemovingReplicas ?? p.RemovingReplicas) is { } bad)
-            return ApplyResult.Fail(ErrorCode.InvalidReplicaAssignment, $"{topic.Name}-{r.Partition}: {bad}");
-        if (leader >= 0 && Array.IndexOf(replicas, leader) < 0)
-            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"broker {leader} is not a replica of {topic.Name}-{r.Partition}");
-        if (isr.Length == 0 || isr.Any(b => Array.IndexOf(replicas, b) < 0) || isr.Distinct().Count() != isr.Length)
-            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"ISR [{string.Join(',', isr)}] is not a non-empty set of replicas of {topic.Name}-{r.Partition}");
-        if (leader >= 0 && Array.IndexOf(isr, leader) < 0)
-            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"leader {leader} of {topic.Name}-{r.Partition} is not in the ISR [{string.Join(',', isr)}]");
         var parts = topic.Partitions;
         if (_ownedPartitions.Add(r.TopicId))
         {
@@ -132,7 +131,52 @@ public sealed class MetadataStateMachine
             AddingReplicas = r.AddingReplicas ?? p.AddingReplicas,
             RemovingReplicas = r.RemovingReplicas ?? p.RemovingReplicas,
         };
+    }
+
+    /// <summary>
+    /// All or nothing, without the copies a batch makes to go back: every change is checked before any is written.
+    /// The partitions are distinct, so no change alters what another one's check reads.
+    /// </summary>
+    private ApplyResult ChangePartitions(PartitionChangesRecord r)
+    {
+        // Read from JSON: a list may be missing (null) however the record declares it.
+        if (r.Partitions is not { } partitions || r.PartitionEpochs?.Length != partitions.Length || r.Leaders?.Length != partitions.Length || r.Isrs?.Length != partitions.Length)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"partition changes of topic id {r.TopicId}: the partition, epoch, leader and ISR lists differ in length");
+        var n = partitions.Length;
+        if (partitions.Distinct().Count() != n)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"partition changes of topic id {r.TopicId}: a partition is listed twice");
+        var changes = new PartitionChangeRecord[n];
+        for (var i = 0; i < n; i++)
+        {
+            changes[i] = PartitionChanges.At(r, i);
+            if (CheckChange(changes[i]) is { } refused)
+                return refused;
+        }
+        foreach (var change in changes)
+            WriteChange(change);
         return ApplyResult.Ok;
+    }
+
+    /// <summary>Why the change cannot apply to the current state, or null when it can.</summary>
+    private ApplyResult? CheckChange(PartitionChangeRecord r)
+    {
+        if (!_topics.TryGetValue(r.TopicId, out var topic) || (uint)r.Partition >= (uint)topic.Partitions.Length)
+            return ApplyResult.Fail(ErrorCode.UnknownTopicOrPartition, $"Unknown partition {r.Partition} of topic id {r.TopicId}");
+        var p = topic.Partitions[r.Partition];
+        if (p.PartitionEpoch != r.PartitionEpoch)
+            return ApplyResult.Fail(ErrorCode.InvalidUpdateVersion, $"partition {topic.Name}-{r.Partition} is at partition epoch {p.PartitionEpoch}, not {r.PartitionEpoch}");
+        var leader = r.Leader ?? p.Leader;
+        var isr = r.Isr ?? p.Isr;
+        var replicas = r.Replicas ?? p.Replicas;
+        if (ReassignmentRules.CheckReplicas(replicas, r.AddingReplicas ?? p.AddingReplicas, r.RemovingReplicas ?? p.RemovingReplicas) is { } bad)
+            return ApplyResult.Fail(ErrorCode.InvalidReplicaAssignment, $"{topic.Name}-{r.Partition}: {bad}");
+        if (leader >= 0 && Array.IndexOf(replicas, leader) < 0)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"broker {leader} is not a replica of {topic.Name}-{r.Partition}");
+        if (isr.Length == 0 || isr.Any(b => Array.IndexOf(replicas, b) < 0) || isr.Distinct().Count() != isr.Length)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"ISR [{string.Join(',', isr)}] is not a non-empty set of replicas of {topic.Name}-{r.Partition}");
+        if (leader >= 0 && Array.IndexOf(isr, leader) < 0)
+            return ApplyResult.Fail(ErrorCode.InvalidRequest, $"leader {leader} of {topic.Name}-{r.Partition} is not in the ISR [{string.Join(',', isr)}]");
+        return null;
     }
 
     /// <summary>

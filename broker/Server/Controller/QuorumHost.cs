@@ -117,6 +117,7 @@ public sealed partial class QuorumHost : IAsyncDisposable
             peers[b.Id] = new DnsEndPoint(b.Host, b.Port);
         var transport = new TcpRaftTransport(peers, config.QuorumRequestTimeoutMs, m => Log.Info("quorum: " + m), $"raft-client-{config.NodeId}");
         var node = new QuorumNode(quorumConfig, log, state, transport, store);
+        node.AttachLargeEntryTrace(Log.Info);
         node.AttachSnapshots(snapshots, new SnapshotPolicy(config.MetadataMaxBytesBetweenSnapshots, config.MetadataMaxSnapshotIntervalMs), m => Log.Error("metadata snapshot: " + m));
         store.Attach(new NodeQuorum(node));
         QuorumHost? host = null;
@@ -290,6 +291,7 @@ public sealed partial class QuorumHost : IAsyncDisposable
         if (_brokerEpoch >= 0)
         {
             using var fence = new CancellationTokenSource(timeout);
+            Log.Info($"controlled shutdown: proposing this broker's fence t={Log.Micros()}");
             try
             {
                 // The quorum leader commits the fence together with the controller's moves (one commit); a batch
@@ -302,7 +304,7 @@ public sealed partial class QuorumHost : IAsyncDisposable
                     await Task.Delay(10, fence.Token).ConfigureAwait(false);
                 }
                 await WaitLeadingNothingAsync(fence.Token).ConfigureAwait(false);
-                Log.Info("controlled shutdown: this broker leads no partition any more");
+                Log.Info($"controlled shutdown: this broker leads no partition any more t={Log.Micros()}");
             }
             catch (Exception ex) when (ex is QuorumException or MetadataStoreException or OperationCanceledException)
             {

@@ -199,9 +199,12 @@ public sealed class ReplicaManager : IDisposable
                     ApplySelf(image, self);
                 return; // applied already (Refresh ran between the publish and this call)
             }
+            var started = Stopwatch.GetTimestamp();
+            _timing = default;
             if (!delta.AppliesTo(_applied))
             {
                 ApplyAll(image, self);
+                TraceIfSlow(started, "the whole image");
                 return;
             }
             foreach (var topic in delta.Topics.Values)
@@ -221,6 +224,7 @@ public sealed class ReplicaManager : IDisposable
             _applied = image;
             if (self != _self)
                 ApplySelf(image, self);
+            TraceIfSlow(started, "a delta");
         }
     }
 
@@ -253,6 +257,26 @@ public sealed class ReplicaManager : IDisposable
             }
         }
         Log.Info($"replica manager: broker epoch {self.Epoch} ({(self.Info is null ? "not registered" : self.Info.Fenced ? "fenced" : "unfenced")}): {applied} partition(s) it leads applied again in {clock.ElapsedMilliseconds} ms");
+    }
+
+    // Where a large commit's apply goes (a fencing or a controlled shutdown moves thousands of leaderships at once):
+    // counted for every commit (a few timestamps per changed partition), logged only when the apply was slow.
+    private ApplyTiming _timing;
+
+    private struct ApplyTiming
+    {
+        public int Leader, Follower, Isr;
+        public long RoleTicks, FetcherTicks, OpenTicks;
+    }
+
+    private void TraceIfSlow(long started, string what)
+    {
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        if (elapsed.TotalMilliseconds < 50)
+            return;
+        static double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency;
+        var t = _timing;
+        Log.Info($"trace: replica manager applied {what} in {elapsed.TotalMilliseconds:0} ms: became leader {t.Leader}, follower {t.Follower}, ISR changed {t.Isr}; role switches {Ms(t.RoleTicks):0} ms, fetcher changes {Ms(t.FetcherTicks):0} ms, opening logs {Ms(t.OpenTicks):0} ms; done t={Log.Micros()}");
     }
 
     /// <summary>Walks the whole image: at start, and when an image was published that this manager did not apply.</summary>
@@ -371,7 +395,9 @@ public sealed class ReplicaManager : IDisposable
             else
             {
                 config ??= TopicConfig.Create(_config, topic.Configs);
+                var opening = Stopwatch.GetTimestamp();
                 current = Open(topic, meta, config, logConfig ??= ToLogConfig(config));
+                _timing.OpenTicks += Stopwatch.GetTimestamp() - opening;
                 if (current is null)
                     continue;
                 if (!copied)
@@ -417,11 +443,14 @@ public sealed class ReplicaManager : IDisposable
         if (BrokerEpoch is { } brokerEpoch)
             meta = LocalView(image, meta, _config.NodeId, brokerEpoch());
         var leads = meta.Leader == _config.NodeId;
+        var t0 = Stopwatch.GetTimestamp();
         if (leads)
             Fetchers?.Remove(partition);
         partition.IsrChannel = IsrChannel;
         var isrBefore = partition.Role.Isr.Length;
+        var t1 = Stopwatch.GetTimestamp();
         var change = partition.ApplyMetadata(meta, Environment.TickCount64);
+        var t2 = Stopwatch.GetTimestamp();
         if (change is RoleChange.IsrChanged && leads)
             Stats.IsrChanged(isrBefore, partition.Role.Isr.Length);
         if (change is RoleChange.BecameFollower)
@@ -433,6 +462,14 @@ public sealed class ReplicaManager : IDisposable
                 Fetchers?.Add(partition, meta.Leader, meta.LeaderEpoch);
             else
                 Fetchers?.Remove(partition);
+        }
+        _timing.RoleTicks += t2 - t1;
+        _timing.FetcherTicks += (t1 - t0) + (Stopwatch.GetTimestamp() - t2);
+        switch (change)
+        {
+            case RoleChange.BecameLeader: _timing.Leader++; break;
+            case RoleChange.BecameFollower: _timing.Follower++; break;
+            case RoleChange.IsrChanged: _timing.Isr++; break;
         }
     }
 
