@@ -31,7 +31,7 @@ broker_dll=${BROKER_DLL:-broker/Server/bin/Release/net10.0/KafkaOperator.Server.
 bench_dll=bench/bin/Release/net10.0/KafkaOperator.Bench.dll
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ko-bench-meta.XXXXXX")
-declare -A cpid cwrap
+declare -A cpid=() cwrap=()
 cleanup() {
   for p in "${cpid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   rm -rf "$work"

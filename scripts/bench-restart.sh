@@ -24,7 +24,7 @@ dotnet build bench/KafkaOperator.Bench.csproj -c Release -nologo -v:q -clp:NoSum
 bench_dll=bench/bin/Release/net10.0/KafkaOperator.Bench.dll
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ko-bench-restart.XXXXXX")
-declare -A cpid cwrap
+declare -A cpid=() cwrap=()
 cleanup() {
   for p in "${cpid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   rm -rf "$work"

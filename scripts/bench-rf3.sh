@@ -32,7 +32,7 @@ rkp=out/rdkafka_performance
 for f in "$broker_dll" "$bench_dll" "$rkp"; do [ -e "$f" ] || { echo "bench-rf3: $f missing (build it first)" >&2; exit 2; }; done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/ko-rf3.XXXXXX")
-declare -A cpid cwrap R J
+declare -A cpid=() cwrap=() R J
 load_pid=""
 single_pid=""
 cleanup() {

@@ -49,7 +49,7 @@ broker_pid=""
 iperf_pid=""
 load_pid=""
 scraper_pid=""
-declare -A cpid cwrap # cluster broker id -> pid (and its wrapper's), for the brokers that should be running
+declare -A cpid=() cwrap=() # cluster broker id -> pid (and its wrapper's), for the brokers that should be running
 cleanup() {
   [ -n "$broker_pid" ] && kill -9 "$broker_pid" 2>/dev/null || true
   [ -n "$iperf_pid" ] && kill -9 "$iperf_pid" 2>/dev/null || true

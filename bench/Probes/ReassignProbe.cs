@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
+using KafkaOperator.Client;
 using KafkaOperator.Client.Admin;
+using KafkaOperator.Protocol;
 
 namespace KafkaOperator.Bench.Probes;
 
@@ -20,9 +22,23 @@ public static class ReassignProbe
         await using var admin = await KafkaAdminClient.ConnectAsync(ClusterOptions.For(bootstrap, deadline), cts.Token);
         (await admin.CreateTopicsAsync([new NewTopic(topic) { ReplicaAssignment = new Dictionary<int, IReadOnlyList<int>> { [0] = [broker] } }],
             timeout: deadline, cancellationToken: cts.Token)).ThrowIfAnyFailed();
-        while ((await admin.Cluster.GetTopicAsync(topic, refresh: true, cts.Token)).Partitions is not [{ LeaderId: >= 0 }])
+        // CreateTopics answers once the controller committed the topic; the broker this asks may apply that commit a
+        // moment later (as with Kafka), so the topic may be unknown there at first.
+        while (!await LedAsync(admin, topic, cts.Token))
             await Task.Delay(20, cts.Token);
         return string.Create(CultureInfo.InvariantCulture, $"{{\"probe\":\"reassign-setup\",\"topic\":\"{topic}\",\"broker\":{broker}}}");
+    }
+
+    private static async Task<bool> LedAsync(KafkaAdminClient admin, string topic, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await admin.Cluster.GetTopicAsync(topic, refresh: true, cancellationToken)).Partitions is [{ LeaderId: >= 0 }];
+        }
+        catch (KafkaException ex) when (ex.Code == ErrorCode.UnknownTopicOrPartition)
+        {
+            return false;
+        }
     }
 
     public static async Task<string> RunAsync(string bootstrap, string topic, int to, long throttle, string latencyLeader,
