@@ -36,16 +36,7 @@ public sealed class ReplicaFetcherManager : IAsyncDisposable
         {
             if (_disposed)
                 return;
-            RemoveLocked(partition);
-            var index = (int)((uint)HashCode.Combine(partition.TopicId, partition.Index) % (uint)Math.Max(1, _config.GetInt("num.replica.fetchers")));
-            if (!_fetchers.TryGetValue((leaderId, index), out var fetcher))
-            {
-                fetcher = new ReplicaFetcher(_config, leaderId, index, _resolve, _brokerEpoch, Quota);
-                _fetchers[(leaderId, index)] = fetcher;
-                fetcher.Start();
-            }
-            fetcher.Add(partition, leaderEpoch);
-            _assigned[partition] = fetcher;
+            AssignLocked(partition, leaderId, _config.GetInt("num.replica.fetchers")).Add(partition, leaderEpoch);
         }
     }
 
@@ -65,18 +56,10 @@ public sealed class ReplicaFetcherManager : IAsyncDisposable
             var fetchers = _config.GetInt("num.replica.fetchers");
             foreach (var (partition, leaderId, leaderEpoch) in partitions)
             {
-                RemoveLocked(partition);
-                var index = (int)((uint)HashCode.Combine(partition.TopicId, partition.Index) % (uint)Math.Max(1, fetchers));
-                if (!_fetchers.TryGetValue((leaderId, index), out var fetcher))
-                {
-                    fetcher = new ReplicaFetcher(_config, leaderId, index, _resolve, _brokerEpoch, Quota);
-                    _fetchers[(leaderId, index)] = fetcher;
-                    fetcher.Start();
-                }
+                var fetcher = AssignLocked(partition, leaderId, fetchers);
                 if (!shares.TryGetValue(fetcher, out var share))
                     shares[fetcher] = share = [];
                 share.Add((partition, leaderEpoch));
-                _assigned[partition] = fetcher;
             }
             // Under the manager's lock, as Add does: a Remove that follows cannot be overtaken by this add.
             foreach (var (fetcher, share) in shares)
@@ -89,6 +72,25 @@ public sealed class ReplicaFetcherManager : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(partition);
         lock (_lock)
             RemoveLocked(partition);
+    }
+
+    /// <summary>
+    /// Moves <paramref name="partition"/> to the fetcher that serves it for <paramref name="leaderId"/> (one of
+    /// <paramref name="fetchers"/> per leader, chosen by the partition's hash), started on first use; the caller hands
+    /// the partition to the returned fetcher.
+    /// </summary>
+    private ReplicaFetcher AssignLocked(Partition partition, int leaderId, int fetchers)
+    {
+        RemoveLocked(partition);
+        var index = (int)((uint)HashCode.Combine(partition.TopicId, partition.Index) % (uint)Math.Max(1, fetchers));
+        if (!_fetchers.TryGetValue((leaderId, index), out var fetcher))
+        {
+            fetcher = new ReplicaFetcher(_config, leaderId, index, _resolve, _brokerEpoch, Quota);
+            _fetchers[(leaderId, index)] = fetcher;
+            fetcher.Start();
+        }
+        _assigned[partition] = fetcher;
+        return fetcher;
     }
 
     private void RemoveLocked(Partition partition)
