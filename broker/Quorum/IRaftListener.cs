@@ -3,8 +3,14 @@ namespace KafkaOperator.Quorum;
 /// <summary>The leader as a node knows it: LeaderId -1 while unknown (an election is on).</summary>
 public readonly record struct LeaderAndEpoch(int LeaderId, int Epoch);
 
-/// <summary>The leader's view of one voter: how far its log is known to reach, and when it last fetched (-1: never).</summary>
-public sealed record VoterState(int Id, long EndOffset, long LastFetchMs);
+/// <summary>
+/// The leader's view of one voter or observer: how far its log is known to reach, and when it last fetched (-1: never).
+/// <paramref name="BrokerEpoch"/> is the highest broker epoch its fetches carried this term (-1: none; a node sends
+/// its registration's epoch once registered) and <paramref name="BrokerEpochFetchMs"/> when a fetch last carried it:
+/// the controller counts a registration alive only on fetches from the process that registered it, not on those of a
+/// restarted process that has not registered again yet.
+/// </summary>
+public sealed record VoterState(int Id, long EndOffset, long LastFetchMs, long BrokerEpoch = -1, long BrokerEpochFetchMs = -1);
 
 /// <summary>
 /// A node's view of the quorum at one moment: the leader, the high watermark, and on the leader every voter and the

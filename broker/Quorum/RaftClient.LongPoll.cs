@@ -25,9 +25,9 @@ internal sealed partial class RaftClient
         if (request.FetchOffset < _log.StartOffset)
         {
             if (leader.IsReplica(request.ReplicaId))
-                leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
+                leader.OnFetch(request.ReplicaId, request.FetchOffset, request.BrokerEpoch, nowMs);
             else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
-                leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, nowMs);
+                leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, request.BrokerEpoch, nowMs);
             respond(SnapshotAnswer(leader));
             return;
         }
@@ -45,12 +45,12 @@ internal sealed partial class RaftClient
         }
         if (leader.IsReplica(request.ReplicaId))
         {
-            leader.OnFetch(request.ReplicaId, request.FetchOffset, nowMs);
+            leader.OnFetch(request.ReplicaId, request.FetchOffset, request.BrokerEpoch, nowMs);
             // This fetch may be what commits a large entry: its answer (the new high watermark) goes out first.
             AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset), nowMs, deliver: false);
         }
         else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
-            leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, nowMs);
+            leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, request.BrokerEpoch, nowMs);
         var wait = Math.Min(request.MaxWaitMs, _config.FetchWaitMs);
         if (wait <= 0 || HasNews(request))
             respond(FetchAnswer(leader, request));
@@ -94,7 +94,7 @@ internal sealed partial class RaftClient
     private FetchResponse FetchError(short error) => new(error, _state.LeaderId, _state.Epoch, -1, 0, -1, -1, [], EndpointOf(_state.LeaderId));
 
     private FetchRequest NewFetch(int epoch, int maxWaitMs) =>
-        new(_config.ClusterId, LocalId, epoch, _log.EndOffset, _log.LastEpoch, _config.MaxFetchBytes, maxWaitMs, HighWatermark);
+        new(_config.ClusterId, LocalId, epoch, _log.EndOffset, _log.LastEpoch, _config.MaxFetchBytes, maxWaitMs, HighWatermark, BrokerEpoch);
 
     private void SendFetch(FollowerState follower, int leaderId, long nowMs)
     {

@@ -56,6 +56,9 @@ internal sealed partial class RaftClient
 
     public int LocalId => _config.NodeId;
 
+    /// <summary>This node's broker registration epoch, sent with every fetch (-1 until it registers).</summary>
+    public long BrokerEpoch { get; set; } = -1;
+
     /// <summary>Whether this node is in the latest voter set of its log (else it is an observer).</summary>
     public bool IsVoter => _voters.Latest.Contains(LocalId);
 
@@ -111,7 +114,7 @@ internal sealed partial class RaftClient
     {
         if (_state is not LeaderState leader)
             return [];
-        return [.. VoterIds.Select(id => id == LocalId ? new VoterState(id, _log.EndOffset, nowMs) : leader.Describe(id))];
+        return [.. VoterIds.Select(id => id == LocalId ? new VoterState(id, _log.EndOffset, nowMs, BrokerEpoch, BrokerEpoch >= 0 ? nowMs : -1) : leader.Describe(id))];
     }
 
     /// <summary>The leader's view of the observers that fetched within the last <see cref="ObserverExpiryMs"/>; empty elsewhere.</summary>

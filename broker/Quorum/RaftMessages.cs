@@ -36,7 +36,8 @@ public sealed record EndQuorumEpochResponse(short ErrorCode, int LeaderId, int L
 /// end offset; LastFetchedEpoch is the epoch of the entry just before it, so the leader can detect divergence.
 /// With nothing new for it the leader holds the fetch up to MaxWaitMs (0: answer at once); HighWatermark is the
 /// high watermark the follower knows, so a higher one on the leader is news that is answered at once (as Kafka's
-/// KIP-1166 adds to Fetch).
+/// KIP-1166 adds to Fetch). BrokerEpoch is the sender's broker registration epoch (-1 before it registers), which the
+/// leader's controller takes as that registration's heartbeat (Fetch's ReplicaState.ReplicaEpoch on the wire).
 /// </summary>
 public sealed record FetchRequest(
     string ClusterId,
@@ -46,7 +47,8 @@ public sealed record FetchRequest(
     int LastFetchedEpoch,
     int MaxBytes,
     int MaxWaitMs = 0,
-    long HighWatermark = -1)
+    long HighWatermark = -1,
+    long BrokerEpoch = -1)
     : RaftRequest(ClusterId);
 
 /// <summary>

@@ -64,12 +64,13 @@ internal sealed class LeaderState : EpochState
     public bool IsReplica(int id) => _replicas.ContainsKey(id);
 
     /// <summary>A valid fetch at <paramref name="fetchOffset"/>: the replica holds, durably, this leader's entries below it.</summary>
-    public void OnFetch(int id, long fetchOffset, long nowMs)
+    public void OnFetch(int id, long fetchOffset, long brokerEpoch, long nowMs)
     {
         var replica = _replicas[id];
         replica.EndOffset = fetchOffset;
         replica.LastFetchMs = nowMs;
         replica.KnowsEpoch = true;
+        replica.HeardBrokerEpoch(brokerEpoch, nowMs);
     }
 
     /// <summary>The replica is fetching a snapshot: alive, its log end unchanged.</summary>
@@ -81,12 +82,13 @@ internal sealed class LeaderState : EpochState
     }
 
     /// <summary>An observer's fetch: tracked for DescribeQuorum and broker liveness, never counted for the commit.</summary>
-    public void OnObserverFetch(int id, long fetchOffset, long highWatermark, long nowMs)
+    public void OnObserverFetch(int id, long fetchOffset, long highWatermark, long brokerEpoch, long nowMs)
     {
         if (!_observers.TryGetValue(id, out var observer))
             _observers[id] = observer = new Replica();
         observer.EndOffset = fetchOffset;
         observer.LastFetchMs = nowMs;
+        observer.HeardBrokerEpoch(brokerEpoch, nowMs);
         if (fetchOffset >= highWatermark)
             observer.CaughtUpMs = nowMs;
     }
@@ -96,7 +98,7 @@ internal sealed class LeaderState : EpochState
     {
         foreach (var id in _observers.Where(kv => kv.Value.LastFetchMs < sinceMs).Select(kv => kv.Key).ToList())
             _observers.Remove(id);
-        return [.. _observers.OrderBy(kv => kv.Key).Select(kv => new VoterState(kv.Key, kv.Value.EndOffset, kv.Value.LastFetchMs))];
+        return [.. _observers.OrderBy(kv => kv.Key).Select(kv => kv.Value.Describe(kv.Key))];
     }
 
     /// <summary>
@@ -173,7 +175,7 @@ internal sealed class LeaderState : EpochState
         return taken;
     }
 
-    public VoterState Describe(int id) => new(id, _replicas[id].EndOffset, _replicas[id].LastFetchMs);
+    public VoterState Describe(int id) => _replicas[id].Describe(id);
 
     /// <summary>Other voters, most caught up first: the order a resigning leader suggests successors in.</summary>
     public IReadOnlyList<int> BySuccession() => [.. _replicas.OrderByDescending(kv => kv.Value.EndOffset).Select(kv => kv.Key)];
@@ -192,6 +194,24 @@ internal sealed class LeaderState : EpochState
         public bool BeginInFlight { get; set; }
 
         public long BeginRetryAtMs { get; set; }
+
+        public long BrokerEpoch { get; private set; } = -1;
+
+        public long BrokerEpochFetchMs { get; private set; } = -1;
+
+        /// <summary>
+        /// Broker epochs only grow (a registration's epoch is its offset in the metadata log), so a lower one is a
+        /// restarted process that has not registered again: it says nothing about the registration heard before.
+        /// </summary>
+        public void HeardBrokerEpoch(long brokerEpoch, long nowMs)
+        {
+            if (brokerEpoch < 0 || brokerEpoch < BrokerEpoch)
+                return;
+            BrokerEpoch = brokerEpoch;
+            BrokerEpochFetchMs = nowMs;
+        }
+
+        public VoterState Describe(int id) => new(id, EndOffset, LastFetchMs, BrokerEpoch, BrokerEpochFetchMs);
     }
 }
 

@@ -93,9 +93,10 @@ public static class KafkaRaftWire
             FetchRequest r => Make(ApiKey.Fetch, new K.FetchRequest
             {
                 ClusterId = r.ClusterId,
-                // ReplicaEpoch is a broker epoch, which the quorum's fetches do not have (-1, as Kafka's raft client
-                // sends); the follower's leader epoch is the partition's CurrentLeaderEpoch.
-                ReplicaState = new() { ReplicaId = r.ReplicaId, ReplicaEpoch = -1 },
+                // ReplicaEpoch is the sender's broker epoch (-1 before it registers, and from a controller-only node,
+                // as Kafka's raft client sends): the controller's liveness check. The follower's leader epoch is the
+                // partition's CurrentLeaderEpoch.
+                ReplicaState = new() { ReplicaId = r.ReplicaId, ReplicaEpoch = r.BrokerEpoch },
                 MaxWaitMs = r.MaxWaitMs,
                 MinBytes = 0,
                 MaxBytes = r.MaxBytes,
@@ -231,7 +232,7 @@ public static class KafkaRaftWire
                     var p = m.Topics[0].Partitions[0];
                     var maxBytes = Math.Min(m.MaxBytes, p.PartitionMaxBytes);
                     request = new FetchRequest(m.ClusterId ?? "", m.ReplicaState.ReplicaId, p.CurrentLeaderEpoch, p.FetchOffset, p.LastFetchedEpoch,
-                        maxBytes, Math.Max(0, m.MaxWaitMs), p.HighWatermark == long.MaxValue ? -1 : p.HighWatermark);
+                        maxBytes, Math.Max(0, m.MaxWaitMs), p.HighWatermark == long.MaxValue ? -1 : p.HighWatermark, m.ReplicaState.ReplicaEpoch);
                     return true;
                 }
             case K.FetchSnapshotRequest m:

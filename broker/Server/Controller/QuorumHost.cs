@@ -195,6 +195,9 @@ public sealed partial class QuorumHost : IAsyncDisposable
         var endpoints = advertised.Select(l => new EndpointRecord(l.Name, l.Host, l.Port)).ToList();
         var result = await RetryAsync(new RegisterBrokerRecord(_config.NodeId, endpoints, _config.Rack), "registering with the controller", cancellationToken).ConfigureAwait(false);
         Interlocked.Exchange(ref _brokerEpoch, result.Value);
+        // From here this node's quorum fetches are this registration's heartbeats; before, they were a restarted
+        // process's, which must not keep alive (or unfence) the registration of the process that died.
+        _node.SetBrokerEpoch(result.Value);
         Log.Info($"start-up: registered with broker epoch {result.Value}; waiting to be unfenced");
         _controller.Start();
         await WaitUsableAsync(result.Value, cancellationToken).ConfigureAwait(false);

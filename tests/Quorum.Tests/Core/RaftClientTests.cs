@@ -135,6 +135,25 @@ public sealed class RaftClientTests
     }
 
     [Fact]
+    public void TheLeaderReportsTheNewestBrokerEpochAFollowersFetchesCarriedAndWhen()
+    {
+        var h = new Harness(1, [1, 2, 3]);
+        h.Core.Initialize(0);
+        h.BecomeLeader();
+        h.Core.BrokerEpoch = 40;
+        h.Core.Handle(new FetchRequest("c", 2, 1, 0, 0, 1000, BrokerEpoch: 30), h.Now);
+        // A restarted process, not registered again: its fetch is seen, its epoch says nothing.
+        h.Core.Handle(new FetchRequest("c", 2, 1, 0, 0, 1000), h.Now + 7);
+
+        var voters = h.Core.DescribeVoters(h.Now + 9);
+        Assert.Equal(new VoterState(1, voters[0].EndOffset, h.Now + 9, 40, h.Now + 9), voters[0]);
+        Assert.Equal(new VoterState(2, 0, h.Now + 7, 30, h.Now), voters[1]);
+
+        h.Core.Handle(new FetchRequest("c", 2, 1, 0, 0, 1000, BrokerEpoch: 50), h.Now + 11);
+        Assert.Equal(new VoterState(2, 0, h.Now + 11, 50, h.Now + 11), h.Core.DescribeVoters(h.Now + 12)[1]);
+    }
+
+    [Fact]
     public void TheLeaderAnswersADivergedFetchWithWhereItsEpochEnds()
     {
         var h = new Harness(1, [1, 2, 3]);

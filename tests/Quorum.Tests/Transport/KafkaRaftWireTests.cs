@@ -27,7 +27,7 @@ public class KafkaRaftWireTests
         ["end"] = new EndQuorumEpochRequest("c", 1, 9, [3, 2, int.MaxValue]),
         ["end-no-successors"] = new EndQuorumEpochRequest("c", 1, 9, []),
         ["fetch"] = new FetchRequest("c", -1, 0, 0, -1, int.MaxValue),
-        ["fetch-long-poll"] = new FetchRequest("c", 2, 7, 41, 6, 1 << 20, 2000, 40),
+        ["fetch-long-poll"] = new FetchRequest("c", 2, 7, 41, 6, 1 << 20, 2000, 40, BrokerEpoch: 12),
         ["fetch-snapshot"] = new FetchSnapshotRequest("c", 2, 7, new SnapshotId(100, 6), 4096, 1 << 20),
         ["propose"] = new ProposeRequest("c", [9, 8, 7]),
         ["propose-empty"] = new ProposeRequest("", []),

@@ -15,11 +15,14 @@ public sealed class BrokerLivenessTests
 
     private readonly BrokerLiveness _liveness = new(nodeId: 0, sessionTimeoutMs: 3000, heartbeatIntervalMs: 500);
 
+    /// <summary>A fetch that carried the broker epoch of <paramref name="id"/>'s registration in <see cref="Broker"/>.</summary>
+    private static VoterState Fetched(int id, long atMs) => new(id, 10, atMs, 10 + id, atMs);
+
     [Fact]
     public void A_broker_silent_for_longer_than_the_session_is_fenced_with_its_epoch()
     {
         var records = _liveness.Decide(Image(Broker(0), Broker(1), Broker(2)),
-            [new VoterState(0, 10, 10_000), new VoterState(1, 10, 9_900), new VoterState(2, 5, 6_500)], leaderForMs: 60_000);
+            [Fetched(0, 10_000), Fetched(1, 9_900), Fetched(2, 6_500)], leaderForMs: 60_000);
 
         var fence = Assert.IsType<FenceBrokerRecord>(Assert.Single(records));
         Assert.Equal(new FenceBrokerRecord(2, 12), fence);
@@ -29,17 +32,47 @@ public sealed class BrokerLivenessTests
     public void A_new_leader_gives_a_broker_it_has_not_heard_from_a_full_session()
     {
         var image = Image(Broker(0), Broker(1));
-        Assert.Empty(_liveness.Decide(image, [new VoterState(0, 10, 100), new VoterState(1, 0, -1)], leaderForMs: 2_000));
-        Assert.IsType<FenceBrokerRecord>(Assert.Single(_liveness.Decide(image, [new VoterState(0, 10, 100), new VoterState(1, 0, -1)], leaderForMs: 3_500)));
+        Assert.Empty(_liveness.Decide(image, [Fetched(0, 100), new VoterState(1, 0, -1)], leaderForMs: 2_000));
+        Assert.Empty(_liveness.Decide(image, [Fetched(0, 3_000), new VoterState(1, 0, -1)], leaderForMs: 4_900));
+        Assert.IsType<FenceBrokerRecord>(Assert.Single(_liveness.Decide(image, [Fetched(0, 3_200), new VoterState(1, 0, -1)], leaderForMs: 5_100)));
     }
 
     [Fact]
     public void A_fenced_broker_that_fetches_again_is_unfenced_and_the_leader_never_fences_itself()
     {
         var records = _liveness.Decide(Image(Broker(0, fenced: false), Broker(1, fenced: true)),
-            [new VoterState(0, 10, 50_000), new VoterState(1, 10, 49_800)], leaderForMs: 60_000);
+            [Fetched(0, 50_000), Fetched(1, 49_800)], leaderForMs: 60_000);
 
         Assert.Equal(new UnfenceBrokerRecord(1, 11), Assert.Single(records));
+    }
+
+    [Fact]
+    public void A_restarted_process_that_has_not_registered_again_neither_unfences_nor_keeps_alive_the_old_registration()
+    {
+        // Broker 1's old process last fetched at 45,000 with its epoch 11; the restarted one fetches (catching up,
+        // loading its logs) with no epoch yet.
+        var restarting = new VoterState(1, 10, 49_900, 11, 45_000);
+        Assert.Empty(_liveness.Decide(Image(Broker(0), Broker(1, fenced: true)), [Fetched(0, 50_000), restarting], leaderForMs: 60_000));
+        Assert.Equal(new FenceBrokerRecord(1, 11), Assert.Single(_liveness.Decide(Image(Broker(0), Broker(1)), [Fetched(0, 50_000), restarting], leaderForMs: 60_000)));
+
+        // Registered again (epoch 20, fenced as every restarted broker): unfenced once its fetches carry 20.
+        var registered = Image(Broker(0), Broker(1, fenced: true) with { Epoch = 20 });
+        Assert.Empty(_liveness.Decide(registered, [Fetched(0, 50_100), restarting], leaderForMs: 60_100));
+        Assert.Equal(new UnfenceBrokerRecord(1, 20), Assert.Single(_liveness.Decide(registered, [Fetched(0, 50_200), new VoterState(1, 10, 50_150, 20, 50_150)], leaderForMs: 60_200)));
+    }
+
+    [Fact]
+    public void A_new_registration_gets_a_session_before_its_fetches_carry_its_epoch_and_a_newer_epoch_than_the_image_waits()
+    {
+        // A first registration (unfenced) whose process has not yet learnt its epoch.
+        var image = Image(Broker(0), Broker(1));
+        Assert.Empty(_liveness.Decide(image, [Fetched(0, 50_000), new VoterState(1, 10, 49_900)], leaderForMs: 60_000));
+        Assert.Empty(_liveness.Decide(image, [Fetched(0, 52_000), new VoterState(1, 10, 51_900)], leaderForMs: 62_000));
+        Assert.Equal(new FenceBrokerRecord(1, 11), Assert.Single(_liveness.Decide(image, [Fetched(0, 53_100), new VoterState(1, 10, 53_000)], leaderForMs: 63_100)));
+
+        // Fetches already carry an epoch this image does not show (it lags the registration): nothing is decided.
+        var lagging = Image(Broker(0), Broker(1, fenced: true));
+        Assert.Empty(_liveness.Decide(lagging, [Fetched(0, 50_000), new VoterState(1, 10, 1_000, 30, 1_000)], leaderForMs: 60_000));
     }
 
     [Fact]
@@ -47,10 +80,13 @@ public sealed class BrokerLivenessTests
     {
         // A quorum of one: the node that decides is the only broker, restarted (registered fenced).
         var restarted = Image(Broker(0, fenced: true));
-        Assert.Equal(new UnfenceBrokerRecord(0, 10), Assert.Single(_liveness.Decide(restarted, [new VoterState(0, 10, 50_000)], leaderForMs: 5)));
+        Assert.Equal(new UnfenceBrokerRecord(0, 10), Assert.Single(_liveness.Decide(restarted, [Fetched(0, 50_000)], leaderForMs: 5)));
+
+        // Still catching up, not registered again: its old registration stays fenced.
+        Assert.Empty(_liveness.Decide(restarted, [new VoterState(0, 10, 50_000)], leaderForMs: 5));
 
         var stopping = Image(Broker(0, fenced: true) with { ShuttingDown = true });
-        Assert.Empty(_liveness.Decide(stopping, [new VoterState(0, 10, 50_000)], leaderForMs: 5));
+        Assert.Empty(_liveness.Decide(stopping, [Fetched(0, 50_000)], leaderForMs: 5));
     }
 
     [Fact]
@@ -58,7 +94,8 @@ public sealed class BrokerLivenessTests
     {
         // Broker 3 is an observer: it is in the list only while it fetches. Broker 4 never fetched in this term.
         var image = Image(Broker(0), Broker(3, fenced: true), Broker(4));
-        var records = _liveness.Decide(image, [new VoterState(0, 10, 50_000), new VoterState(3, 10, 49_900)], leaderForMs: 60_000);
+        Assert.Equal(new UnfenceBrokerRecord(3, 13), Assert.Single(_liveness.Decide(image, [Fetched(0, 46_000), Fetched(3, 45_900)], leaderForMs: 56_000)));
+        var records = _liveness.Decide(image, [Fetched(0, 50_000), Fetched(3, 49_900)], leaderForMs: 60_000);
 
         Assert.Equal([new UnfenceBrokerRecord(3, 13), new FenceBrokerRecord(4, 14)], records.OrderBy(r => r is FenceBrokerRecord));
     }

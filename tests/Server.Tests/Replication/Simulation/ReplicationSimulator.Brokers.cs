@@ -94,9 +94,10 @@ internal sealed partial class ReplicationSimulator
     /// <summary>The quorum fetch: a heartbeat for the controller, the committed metadata for the broker.</summary>
     private void FetchMetadata(SimBroker b)
     {
+        var brokerEpoch = b.BrokerEpoch;
         Call<MetadataReply>(b.Id, SimController.Id, respond =>
         {
-            Controller.Heartbeat(b.Id);
+            Controller.Heartbeat(b.Id, brokerEpoch);
             respond(new MetadataReply(Controller.Image, Controller.Offset));
         }, reply =>
         {

@@ -20,7 +20,7 @@ internal sealed class SimController
 
     private readonly ReplicationSimulator _sim;
     private readonly BrokerLiveness _liveness = new(Id, SimTiming.SessionTimeoutMs, SimTiming.HeartbeatMs);
-    private readonly Dictionary<int, long> _lastHeartbeat = [];
+    private readonly Dictionary<int, (long Epoch, long AtMs, long AnyAtMs)> _lastHeartbeat = [];
     private bool _passInFlight;
 
     public SimController(ReplicationSimulator sim, MetadataImage image, long offset)
@@ -34,7 +34,12 @@ internal sealed class SimController
 
     public long Offset { get; private set; }
 
-    public void Heartbeat(int brokerId) => _lastHeartbeat[brokerId] = _sim.Now;
+    /// <summary>A quorum fetch carrying <paramref name="brokerEpoch"/> (-1 before the process registered), as LeaderState keeps it.</summary>
+    public void Heartbeat(int brokerId, long brokerEpoch)
+    {
+        var (epoch, at, _) = _lastHeartbeat.GetValueOrDefault(brokerId, (-1, -1, -1));
+        _lastHeartbeat[brokerId] = brokerEpoch >= 0 && brokerEpoch >= epoch ? (brokerEpoch, _sim.Now, _sim.Now) : (epoch, at, _sim.Now);
+    }
 
     public ApplyResult Commit(MetadataRecord record)
     {
@@ -90,7 +95,10 @@ internal sealed class SimController
         var image = Image;
         var voters = new List<VoterState> { new(Id, Offset, _sim.Now) };
         foreach (var b in image.Brokers.Keys)
-            voters.Add(new VoterState(b, 0, _lastHeartbeat.GetValueOrDefault(b, -1)));
+        {
+            var (epoch, at, any) = _lastHeartbeat.GetValueOrDefault(b, (-1, -1, -1));
+            voters.Add(new VoterState(b, 0, any, epoch, at));
+        }
         var liveness = _liveness.Decide(image, voters, _sim.Now);
         var fences = liveness.OfType<FenceBrokerRecord>().ToList();
         if (fences.Count > 0)
