@@ -36,6 +36,12 @@ public static class Program
                     Int(options, "seconds", 10),
                     Int(options, "size", 100),
                     1),
+                "null-fetch" => ServeNullFetch(
+                    options.GetValueOrDefault("topic") ?? "bench-1k-a1",
+                    Int(options, "partitions", 6),
+                    Int(options, "size", 1024),
+                    Int(options, "batch-records", 512),
+                    Int(options, "seconds", 600)),
                 "disk" => Probes.DiskProbe.Run(
                     options.GetValueOrDefault("dir") ?? Path.GetTempPath(),
                     Long(options, "mib", 2048) << 20,
@@ -114,11 +120,21 @@ public static class Program
         }
     }
 
+    /// <summary>Prints the responder's address at once, serves for <paramref name="seconds"/>, then says so.</summary>
+    private static string ServeNullFetch(string topic, int partitions, int size, int batchRecords, int seconds)
+    {
+        Console.WriteLine(Probes.NullFetchResponder.Start(topic, partitions, size, batchRecords));
+        Console.Out.Flush();
+        Thread.Sleep(TimeSpan.FromSeconds(seconds));
+        return "{\"probe\":\"null-fetch\",\"done\":true}";
+    }
+
     private static int Usage()
     {
         Console.Error.WriteLine("""
             usage: KafkaOperator.Bench latency --bootstrap H:P [--topic T] [--rate 1000] [--seconds 10] [--size 100] [--acks 1]
                    KafkaOperator.Bench latency-floor [--rate 1000] [--seconds 10] [--size 100]
+                   KafkaOperator.Bench null-fetch [--topic bench-1k-a1] [--partitions 6] [--size 1024] [--batch-records 512] [--seconds 600]
                    KafkaOperator.Bench disk [--dir D] [--mib 2048] [--sync-mib 64]
                    KafkaOperator.Bench loopback [--seconds 3]
                    KafkaOperator.Bench hotkeys [--rounds 10] [--batches 20000]

@@ -49,12 +49,14 @@ broker_pid=""
 iperf_pid=""
 load_pid=""
 scraper_pid=""
+nf_pid=""
 declare -A cpid=() cwrap=() # cluster broker id -> pid (and its wrapper's), for the brokers that should be running
 cleanup() {
   [ -n "$broker_pid" ] && kill -9 "$broker_pid" 2>/dev/null || true
   [ -n "$iperf_pid" ] && kill -9 "$iperf_pid" 2>/dev/null || true
   [ -n "$load_pid" ] && kill -9 "$load_pid" 2>/dev/null || true
   [ -n "$scraper_pid" ] && kill -9 "$scraper_pid" 2>/dev/null || true
+  [ -n "$nf_pid" ] && kill -9 "$nf_pid" 2>/dev/null || true
   for p in "${cpid[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
@@ -116,11 +118,11 @@ R[rss_idle_mb]=$(( $(rss_kb) / 1024 ))
 echo "bench: broker ready at $bs in ${R[ready_ms]} ms (reported ${R[ready_reported]} ms), idle RSS ${R[rss_idle_mb]} MB"
 
 # ---- produce throughput: "% N messages produced (B bytes), D delivered (...) in T ms: R msgs/s and M MB/s"
-produce() { # name topic size count acks [bootstrap]
+produce() { # name topic size count acks [bootstrap [more rdkafka_performance arguments]]
   local out
   scrape_on
   out=$(timeout 300 "$rkp" -P -t "$2" -b "${6:-$bs}" -s "$3" -c "$4" -a "$5" -q \
-        -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 2>&1 | grep "messages produced" | tail -1) || true
+        -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 "${@:7}" 2>&1 | grep "messages produced" | tail -1) || true
   scrape_off
   alive "$1"
   echo "bench: $1: $out"
@@ -172,6 +174,9 @@ if [ "$only" = scrape ]; then
   exit 0
 fi
 produce p1k_a1 bench-1k-a1 1024 1000000 1
+# The produce ceiling: the same load generator against librdkafka's in-process mock broker (no network, no disk),
+# run right after the broker's first run on its fresh topic, which the 1 KiB acks=1 target is a share of.
+produce mock_1k_a1 bench-1k-a1 1024 1000000 1 127.0.0.1:1 -X test.mock.num.brokers=1
 if single; then
 produce p1k_all bench-1k-all 1024 1000000 -1
 produce p100_a1 bench-100-a1 100 5000000 1
@@ -192,6 +197,22 @@ alive consume
 echo "bench: consume: $out"
 R[c1k_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
 R[c1k_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
+# The consume ceiling: the same consumer against a responder that serves 1 KiB record batches from memory and does
+# nothing else (KafkaOperator.Bench null-fetch); three runs, the median.
+dotnet "$bench_dll" null-fetch --topic bench-1k-a1 --partitions 6 --size 1024 --seconds 600 > "$work/null-fetch.out" 2>&1 &
+nf_pid=$!
+for _ in $(seq 200); do [ -s "$work/null-fetch.out" ] && break; sleep 0.05; done
+nf=$(head -1 "$work/null-fetch.out")
+runs=()
+for i in 1 2 3; do
+  line=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$nf" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o 0 -c 1000000 -q \
+        -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1) || true
+  echo "bench: consume ceiling run $i: $line"
+  runs+=("$line")
+done
+kill -9 "$nf_pid" 2>/dev/null || true; wait "$nf_pid" 2>/dev/null || true; nf_pid=""
+out=$(printf '%s\n' "${runs[@]}" | sort -t'(' -k3 -n | sed -n 2p)
+R[cceil_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
 
 # ---- produce latency at 1k records/s: raw protocol probe (the broker's own latency) and librdkafka's view
 timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
