@@ -118,11 +118,18 @@ R[rss_idle_mb]=$(( $(rss_kb) / 1024 ))
 echo "bench: broker ready at $bs in ${R[ready_ms]} ms (reported ${R[ready_reported]} ms), idle RSS ${R[rss_idle_mb]} MB"
 
 # ---- produce throughput: "% N messages produced (B bytes), D delivered (...) in T ms: R msgs/s and M MB/s"
+# CPU ms per MB produced, of the broker (from /proc/<pid>/stat) and of the load generator (time(1)), so that a
+# throughput can be read against the 2 CPUs both share: R[<name>_bcpu], R[<name>_pcpu].
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 produce() { # name topic size count acks [bootstrap [more rdkafka_performance arguments]]
-  local out
+  local out t0=0 mb
   scrape_on
-  out=$(timeout 300 "$rkp" -P -t "$2" -b "${6:-$bs}" -s "$3" -c "$4" -a "$5" -q \
+  [ -n "$broker_pid" ] && t0=$(ticks "$broker_pid")
+  out=$(/usr/bin/time -o "$work/prod.cpu" -f "%U %S" timeout 300 "$rkp" -P -t "$2" -b "${6:-$bs}" -s "$3" -c "$4" -a "$5" -q \
         -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 "${@:7}" 2>&1 | grep "messages produced" | tail -1) || true
+  mb=$(awk -v n="$4" -v s="$3" 'BEGIN { print n * s / 1e6 }')
+  [ -n "$broker_pid" ] && R[$1_bcpu]=$(awk -v t=$(( $(ticks "$broker_pid") - t0 )) -v hz="$(getconf CLK_TCK)" -v mb="$mb" 'BEGIN { printf "%.2f", t * 1000 / hz / mb }')
+  R[$1_pcpu]=$(tail -1 "$work/prod.cpu" | awk -v mb="$mb" '{ printf "%.2f", ($1 + $2) * 1000 / mb }')
   scrape_off
   alive "$1"
   echo "bench: $1: $out"
@@ -153,10 +160,9 @@ if [ "$only" = scrape ]; then
   # back to back on the broker that now holds the rounds' topics. Unlike the rounds above, this figure does not move
   # with other work on the machine.
   murl="http://$(sed -n 's|.*metrics: http://\([^ /]*\)/metrics.*|\1|p' "$work/broker.out" | head -1)/metrics"
-  ticks() { awk '{print $14 + $15}' "/proc/$broker_pid/stat"; }
-  hz=$(getconf CLK_TCK); n=300; t_before=$(ticks); w0=$(now_ns); bytes=0
+  hz=$(getconf CLK_TCK); n=300; t_before=$(ticks "$broker_pid"); w0=$(now_ns); bytes=0
   for _ in $(seq "$n"); do b=$(curl -s -m 10 -o /dev/null -w '%{size_download}' "$murl") && bytes=$(( bytes + b )); done
-  cpu_ms=$(( ( $(ticks) - t_before ) * 1000 / hz )); wall_ms=$(( ($(now_ns) - w0) / 1000000 ))
+  cpu_ms=$(( ( $(ticks "$broker_pid") - t_before ) * 1000 / hz )); wall_ms=$(( ($(now_ns) - w0) / 1000000 ))
   per_scrape=$(python3 -c "print(f'{$cpu_ms / $n:.2f}')"); share=$(python3 -c "print(f'{$cpu_ms / $n / 10:.3f}')")
   {
     echo "## Produce with and without a scrape of /metrics every second ($(date -u +%F), $(nproc) CPUs)"

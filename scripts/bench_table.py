@@ -63,10 +63,24 @@ def share(v, ceiling):
     return f" = {v / ceiling:.0%} of the ceiling" if ceiling else ""
 
 
+def cpu(name):
+    """CPU ms per MB of the broker and of the load generator, and what 2 CPUs would allow at that cost."""
+    b, p = num(name + "_bcpu", -1), num(name + "_pcpu", -1)
+    if b < 0 or p < 0 or b + p <= 0:
+        return ""
+    cpus = os.cpu_count() or 1
+    return (f"; CPU per MB: broker {b:.2f} ms, rdkafka_performance {p:.2f} ms, i.e. at most "
+            f"{cpus * 1000 / (b + p):.0f} MB/s on {cpus} CPUs")
+
+
+if mock:
+    mock_txt += f" using {num('mock_1k_a1_pcpu'):.2f} ms CPU per MB (producer and mock broker in one process)"
+
+
 rows = [
     ("produce 1 KiB, acks=1 (first run, fresh topic)", f"{num('p1k_a1_mbps'):.0f} MB/s ({num('p1k_a1_mps'):,.0f} rec/s)"
      + share(num('p1k_a1_mbps'), mock), "≥ 80 % of the produce ceiling",
-     (ok(num('p1k_a1_mbps') / mock, 0.8) if mock else "**failed**") + fails('p1k_a1'), f"{mock_txt}; {disk_txt}; {loop_txt}"),
+     (ok(num('p1k_a1_mbps') / mock, 0.8) if mock else "**failed**") + fails('p1k_a1'), f"{mock_txt}; {disk_txt}; {loop_txt}{cpu('p1k_a1')}"),
 ]
 cceil = num("cceil_mbps")
 floor50, floor99 = get("floor", "p50_us"), get("floor", "p99_us")
@@ -84,7 +98,7 @@ if single_rows:
     rows += [
         ("produce 1 KiB, acks=all", f"{num('p1k_all_mbps'):.0f} MB/s ({num('p1k_all_mps'):,.0f} rec/s)"
          + share(num('p1k_all_mbps'), mock), "≥ 80 % of the produce ceiling",
-         (ok(num('p1k_all_mbps') / mock, 0.8) if mock else "**failed**") + fails('p1k_all'), f"{mock_txt}; {disk_txt}"),
+         (ok(num('p1k_all_mbps') / mock, 0.8) if mock else "**failed**") + fails('p1k_all'), f"{mock_txt}; {disk_txt}{cpu('p1k_all')}"),
         ("produce 100 B, acks=1", f"{num('p100_a1_mps'):,.0f} rec/s ({num('p100_a1_mbps'):.0f} MB/s)", "≥ 800k rec/s",
          ok(num('p100_a1_mps'), 800_000) + fails('p100_a1'), loop_txt),
         ("produce 100 B, acks=all", f"{num('p100_all_mps'):,.0f} rec/s ({num('p100_all_mbps'):.0f} MB/s)", "≥ 800k rec/s",
