@@ -191,34 +191,28 @@ produce p100_all bench-100-all 100 5000000 -1
 # ---- consume throughput: "% N messages (B bytes) consumed in T ms: R msgs/s (M MB/s)". librdkafka's default
 # fetch sizes (fetch.max.bytes 50 MiB, max.partition.fetch.bytes 1 MiB), as a user's consumer has them; three runs
 # from the page cache, the median reported.
-runs=()
-for i in 1 2 3; do
-  line=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$bs" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o 0 -c 1000000 -q \
-        -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1) || true
-  echo "bench: consume run $i: $line"
-  runs+=("$line")
-done
-out=$(printf '%s\n' "${runs[@]}" | sort -t'(' -k3 -n | sed -n 2p)
+consume3() { # name bootstrap: R[<name>_mps], R[<name>_mbps]
+  local runs=() line out i
+  for i in 1 2 3; do
+    line=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$2" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o 0 -c 1000000 -q \
+          -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1) || true
+    echo "bench: $1 run $i: $line"
+    runs+=("$line")
+  done
+  out=$(printf '%s\n' "${runs[@]}" | sort -t'(' -k3 -n | sed -n 2p)
+  echo "bench: $1: $out"
+  R[$1_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
+  R[$1_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
+}
+consume3 c1k "$bs"
 alive consume
-echo "bench: consume: $out"
-R[c1k_mps]=$(sed -n 's/.*: \([0-9]*\) msgs\/s.*/\1/p' <<< "$out")
-R[c1k_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
 # The consume ceiling: the same consumer against a responder that serves 1 KiB record batches from memory and does
-# nothing else (KafkaOperator.Bench null-fetch); three runs, the median.
+# nothing else (KafkaOperator.Bench null-fetch).
 dotnet "$bench_dll" null-fetch --topic bench-1k-a1 --partitions 6 --size 1024 --seconds 600 > "$work/null-fetch.out" 2>&1 &
 nf_pid=$!
 for _ in $(seq 200); do [ -s "$work/null-fetch.out" ] && break; sleep 0.05; done
-nf=$(head -1 "$work/null-fetch.out")
-runs=()
-for i in 1 2 3; do
-  line=$(timeout 300 "$rkp" -C -t bench-1k-a1 -b "$nf" -p 0 -p 1 -p 2 -p 3 -p 4 -p 5 -o 0 -c 1000000 -q \
-        -X queued.max.messages.kbytes=1048576 2>&1 | grep "consumed in" | tail -1) || true
-  echo "bench: consume ceiling run $i: $line"
-  runs+=("$line")
-done
+consume3 cceil "$(head -1 "$work/null-fetch.out")"
 kill -9 "$nf_pid" 2>/dev/null || true; wait "$nf_pid" 2>/dev/null || true; nf_pid=""
-out=$(printf '%s\n' "${runs[@]}" | sort -t'(' -k3 -n | sed -n 2p)
-R[cceil_mbps]=$(sed -n 's/.*(\([0-9.]*\) MB\/s).*/\1/p' <<< "$out")
 
 # ---- produce latency at 1k records/s: raw protocol probe (the broker's own latency) and librdkafka's view
 timeout 60 "$rkp" -P -t bench-latency -p 0 -b "$bs" -s 100 -c 10 -q > /dev/null 2>&1 || true
