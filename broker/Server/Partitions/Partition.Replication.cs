@@ -10,6 +10,7 @@ public sealed partial class Partition
 {
     private readonly Dictionary<int, FollowerState> _followers = [];
     private readonly List<(long Offset, TaskCompletionSource<ErrorCode> Done)> _hwWaiters = [];
+    private List<(TaskCompletionSource<ErrorCode> Done, ErrorCode Result)>? _hwReady; // decided under the lock, completed after it
     private int[]? _pendingIsr;
     private int _pendingBasedOnPartitionEpoch = -1;
     private bool _stopped;
@@ -84,11 +85,9 @@ public sealed partial class Partition
                 }
             }
         }
+        CompleteReadyWaiters();
         if (failed is not null)
-        {
-            foreach (var w in failed)
-                w.TrySetResult(ErrorCode.NotLeaderOrFollower);
-        }
+            FailLater(failed);
         Signal.Notify();
         return change;
     }
@@ -124,9 +123,18 @@ public sealed partial class Partition
             _followers.Clear();
             CompleteLowWatermarkWaitersLocked();
         }
-        foreach (var w in failed)
-            w.TrySetResult(ErrorCode.NotLeaderOrFollower);
+        FailLater(failed);
         Signal.Notify();
+    }
+
+    /// <summary>
+    /// Waiters failed by a leadership change or a stop complete on the thread pool: their continuations write
+    /// responses, which must not run on the metadata thread that is applying the change (under its locks).
+    /// </summary>
+    private static void FailLater(List<TaskCompletionSource<ErrorCode>> failed)
+    {
+        foreach (var w in failed)
+            ThreadPool.UnsafeQueueUserWorkItem(static done => done.TrySetResult(ErrorCode.NotLeaderOrFollower), w, preferLocal: false);
     }
 
     /// <summary>
@@ -135,6 +143,18 @@ public sealed partial class Partition
     /// that is not a follower of this partition.
     /// </summary>
     public ErrorCode UpdateFollowerFetch(int replicaId, long fetchOffset, long nowMs, long logStartOffset = -1)
+    {
+        try
+        {
+            return UpdateFollowerFetchLocked(replicaId, fetchOffset, nowMs, logStartOffset);
+        }
+        finally
+        {
+            CompleteReadyWaiters();
+        }
+    }
+
+    private ErrorCode UpdateFollowerFetchLocked(int replicaId, long fetchOffset, long nowMs, long logStartOffset)
     {
         lock (_lock)
         {
@@ -234,15 +254,42 @@ public sealed partial class Partition
             return;
         Log.HighWatermark = hw;
         hw = Log.HighWatermark;
-        for (var i = _hwWaiters.Count - 1; i >= 0; i--)
+        if (_hwWaiters.Count > 0)
         {
-            if (_hwWaiters[i].Offset <= hw)
+            var result = role.Isr.Length >= _config.MinInsyncReplicas ? ErrorCode.None : ErrorCode.NotEnoughReplicasAfterAppend;
+            var kept = 0;
+            for (var i = 0; i < _hwWaiters.Count; i++)
             {
-                _hwWaiters[i].Done.TrySetResult(role.Isr.Length >= _config.MinInsyncReplicas ? ErrorCode.None : ErrorCode.NotEnoughReplicasAfterAppend);
-                _hwWaiters.RemoveAt(i);
+                var w = _hwWaiters[i];
+                if (w.Offset <= hw)
+                    (_hwReady ??= []).Add((w.Done, result));
+                else
+                    _hwWaiters[kept++] = w;
             }
+            _hwWaiters.RemoveRange(kept, _hwWaiters.Count - kept);
         }
         Signal.Notify();
+    }
+
+    /// <summary>
+    /// Completes the acks=all waiters the HW passed, after the lock: their continuations run here, on the thread that
+    /// moved the HW (usually the socket thread that read the follower's fetch), and write the produce responses
+    /// without a hop through the thread pool, which under load queued them behind other work. In offset order.
+    /// </summary>
+    private void CompleteReadyWaiters()
+    {
+        if (Volatile.Read(ref _hwReady) is null)
+            return;
+        List<(TaskCompletionSource<ErrorCode> Done, ErrorCode Result)>? ready;
+        lock (_lock)
+        {
+            ready = _hwReady;
+            _hwReady = null;
+        }
+        if (ready is null)
+            return;
+        foreach (var (done, result) in ready)
+            done.TrySetResult(result);
     }
 
     private long EndOffsetOf(int replica) =>
@@ -261,7 +308,8 @@ public sealed partial class Partition
                 return ErrorCode.NotLeaderOrFollower;
             if (Log.HighWatermark >= endOffset)
                 return _role.Isr.Length >= _config.MinInsyncReplicas ? ErrorCode.None : ErrorCode.NotEnoughReplicasAfterAppend;
-            done = new TaskCompletionSource<ErrorCode>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Synchronous continuations: completed outside the lock only (CompleteReadyWaiters, FailLater).
+            done = new TaskCompletionSource<ErrorCode>();
             _hwWaiters.Add((endOffset, done));
         }
         try
@@ -278,8 +326,12 @@ public sealed partial class Partition
         }
         finally
         {
-            lock (_lock)
-                _hwWaiters.RemoveAll(w => w.Done == done);
+            // Completed means already taken off the list by whoever completed it.
+            if (!done.Task.IsCompleted)
+            {
+                lock (_lock)
+                    _hwWaiters.RemoveAll(w => w.Done == done);
+            }
         }
     }
 

@@ -149,6 +149,7 @@ public sealed partial class Partition
             Server.Log.Error($"append to {Topic}-{Index} failed", ex);
             return new ProduceResult(ErrorCode.KafkaStorageError, -1, -1, -1, ex.Message);
         }
+        CompleteReadyWaiters(); // a single-replica ISR: the append itself moves the HW
         if (result.Error != ErrorCode.None)
             return new ProduceResult(result.Error, -1, -1, result.LogStartOffset);
         Signal.Notify();
