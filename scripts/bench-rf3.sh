@@ -3,7 +3,8 @@
 # 3-broker cluster (scripts/bench-cluster.sh's, as `make bench` starts it), a 6-partition topic with RF 3 and
 # min.insync.replicas=2, then rdkafka_performance 1 KiB acks=all, the same with acks=1, and the raw-protocol
 # latency probe (acks=all, 1k rec/s) alone and under rdkafka_performance asking 50 MB/s acks=all. Prints one line
-# of figures. Not part of `make test`.
+# of figures. Not part of `make test`. The load part also prints the brokers' CPU share during it (load_broker_cpu_pct) and
+# rdkafka_performance's (load_prod_cpu_pct, 100 = one CPU): its -r limiter spins between messages.
 #   BROKER_DIR  the broker build to run (default broker/Server/bin/Release/net10.0): copy a build aside to compare
 #   COUNT       records for each throughput run (default 300000)
 #   PARTS       what to run, any of: all a1 lat load single (default "all a1 lat load"); single: a single-node
@@ -137,14 +138,18 @@ for part in $parts; do
       out+="lat_p50/p99/p999_us=$(field p50_us "$j")/$(field p99_us "$j")/$(field p999_us "$j") "
       ;;
     load)
-      timeout 60 "$rkp" -P -t bench-rf3 -b "$bs" -s 1024 -c 390000 -r 48828 -a -1 -q -X linger.ms=5 -X batch.size=1000000 \
-        -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 > "$work/load.txt" 2>&1 &
+      /usr/bin/time -o "$work/load.cpu" -f "%U %S %e" timeout 60 "$rkp" -P -t bench-rf3 -b "$bs" -s 1024 -c 390000 -r 48828 -a -1 -q \
+        -X linger.ms=5 -X batch.size=1000000 -X queue.buffering.max.kbytes=2097151 -X queue.buffering.max.messages=2000000 > "$work/load.txt" 2>&1 &
       load_pid=$!
+      lc0=$(cpu_ms); lt0=$(date +%s%N)
       sleep 1
       j=$(timeout 120 dotnet "$bench_dll" latency --bootstrap "$p0" --topic bench-rf3 --rate 1000 --seconds 5 --acks -1)
       wait "$load_pid" || true; load_pid=""
+      lbroker=$(awk -v c=$(( $(cpu_ms) - lc0 )) -v ns=$(( $(date +%s%N) - lt0 )) 'BEGIN { printf "%.0f", c * 1e8 / ns }')
       carried=$(grep "messages produced" "$work/load.txt" | tail -1 | sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p')
       out+="load_lat_p50/p99/p999_us=$(field p50_us "$j")/$(field p99_us "$j")/$(field p999_us "$j") load_carried_MBps=$carried "
+      # rdkafka_performance's -r spins in rd_kafka_poll(rk, 0) between messages: its CPU share of the run (100 = one CPU)
+      out+="load_broker_cpu_pct=$lbroker load_prod_cpu_pct=$(tail -1 "$work/load.cpu" | awk '{ printf "%.0f", ($1 + $2) * 100 / $3 }') "
       ;;
     *) echo "bench-rf3: unknown part $part" >&2; exit 2 ;;
   esac
