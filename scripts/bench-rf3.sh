@@ -4,7 +4,8 @@
 # min.insync.replicas=2, then rdkafka_performance 1 KiB acks=all, the same with acks=1, and the raw-protocol
 # latency probe (acks=all, 1k rec/s) alone and under rdkafka_performance asking 50 MB/s acks=all. Prints one line
 # of figures. Not part of `make test`. The load part also prints the brokers' CPU share during it (load_broker_cpu_pct) and
-# rdkafka_performance's (load_prod_cpu_pct, 100 = one CPU): its -r limiter spins between messages.
+# rdkafka_performance's (load_prod_cpu_pct, 100 = one CPU; make bench builds it with scripts/rkp_rate_patch.py, whose
+# -r limiter sleeps: Debian's example as is spins between messages).
 #   BROKER_DIR  the broker build to run (default broker/Server/bin/Release/net10.0): copy a build aside to compare
 #   COUNT       records for each throughput run (default 300000)
 #   PARTS       what to run, any of: all a1 lat load single (default "all a1 lat load"); single: a single-node
@@ -148,7 +149,7 @@ for part in $parts; do
       lbroker=$(awk -v c=$(( $(cpu_ms) - lc0 )) -v ns=$(( $(date +%s%N) - lt0 )) 'BEGIN { printf "%.0f", c * 1e8 / ns }')
       carried=$(grep "messages produced" "$work/load.txt" | tail -1 | sed -n 's/.* and \([0-9.]*\) MB\/s.*/\1/p')
       out+="load_lat_p50/p99/p999_us=$(field p50_us "$j")/$(field p99_us "$j")/$(field p999_us "$j") load_carried_MBps=$carried "
-      # rdkafka_performance's -r spins in rd_kafka_poll(rk, 0) between messages: its CPU share of the run (100 = one CPU)
+      # rdkafka_performance's CPU share of the run (100 = one CPU; the unpatched example's -r spins a CPU)
       out+="load_broker_cpu_pct=$lbroker load_prod_cpu_pct=$(tail -1 "$work/load.cpu" | awk '{ printf "%.0f", ($1 + $2) * 100 / $3 }') "
       ;;
     *) echo "bench-rf3: unknown part $part" >&2; exit 2 ;;

@@ -31,12 +31,14 @@ bash scripts/install-deps.sh --bench
 mkdir -p out
 
 # Load generator: librdkafka's rdkafka_performance example, built against the installed librdkafka. It includes
-# two internal headers of the librdkafka source tree; bench/rdkafka_performance provides stand-ins.
+# two internal headers of the librdkafka source tree; bench/rdkafka_performance provides stand-ins. Its -r rate
+# limiter is patched (scripts/rkp_rate_patch.py) to keep an absolute schedule and sleep instead of spinning a CPU.
 rkp=out/rdkafka_performance
 src=/usr/share/doc/librdkafka-dev/examples/rdkafka_performance.c
-if [ ! -f "$src" ] && [ -f "$src.gz" ]; then zcat "$src.gz" > out/rdkafka_performance.c; src=out/rdkafka_performance.c; fi
-if [ ! -x "$rkp" ] || [ "$src" -nt "$rkp" ]; then
-  gcc -O2 -Wall -Ibench/rdkafka_performance -Ibench/rdkafka_performance/src -o "$rkp" "$src" -lrdkafka -lpthread -lm
+if [ ! -f "$src" ] && [ -f "$src.gz" ]; then zcat "$src.gz" > out/rdkafka_performance.orig.c; src=out/rdkafka_performance.orig.c; fi
+if [ ! -x "$rkp" ] || [ "$src" -nt "$rkp" ] || [ scripts/rkp_rate_patch.py -nt "$rkp" ]; then
+  python3 scripts/rkp_rate_patch.py "$src" out/rdkafka_performance.c
+  gcc -O2 -Wall -Ibench/rdkafka_performance -Ibench/rdkafka_performance/src -o "$rkp" out/rdkafka_performance.c -lrdkafka -lpthread -lm
 fi
 
 dotnet build broker/Server/KafkaOperator.Server.csproj -c Release -nologo -v:q -clp:NoSummary
