@@ -31,6 +31,15 @@ internal abstract class SparseIndex
 
     public string Path { get; private set; }
 
+    /// <summary>
+    /// The file's length as the log dir's listing saw it at load, <see cref="ListedMissing"/> when the listing did
+    /// not have it, or -1 when unknown: spares <see cref="LoadForEmptyLog"/> a stat and an empty index's rewrite
+    /// an open. Any change to the file makes it unknown again.
+    /// </summary>
+    public long ListedLength { get; set; } = -1;
+
+    public const long ListedMissing = -2;
+
     public long BaseOffset { get; }
 
     public int EntrySize { get; }
@@ -65,6 +74,7 @@ internal abstract class SparseIndex
         lock (_lock)
         {
             Clear();
+            ListedLength = -1;
             if (!File.Exists(Path))
             {
                 return logSize == 0;
@@ -115,15 +125,18 @@ internal abstract class SparseIndex
         lock (_lock)
         {
             Clear();
-            long length;
-            try
+            var length = ListedLength == ListedMissing ? 0 : ListedLength;
+            if (length < 0)
             {
-                var info = new FileInfo(Path);
-                length = info.Exists ? info.Length : 0;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                length = -1;
+                try
+                {
+                    var info = new FileInfo(Path);
+                    length = info.Exists ? info.Length : 0;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    length = -1;
+                }
             }
 
             _rewrite = length != 0;
@@ -223,6 +236,16 @@ internal abstract class SparseIndex
                 return;
             }
 
+            if (_rewrite && _count == 0 && ListedLength == 0)
+            {
+                // Rebuilt empty (a recovered log below the index interval) over a file the listing found empty:
+                // nothing to write, where recovering 100,000 small logs would open and truncate two files each.
+                _rewrite = false;
+                _written = 0;
+                return;
+            }
+
+            ListedLength = -1;
             try
             {
                 using var handle = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.Write);
@@ -259,6 +282,7 @@ internal abstract class SparseIndex
     {
         lock (_lock)
         {
+            ListedLength = -1;
             try
             {
                 if (File.Exists(Path))
@@ -280,6 +304,7 @@ internal abstract class SparseIndex
         lock (_lock)
         {
             _deleted = true;
+            ListedLength = -1;
             try
             {
                 File.Delete(Path);
