@@ -48,15 +48,23 @@ public static class LogLoadProbe
             var fds = Directory.GetFiles("/proc/self/fd").Length;
             var times = new List<double>();
             var cpus = new List<double>();
+            double pauseMs = 0, allocated = 0, retained = 0;
             var loaded = 0;
             var openAfter = 0;
             for (var r = 0; r < rounds; r++)
             {
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var pause = GC.GetTotalPauseDuration();
+                var bytes = GC.GetTotalAllocatedBytes(precise: true);
+                var heap = GC.GetTotalMemory(forceFullCollection: true);
                 var watch = Stopwatch.StartNew();
                 var manager = new LogManager([root], config, options);
                 times.Add(watch.Elapsed.TotalMilliseconds);
                 cpus.Add((Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds);
+                pauseMs = (GC.GetTotalPauseDuration() - pause).TotalMilliseconds;
+                allocated = GC.GetTotalAllocatedBytes(precise: true) - bytes;
+                retained = GC.GetTotalMemory(forceFullCollection: true) - heap;
+                GC.KeepAlive(manager);
                 loaded = manager.AllLogs.Count;
                 openAfter = Directory.GetFiles("/proc/self/fd").Length - fds;
                 // Abandoned, not disposed: a clean shutdown would write the marker and the next round would skip recovery.
@@ -69,7 +77,7 @@ public static class LogLoadProbe
             var best = times[0];
             var median = times[times.Count / 2];
             return string.Create(CultureInfo.InvariantCulture,
-                $"{{\"probe\":\"log-load\",\"partitions\":{loaded},\"written_every\":{written},\"setup_ms\":{setupMs},\"best_ms\":{best:F0},\"median_ms\":{median:F0},\"us_per_log_best\":{best * 1000 / Math.Max(1, loaded):F1},\"us_per_log_median\":{median * 1000 / Math.Max(1, loaded):F1},\"cpu_us_per_log_best\":{cpus[0] * 1000 / Math.Max(1, loaded):F1},\"cpu_us_per_log_median\":{cpus[cpus.Count / 2] * 1000 / Math.Max(1, loaded):F1},\"open_files_after_load\":{openAfter},\"threads\":{Environment.ProcessorCount}}}");
+                $"{{\"probe\":\"log-load\",\"partitions\":{loaded},\"written_every\":{written},\"setup_ms\":{setupMs},\"best_ms\":{best:F0},\"median_ms\":{median:F0},\"us_per_log_best\":{best * 1000 / Math.Max(1, loaded):F1},\"us_per_log_median\":{median * 1000 / Math.Max(1, loaded):F1},\"cpu_us_per_log_best\":{cpus[0] * 1000 / Math.Max(1, loaded):F1},\"cpu_us_per_log_median\":{cpus[cpus.Count / 2] * 1000 / Math.Max(1, loaded):F1},\"gc_pause_ms_last\":{pauseMs:F0},\"allocated_bytes_per_log_last\":{allocated / Math.Max(1, loaded):F0},\"retained_bytes_per_log_last\":{retained / Math.Max(1, loaded):F0},\"open_files_after_load\":{openAfter},\"threads\":{Environment.ProcessorCount}}}");
         }
         finally
         {

@@ -18,15 +18,18 @@ public sealed class LeaderEpochCache
 {
     public const string FileName = "leader-epoch-checkpoint";
     private readonly object _lock = new();
-    private readonly string _path;
+    private readonly string _dir;
     private readonly List<(int Epoch, long StartOffset)> _entries = [];
     private bool _dirty;
 
     /// <summary>An empty cache for the partition directory; <see cref="ReadFile"/> loads what the file holds.</summary>
     public LeaderEpochCache(string partitionDir)
     {
-        _path = Path.Combine(partitionDir, FileName);
+        _dir = partitionDir;
     }
+
+    // Made when used: one path fewer kept per loaded log (100,000 of them).
+    private string FilePath => Path.Combine(_dir, FileName);
 
     /// <summary>Loads the entries of the file (none when it is missing); a malformed file throws KafkaStorageException.</summary>
     public void ReadFile()
@@ -34,7 +37,7 @@ public sealed class LeaderEpochCache
         lock (_lock)
         {
             _entries.Clear();
-            foreach (var f in CheckpointFile.Read(_path, 2) ?? [])
+            foreach (var f in CheckpointFile.Read(FilePath, 2) ?? [])
             {
                 if (int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch)
                     && long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset)
@@ -224,7 +227,7 @@ public sealed class LeaderEpochCache
 
     private void Persist(bool durable = true)
     {
-        CheckpointFile.Write(_path, _entries.Select(e => new[]
+        CheckpointFile.Write(FilePath, _entries.Select(e => new[]
         {
             e.Epoch.ToString(CultureInfo.InvariantCulture), e.StartOffset.ToString(CultureInfo.InvariantCulture),
         }).ToList(), durable);

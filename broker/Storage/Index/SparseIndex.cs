@@ -13,23 +13,34 @@ namespace KafkaOperator.Storage.Index;
 internal abstract class SparseIndex
 {
     private readonly object _lock = new();
-    private long[] _keys = new long[8];
-    private long[] _values = new long[8];
+    private readonly string _dir;
+    private readonly string _suffix;
+    private string? _renamed;
+
+    // Allocated by the first entry: most of 100,000 loaded logs never get one.
+    private long[] _keys = [];
+    private long[] _values = [];
     private int _count;
     private int _written;
     private bool _rewrite;
     private bool _deleted;
     private int _durable = -1;
 
-    protected SparseIndex(string path, long baseOffset, int maxIndexBytes, int entrySize)
+    /// <summary>The index `&lt;base offset&gt;<paramref name="suffix"/>` in <paramref name="dir"/> (the partition's, shared).</summary>
+    protected SparseIndex(string dir, string suffix, long baseOffset, int maxIndexBytes, int entrySize)
     {
-        Path = path;
+        _dir = dir;
+        _suffix = suffix;
         BaseOffset = baseOffset;
         EntrySize = entrySize;
         MaxEntries = Math.Max(1, maxIndexBytes / entrySize);
     }
 
-    public string Path { get; private set; }
+    /// <summary>
+    /// The file's path, made when used rather than kept: a loaded broker holds 100,000 segments' two indexes, and
+    /// their full paths were a third of what a loaded idle log kept in memory.
+    /// </summary>
+    public string Path => _renamed ?? System.IO.Path.Join(_dir, BaseOffset.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + _suffix);
 
     /// <summary>
     /// The file's length as the log dir's listing saw it at load, <see cref="ListedMissing"/> when the listing did
@@ -290,7 +301,7 @@ internal abstract class SparseIndex
                     File.Move(Path, newPath, overwrite: true);
                 }
 
-                Path = newPath;
+                _renamed = newPath;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -329,8 +340,9 @@ internal abstract class SparseIndex
             if (n != _count)
             {
                 // A new array, so a lookup racing the truncation never reads an entry that is being rewritten.
-                _keys = _keys.AsSpan(0, Math.Max(8, n)).ToArray();
-                _values = _values.AsSpan(0, Math.Max(8, n)).ToArray();
+                var keep = Math.Min(_keys.Length, Math.Max(8, n));
+                _keys = _keys.AsSpan(0, keep).ToArray();
+                _values = _values.AsSpan(0, keep).ToArray();
                 _count = n;
                 if (_written > n)
                 {
@@ -357,8 +369,8 @@ internal abstract class SparseIndex
 
     private void Clear()
     {
-        _keys = new long[8];
-        _values = new long[8];
+        _keys = [];
+        _values = [];
         _count = 0;
         _written = 0;
     }

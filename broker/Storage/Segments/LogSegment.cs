@@ -36,10 +36,9 @@ internal sealed partial class LogSegment
     {
         Directory = dir;
         BaseOffset = baseOffset;
-        var stem = System.IO.Path.Combine(dir, FileStem(baseOffset));
-        File = new SegmentFile(cache, stem + LogSuffix + suffix);
-        OffsetIndex = new OffsetIndex(stem + IndexSuffix + suffix, baseOffset, indexBytes);
-        TimeIndex = new TimeIndex(stem + TimeIndexSuffix + suffix, baseOffset, indexBytes);
+        File = new SegmentFile(cache, System.IO.Path.Join(dir, FileStem(baseOffset) + LogSuffix + suffix));
+        OffsetIndex = new OffsetIndex(dir, IndexSuffix + suffix, baseOffset, indexBytes);
+        TimeIndex = new TimeIndex(dir, TimeIndexSuffix + suffix, baseOffset, indexBytes);
         IndexInterval = indexInterval;
     }
 
