@@ -8,11 +8,10 @@ namespace KafkaOperator.Storage.Tests;
 /// until used, the leader-epoch-checkpoint of a log empty at offset 0 not read): recovery after kill -9 must find
 /// exactly what reading every file did.
 /// </summary>
+[Collection(OpenFileCounts.Name)]
 public sealed class ListedLoadTests
 {
     private static readonly LogConfig Config = LogConfig.Default with { SegmentBytes = 3000, IndexIntervalBytes = 200 };
-
-    private static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;
 
     private static byte[] AllBytes(PartitionLog log)
     {
@@ -24,12 +23,7 @@ public sealed class ListedLoadTests
     [Fact]
     public void ManySmallLogsRecoverTheirBytesAndATornTailWithoutRewritingEmptyOffsetIndexesOrHoldingFiles()
     {
-        if (!OperatingSystem.IsLinux())
-        {
-            return;
-        }
-
-        const int Partitions = 200;
+        const int Partitions = 100;
         using var dir = new TempDir();
         var options = new LogManagerOptions { StartBackgroundJobs = false, MaxOpenInactiveFiles = 20 };
         var manager = new LogManager([dir.Path], Config, options);
@@ -59,11 +53,11 @@ public sealed class ListedLoadTests
         var indexes = Directory.GetFiles(dir.Path, "*.index", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc);
         Assert.Equal(Partitions, indexes.Count);
         Assert.All(indexes.Keys, f => Assert.Equal(0, new FileInfo(f).Length));
-        var baseline = OpenFds();
 
         manager = new LogManager([dir.Path], Config, options);
         Assert.False(manager.HadCleanShutdown);
-        Assert.InRange(OpenFds() - baseline, -50, options.MaxOpenInactiveFiles + 10);
+        // Read handles only, within the cache's cap (the process's own count moves with tests running beside this one).
+        Assert.InRange(manager.Handles.OpenUnpinned, 1, options.MaxOpenInactiveFiles);
         Assert.Equal(indexes, Directory.GetFiles(dir.Path, "*.index", SearchOption.AllDirectories).ToDictionary(f => f, File.GetLastWriteTimeUtc));
         for (var p = 0; p < Partitions; p++)
         {
@@ -130,4 +124,14 @@ public sealed class ListedLoadTests
         Assert.Equal(["0", "1", "4 0"], File.ReadAllLines(epochFile));
         manager.Dispose();
     }
+}
+
+/// <summary>
+/// Tests that count the process's open files, or hold many open while others count them, run one at a time: a
+/// count taken while another such test holds hundreds of handles says nothing about the code under test.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class OpenFileCounts
+{
+    public const string Name = "open file counts";
 }
