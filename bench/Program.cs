@@ -52,6 +52,7 @@ public static class Program
                 "metadata-apply" => Probes.MetadataApplyProbe.Run(Int(options, "rounds", 21), options.GetValueOrDefault("shapes") ?? "1000x100,10x10000"),
                 "metrics" => Probes.MetricsProbe.Run(Int(options, "rounds", 10), Int(options, "ops", 1_000_000)),
                 "hotkeys" => Probes.HotKeyProbe.Run(Int(options, "rounds", 10), Int(options, "batches", 20_000)),
+                "log-load" => Probes.LogLoadProbe.Run(options.GetValueOrDefault("dir"), Int(options, "partitions", 10_000), Int(options, "written", 10), Int(options, "rounds", 3), Int(options, "heap-mb", 0)),
                 "create-topic" => Probes.TopicSetup.RunAsync(
                     Required(options, "bootstrap"),
                     Required(options, "topic"),
@@ -138,6 +139,7 @@ public static class Program
                    KafkaOperator.Bench disk [--dir D] [--mib 2048] [--sync-mib 64]
                    KafkaOperator.Bench loopback [--seconds 3]
                    KafkaOperator.Bench hotkeys [--rounds 10] [--batches 20000]
+                   KafkaOperator.Bench log-load [--partitions 10000] [--written 10] [--rounds 3] [--heap-mb 0] [--dir D (kept; loaded again as it is)]
                    KafkaOperator.Bench metadata-apply [--rounds 21] [--shapes 1000x100,10x10000]
                    KafkaOperator.Bench balancer [--partitions 100000] [--brokers 50] [--racks 3]
                    KafkaOperator.Bench create-topic --bootstrap H:P --topic T [--partitions 6] [--rf 3] [--config k=v,k=v] [--timeout-s 120]

@@ -272,6 +272,7 @@ public sealed partial class LogManager : IDisposable
     {
         var clean = true;
         var work = new List<(string Dir, string Topic, int Partition, long Rp, long Lso, long Hw, bool Clean)>();
+        var topics = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var dir in LogDirs)
         {
             try
@@ -309,6 +310,12 @@ public sealed partial class LogManager : IDisposable
                     continue;
                 }
 
+                // One string per topic, not per partition: every loaded log keeps its topic's name.
+                if (!topics.TryAdd(topic, topic))
+                {
+                    topic = topics[topic];
+                }
+
                 var key = (topic, partition);
                 work.Add((dir, topic, partition, rps.GetValueOrDefault(key), lsos.GetValueOrDefault(key), hws.GetValueOrDefault(key), dirClean));
             }
@@ -335,7 +342,7 @@ public sealed partial class LogManager : IDisposable
                 }
 
                 var config = _options.TopicConfig?.Invoke(w.Topic) ?? DefaultConfig;
-                var log = PartitionLog.OpenFound(w.Dir, w.Topic, w.Partition, config, _logOptions, files, w.Clean, w.Rp, w.Lso, w.Hw);
+                var log = PartitionLog.OpenFound(w.Dir, sub, w.Topic, w.Partition, config, _logOptions, files, w.Clean, w.Rp, w.Lso, w.Hw);
                 if (!_logs.TryAdd((w.Topic, w.Partition), log))
                 {
                     log.Dispose();

@@ -16,11 +16,13 @@ public sealed partial class PartitionLog
     {
         lock (_lock)
         {
+            var epochFileExists = true;
             try
             {
                 // One listing of the directory serves every step below; only a crash in the middle of a swap (rare)
                 // changes the files and lists them again.
                 var files = listed ?? SegmentFiles.List(Directory);
+                epochFileExists = files.HasEpochCheckpoint;
                 RemoveLeftovers(files, hadCleanShutdown);
                 if (files.Swaps.Count > 0)
                 {
@@ -30,7 +32,7 @@ public sealed partial class PartitionLog
 
                 foreach (var baseOffset in files.Logs)
                 {
-                    _segments.Add(LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false));
+                    _segments.Add(LogSegment.Open(Directory, baseOffset, Config, _options.Handles, create: false, listed: files));
                 }
 
                 _snapshotOffsets.AddRange(files.Snapshots);
@@ -44,6 +46,15 @@ public sealed partial class PartitionLog
             {
                 var start = Math.Max(0, logStartOffset);
                 _segments.Add(LogSegment.Open(Directory, start, Config, _options.Handles, create: true));
+            }
+
+            if (_segments is [{ BaseOffset: 0, Size: 0 }])
+            {
+                EpochCache.SkipFileOfEmptyLog(epochFileExists);
+            }
+            else
+            {
+                EpochCache.ReadFile();
             }
 
             var recovered = hadCleanShutdown ? false : RecoverFrom(recoveryPoint);

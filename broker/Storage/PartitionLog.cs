@@ -32,10 +32,10 @@ public sealed partial class PartitionLog : IDisposable
     private long _lastFlushMs;
     private bool _disposed;
 
-    private PartitionLog(string dir, string topic, int partition, LogConfig config, PartitionLogOptions options)
+    private PartitionLog(string dir, string topic, int partition, LogConfig config, PartitionLogOptions options, string? logDir = null)
     {
         Directory = dir;
-        LogDir = Path.GetDirectoryName(dir)!;
+        LogDir = logDir ?? Path.GetDirectoryName(dir)!;
         Topic = topic;
         Partition = partition;
         Config = config;
@@ -142,10 +142,10 @@ public sealed partial class PartitionLog : IDisposable
     /// <see cref="Open"/> for a directory the log manager has just found and listed: it is neither created nor
     /// listed again.
     /// </summary>
-    internal static PartitionLog OpenFound(string logDir, string topic, int partition, LogConfig config, PartitionLogOptions options,
+    internal static PartitionLog OpenFound(string logDir, string dir, string topic, int partition, LogConfig config, PartitionLogOptions options,
         SegmentFiles files, bool hadCleanShutdown, long recoveryPoint, long logStartOffset, long highWatermark)
     {
-        var log = new PartitionLog(Path.Combine(logDir, DirectoryName(topic, partition)), topic, partition, config, options);
+        var log = new PartitionLog(dir, topic, partition, config, options, logDir);
         log.Load(hadCleanShutdown, recoveryPoint, logStartOffset, highWatermark, files);
         return log;
     }

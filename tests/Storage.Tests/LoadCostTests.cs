@@ -9,6 +9,7 @@ namespace KafkaOperator.Storage.Tests;
 /// file, and no segment file is held open until it is written to. And what that must not cost: an index file left
 /// beside an empty log is never trusted later.
 /// </summary>
+[Collection(OpenFileCounts.Name)]
 public sealed class LoadCostTests
 {
     private static readonly LogConfig Config = LogConfig.Default with { SegmentBytes = 3000, IndexIntervalBytes = 200 };

@@ -4,6 +4,7 @@ using Xunit.Abstractions;
 
 namespace KafkaOperator.Storage.Tests;
 
+[Collection(OpenFileCounts.Name)]
 public sealed class ManyPartitionsTests(ITestOutputHelper output)
 {
     private static int OpenFds() => Directory.GetFiles("/proc/self/fd").Length;

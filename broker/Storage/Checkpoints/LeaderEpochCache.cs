@@ -18,21 +18,49 @@ public sealed class LeaderEpochCache
 {
     public const string FileName = "leader-epoch-checkpoint";
     private readonly object _lock = new();
-    private readonly string _path;
+    private readonly string _dir;
     private readonly List<(int Epoch, long StartOffset)> _entries = [];
     private bool _dirty;
 
+    /// <summary>An empty cache for the partition directory; <see cref="ReadFile"/> loads what the file holds.</summary>
     public LeaderEpochCache(string partitionDir)
     {
-        _path = Path.Combine(partitionDir, FileName);
-        foreach (var f in CheckpointFile.Read(_path, 2) ?? [])
+        _dir = partitionDir;
+    }
+
+    // Made when used: one path fewer kept per loaded log (100,000 of them).
+    private string FilePath => Path.Combine(_dir, FileName);
+
+    /// <summary>Loads the entries of the file (none when it is missing); a malformed file throws KafkaStorageException.</summary>
+    public void ReadFile()
+    {
+        lock (_lock)
         {
-            if (int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch)
-                && long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset)
-                && (_entries.Count == 0 || (epoch > _entries[^1].Epoch && offset >= _entries[^1].StartOffset)))
+            _entries.Clear();
+            foreach (var f in CheckpointFile.Read(FilePath, 2) ?? [])
             {
-                _entries.Add((epoch, offset));
+                if (int.TryParse(f[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var epoch)
+                    && long.TryParse(f[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var offset)
+                    && (_entries.Count == 0 || (epoch > _entries[^1].Epoch && offset >= _entries[^1].StartOffset)))
+                {
+                    _entries.Add((epoch, offset));
+                }
             }
+        }
+    }
+
+    /// <summary>
+    /// Loading a log that is empty at offset 0: <see cref="TruncateForLoad"/> would drop every entry the file can
+    /// hold (each starts at an offset &gt;= 0), so the file is not read. An existing file is rewritten (empty) by the
+    /// next <see cref="Sync"/> or new epoch, as after that truncation. Spares an idle partition's start-up the
+    /// open, read and close of its checkpoint: 100,000 partitions, most of them idle, paid 300,000 system calls.
+    /// </summary>
+    public void SkipFileOfEmptyLog(bool fileExists)
+    {
+        lock (_lock)
+        {
+            _entries.Clear();
+            _dirty |= fileExists;
         }
     }
 
@@ -199,7 +227,7 @@ public sealed class LeaderEpochCache
 
     private void Persist(bool durable = true)
     {
-        CheckpointFile.Write(_path, _entries.Select(e => new[]
+        CheckpointFile.Write(FilePath, _entries.Select(e => new[]
         {
             e.Epoch.ToString(CultureInfo.InvariantCulture), e.StartOffset.ToString(CultureInfo.InvariantCulture),
         }).ToList(), durable);

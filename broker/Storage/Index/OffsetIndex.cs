@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace KafkaOperator.Storage.Index;
 
 /// <summary>Kafka's .index: (relative offset int32, file position int32), one entry per index.interval.bytes.</summary>
-internal sealed class OffsetIndex(string path, long baseOffset, int maxIndexBytes) : SparseIndex(path, baseOffset, maxIndexBytes, 8)
+internal sealed class OffsetIndex(string dir, string suffix, long baseOffset, int maxIndexBytes) : SparseIndex(dir, suffix, baseOffset, maxIndexBytes, 8)
 {
     /// <summary>The floor entry for <paramref name="offset"/>: (offset, position), or (base offset, 0).</summary>
     public (long Offset, int Position) Lookup(long offset)
@@ -26,7 +26,7 @@ internal sealed class OffsetIndex(string path, long baseOffset, int maxIndexByte
 }
 
 /// <summary>Kafka's .timeindex: (timestamp int64, relative offset int32), appended when the max timestamp grows.</summary>
-internal sealed class TimeIndex(string path, long baseOffset, int maxIndexBytes) : SparseIndex(path, baseOffset, maxIndexBytes, 12)
+internal sealed class TimeIndex(string dir, string suffix, long baseOffset, int maxIndexBytes) : SparseIndex(dir, suffix, baseOffset, maxIndexBytes, 12)
 {
     protected override void Encode(Span<byte> entry, long key, long value)
     {

@@ -13,23 +13,43 @@ namespace KafkaOperator.Storage.Index;
 internal abstract class SparseIndex
 {
     private readonly object _lock = new();
-    private long[] _keys = new long[8];
-    private long[] _values = new long[8];
+    private readonly string _dir;
+    private readonly string _suffix;
+    private string? _renamed;
+
+    // Allocated by the first entry: most of 100,000 loaded logs never get one.
+    private long[] _keys = [];
+    private long[] _values = [];
     private int _count;
     private int _written;
     private bool _rewrite;
     private bool _deleted;
     private int _durable = -1;
 
-    protected SparseIndex(string path, long baseOffset, int maxIndexBytes, int entrySize)
+    /// <summary>The index `&lt;base offset&gt;<paramref name="suffix"/>` in <paramref name="dir"/> (the partition's, shared).</summary>
+    protected SparseIndex(string dir, string suffix, long baseOffset, int maxIndexBytes, int entrySize)
     {
-        Path = path;
+        _dir = dir;
+        _suffix = suffix;
         BaseOffset = baseOffset;
         EntrySize = entrySize;
         MaxEntries = Math.Max(1, maxIndexBytes / entrySize);
     }
 
-    public string Path { get; private set; }
+    /// <summary>
+    /// The file's path, made when used rather than kept: a loaded broker holds 100,000 segments' two indexes, and
+    /// their full paths were a third of what a loaded idle log kept in memory.
+    /// </summary>
+    public string Path => _renamed ?? System.IO.Path.Join(_dir, BaseOffset.ToString("D20", System.Globalization.CultureInfo.InvariantCulture) + _suffix);
+
+    /// <summary>
+    /// The file's length as the log dir's listing saw it at load, <see cref="ListedMissing"/> when the listing did
+    /// not have it, or -1 when unknown: spares <see cref="LoadForEmptyLog"/> a stat and an empty index's rewrite
+    /// an open. Any change to the file makes it unknown again.
+    /// </summary>
+    public long ListedLength { get; set; } = -1;
+
+    public const long ListedMissing = -2;
 
     public long BaseOffset { get; }
 
@@ -65,6 +85,7 @@ internal abstract class SparseIndex
         lock (_lock)
         {
             Clear();
+            ListedLength = -1;
             if (!File.Exists(Path))
             {
                 return logSize == 0;
@@ -115,15 +136,18 @@ internal abstract class SparseIndex
         lock (_lock)
         {
             Clear();
-            long length;
-            try
+            var length = ListedLength == ListedMissing ? 0 : ListedLength;
+            if (length < 0)
             {
-                var info = new FileInfo(Path);
-                length = info.Exists ? info.Length : 0;
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                length = -1;
+                try
+                {
+                    var info = new FileInfo(Path);
+                    length = info.Exists ? info.Length : 0;
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    length = -1;
+                }
             }
 
             _rewrite = length != 0;
@@ -223,6 +247,16 @@ internal abstract class SparseIndex
                 return;
             }
 
+            if (_rewrite && _count == 0 && ListedLength == 0)
+            {
+                // Rebuilt empty (a recovered log below the index interval) over a file the listing found empty:
+                // nothing to write, where recovering 100,000 small logs would open and truncate two files each.
+                _rewrite = false;
+                _written = 0;
+                return;
+            }
+
+            ListedLength = -1;
             try
             {
                 using var handle = File.OpenHandle(Path, FileMode.OpenOrCreate, FileAccess.Write);
@@ -259,6 +293,7 @@ internal abstract class SparseIndex
     {
         lock (_lock)
         {
+            ListedLength = -1;
             try
             {
                 if (File.Exists(Path))
@@ -266,7 +301,7 @@ internal abstract class SparseIndex
                     File.Move(Path, newPath, overwrite: true);
                 }
 
-                Path = newPath;
+                _renamed = newPath;
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -280,6 +315,7 @@ internal abstract class SparseIndex
         lock (_lock)
         {
             _deleted = true;
+            ListedLength = -1;
             try
             {
                 File.Delete(Path);
@@ -304,8 +340,9 @@ internal abstract class SparseIndex
             if (n != _count)
             {
                 // A new array, so a lookup racing the truncation never reads an entry that is being rewritten.
-                _keys = _keys.AsSpan(0, Math.Max(8, n)).ToArray();
-                _values = _values.AsSpan(0, Math.Max(8, n)).ToArray();
+                var keep = Math.Min(_keys.Length, Math.Max(8, n));
+                _keys = _keys.AsSpan(0, keep).ToArray();
+                _values = _values.AsSpan(0, keep).ToArray();
                 _count = n;
                 if (_written > n)
                 {
@@ -332,8 +369,8 @@ internal abstract class SparseIndex
 
     private void Clear()
     {
-        _keys = new long[8];
-        _values = new long[8];
+        _keys = [];
+        _values = [];
         _count = 0;
         _written = 0;
     }

@@ -13,16 +13,9 @@ internal sealed partial class LogSegment
     /// </summary>
     public long Recover(Func<RecordBatchHeader, bool> isPlausible, Action<RecordBatchHeader>? onBatch)
     {
-        long fileLength;
-        try
-        {
-            fileLength = new FileInfo(File.Path).Length;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new KafkaStorageException($"Cannot stat {File.Path}: {e.Message}", e);
-        }
-
+        // The file's length as opened or listed: recovery runs while loading, under the log dir's lock, and every
+        // truncation since updated it.
+        long fileLength = _size;
         if (fileLength == 0)
         {
             // An empty file has nothing to validate or cut (the common case of a partition never written to):

@@ -36,10 +36,9 @@ internal sealed partial class LogSegment
     {
         Directory = dir;
         BaseOffset = baseOffset;
-        var stem = System.IO.Path.Combine(dir, FileStem(baseOffset));
-        File = new SegmentFile(cache, stem + LogSuffix + suffix);
-        OffsetIndex = new OffsetIndex(stem + IndexSuffix + suffix, baseOffset, indexBytes);
-        TimeIndex = new TimeIndex(stem + TimeIndexSuffix + suffix, baseOffset, indexBytes);
+        File = new SegmentFile(cache, System.IO.Path.Join(dir, FileStem(baseOffset) + LogSuffix + suffix));
+        OffsetIndex = new OffsetIndex(dir, IndexSuffix + suffix, baseOffset, indexBytes);
+        TimeIndex = new TimeIndex(dir, TimeIndexSuffix + suffix, baseOffset, indexBytes);
         IndexInterval = indexInterval;
     }
 
@@ -73,8 +72,13 @@ internal sealed partial class LogSegment
 
     public static string FileStem(long baseOffset) => baseOffset.ToString("D20", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>Opens an existing segment (or creates an empty one when <paramref name="create"/>).</summary>
-    public static LogSegment Open(string dir, long baseOffset, LogConfig config, FileHandleCache cache, bool create, string suffix = "")
+    /// <summary>
+    /// Opens an existing segment (or creates an empty one when <paramref name="create"/>). With the directory's
+    /// <paramref name="listed"/> files (loading), the lengths of the segment and its indexes are taken from the
+    /// listing instead of being looked up again; nothing is opened until first used.
+    /// </summary>
+    public static LogSegment Open(string dir, long baseOffset, LogConfig config, FileHandleCache cache, bool create, string suffix = "",
+        SegmentFiles? listed = null)
     {
         var segment = new LogSegment(dir, baseOffset, cache, config.SegmentIndexBytes, config.IndexIntervalBytes, suffix);
         try
@@ -90,7 +94,17 @@ internal sealed partial class LogSegment
                 segment.TimeIndex.Reset();
             }
 
-            segment._size = (int)new FileInfo(segment.File.Path).Length;
+            if (!create && listed?.LengthOf(System.IO.Path.GetFileName(segment.File.Path)) is { } length)
+            {
+                segment._size = (int)length;
+                var stem = FileStem(baseOffset);
+                segment.OffsetIndex.ListedLength = listed.LengthOf(stem + IndexSuffix + suffix) ?? SparseIndex.ListedMissing;
+                segment.TimeIndex.ListedLength = listed.LengthOf(stem + TimeIndexSuffix + suffix) ?? SparseIndex.ListedMissing;
+            }
+            else
+            {
+                segment._size = (int)new FileInfo(segment.File.Path).Length;
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
