@@ -123,6 +123,12 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     }
 
     /// <summary>
+    /// Raised on the loop thread (keep it short) when, on the leader, a voter's or observer's fetch carried a newer
+    /// broker epoch than before: a registration's first heartbeat, which the controller may act on at once.
+    /// </summary>
+    public event Action? BrokerEpochRaised;
+
+    /// <summary>
     /// The broker epoch this node's fetches carry from now on (its registration's), so that the controller counts
     /// them as that registration's heartbeats.
     /// </summary>
@@ -190,6 +196,12 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
                 // Published before proposals complete, so a caller that sees its offset also sees the leader and
                 // high watermark that committed it.
                 Publish(now);
+                if (_core.BrokerEpochRaised)
+                {
+                    // After the publish, so that the controller reads the fetch that raised it.
+                    _core.BrokerEpochRaised = false;
+                    BrokerEpochRaised?.Invoke();
+                }
                 deadline = Math.Min(deadline, CheckPending(now));
                 if (_work.Reader.Completion.IsCompleted)
                     break;

@@ -25,9 +25,9 @@ internal sealed partial class RaftClient
         if (request.FetchOffset < _log.StartOffset)
         {
             if (leader.IsReplica(request.ReplicaId))
-                leader.OnFetch(request.ReplicaId, request.FetchOffset, request.BrokerEpoch, nowMs);
+                BrokerEpochRaised |= leader.OnFetch(request.ReplicaId, request.FetchOffset, request.BrokerEpoch, nowMs);
             else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
-                leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, request.BrokerEpoch, nowMs);
+                BrokerEpochRaised |= leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, request.BrokerEpoch, nowMs);
             respond(SnapshotAnswer(leader));
             return;
         }
@@ -45,12 +45,12 @@ internal sealed partial class RaftClient
         }
         if (leader.IsReplica(request.ReplicaId))
         {
-            leader.OnFetch(request.ReplicaId, request.FetchOffset, request.BrokerEpoch, nowMs);
+            BrokerEpochRaised |= leader.OnFetch(request.ReplicaId, request.FetchOffset, request.BrokerEpoch, nowMs);
             // This fetch may be what commits a large entry: its answer (the new high watermark) goes out first.
             AdvanceHighWatermark(leader.MajorityEnd(_log.FlushedOffset), nowMs, deliver: false);
         }
         else if (request.ReplicaId >= 0 && request.ReplicaId != LocalId)
-            leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, request.BrokerEpoch, nowMs);
+            BrokerEpochRaised |= leader.OnObserverFetch(request.ReplicaId, request.FetchOffset, HighWatermark, request.BrokerEpoch, nowMs);
         var wait = Math.Min(request.MaxWaitMs, _config.FetchWaitMs);
         if (wait <= 0 || HasNews(request))
             respond(FetchAnswer(leader, request));

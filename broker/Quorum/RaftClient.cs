@@ -59,6 +59,12 @@ internal sealed partial class RaftClient
     /// <summary>This node's broker registration epoch, sent with every fetch (-1 until it registers).</summary>
     public long BrokerEpoch { get; set; } = -1;
 
+    /// <summary>
+    /// Set when, on the leader, a fetch carried a broker epoch newer than its sender's earlier ones (a registration's
+    /// first heartbeat); the driver clears it once it has told the controller, which need not wait for its tick.
+    /// </summary>
+    public bool BrokerEpochRaised { get; set; }
+
     /// <summary>Whether this node is in the latest voter set of its log (else it is an observer).</summary>
     public bool IsVoter => _voters.Latest.Contains(LocalId);
 

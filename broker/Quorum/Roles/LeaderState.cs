@@ -64,13 +64,14 @@ internal sealed class LeaderState : EpochState
     public bool IsReplica(int id) => _replicas.ContainsKey(id);
 
     /// <summary>A valid fetch at <paramref name="fetchOffset"/>: the replica holds, durably, this leader's entries below it.</summary>
-    public void OnFetch(int id, long fetchOffset, long brokerEpoch, long nowMs)
+    /// <returns>Whether the fetch carried a broker epoch newer than any this replica sent before.</returns>
+    public bool OnFetch(int id, long fetchOffset, long brokerEpoch, long nowMs)
     {
         var replica = _replicas[id];
         replica.EndOffset = fetchOffset;
         replica.LastFetchMs = nowMs;
         replica.KnowsEpoch = true;
-        replica.HeardBrokerEpoch(brokerEpoch, nowMs);
+        return replica.HeardBrokerEpoch(brokerEpoch, nowMs);
     }
 
     /// <summary>The replica is fetching a snapshot: alive, its log end unchanged.</summary>
@@ -82,15 +83,16 @@ internal sealed class LeaderState : EpochState
     }
 
     /// <summary>An observer's fetch: tracked for DescribeQuorum and broker liveness, never counted for the commit.</summary>
-    public void OnObserverFetch(int id, long fetchOffset, long highWatermark, long brokerEpoch, long nowMs)
+    /// <returns>Whether the fetch carried a broker epoch newer than any this observer sent before.</returns>
+    public bool OnObserverFetch(int id, long fetchOffset, long highWatermark, long brokerEpoch, long nowMs)
     {
         if (!_observers.TryGetValue(id, out var observer))
             _observers[id] = observer = new Replica();
         observer.EndOffset = fetchOffset;
         observer.LastFetchMs = nowMs;
-        observer.HeardBrokerEpoch(brokerEpoch, nowMs);
         if (fetchOffset >= highWatermark)
             observer.CaughtUpMs = nowMs;
+        return observer.HeardBrokerEpoch(brokerEpoch, nowMs);
     }
 
     /// <summary>Observers that fetched at or after <paramref name="sinceMs"/>, by id; older ones are forgotten.</summary>
@@ -203,12 +205,14 @@ internal sealed class LeaderState : EpochState
         /// Broker epochs only grow (a registration's epoch is its offset in the metadata log), so a lower one is a
         /// restarted process that has not registered again: it says nothing about the registration heard before.
         /// </summary>
-        public void HeardBrokerEpoch(long brokerEpoch, long nowMs)
+        public bool HeardBrokerEpoch(long brokerEpoch, long nowMs)
         {
             if (brokerEpoch < 0 || brokerEpoch < BrokerEpoch)
-                return;
+                return false;
+            var raised = brokerEpoch > BrokerEpoch;
             BrokerEpoch = brokerEpoch;
             BrokerEpochFetchMs = nowMs;
+            return raised;
         }
 
         public VoterState Describe(int id) => new(id, EndOffset, LastFetchMs, BrokerEpoch, BrokerEpochFetchMs);

@@ -45,7 +45,8 @@ public sealed partial class ActiveController : IAsyncDisposable
     /// <summary>Any change may call for a decision; the pass itself reads the latest image, so the delta is not needed.</summary>
     private void OnChanged(MetadataImage image, MetadataDelta delta) => Wake();
 
-    private void Wake()
+    /// <summary>Asks for a pass now rather than at the next tick (a pending wake-up covers any number of calls).</summary>
+    public void Wake()
     {
         try
         {

@@ -52,6 +52,8 @@ public sealed partial class QuorumHost : IAsyncDisposable
         // Broker-only nodes fetch as observers: their fetches are their heartbeats as much as the voters' are.
         _controller = new ActiveController(config, store, () => node.Leader, () => [.. node.DescribeVoters(), .. node.DescribeObservers()]);
         node.LeaderProposalFilter = _controller.ExpandProposal;
+        // A restarted broker's first fetch with its new registration's epoch can unfence it at once, not a tick later.
+        node.BrokerEpochRaised += _controller.Wake;
     }
 
     /// <summary>

@@ -142,14 +142,18 @@ public sealed class RaftClientTests
         h.BecomeLeader();
         h.Core.BrokerEpoch = 40;
         h.Core.Handle(new FetchRequest("c", 2, 1, 0, 0, 1000, BrokerEpoch: 30), h.Now);
+        Assert.True(h.Core.BrokerEpochRaised);
+        h.Core.BrokerEpochRaised = false;
         // A restarted process, not registered again: its fetch is seen, its epoch says nothing.
         h.Core.Handle(new FetchRequest("c", 2, 1, 0, 0, 1000), h.Now + 7);
+        Assert.False(h.Core.BrokerEpochRaised);
 
         var voters = h.Core.DescribeVoters(h.Now + 9);
         Assert.Equal(new VoterState(1, voters[0].EndOffset, h.Now + 9, 40, h.Now + 9), voters[0]);
         Assert.Equal(new VoterState(2, 0, h.Now + 7, 30, h.Now), voters[1]);
 
         h.Core.Handle(new FetchRequest("c", 2, 1, 0, 0, 1000, BrokerEpoch: 50), h.Now + 11);
+        Assert.True(h.Core.BrokerEpochRaised);
         Assert.Equal(new VoterState(2, 0, h.Now + 11, 50, h.Now + 11), h.Core.DescribeVoters(h.Now + 12)[1]);
     }
 
