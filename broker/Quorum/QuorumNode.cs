@@ -132,7 +132,7 @@ public sealed partial class QuorumNode : IRaftRequestHandler, IAsyncDisposable
     /// The broker epoch this node's fetches carry from now on (its registration's), so that the controller counts
     /// them as that registration's heartbeats.
     /// </summary>
-    public void SetBrokerEpoch(long brokerEpoch) => Post(_ => _core.BrokerEpoch = brokerEpoch);
+    public void SetBrokerEpoch(long brokerEpoch) => Post(now => _core.SetBrokerEpoch(brokerEpoch, now));
 
     /// <summary>Hands leadership over (EndQuorumEpoch) if this node leads; true when it did.</summary>
     public Task<bool> ResignAsync()

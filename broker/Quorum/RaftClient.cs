@@ -57,7 +57,19 @@ internal sealed partial class RaftClient
     public int LocalId => _config.NodeId;
 
     /// <summary>This node's broker registration epoch, sent with every fetch (-1 until it registers).</summary>
-    public long BrokerEpoch { get; set; } = -1;
+    public long BrokerEpoch { get; private set; } = -1;
+
+    /// <summary>
+    /// Sets the broker epoch fetches carry. A fetch in flight went out without it and may be held by the leader until
+    /// something is new, so a fresh one goes at once: the leader answers the one it replaces and hears the new
+    /// registration's first heartbeat now, which is what lets the controller unfence it.
+    /// </summary>
+    public void SetBrokerEpoch(long brokerEpoch, long nowMs)
+    {
+        BrokerEpoch = brokerEpoch;
+        if (_state is FollowerState { InFlight: not null } follower)
+            SendFetch(follower, follower.LeaderId, nowMs);
+    }
 
     /// <summary>
     /// Set when, on the leader, a fetch carried a broker epoch newer than its sender's earlier ones (a registration's

@@ -135,12 +135,32 @@ public sealed class RaftClientTests
     }
 
     [Fact]
+    public void SettingTheBrokerEpochSendsAFreshFetchCarryingItAndTheOldAnswerIsIgnored()
+    {
+        var h = new Harness(2, [1, 2, 3]);
+        h.Core.Initialize(0);
+        h.Core.Handle(new BeginQuorumEpochRequest("c", 1, 4), 0);
+        h.Core.Poll(0);
+        var (_, held, oldReply) = Assert.Single(h.Take<FetchRequest>());
+        Assert.Equal(-1, held.BrokerEpoch);
+
+        h.Core.SetBrokerEpoch(17, 5);
+        var (to, fresh, _) = Assert.Single(h.Take<FetchRequest>());
+        Assert.Equal((1, 17L), (to, fresh.BrokerEpoch));
+
+        // The leader answers the replaced fetch at once; that answer no longer counts and sends nothing.
+        oldReply(new FetchResponse(RaftErrors.None, 1, 4, 0, 0, -1, -1, []));
+        h.Core.Poll(6);
+        Assert.Empty(h.Take<FetchRequest>());
+    }
+
+    [Fact]
     public void TheLeaderReportsTheNewestBrokerEpochAFollowersFetchesCarriedAndWhen()
     {
         var h = new Harness(1, [1, 2, 3]);
         h.Core.Initialize(0);
         h.BecomeLeader();
-        h.Core.BrokerEpoch = 40;
+        h.Core.SetBrokerEpoch(40, h.Now);
         h.Core.Handle(new FetchRequest("c", 2, 1, 0, 0, 1000, BrokerEpoch: 30), h.Now);
         Assert.True(h.Core.BrokerEpochRaised);
         h.Core.BrokerEpochRaised = false;
