@@ -26,6 +26,24 @@ public sealed class QuorumNodeTests
     }
 
     [Fact]
+    public async Task AFollowersNewBrokerEpochReachesTheLeaderWhichSaysSo()
+    {
+        await using var cluster = new InProcessCluster(3);
+        var leader = await cluster.WaitForLeader();
+        var follower = cluster.Nodes.Keys.First(id => id != leader);
+        var raised = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.Nodes[leader].BrokerEpochRaised += () => raised.TrySetResult();
+
+        cluster.Nodes[follower].SetBrokerEpoch(42);
+
+        await raised.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        var seen = cluster.Nodes[leader].DescribeVoters().Single(v => v.Id == follower);
+        Assert.Equal(42, seen.BrokerEpoch);
+        Assert.True(seen.BrokerEpochFetchMs > 0);
+        Assert.All(cluster.Nodes[leader].DescribeVoters().Where(v => v.Id != follower && v.Id != leader), v => Assert.Equal(-1, v.BrokerEpoch));
+    }
+
+    [Fact]
     public async Task AKilledLeaderIsReplacedAndProposalsGoOn()
     {
         await using var cluster = new InProcessCluster(3);
